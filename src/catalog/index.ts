@@ -1,0 +1,2 @@
+export { CatalogError, findModel, loadCatalog, parseCatalog } from './load';
+export * from './schema';

@@ -1,0 +1,254 @@
+import { z } from 'zod';
+
+/**
+ * The model catalog: which models exist, what triggers them, how they are trained, gated, deployed and
+ * batch-scored. One JSON file, validated at startup with field-level errors.
+ */
+
+/** Azure ML resource names (jobs, endpoints, deployments, models) share this pattern. */
+const amlName = z
+  .string()
+  .regex(
+    /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/,
+    'must start with a letter or digit and use only letters, digits, - and _',
+  );
+
+/** Online endpoint names are stricter: 3-32 characters, letters, digits and hyphens, starting with a letter. */
+const endpointName = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/, 'must be 3-32 letters, digits or hyphens, starting with a letter');
+
+const containerName = z
+  .string()
+  .regex(
+    /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
+    'must be a valid blob container name (3-63 lowercase letters, digits, hyphens)',
+  );
+
+/** Six-field NCRONTAB: second minute hour day month day-of-week. */
+const ncrontab = z
+  .string()
+  .trim()
+  .refine(
+    (s) => s.split(/\s+/).length === 6,
+    'must be a six-field NCRONTAB expression (second minute hour day month day-of-week)',
+  );
+
+const prefix = z.string().refine((s) => !s.startsWith('/'), 'must not start with /');
+
+const parameters = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({});
+
+const pollingSchema = z
+  .object({
+    initialIntervalSeconds: z.number().int().min(1).default(30),
+    maxIntervalSeconds: z.number().int().min(1).default(600),
+    backoffCoefficient: z.number().min(1).max(10).default(2),
+  })
+  .refine((p) => p.maxIntervalSeconds >= p.initialIntervalSeconds, {
+    message: 'must be >= initialIntervalSeconds',
+    path: ['maxIntervalSeconds'],
+  });
+
+const trainingCommon = {
+  experiment: amlName,
+  parameters,
+  /** Name of the pipeline parameter / job input that receives the dataset URI. */
+  datasetInput: z.string().min(1),
+  /** Name of the job output that holds the trained model (used as the registered model's URI). */
+  modelOutput: z.string().min(1).default('model'),
+  timeoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(120),
+  polling: pollingSchema.prefault({}),
+};
+
+const trainingSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('publishedPipeline'),
+    /** Id of the v1 PipelineEndpoint (the default version is submitted). */
+    pipelineEndpointId: z.string().min(1),
+    ...trainingCommon,
+  }),
+  z.object({
+    kind: z.literal('batchEndpoint'),
+    /** Batch endpoint with a pipeline component deployment. */
+    endpoint: endpointName,
+    /** Deployment to invoke; default: the endpoint's default deployment. */
+    deployment: amlName.optional(),
+    ...trainingCommon,
+  }),
+  z.object({
+    kind: z.literal('pipelineJob'),
+    /** ARM id or azureml: reference of the pipeline component to run as a pipeline job. */
+    componentId: z.string().min(1),
+    /** Compute for the pipeline (settings.default_compute). */
+    compute: z.string().min(1).optional(),
+    ...trainingCommon,
+  }),
+]);
+
+const datasetTrigger = z.object({
+  container: containerName,
+  prefix: prefix.default(''),
+  suffix: z.string().default(''),
+});
+
+const gitTrigger = z.object({
+  /** owner/name (GitHub) or project/repository (Azure DevOps). */
+  repository: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be owner/name'),
+  branches: z.array(z.string().min(1)).min(1).default(['main']),
+  /** Glob patterns (minimatch syntax) of changed paths that trigger a retrain; empty = any change. */
+  paths: z.array(z.string().min(1)).default([]),
+  /** Also retrain when a CI workflow/pipeline run of this repository completes successfully. */
+  onWorkflowRun: z.boolean().default(false),
+});
+
+const scheduleTrigger = z.object({
+  name: amlName,
+  schedule: ncrontab,
+});
+
+const triggersSchema = z.object({
+  datasets: z.array(datasetTrigger).default([]),
+  git: z.array(gitTrigger).default([]),
+  schedules: z.array(scheduleTrigger).default([]),
+  /** What happens to a run in flight when a newer trigger arrives: coalesce (follow-up run) or cancel it. */
+  onSupersede: z.enum(['coalesce', 'cancel']).default('coalesce'),
+});
+
+const gateMetric = z.object({
+  name: z.string().min(1),
+  /** Which way is better. */
+  goal: z.enum(['minimize', 'maximize']),
+  /** Absolute bound the candidate must meet (<= for minimize, >= for maximize). */
+  threshold: z.number().optional(),
+  /** Required improvement over the champion; relative (0.01 = 1 %) or absolute. 0 = at least as good. */
+  minImprovement: z.number().min(0).default(0),
+  improvement: z.enum(['relative', 'absolute']).default('relative'),
+  /** Compare with the champion at all (false: thresholds only). */
+  compareToChampion: z.boolean().default(true),
+});
+
+const gateSchema = z.object({
+  metrics: z.array(gateMetric).min(1),
+});
+
+const registrySchema = z.object({
+  modelName: amlName,
+  modelType: z.string().default('custom_model'),
+});
+
+const deploymentSchema = z
+  .object({
+    endpoint: endpointName,
+    strategy: z.enum(['blueGreen', 'canary']).default('blueGreen'),
+    /** Traffic percentages for canary steps, increasing, ending at 100. */
+    canarySteps: z.array(z.number().int().min(1).max(100)).default([10, 50, 100]),
+    bakeTimeSeconds: z.number().int().min(0).default(300),
+    /** Canary aborts when the new deployment's error rate during a bake exceeds this share. */
+    maxErrorRate: z.number().min(0).max(1).default(0.01),
+    instanceType: z.string().min(1).default('Standard_DS3_v2'),
+    instanceCount: z.number().int().min(1).default(1),
+    requestTimeoutMs: z.number().int().min(100).max(180000).default(5000),
+    maxConcurrentRequestsPerInstance: z.number().int().min(1).default(1),
+    /** Request body sent to the new deployment as the smoke test; a 200 with a JSON body passes. */
+    smokeSample: z.unknown().refine((v) => v !== undefined, 'is required'),
+    latency: z
+      .object({
+        requests: z.number().int().min(1).max(1000).default(20),
+        p95BudgetMs: z.number().int().min(1).default(1000),
+        /** New deployment's p95 may be at most this multiple of the live deployment's p95. */
+        maxRatioToLive: z.number().min(1).default(1.5),
+      })
+      .prefault({}),
+    /** Deployments kept besides the live one (older ones are deleted). */
+    retention: z.number().int().min(0).default(1),
+    /** What to do with a deployment that failed its checks. */
+    onFailure: z.enum(['delete', 'keep']).default('delete'),
+    approval: z
+      .object({
+        required: z.boolean().default(false),
+        timeoutMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .default(24 * 60),
+      })
+      .prefault({}),
+  })
+  .superRefine((d, ctx) => {
+    const steps = d.canarySteps;
+    for (let i = 1; i < steps.length; i++) {
+      if ((steps[i] ?? 0) <= (steps[i - 1] ?? 0)) {
+        ctx.addIssue({ code: 'custom', message: 'must be strictly increasing', path: ['canarySteps', i] });
+      }
+    }
+    if (steps[steps.length - 1] !== 100) {
+      ctx.addIssue({ code: 'custom', message: 'must end at 100', path: ['canarySteps'] });
+    }
+  });
+
+const batchSchema = z.object({
+  /** NCRONTAB; default daily at 02:00 UTC. */
+  schedule: ncrontab.default('0 0 2 * * *'),
+  container: containerName.default('lake'),
+  /** Input partitions live under `<inputPrefix>date=YYYY-MM-DD/`. */
+  inputPrefix: prefix,
+  /** Output is published to `<outputPrefix>date=YYYY-MM-DD/`. */
+  outputPrefix: prefix,
+  /** `tabular`: mini-batches of rows; `files`: mini-batches of whole files. */
+  inputMode: z.enum(['tabular', 'files']).default('tabular'),
+  /** Rows (tabular) or files (files) per mini-batch. */
+  miniBatchSize: z.number().int().min(1).default(10000),
+  /** Failed mini-batches tolerated before the run fails; -1 tolerates any number. */
+  errorThreshold: z.number().int().min(-1).default(0),
+  /** Mini-batches in flight for the whole run. */
+  maxParallel: z.number().int().min(1).max(1000).default(8),
+  maxRetries: z.number().int().min(0).max(10).default(3),
+  retryIntervalSeconds: z.number().int().min(1).default(5),
+  /** Rows per scoring request and concurrent requests per mini-batch. */
+  requestRows: z.number().int().min(1).max(100000).default(500),
+  requestConcurrency: z.number().int().min(1).max(64).default(4),
+  outputFormat: z.enum(['csv', 'parquet']).default('csv'),
+  /** `appendRow`: one combined output file; `parts`: one part per mini-batch. */
+  outputMode: z.enum(['parts', 'appendRow']).default('parts'),
+  /** Name of the prediction column added to the output. */
+  predictionColumn: z.string().min(1).default('prediction'),
+  scorer: z
+    .object({
+      /** Online endpoint to score through; default: the model's deployment endpoint. */
+      endpoint: endpointName.optional(),
+      /** Pin a deployment (azureml-model-deployment); default: traffic routing. */
+      deployment: amlName.optional(),
+    })
+    .prefault({}),
+});
+
+export const modelSchema = z.object({
+  name: amlName,
+  description: z.string().default(''),
+  training: trainingSchema,
+  triggers: triggersSchema.prefault({}),
+  gate: gateSchema,
+  registry: registrySchema,
+  deployment: deploymentSchema,
+  batch: batchSchema.optional(),
+});
+
+export const catalogSchema = z.object({
+  $schema: z.string().optional(),
+  models: z.array(modelSchema).min(1),
+});
+
+export type Catalog = z.infer<typeof catalogSchema>;
+export type ModelEntry = z.infer<typeof modelSchema>;
+export type TrainingSpec = ModelEntry['training'];
+export type DatasetTrigger = ModelEntry['triggers']['datasets'][number];
+export type GitTrigger = ModelEntry['triggers']['git'][number];
+export type GateSpec = ModelEntry['gate'];
+export type GateMetricSpec = GateSpec['metrics'][number];
+export type DeploymentSpec = ModelEntry['deployment'];
+export type BatchSpec = NonNullable<ModelEntry['batch']>;

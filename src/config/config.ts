@@ -1,0 +1,114 @@
+import { type Settings, settingsSchema } from './settings';
+
+/** A storage account reached either by connection string (Azurite, local) or by identity (Azure). */
+export type StorageConnection =
+  | { readonly kind: 'connectionString'; readonly connectionString: string }
+  | { readonly kind: 'identity'; readonly blobServiceUri: string };
+
+export interface AppConfig {
+  readonly hostStorage: StorageConnection;
+  readonly lakeStorage: StorageConnection;
+  readonly stateContainer: string;
+  readonly managedIdentityClientId: string | undefined;
+  readonly azureml: {
+    readonly subscriptionId: string;
+    readonly resourceGroup: string;
+    readonly workspace: string;
+    readonly region: string;
+    readonly armEndpoint: string;
+    readonly dataPlaneEndpoint: string;
+    readonly apiVersion: string | undefined;
+  };
+  readonly telemetry: { readonly connectionString: string | undefined };
+  readonly catalogPath: string;
+  readonly webhooks: {
+    readonly githubSecret: string | undefined;
+    readonly azureDevOps: { readonly username: string; readonly password: string } | undefined;
+    readonly genericSecret: string | undefined;
+  };
+}
+
+/** Raised at startup when settings are missing or invalid; the message names every offending setting. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid app settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+function storageConnection(
+  settings: Settings,
+  name: 'AzureWebJobsStorage' | 'LAKE_STORAGE',
+  problems: string[],
+): StorageConnection {
+  const connectionString = settings[name];
+  if (connectionString) return { kind: 'connectionString', connectionString };
+  const uri = settings[`${name}__blobServiceUri`];
+  if (uri) return { kind: 'identity', blobServiceUri: uri.replace(/\/$/, '') };
+  const account = settings[`${name}__accountName`];
+  if (account) return { kind: 'identity', blobServiceUri: `https://${account}.blob.core.windows.net` };
+  problems.push(`${name}: missing; set ${name} (connection string) or ${name}__accountName (managed identity)`);
+  return { kind: 'connectionString', connectionString: '' };
+}
+
+/**
+ * Reads and validates the app settings once.
+ *
+ * @throws ConfigError listing every missing or invalid setting by name.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const s = parsed.data;
+  const problems: string[] = [];
+  const hostStorage = storageConnection(s, 'AzureWebJobsStorage', problems);
+  const lakeStorage = storageConnection(s, 'LAKE_STORAGE', problems);
+  const devOpsUser = s.AZURE_DEVOPS_WEBHOOK_USERNAME;
+  const devOpsPassword = s.AZURE_DEVOPS_WEBHOOK_PASSWORD;
+  if (Boolean(devOpsUser) !== Boolean(devOpsPassword)) {
+    problems.push(
+      'AZURE_DEVOPS_WEBHOOK_USERNAME/AZURE_DEVOPS_WEBHOOK_PASSWORD: set both or neither (basic auth needs both)',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({
+    hostStorage,
+    lakeStorage,
+    stateContainer: s.MLOPS_STATE_CONTAINER,
+    managedIdentityClientId: s.AZURE_CLIENT_ID,
+    azureml: Object.freeze({
+      subscriptionId: s.AZUREML_SUBSCRIPTION_ID,
+      resourceGroup: s.AZUREML_RESOURCE_GROUP,
+      workspace: s.AZUREML_WORKSPACE_NAME,
+      region: s.AZUREML_REGION,
+      armEndpoint: s.AZUREML_ARM_ENDPOINT.replace(/\/$/, ''),
+      dataPlaneEndpoint: (s.AZUREML_DATAPLANE_ENDPOINT ?? `https://${s.AZUREML_REGION}.api.azureml.ms`).replace(
+        /\/$/,
+        '',
+      ),
+      apiVersion: s.AZUREML_API_VERSION,
+    }),
+    telemetry: Object.freeze({ connectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING }),
+    catalogPath: s.MLOPS_CATALOG_PATH,
+    webhooks: Object.freeze({
+      githubSecret: s.GITHUB_WEBHOOK_SECRET,
+      azureDevOps:
+        devOpsUser && devOpsPassword ? Object.freeze({ username: devOpsUser, password: devOpsPassword }) : undefined,
+      genericSecret: s.GENERIC_WEBHOOK_SECRET,
+    }),
+  });
+}
+
+let cached: AppConfig | undefined;
+
+/** The process-wide configuration, loaded and validated on first use. */
+export function getConfig(): AppConfig {
+  cached ??= loadConfig();
+  return cached;
+}

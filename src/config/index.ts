@@ -1,0 +1,2 @@
+export { type AppConfig, ConfigError, getConfig, loadConfig, type StorageConnection } from './config';
+export { requiredSettingNames, secretSettingNames, settingNames, settingsSchema, type Settings } from './settings';

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * Every app setting the orchestrator reads, with its documentation.
+ *
+ * @remarks This table is the single source of truth: `loadConfig` validates against it, the README and
+ * `local.settings.sample.json` document it, and the infra consistency test checks that the Bicep app settings
+ * set exactly these names.
+ */
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+const anyUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+export const settingsSchema = z.object({
+  AzureWebJobsStorage: optionalText.describe(
+    'Host storage connection string (local: UseDevelopmentStorage=true). In Azure use AzureWebJobsStorage__accountName instead. The orchestrator also keeps its trigger ledger and dedupe markers here.',
+  ),
+  AzureWebJobsStorage__accountName: optionalText.describe(
+    'Host storage account name for identity-based connections (Azure). Used when AzureWebJobsStorage is not set.',
+  ),
+  AzureWebJobsStorage__blobServiceUri: optionalText
+    .pipe(anyUrl.optional())
+    .describe('Overrides the blob endpoint of the host storage account (identity-based; sovereign clouds).'),
+  LAKE_STORAGE: optionalText.describe(
+    'Data lake connection string (local: UseDevelopmentStorage=true). In Azure use LAKE_STORAGE__accountName.',
+  ),
+  LAKE_STORAGE__accountName: optionalText.describe(
+    'Data lake storage account name for identity-based access (Azure). Holds the datasets and lake containers.',
+  ),
+  LAKE_STORAGE__blobServiceUri: optionalText
+    .pipe(anyUrl.optional())
+    .describe('Overrides the blob endpoint of the data lake account (identity-based).'),
+  AZURE_CLIENT_ID: optionalText.describe(
+    'Client id of the user-assigned managed identity used for Azure ML and storage. Empty: system-assigned identity / developer credential.',
+  ),
+  AZUREML_SUBSCRIPTION_ID: z
+    .uuid({ error: 'must be a subscription GUID' })
+    .describe('Subscription of the Azure ML workspace.'),
+  AZUREML_RESOURCE_GROUP: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .describe('Resource group of the Azure ML workspace.'),
+  AZUREML_WORKSPACE_NAME: z.string().trim().min(1, 'must not be empty').describe('Name of the Azure ML workspace.'),
+  AZUREML_REGION: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9]+$/, 'must be an Azure region name such as westeurope')
+    .describe('Region of the workspace; used to build the data-plane host https://<region>.api.azureml.ms.'),
+  AZUREML_ARM_ENDPOINT: z
+    .string()
+    .trim()
+    .default('https://management.azure.com')
+    .pipe(httpsUrl)
+    .describe('Azure Resource Manager endpoint for the Azure ML management plane.'),
+  AZUREML_DATAPLANE_ENDPOINT: optionalText
+    .pipe(httpsUrl.optional())
+    .describe(
+      'Azure ML data-plane endpoint (MLflow tracking, v1 pipelines, run history). Default: https://<AZUREML_REGION>.api.azureml.ms.',
+    ),
+  AZUREML_API_VERSION: optionalText
+    .pipe(
+      z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'must look like 2025-12-01')
+        .optional(),
+    )
+    .describe('api-version for management-plane calls. Default: the one built into @azure/arm-machinelearning.'),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText.describe(
+    'Application Insights connection string. Empty: telemetry is not exported (a warning is logged at startup).',
+  ),
+  MLOPS_CATALOG_PATH: z
+    .string()
+    .trim()
+    .min(1)
+    .default('catalog.json')
+    .describe('Path of the model catalog file, relative to the function app root or absolute.'),
+  MLOPS_STATE_CONTAINER: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid blob container name')
+    .default('mlops-state')
+    .describe('Container in host storage for the trigger ledger, dedupe markers and run records.'),
+  GITHUB_WEBHOOK_SECRET: optionalText.describe(
+    'Secret of the GitHub webhook (X-Hub-Signature-256). Empty: the GitHub webhook answers 503 not configured.',
+  ),
+  AZURE_DEVOPS_WEBHOOK_USERNAME: optionalText.describe('Basic-auth user name the Azure DevOps service hook sends.'),
+  AZURE_DEVOPS_WEBHOOK_PASSWORD: optionalText.describe(
+    'Basic-auth password the Azure DevOps service hook sends. Empty: the Azure DevOps webhook answers 503 not configured.',
+  ),
+  GENERIC_WEBHOOK_SECRET: optionalText.describe(
+    'HMAC secret for the generic/Jenkins webhook (X-Mlops-Signature). Empty: the generic webhook answers 503 not configured.',
+  ),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Names of all settings, for documentation and the infra consistency check. */
+export const settingNames = Object.keys(settingsSchema.shape) as (keyof Settings)[];
+
+/** Settings that must be present (no default) for the app to start. */
+export const requiredSettingNames = settingNames.filter(
+  (name) => !settingsSchema.shape[name].safeParse(undefined).success,
+);
+
+/** Settings that hold secrets: never logged, never sent to telemetry. */
+export const secretSettingNames: readonly (keyof Settings)[] = [
+  'AzureWebJobsStorage',
+  'LAKE_STORAGE',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'GITHUB_WEBHOOK_SECRET',
+  'AZURE_DEVOPS_WEBHOOK_PASSWORD',
+  'GENERIC_WEBHOOK_SECRET',
+];

@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+/** A throw-away Azurite blob service on a free loopback port, in memory. */
+export interface AzuriteBlob {
+  readonly port: number;
+  /** Connection string for the well-known devstoreaccount1 on this port. */
+  readonly connectionString: string;
+  readonly blobEndpoint: string;
+  stop(): Promise<void>;
+}
+
+export const DEVSTORE_ACCOUNT = 'devstoreaccount1';
+export const DEVSTORE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export function connectionStringFor(blobEndpoint: string): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${DEVSTORE_ACCOUNT};AccountKey=${DEVSTORE_KEY};BlobEndpoint=${blobEndpoint};`;
+}
+
+/**
+ * Starts `azurite-blob` with port 0 and resolves once it reports the port it listens on.
+ *
+ * @remarks A child process, not an in-process server: Azurite is a separate service in every host we run on.
+ */
+export async function startAzuriteBlob(options: { timeoutMs?: number } = {}): Promise<AzuriteBlob> {
+  const root = path.resolve(__dirname, '..', '..');
+  const bin = require.resolve('azurite/dist/src/blob/main.js', { paths: [root] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      bin,
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      '0',
+      '--inMemoryPersistence',
+      '--skipApiVersionCheck',
+      '--loose',
+      '--disableTelemetry',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`Azurite did not start within ${options.timeoutMs ?? 20000} ms:\n${output}`));
+    }, options.timeoutMs ?? 20000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Azurite exited with code ${String(code)}:\n${output}`));
+    });
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  const blobEndpoint = `http://127.0.0.1:${port}/${DEVSTORE_ACCOUNT}`;
+  return {
+    port,
+    blobEndpoint,
+    connectionString: connectionStringFor(blobEndpoint),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+}

@@ -1,0 +1,83 @@
+import path from 'node:path';
+
+import { CatalogError, loadCatalog, parseCatalog } from '../../../src/catalog';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+
+function problemsOf(document: unknown): readonly string[] {
+  try {
+    parseCatalog(document);
+  } catch (err) {
+    if (err instanceof CatalogError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected CatalogError');
+}
+
+const minimalModel = {
+  name: 'm1',
+  training: { kind: 'pipelineJob', componentId: 'azureml:train:1', experiment: 'exp', datasetInput: 'data' },
+  gate: { metrics: [{ name: 'rmse', goal: 'minimize' }] },
+  registry: { modelName: 'm1' },
+  deployment: { endpoint: 'm1-endpoint', smokeSample: { data: [{ x: 1 }] } },
+};
+
+describe('model catalog', () => {
+  it('when the shipped catalog is loaded, then the demo model has its dataset trigger and endpoint', () => {
+    const catalog = loadCatalog('catalog.json', repoRoot);
+    const demo = catalog.models.find((m) => m.name === 'bike-demand');
+    expect(demo?.triggers.datasets).toEqual([{ container: 'datasets', prefix: 'bike-demand/', suffix: '.csv' }]);
+    expect(demo?.deployment.endpoint).toBe('bike-demand');
+    expect(demo?.training.kind).toBe('batchEndpoint');
+  });
+
+  it('when optional sections are omitted, then documented defaults apply', () => {
+    const [model] = parseCatalog({ models: [minimalModel] }).models;
+    expect(model?.training.timeoutMinutes).toBe(120);
+    expect(model?.training.polling).toEqual({
+      initialIntervalSeconds: 30,
+      maxIntervalSeconds: 600,
+      backoffCoefficient: 2,
+    });
+    expect(model?.triggers).toEqual({ datasets: [], git: [], schedules: [], onSupersede: 'coalesce' });
+    expect(model?.deployment.strategy).toBe('blueGreen');
+    expect(model?.deployment.approval).toEqual({ required: false, timeoutMinutes: 1440 });
+    expect(model?.batch).toBeUndefined();
+  });
+
+  it('when fields are invalid, then each problem names its field path', () => {
+    const problems = problemsOf({
+      models: [
+        {
+          ...minimalModel,
+          training: { kind: 'batchEndpoint', experiment: 'exp', datasetInput: 'data' },
+          deployment: { endpoint: '9bad', smokeSample: {}, canarySteps: [50, 20] },
+        },
+        minimalModel,
+        { ...minimalModel, name: 'm2', batch: { inputPrefix: '/abs', outputPrefix: 'o/', schedule: '0 2 * * *' } },
+      ],
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^models\[0\]\.training\.endpoint: /),
+        expect.stringMatching(/^models\[0\]\.deployment\.endpoint: must be 3-32/),
+        'models[0].deployment.canarySteps[1]: must be strictly increasing',
+        'models[0].deployment.canarySteps: must end at 100',
+        'models[1].name: duplicate model name (also models[0])',
+        'models[2].batch.inputPrefix: must not start with /',
+        expect.stringMatching(/^models\[2\]\.batch\.schedule: must be a six-field NCRONTAB/),
+      ]),
+    );
+  });
+
+  it('when the training kind is unknown, then the discriminator is named', () => {
+    expect(problemsOf({ models: [{ ...minimalModel, training: { kind: 'notebook' } }] })).toEqual([
+      expect.stringMatching(/^models\[0\]\.training\.kind: /),
+    ]);
+  });
+
+  it('when the file is missing or not JSON, then the error says so', () => {
+    expect(() => loadCatalog('does-not-exist.json', repoRoot)).toThrow(/cannot read file/);
+    expect(() => loadCatalog('package-lock.json', path.join(repoRoot, 'src'))).toThrow(CatalogError);
+  });
+});

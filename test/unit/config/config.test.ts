@@ -1,0 +1,91 @@
+import { ConfigError, loadConfig, requiredSettingNames, settingNames } from '../../../src/config';
+
+const valid = {
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  LAKE_STORAGE: 'UseDevelopmentStorage=true',
+  AZUREML_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000000',
+  AZUREML_RESOURCE_GROUP: 'local',
+  AZUREML_WORKSPACE_NAME: 'local',
+  AZUREML_REGION: 'local',
+};
+
+function problemsOf(env: Record<string, string | undefined>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('when all required settings are valid, then defaults fill the rest', () => {
+    const config = loadConfig(valid);
+    expect(config.azureml).toEqual({
+      subscriptionId: valid.AZUREML_SUBSCRIPTION_ID,
+      resourceGroup: 'local',
+      workspace: 'local',
+      region: 'local',
+      armEndpoint: 'https://management.azure.com',
+      dataPlaneEndpoint: 'https://local.api.azureml.ms',
+      apiVersion: undefined,
+    });
+    expect(config.hostStorage).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' });
+    expect(config.catalogPath).toBe('catalog.json');
+    expect(config.stateContainer).toBe('mlops-state');
+    expect(config.webhooks).toEqual({ githubSecret: undefined, azureDevOps: undefined, genericSecret: undefined });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('when storage is identity-based, then the blob endpoint is derived from the account name', () => {
+    const config = loadConfig({
+      ...valid,
+      AzureWebJobsStorage: undefined,
+      AzureWebJobsStorage__accountName: 'hostacct',
+      LAKE_STORAGE: '',
+      LAKE_STORAGE__blobServiceUri: 'https://lake.blob.core.usgovcloudapi.net/',
+    });
+    expect(config.hostStorage).toEqual({ kind: 'identity', blobServiceUri: 'https://hostacct.blob.core.windows.net' });
+    expect(config.lakeStorage).toEqual({
+      kind: 'identity',
+      blobServiceUri: 'https://lake.blob.core.usgovcloudapi.net',
+    });
+  });
+
+  it('when settings are missing or invalid, then every problem is reported by setting name', () => {
+    const problems = problemsOf({
+      ...valid,
+      AZUREML_SUBSCRIPTION_ID: 'not-a-guid',
+      AZUREML_WORKSPACE_NAME: undefined,
+      AZUREML_ARM_ENDPOINT: 'http://127.0.0.1:7443',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^AZUREML_SUBSCRIPTION_ID: /),
+        expect.stringMatching(/^AZUREML_WORKSPACE_NAME: /),
+        expect.stringMatching(/^AZUREML_ARM_ENDPOINT: must be an https:\/\/ URL/),
+      ]),
+    );
+    expect(problems).toHaveLength(3);
+  });
+
+  it('when no storage connection is configured, then the message names both ways to set it', () => {
+    expect(problemsOf({ ...valid, LAKE_STORAGE: undefined })).toEqual([
+      'LAKE_STORAGE: missing; set LAKE_STORAGE (connection string) or LAKE_STORAGE__accountName (managed identity)',
+    ]);
+  });
+
+  it('when only one half of the Azure DevOps basic auth is set, then startup fails naming both settings', () => {
+    expect(problemsOf({ ...valid, AZURE_DEVOPS_WEBHOOK_USERNAME: 'hook' })).toEqual([
+      expect.stringContaining('AZURE_DEVOPS_WEBHOOK_USERNAME/AZURE_DEVOPS_WEBHOOK_PASSWORD'),
+    ]);
+  });
+
+  it('lists the required settings without defaults', () => {
+    expect(requiredSettingNames.sort()).toEqual(
+      ['AZUREML_REGION', 'AZUREML_RESOURCE_GROUP', 'AZUREML_SUBSCRIPTION_ID', 'AZUREML_WORKSPACE_NAME'].sort(),
+    );
+    expect(settingNames).toContain('MLOPS_CATALOG_PATH');
+  });
+});
