@@ -8,7 +8,9 @@ const tier = (name, extra = {}) => ({
   testEnvironment: 'node',
   roots: [`<rootDir>/test/${name}`],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': swc },
+  // hyparquet and hyparquet-writer ship only ES modules; jest (unlike Node >= 20.19) cannot require() them untransformed.
+  transform: { '^.+\\.ts$': swc, '/node_modules/hyparquet[^/]*/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!hyparquet)'],
   ...extra,
 });
 module.exports = {
