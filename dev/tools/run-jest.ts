@@ -6,12 +6,24 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { ensureLocalCertificates } from '../certs/local-ca';
 
-const root = path.resolve(__dirname, '..', '..', '..');
-const jestBin = require.resolve('jest/bin/jest', { paths: [root] });
-const result = spawnSync(process.execPath, [jestBin, ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env },
-});
-process.exit(result.status ?? 1);
+async function main(): Promise<number> {
+  const root = path.resolve(__dirname, '..', '..', '..');
+  const { caCertPath } = await ensureLocalCertificates();
+  const jestBin = require.resolve('jest/bin/jest', { paths: [root] });
+  const result = spawnSync(process.execPath, [jestBin, ...process.argv.slice(2)], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caCertPath },
+  });
+  return result.status ?? 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
