@@ -54,6 +54,8 @@ const trainingCommon = {
   parameters,
   /** Name of the pipeline parameter / job input that receives the dataset URI. */
   datasetInput: z.string().min(1),
+  /** How the dataset is passed to a v2 job input: one file (`uri_file`) or its folder (`uri_folder`). */
+  datasetInputType: z.enum(['uri_file', 'uri_folder']).default('uri_file'),
   /** Name of the job output that holds the trained model (used as the registered model's URI). */
   modelOutput: z.string().min(1).default('model'),
   timeoutMinutes: z
@@ -104,6 +106,17 @@ const gitTrigger = z.object({
   paths: z.array(z.string().min(1)).default([]),
   /** Also retrain when a CI workflow/pipeline run of this repository completes successfully. */
   onWorkflowRun: z.boolean().default(false),
+  /**
+   * What a push does when the webhook cannot say which paths changed (GitHub cut the commit list, force pushes,
+   * Azure DevOps pushes): `match` retrains (a redundant run is cheaper than a missed one; the gate guards the
+   * release), `ignore` does not. Only matters when `paths` is not empty.
+   */
+  unknownPaths: z.enum(['match', 'ignore']).default('match'),
+  /**
+   * Azure Repos repository id (GUID). Azure Pipelines run notifications of Azure Repos name the repository only by
+   * id; set it to act on those runs.
+   */
+  repositoryId: z.string().min(1).optional(),
 });
 
 const scheduleTrigger = z.object({
@@ -139,6 +152,8 @@ const gateSchema = z.object({
 const registrySchema = z.object({
   modelName: amlName,
   modelType: z.string().default('custom_model'),
+  /** Data asset under which each uploaded dataset is registered as a version (lineage); default `<model>-data`. */
+  dataAssetName: amlName.optional(),
 });
 
 const deploymentSchema = z
@@ -148,6 +163,17 @@ const deploymentSchema = z
     /** Traffic percentages for canary steps, increasing, ending at 100. */
     canarySteps: z.array(z.number().int().min(1).max(100)).default([10, 50, 100]),
     bakeTimeSeconds: z.number().int().min(0).default(300),
+    /** Probe requests sent to the new deployment after each bake; their error share is compared with maxErrorRate. */
+    bakeProbeRequests: z.number().int().min(1).max(1000).default(20),
+    /** How long the new deployment may take to provision before the release is rolled back. */
+    provisioningTimeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(60),
+    /** Interval between provisioning-state checks (durable timer). */
+    provisioningPollSeconds: z.number().int().min(1).max(3600).default(15),
     /** Canary aborts when the new deployment's error rate during a bake exceeds this share. */
     maxErrorRate: z.number().min(0).max(1).default(0.01),
     instanceType: z.string().min(1).default('Standard_DS3_v2'),

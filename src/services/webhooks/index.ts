@@ -1,0 +1,11 @@
+export {
+  type AzureDevOpsInterpretation,
+  interpretAzureDevOpsNotification,
+  readAzureDevOpsEnvelope,
+} from './azure-devops';
+export * from './ci-event';
+export { WebhookPayloadError } from './errors';
+export { type GenericWebhookBody, genericWebhookSchema, interpretGenericBody } from './generic';
+export { GITHUB_MAX_PUSH_COMMITS, type GitHubInterpretation, interpretGitHubDelivery } from './github';
+export { branchMatches, firstMatchingPath, type MatchOutcome, matchModels, type ModelMatch } from './match';
+export { parseJson } from './parse';
