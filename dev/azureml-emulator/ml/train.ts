@@ -89,9 +89,20 @@ class NumericRows {
 }
 
 function validateOptions(options: TrainOptions): number {
+  const { targetColumn, featureColumns } = options;
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   if (!Number.isFinite(alpha) || alpha < 0) throw new RangeError(`alpha must be a finite number >= 0, got ${alpha}`);
-  if (options.featureColumns?.length === 0) throw new RangeError('featureColumns must not be empty when given');
+  if (typeof targetColumn !== 'string' || targetColumn === '')
+    throw new RangeError('targetColumn must be a column name');
+  if (featureColumns !== undefined) {
+    if (featureColumns.length === 0) throw new RangeError('featureColumns must not be empty when given');
+    if (new Set(featureColumns).size !== featureColumns.length) {
+      throw new RangeError(`featureColumns lists a column twice: ${featureColumns.join(', ')}`);
+    }
+    if (featureColumns.includes(targetColumn)) {
+      throw new RangeError(`target column '${targetColumn}' is also listed in featureColumns`);
+    }
+  }
   return alpha;
 }
 
@@ -118,12 +129,6 @@ function planExplicit(header: string[], targetColumn: string, featureColumns: st
   if (missing.length > 0) {
     const list = missing.map((c) => `'${c}'`).join(', ');
     throw new TrainingDataError('MissingColumn', `feature column(s) ${list} not found; columns: ${header.join(', ')}`);
-  }
-  if (featureColumns.includes(targetColumn)) {
-    throw new TrainingDataError('InvalidHeader', `target column '${targetColumn}' is also listed as a feature`);
-  }
-  if (new Set(featureColumns).size !== featureColumns.length) {
-    throw new TrainingDataError('InvalidHeader', `featureColumns lists a column twice: ${featureColumns.join(', ')}`);
   }
   return {
     featureColumns: [...featureColumns],
@@ -364,7 +369,8 @@ function evaluate(rows: NumericRows, artifact: ModelArtifact): TrainingMetrics {
  * @remarks Fully deterministic: the same bytes and options give a bit-identical artifact and metrics, whether the CSV
  * arrives as a string or as a stream cut into any chunks.
  * @throws TrainingDataError when the data cannot train a model (see its `code`).
- * @throws RangeError when `alpha` is negative or not finite, or `featureColumns` is empty.
+ * @throws RangeError for invalid options (before any data is read): `alpha` negative or not finite, an empty
+ * `targetColumn`, or `featureColumns` empty, with duplicates, or containing the target.
  */
 export async function trainFromCsv(csv: string | NodeJS.ReadableStream, options: TrainOptions): Promise<TrainResult> {
   const alpha = validateOptions(options);

@@ -222,10 +222,22 @@ describe('trainFromCsv', () => {
     await expect(training).rejects.not.toBeInstanceOf(TrainingDataError);
   });
 
-  it.each([[-1], [Number.NaN], [Number.POSITIVE_INFINITY]])(
-    'when alpha is %p, then a RangeError is thrown before reading the data',
-    async (alpha) => {
-      await expect(trainFromCsv(tiny, { targetColumn: 'y', alpha })).rejects.toThrow(RangeError);
-    },
-  );
+  it.each([
+    [{ targetColumn: 'y', alpha: -1 }, /alpha must be a finite number >= 0/],
+    [{ targetColumn: 'y', alpha: Number.NaN }, /alpha must be a finite number >= 0/],
+    [{ targetColumn: 'y', alpha: Number.POSITIVE_INFINITY }, /alpha must be a finite number >= 0/],
+    [{ targetColumn: '' }, /targetColumn must be a column name/],
+    [{ targetColumn: 'y', featureColumns: [] }, /featureColumns must not be empty/],
+    [{ targetColumn: 'y', featureColumns: ['x', 'x'] }, /lists a column twice/],
+    [{ targetColumn: 'y', featureColumns: ['x', 'y'] }, /target column 'y' is also listed in featureColumns/],
+  ])('when the options are %j, then a RangeError is thrown', async (options, message) => {
+    await expect(trainFromCsv(tiny, options)).rejects.toThrow(RangeError);
+    await expect(trainFromCsv(tiny, options)).rejects.toThrow(message);
+  });
+
+  it('when the CSV has a byte order mark, CRLF line ends and padded fields, then it trains like the plain file', async () => {
+    const decorated = `\uFEFF${tiny.replace(/,/g, ' , ').replace(/\n/g, '\r\n')}`;
+    const plain = await trainFromCsv(tiny, { targetColumn: 'y' });
+    await expect(trainFromCsv(decorated, { targetColumn: 'y' })).resolves.toEqual(plain);
+  });
 });
