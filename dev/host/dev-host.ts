@@ -1,0 +1,379 @@
+/**
+ * The local Functions host: loads a compiled function app unchanged and serves it the way the Functions runtime
+ * does (HTTP triggers, Event Grid webhook, timers, Durable HTTP API, admin API), plus the platform services the
+ * app expects around it (managed identity endpoint, an Application Insights ingestion sink).
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+import { handleAdmin, type HostState } from './admin';
+import { type LoadedApp, loadApp, runAppStartHooks, runAppTerminateHooks } from './app-loader';
+import { DURABLE_PATH, DURABLE_SYSTEM_KEY, DurableBridge } from './durable-bridge';
+import { EVENT_GRID_PATH, handleEventGrid } from './eventgrid';
+import { flatHeaders, readBody, requestOrigin, sendText } from './http/http-io';
+import { HttpTriggerRouter } from './http/http-trigger';
+import { type InvocationRecord, Invoker } from './invoker';
+import { type HostKeys, hostKeysFrom, isAuthorized, presentedKey } from './keys';
+import { createHostLogger, errorMessage, type HostLogger, type LogSink } from './log';
+import { defaultManagedIdentity, handleManagedIdentity, IDENTITY_PATH } from './managed-identity';
+import { readHostJson, readLocalSettings, resolveAppSettingReferences } from './settings';
+import { TelemetrySink, TRACK_PATHS } from './telemetry-sink';
+import { type Clock, systemClock } from './timers/clock';
+import { parseSchedule } from './timers/schedule';
+import { FileScheduleMonitor, InMemoryScheduleMonitor, type ScheduleMonitor } from './timers/schedule-monitor';
+import { TimerListener } from './timers/timer-listener';
+
+export interface DevHostOptions {
+  /** The compiled app: a .js entry or a folder with package.json "main". */
+  appEntry: string;
+  /** Where host.json and local.settings(.sample).json live; default: the current directory. */
+  projectDir?: string;
+  /** Settings file to use instead of local.settings.json / local.settings.sample.json. */
+  settingsFile?: string;
+  /** App settings applied on top of the settings file. */
+  appSettings?: Record<string, string>;
+  /** HTTP port on 127.0.0.1; 0 picks a free one. Default: DevHost.Port, else 7071. */
+  port?: number;
+  /** HTTPS listener (same routes) for clients that insist on TLS, e.g. the Application Insights exporter. */
+  https?: { port: number; certPath: string; keyPath: string };
+  keys?: Partial<HostKeys>;
+  /** Clock for timer schedules (tests inject a manual one). */
+  clock?: Clock;
+  /** Where timer statuses are kept; default: files under `<stateDir>/timers`. */
+  scheduleMonitor?: ScheduleMonitor;
+  /** Host state (timer monitor); default `<projectDir>/.local/devhost`. */
+  stateDir?: string;
+  /** Start timer schedules (default true). */
+  timers?: boolean;
+  log?: LogSink;
+  /** Maximum telemetry envelopes kept in memory. */
+  telemetryCapacity?: number;
+  hostId?: string;
+}
+
+export interface DevHost {
+  readonly url: string;
+  readonly port: number;
+  readonly httpsUrl: string | undefined;
+  readonly keys: HostKeys;
+  readonly telemetry: TelemetrySink;
+  readonly invocations: readonly InvocationRecord[];
+  readonly app: LoadedApp;
+  /** Runs a timer-triggered function now, behind any run in progress. */
+  runTimer(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MAX_INVOCATION_RECORDS = 1000;
+
+function listen(server: http.Server | https.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: http.Server | https.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Applies app settings to the process environment; variables already set win, as with Core Tools. */
+function applyAppSettings(values: Record<string, string>, overrides: Record<string, string>): void {
+  for (const [k, v] of Object.entries(values)) if (process.env[k] === undefined) process.env[k] = v;
+  for (const [k, v] of Object.entries(overrides)) process.env[k] = v;
+}
+
+export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
+  const projectDir = path.resolve(options.projectDir ?? process.cwd());
+  const logger: HostLogger = createHostLogger(options.log);
+  const settings = readLocalSettings(projectDir, options.settingsFile);
+  const keys = hostKeysFrom(settings.devHost, options.keys);
+  const telemetry = new TelemetrySink(options.telemetryCapacity);
+  const invocations: InvocationRecord[] = [];
+  const startedAt = Date.now();
+  const hostId = options.hostId ?? 'devhost';
+  const identityHeader = settings.devHost.IdentityHeader ?? randomBytes(16).toString('hex');
+  const identity = defaultManagedIdentity(identityHeader);
+  const timers = new Map<string, TimerListener>();
+  let state: HostState = 'Default';
+  const errors: string[] = [];
+
+  // Filled in once the app is loaded; requests before that get 503.
+  let app: LoadedApp | undefined;
+  let httpRouter: HttpTriggerRouter | undefined;
+  let invoker: Invoker | undefined;
+  let routePrefix = 'api';
+  let durable: DurableBridge | undefined;
+  let origin = '';
+
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const p = url.pathname;
+    if (p.startsWith('/admin/') || p === '/admin') {
+      await handleAdmin(
+        {
+          keys,
+          state: () => state,
+          errors: () => errors,
+          functions: () => app?.registry.all() ?? [],
+          telemetry,
+          invocations: () => invocations,
+          runNow: (name, input) => runNow(name, input),
+          origin: requestOrigin(req, origin),
+          routePrefix,
+          hostId,
+          startedAt,
+        },
+        req,
+        res,
+        url,
+      );
+      return;
+    }
+    if (TRACK_PATHS.includes(p) && req.method === 'POST') {
+      await telemetry.handleTrack(req, res);
+      return;
+    }
+    if (p === IDENTITY_PATH) {
+      handleManagedIdentity(identity, req, res, url);
+      return;
+    }
+    if (state !== 'Running' || !app || !invoker || !httpRouter) {
+      sendText(res, 503, 'Host is not running');
+      return;
+    }
+    if (p === EVENT_GRID_PATH) {
+      await handleEventGrid({ registry: app.registry, invoker, keys }, req, res, url);
+      return;
+    }
+    if (p === DURABLE_PATH || p.startsWith(`${DURABLE_PATH}/`)) {
+      await handleDurable(req, res, url);
+      return;
+    }
+    const prefix = routePrefix ? `/${routePrefix}` : '';
+    if (prefix === '' || p.toLowerCase() === prefix || p.toLowerCase().startsWith(`${prefix}/`)) {
+      if (await httpRouter.handle(req, res, url, p.slice(prefix.length))) return;
+    }
+    sendText(res, 404, '');
+  };
+
+  const handleDurable = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const key = presentedKey(url.searchParams, req.headers);
+    if (!isAuthorized(keys, 'system', key, DURABLE_SYSTEM_KEY)) {
+      sendText(res, 401, '');
+      return;
+    }
+    const body = (await readBody(req)).toString('utf8');
+    const pending = durable?.handleHttp(
+      {
+        method: req.method ?? 'GET',
+        path: url.pathname.slice(DURABLE_PATH.length),
+        query: url.searchParams,
+        headers: flatHeaders(req),
+        body,
+      },
+      requestOrigin(req, origin),
+    );
+    if (!pending) {
+      sendText(res, 404, 'The app has no durable functions');
+      return;
+    }
+    const answer = await pending;
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+  };
+
+  const runNow = (name: string, input: string | undefined): boolean => {
+    const fn = app?.registry.get(name);
+    if (!fn || !invoker || fn.trigger.type === 'httpTrigger') return false;
+    const timer = timers.get(fn.name);
+    if (timer) {
+      void timer.fireNow();
+      return true;
+    }
+    let value: unknown = input;
+    if (input !== undefined) {
+      try {
+        value = JSON.parse(input);
+      } catch {
+        value = input;
+      }
+    }
+    invoker.invoke(fn, value).catch(() => undefined); // the invoker logs the outcome
+    return true;
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    handler(req, res).catch((error: unknown) => {
+      logger.error(
+        `Request ${req.method ?? ''} ${new URL(req.url ?? '/', 'http://x').pathname} failed: ${errorMessage(error)}`,
+      );
+      if (!res.headersSent) sendText(res, 500, '');
+      else res.destroy();
+    });
+  };
+
+  const server = http.createServer(onRequest);
+  const port = await listen(server, options.port ?? settings.devHost.Port ?? 7071);
+  origin = `http://127.0.0.1:${port}`;
+  let httpsServer: https.Server | undefined;
+  let httpsUrl: string | undefined;
+  if (options.https) {
+    httpsServer = https.createServer(
+      { cert: fs.readFileSync(options.https.certPath), key: fs.readFileSync(options.https.keyPath) },
+      onRequest,
+    );
+    const httpsPort = await listen(httpsServer, options.https.port);
+    httpsUrl = `https://127.0.0.1:${httpsPort}`;
+  }
+
+  const hostJson = (() => {
+    applyAppSettings(settings.values, {
+      ...options.appSettings,
+      // What the Functions platform sets for every app.
+      WEBSITE_HOSTNAME: `127.0.0.1:${port}`,
+      IDENTITY_ENDPOINT: `${origin}${IDENTITY_PATH}`,
+      IDENTITY_HEADER: identityHeader,
+      // No Microsoft-bound self-telemetry from the Application Insights SDK on a developer machine.
+      APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
+      APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
+    });
+    return readHostJson(path.join(projectDir, 'host.json'), process.env);
+  })();
+  routePrefix = hostJson.routePrefix;
+  state = 'Initialized';
+
+  const appHookData: Record<string, unknown> = {};
+  const closeAll = async (): Promise<void> => {
+    await Promise.all([closeServer(server), httpsServer ? closeServer(httpsServer) : Promise.resolve()]);
+  };
+
+  let loaded: LoadedApp;
+  try {
+    durable = DurableBridge.create(logger);
+    loaded = await loadApp({
+      entry: options.appEntry,
+      functionAppDirectory: projectDir,
+      beforeLoad: (appRequire) => durable?.captureFrom(appRequire),
+      log: (level, category, message) => {
+        if (level === 'error' || level === 'critical') logger.error(`[${category}] ${message}`);
+        else if (level === 'warning') logger.warn(`[${category}] ${message}`);
+        else if (level === 'information') logger.info(`[${category}] ${message}`);
+      },
+    });
+    app = loaded;
+    invoker = new Invoker(loaded.registry, loaded.functionsLibrary, logger, appHookData, (record) => {
+      invocations.push(record);
+      if (invocations.length > MAX_INVOCATION_RECORDS) invocations.shift();
+    });
+    await runAppStartHooks(loaded, appHookData);
+    durable?.start({
+      taskHubName: hostJson.hubName,
+      maxConcurrentActivityFunctions: hostJson.maxConcurrentActivityFunctions,
+      maxConcurrentOrchestratorFunctions: hostJson.maxConcurrentOrchestratorFunctions,
+      registry: loaded.registry,
+      invoker,
+    });
+    if (
+      !durable &&
+      loaded.registry.all().some((f) => /^(orchestration|activity|entity)Trigger$/.test(f.trigger.type))
+    ) {
+      logger.warn('The app registers durable functions but the durable engine (dev/host/durable) is not available');
+    }
+    const currentInvoker = invoker;
+    const durableKey = keys.system[DURABLE_SYSTEM_KEY] ?? keys.master;
+    httpRouter = new HttpTriggerRouter({
+      functions: loaded.registry.all(),
+      invoker: currentInvoker,
+      library: loaded.functionsLibrary,
+      keys,
+      logger,
+      fallbackOrigin: origin,
+      extraInputsFor: (requestOrigin) => {
+        const payload = durable?.clientPayload(requestOrigin, durableKey);
+        return payload ? { durableClient: payload, orchestrationClient: payload } : {};
+      },
+    });
+    const monitor =
+      options.scheduleMonitor ??
+      (options.stateDir === undefined && options.timers === false
+        ? new InMemoryScheduleMonitor()
+        : new FileScheduleMonitor(
+            path.join(options.stateDir ?? path.join(projectDir, '.local', 'devhost'), 'timers'),
+            hostId,
+          ));
+    for (const fn of loaded.registry.byTrigger('timerTrigger')) {
+      const schedule = parseSchedule(resolveAppSettingReferences(typeof fn.trigger.schedule === 'string' ? fn.trigger.schedule : '', process.env));
+      timers.set(
+        fn.name,
+        new TimerListener({
+          functionName: fn.name,
+          schedule,
+          runOnStartup: fn.trigger.runOnStartup === true,
+          useMonitor: typeof fn.trigger.useMonitor === 'boolean' ? fn.trigger.useMonitor : undefined,
+          clock: options.clock ?? systemClock,
+          monitor,
+          logger,
+          invoke: (timerInfo) => currentInvoker.invoke(fn, timerInfo, { triggerMetadata: { timer: timerInfo } }),
+        }),
+      );
+    }
+    state = 'Running';
+    if (options.timers !== false) await Promise.all([...timers.values()].map((t) => t.start()));
+  } catch (error) {
+    state = 'Error';
+    errors.push(errorMessage(error));
+    logger.error(`The app failed to load: ${errorMessage(error)}`);
+    await Promise.all([...timers.values()].map((t) => t.stop()));
+    await durable?.stop();
+    await closeAll();
+    throw error;
+  }
+
+  for (const fn of loaded.registry.all()) {
+    logger.info(`Function '${fn.name}' (${fn.trigger.type}) loaded`);
+  }
+  logger.info(
+    `Host running at ${origin}${httpsUrl ? ` and ${httpsUrl}` : ''} (${loaded.registry.all().length} functions)`,
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: origin,
+    port,
+    httpsUrl,
+    keys,
+    telemetry,
+    invocations,
+    app: loaded,
+    runTimer: async (name) => {
+      const timer = [...timers.values()].find((t) => t.name.toLowerCase() === name.toLowerCase());
+      if (!timer) throw new Error(`No timer-triggered function named '${name}'`);
+      await timer.fireNow();
+    },
+    close: () => {
+      closing ??= (async () => {
+        state = 'Stopping';
+        await Promise.all([...timers.values()].map((t) => t.stop()));
+        await durable?.stop();
+        await runAppTerminateHooks(loaded, appHookData).catch((e: unknown) =>
+          logger.warn(`appTerminate hook failed: ${errorMessage(e)}`),
+        );
+        await closeAll();
+        loaded.release();
+        state = 'Stopped';
+      })();
+      return closing;
+    },
+  };
+}
