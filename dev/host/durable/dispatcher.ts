@@ -1,0 +1,316 @@
+import {
+  ActivityExecutor,
+  ActivityWorkItem,
+  InMemoryOrchestrationBackend,
+  NoOpLogger,
+  OrchestrationExecutor,
+  OrchestrationInstance,
+  Registry,
+  pb,
+  pbh,
+} from './core';
+
+export interface DispatcherOptions {
+  maxConcurrentActivities: number;
+  log: (line: string) => void;
+}
+
+interface ActivityOutcome {
+  item: ActivityWorkItem;
+  output?: string;
+  error?: Error;
+}
+
+const S = pb.OrchestrationStatus;
+const TERMINAL = new Set([
+  S.ORCHESTRATION_STATUS_COMPLETED,
+  S.ORCHESTRATION_STATUS_FAILED,
+  S.ORCHESTRATION_STATUS_TERMINATED,
+  S.ORCHESTRATION_STATUS_CANCELED,
+]);
+
+/** Episodes cheaper than this run as soon as work arrives; dearer ones are spaced out (see `runEpisode`). */
+const CHEAP_EPISODE_MS = 2;
+
+const toError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+/**
+ * Drives the in-memory backend in place of durabletask-js' TestOrchestrationWorker, whose loop runs one activity at a
+ * time, replays the orchestration after every single result and spins on setImmediate when idle. Here:
+ * - activities run concurrently, up to `maxConcurrentActivities`;
+ * - their results are buffered and applied between episodes, so one replay absorbs a batch of results;
+ * - an orchestration whose replay is expensive (a large history) is not replayed again before as much time has
+ *   passed as the last replay took, so a 10,000-activity fan-in costs a bounded number of replays;
+ * - when nothing is due the loop parks on a promise that completions, timers and new work resolve;
+ * - every episode and every backend call is fenced, so no failure can end the loop.
+ * Orchestrator code runs only inside the core executor (with a NoOpLogger: no per-event console chatter).
+ */
+export class Dispatcher {
+  private readonly completions: ActivityOutcome[] = [];
+  private readonly ready = new Set<string>();
+  private readonly notBefore = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly logger = new NoOpLogger();
+  private wakeUp: (() => void) | undefined;
+  private wakePending = false;
+  private stopped = true;
+  private loop: Promise<void> | undefined;
+  private readonly notifiesOnEnqueue: boolean;
+
+  constructor(
+    private readonly backend: InMemoryOrchestrationBackend,
+    private readonly registry: Registry,
+    private readonly options: DispatcherOptions,
+  ) {
+    // Backend timers and sub-orchestration completions enqueue work from inside the backend; its private enqueue is
+    // the one place all of them pass through, so waking there lets the loop sleep without polling.
+    const internals = backend as unknown as { enqueueOrchestration?: (instanceId: string) => void };
+    const enqueue = internals.enqueueOrchestration;
+    this.notifiesOnEnqueue = typeof enqueue === 'function';
+    if (typeof enqueue === 'function') {
+      internals.enqueueOrchestration = (instanceId: string) => {
+        enqueue.call(backend, instanceId);
+        this.wake();
+      };
+    }
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.loop;
+    this.loop = undefined;
+    // Give running activities a moment to settle so their handlers do not outlive the host by much.
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2000);
+      timer.unref();
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+    if (timer) clearTimeout(timer);
+  }
+
+  /** Call after changing backend state from outside the loop (start, raise, terminate ...). */
+  wake(): void {
+    const wakeUp = this.wakeUp;
+    this.wakeUp = undefined;
+    if (wakeUp) wakeUp();
+    else this.wakePending = true;
+  }
+
+  get activitiesInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let progressed = false;
+      try {
+        progressed = this.applyCompletions() || progressed;
+        progressed = (await this.runEpisodes()) || progressed;
+        progressed = this.startActivities() || progressed;
+      } catch (e) {
+        this.options.log(`durable dispatcher: ${toError(e).stack ?? String(e)}`);
+      }
+      if (this.stopped) break;
+      if (progressed) {
+        // Let I/O (HTTP API calls, activity promises) in between rounds.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } else {
+        await this.park();
+      }
+    }
+  }
+
+  private park(): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const timers: NodeJS.Timeout[] = [];
+      const done = (): void => {
+        for (const t of timers) clearTimeout(t);
+        if (this.wakeUp === done) this.wakeUp = undefined;
+        resolve();
+      };
+      this.wakeUp = done;
+      const now = Date.now();
+      let due = Infinity;
+      for (const id of this.ready) due = Math.min(due, this.notBefore.get(id) ?? now);
+      if (due !== Infinity) timers.push(setTimeout(done, Math.max(0, due - now)));
+      // Fallback if a future backend no longer routes work through enqueueOrchestration.
+      if (!this.notifiesOnEnqueue) timers.push(setTimeout(done, 25));
+      for (const t of timers) t.unref();
+    });
+  }
+
+  private applyCompletions(): boolean {
+    if (this.completions.length === 0) return false;
+    const batch = this.completions.splice(0);
+    for (const { item, output, error } of batch) {
+      try {
+        this.backend.completeActivity(item.instanceId, item.taskId, output, error);
+      } catch (e) {
+        this.options.log(`durable dispatcher: dropping result of ${item.name}#${item.taskId}: ${toError(e).message}`);
+      }
+    }
+    return true;
+  }
+
+  private startActivities(): boolean {
+    let started = false;
+    while (this.inFlight.size < this.options.maxConcurrentActivities) {
+      const item = this.backend.getNextActivityWorkItem();
+      if (!item) break;
+      const instance = this.backend.getInstance(item.instanceId);
+      // Work for an instance that has ended (terminated, purged) is dropped.
+      if (!instance || TERMINAL.has(instance.status)) continue;
+      started = true;
+      const executor = new ActivityExecutor(this.registry, this.logger);
+      const run = executor
+        .execute(item.instanceId, item.name, item.taskId, item.input)
+        .then(
+          (output) => void this.completions.push({ item, output }),
+          (e: unknown) => void this.completions.push({ item, error: toError(e) }),
+        )
+        .finally(() => {
+          this.inFlight.delete(run);
+          this.wake();
+        });
+      this.inFlight.add(run);
+    }
+    return started;
+  }
+
+  private async runEpisodes(): Promise<boolean> {
+    for (
+      let item = this.backend.getNextOrchestrationWorkItem();
+      item;
+      item = this.backend.getNextOrchestrationWorkItem()
+    ) {
+      this.ready.add(item.instanceId);
+    }
+    let progressed = false;
+    const now = Date.now();
+    for (const instanceId of [...this.ready]) {
+      if ((this.notBefore.get(instanceId) ?? 0) > now) continue;
+      this.ready.delete(instanceId);
+      progressed = (await this.runEpisode(instanceId)) || progressed;
+    }
+    return progressed;
+  }
+
+  private async runEpisode(instanceId: string): Promise<boolean> {
+    const instance = this.backend.getInstance(instanceId);
+    if (!instance || instance.pendingEvents.length === 0) return false;
+    if (TERMINAL.has(instance.status)) {
+      // Late events for a finished instance (e.g. a canceled timer firing) have nothing to act on.
+      instance.pendingEvents = [];
+      return false;
+    }
+    const token = instance.completionToken;
+    const events = instance.pendingEvents.slice();
+    this.restoreSubOrchestrationFailureTypes(instance, events);
+    const started = Date.now();
+    let actions: pb.OrchestratorAction[];
+    let customStatus: string | undefined;
+    try {
+      const executor = new OrchestrationExecutor(this.registry, this.logger);
+      const result = await executor.execute(instanceId, instance.history, events, instance.executionId);
+      actions = result.actions;
+      customStatus = result.customStatus;
+    } catch (e) {
+      actions = [failAction(e)];
+    }
+    const elapsed = Date.now() - started;
+    if (elapsed > CHEAP_EPISODE_MS) this.notBefore.set(instanceId, Date.now() + elapsed);
+    else this.notBefore.delete(instanceId);
+    // Events that landed while the executor ran (from microtasks) were not in its snapshot; committing now would
+    // move them into history unprocessed. Drop this result: whoever added them re-queued the instance.
+    if (
+      this.backend.getInstance(instanceId) !== instance ||
+      instance.completionToken !== token ||
+      instance.pendingEvents.length !== events.length
+    ) {
+      this.ready.add(instanceId);
+      return true;
+    }
+    this.commit(instance, token, actions, customStatus);
+    return true;
+  }
+
+  private commit(
+    instance: OrchestrationInstance,
+    token: number,
+    actions: pb.OrchestratorAction[],
+    customStatus: string | undefined,
+  ): void {
+    try {
+      this.backend.completeOrchestration(instance.instanceId, token, actions, customStatus);
+      return;
+    } catch (e) {
+      this.options.log(
+        `durable dispatcher: instance ${instance.instanceId} could not be committed: ${toError(e).message}`,
+      );
+      try {
+        this.backend.completeOrchestration(instance.instanceId, token, [failAction(e)]);
+        return;
+      } catch (again) {
+        this.forceFail(instance, toError(again));
+      }
+    }
+  }
+
+  /** Last resort when even a failure cannot be committed (e.g. the history cap): fail the instance in place. */
+  private forceFail(instance: OrchestrationInstance, error: Error): void {
+    instance.status = S.ORCHESTRATION_STATUS_FAILED;
+    instance.failureDetails = pbh.newFailureDetails(error);
+    instance.pendingEvents = [];
+    instance.lastUpdatedAt = new Date();
+    const internals = this.backend as unknown as { notifyWaiters?: (id: string) => void };
+    internals.notifyWaiters?.call(this.backend, instance.instanceId);
+  }
+
+  /**
+   * The backend reports a failed sub-orchestration to its parent as a plain `Error` with the child's message, which
+   * loses the error type. Before the parent replays, copy the child's recorded failure details into the event, so the
+   * history (and the parent's TaskFailedError) carries the original type, as it does in Azure.
+   */
+  private restoreSubOrchestrationFailureTypes(instance: OrchestrationInstance, events: pb.HistoryEvent[]): void {
+    for (const event of events) {
+      const failed = event.getSuborchestrationinstancefailed();
+      if (!failed) continue;
+      const created = instance.history.find(
+        (h) => h.getEventid() === failed.getTaskscheduledid() && h.hasSuborchestrationinstancecreated(),
+      );
+      const childId = created?.getSuborchestrationinstancecreated()?.getInstanceid();
+      const child = childId ? this.backend.getInstance(childId) : undefined;
+      // Only a child this parent started (not a same-id instance that made the creation fail).
+      const parentId = child?.history
+        .find((h) => h.hasExecutionstarted())
+        ?.getExecutionstarted()
+        ?.getParentinstance()
+        ?.getOrchestrationinstance()
+        ?.getInstanceid();
+      if (child?.status === S.ORCHESTRATION_STATUS_FAILED && child.failureDetails && parentId === instance.instanceId) {
+        failed.setFailuredetails(child.failureDetails);
+      }
+    }
+  }
+}
+
+function failAction(e: unknown): pb.OrchestratorAction {
+  return pbh.newCompleteOrchestrationAction(
+    -1,
+    S.ORCHESTRATION_STATUS_FAILED,
+    undefined,
+    pbh.newFailureDetails(toError(e)),
+  );
+}
