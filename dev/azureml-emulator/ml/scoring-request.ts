@@ -10,7 +10,7 @@ function isObject(value: unknown): value is JsonObject {
 }
 
 /** A short rendering of an offending value for an error message. */
-function describe(value: unknown): string {
+function preview(value: unknown): string {
   const text = value === undefined ? 'undefined' : JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
@@ -19,7 +19,7 @@ function numericCell(value: unknown, row: number, column: string): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   throw new ScoringInputError(
     'NonNumericValue',
-    `non-numeric value at row ${row}, column '${column}': ${describe(value)}`,
+    `non-numeric value at row ${row}, column '${column}': ${preview(value)}`,
     { row, column },
   );
 }

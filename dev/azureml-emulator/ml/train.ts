@@ -61,9 +61,9 @@ interface ColumnPlan {
 /**
  * The used columns of the accepted rows as doubles, row-major with the target last.
  *
- * @remarks The fit itself needs only sums, but the mean absolute error needs every residual, and residuals exist
- * only after the fit; so the rows are kept — compactly, 8 bytes per used value (about 5 MB for 100k rows of 5
- * features), never as CSV text or records.
+ * @remarks The fit alone could be streamed as running sums of products, but the mean absolute error needs every
+ * residual, and residuals exist only after the fit. So the rows are kept — compactly, 8 bytes per used value (about
+ * 5 MB for 100k rows of 5 features), never as CSV text or records — and the fit makes exact two-pass sums over them.
  */
 class NumericRows {
   private data: Float64Array;
@@ -92,8 +92,9 @@ function validateOptions(options: TrainOptions): number {
   const { targetColumn, featureColumns } = options;
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   if (!Number.isFinite(alpha) || alpha < 0) throw new RangeError(`alpha must be a finite number >= 0, got ${alpha}`);
-  if (typeof targetColumn !== 'string' || targetColumn === '')
+  if (typeof targetColumn !== 'string' || targetColumn === '') {
     throw new RangeError('targetColumn must be a column name');
+  }
   if (featureColumns !== undefined) {
     if (featureColumns.length === 0) throw new RangeError('featureColumns must not be empty when given');
     if (new Set(featureColumns).size !== featureColumns.length) {
@@ -110,8 +111,9 @@ function readHeader(fields: string[], options: TrainOptions): string[] {
   const header = fields.map((f) => f.trim());
   const seen = new Set<string>();
   for (const name of header) {
-    if (name === '')
+    if (name === '') {
       throw new TrainingDataError('InvalidHeader', `CSV header has an empty column name: ${fields.join(', ')}`);
+    }
     if (seen.has(name)) throw new TrainingDataError('InvalidHeader', `CSV header names column '${name}' twice`);
     seen.add(name);
   }
