@@ -1,0 +1,114 @@
+/**
+ * Errors of the retrain flow. Each has a stable `name`: only name and message cross the activity boundary, and the
+ * orchestrations' retry loop decides by name (`NON_RETRYABLE`).
+ */
+
+abstract class RetrainError extends Error {
+  abstract readonly retryable: boolean;
+  constructor(name: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = name;
+  }
+}
+
+/** Azure ML answered with something that may succeed later (throttling, 5xx, network). */
+export class AzureMlTransientError extends RetrainError {
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('AzureMlTransientError', message, options);
+  }
+}
+
+/** Azure ML rejected a request in a way a retry cannot fix (4xx other than 408/409/429). */
+export class AzureMlRequestError extends RetrainError {
+  readonly retryable = false;
+  readonly statusCode: number | undefined;
+  constructor(message: string, statusCode?: number, options?: { cause?: unknown }) {
+    super('AzureMlRequestError', message, options);
+    this.statusCode = statusCode;
+  }
+}
+
+/** The model is not in the catalog (any more). */
+export class ModelNotInCatalogError extends RetrainError {
+  readonly retryable = false;
+  constructor(model: string) {
+    super('ModelNotInCatalogError', `Model '${model}' is not in the catalog.`);
+  }
+}
+
+/** The training run ended Failed or Canceled. */
+export class TrainingFailedError extends RetrainError {
+  readonly retryable = false;
+  constructor(jobName: string, status: string, detail?: string) {
+    super('TrainingFailedError', `Training job ${jobName} ended ${status}${detail ? `: ${detail}` : ''}.`);
+  }
+}
+
+/** The training run did not finish within the catalog's timeout. */
+export class TrainingTimedOutError extends RetrainError {
+  readonly retryable = false;
+  constructor(jobName: string, minutes: number) {
+    super('TrainingTimedOutError', `Training job ${jobName} did not finish within ${minutes} minutes.`);
+  }
+}
+
+/** The run finished but does not report a metric the gate needs. */
+export class MetricsUnavailableError extends RetrainError {
+  readonly retryable = false;
+  constructor(message: string) {
+    super('MetricsUnavailableError', message);
+  }
+}
+
+/** Blob state changed under us more often than the optimistic-concurrency retries allow. */
+export class StateConflictError extends RetrainError {
+  readonly retryable = true;
+  constructor(message: string) {
+    super('StateConflictError', message);
+  }
+}
+
+/** A release check failed (provisioning, smoke, latency, bake); the release is rolled back. */
+export class ReleaseCheckFailedError extends RetrainError {
+  readonly retryable = false;
+  readonly check: string;
+  constructor(check: string, message: string) {
+    super('ReleaseCheckFailedError', message);
+    this.check = check;
+  }
+}
+
+/** Error names an orchestration never retries. */
+export const NON_RETRYABLE: readonly string[] = [
+  'AzureMlRequestError',
+  'ModelNotInCatalogError',
+  'TrainingFailedError',
+  'TrainingTimedOutError',
+  'MetricsUnavailableError',
+  'ReleaseCheckFailedError',
+  'TypeError',
+  'RangeError',
+  'SyntaxError',
+];
+
+/**
+ * The error type behind something an orchestrator caught: durable-functions' `TaskFailedError` carries it in
+ * `failureDetails.errorType`; otherwise the message may start with `Type: ` (v3 activity failures), else `name`.
+ */
+export function errorTypeOf(error: unknown): string {
+  const details = (error as { failureDetails?: { errorType?: unknown } } | null)?.failureDetails;
+  if (details && typeof details.errorType === 'string' && details.errorType) return details.errorType;
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /^([A-Z][A-Za-z0-9]*Error): /.exec(message);
+  if (match?.[1]) return match[1];
+  return error instanceof Error ? error.name : 'Error';
+}
+
+/** The message of a caught error without the `Type: ` prefix. */
+export function errorMessageOf(error: unknown): string {
+  const details = (error as { failureDetails?: { errorMessage?: unknown } } | null)?.failureDetails;
+  if (details && typeof details.errorMessage === 'string') return details.errorMessage;
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^[A-Z][A-Za-z0-9]*Error: /, '');
+}
