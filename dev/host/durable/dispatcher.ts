@@ -215,6 +215,11 @@ export class Dispatcher {
       instance.pendingEvents = [];
       return false;
     }
+    // The real backends open every episode with OrchestratorStarted (it sets currentUtcDateTime); the in-memory one
+    // only does so at creation, which would freeze the orchestration clock. Add it to the batch being committed.
+    if (!instance.pendingEvents[0]?.hasOrchestratorstarted()) {
+      instance.pendingEvents.unshift(pbh.newOrchestratorStartedEvent(new Date()));
+    }
     const token = instance.completionToken;
     const events = instance.pendingEvents.slice();
     this.restoreSubOrchestrationFailureTypes(instance, events);
