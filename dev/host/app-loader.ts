@@ -28,8 +28,11 @@ export interface LoadAppOptions {
   entry: string;
   /** The function app directory given to hooks; defaults to the nearest folder with host.json, else the entry's. */
   functionAppDirectory?: string;
-  /** Called with the app's `require` before the entry is loaded (e.g. to patch durable-functions). */
-  beforeLoad?: (appRequire: NodeJS.Require) => void;
+  /**
+   * Called with the app's `require` before the entry is loaded (e.g. to patch durable-functions); the function it
+   * may return runs once loading is over, whatever the outcome.
+   */
+  beforeLoad?: (appRequire: NodeJS.Require) => (() => void) | void;
   log: (level: string, category: string, message: string) => void;
 }
 
@@ -82,8 +85,12 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
   };
   forgetAppModules(path.dirname(entry));
   const functionsLibrary = await withCoreRegistrar(registrar, () => {
-    options.beforeLoad?.(appRequire);
-    appRequire(entry);
+    const afterLoad = options.beforeLoad?.(appRequire);
+    try {
+      appRequire(entry);
+    } finally {
+      afterLoad?.();
+    }
     return appRequire('@azure/functions') as FunctionsLibrary;
   });
   return {

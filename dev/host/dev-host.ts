@@ -12,6 +12,7 @@ import path from 'node:path';
 
 import { handleAdmin, type HostState } from './admin';
 import { type LoadedApp, loadApp, runAppStartHooks, runAppTerminateHooks } from './app-loader';
+import { nativeProcess } from './native-module';
 import { DURABLE_PATH, DURABLE_SYSTEM_KEY, DurableBridge } from './durable-bridge';
 import { EVENT_GRID_PATH, handleEventGrid } from './eventgrid';
 import { flatHeaders, readBody, requestOrigin, sendText } from './http/http-io';
@@ -89,8 +90,9 @@ function closeServer(server: http.Server | https.Server): Promise<void> {
 
 /** Applies app settings to the process environment; variables already set win, as with Core Tools. */
 function applyAppSettings(values: Record<string, string>, overrides: Record<string, string>): void {
-  for (const [k, v] of Object.entries(values)) if (process.env[k] === undefined) process.env[k] = v;
-  for (const [k, v] of Object.entries(overrides)) process.env[k] = v;
+  const env = nativeProcess.env;
+  for (const [k, v] of Object.entries(values)) if (env[k] === undefined) env[k] = v;
+  for (const [k, v] of Object.entries(overrides)) env[k] = v;
 }
 
 export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
@@ -248,7 +250,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
       APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
     });
-    return readHostJson(path.join(projectDir, 'host.json'), process.env);
+    return readHostJson(path.join(projectDir, 'host.json'), nativeProcess.env);
   })();
   routePrefix = hostJson.routePrefix;
   state = 'Initialized';
@@ -313,7 +315,12 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
             hostId,
           ));
     for (const fn of loaded.registry.byTrigger('timerTrigger')) {
-      const schedule = parseSchedule(resolveAppSettingReferences(typeof fn.trigger.schedule === 'string' ? fn.trigger.schedule : '', process.env));
+      const schedule = parseSchedule(
+        resolveAppSettingReferences(
+          typeof fn.trigger.schedule === 'string' ? fn.trigger.schedule : '',
+          nativeProcess.env,
+        ),
+      );
       timers.set(
         fn.name,
         new TimerListener({

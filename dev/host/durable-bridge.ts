@@ -43,7 +43,7 @@ export interface DurableRuntimeLike {
 }
 
 interface DurableModule {
-  captureDurableRegistrations(df: unknown): unknown;
+  captureDurableRegistrations(df: unknown): { orchestrations: unknown; restore(): void };
   DurableRuntime: new (options: {
     taskHubName: string;
     maxConcurrentActivityFunctions: number;
@@ -81,15 +81,20 @@ export class DurableBridge {
     return module ? new DurableBridge(module, logger) : undefined;
   }
 
-  /** Call with the app's `require` before loading the app. */
-  captureFrom(appRequire: NodeJS.Require): void {
+  /**
+   * Call with the app's `require` before loading the app; call the returned function once it is loaded, so the
+   * shared durable-functions module is unpatched for the next host in this process.
+   */
+  captureFrom(appRequire: NodeJS.Require): () => void {
     let df: unknown;
     try {
       df = appRequire('durable-functions');
     } catch {
-      return; // the app does not use durable-functions
+      return () => undefined; // the app does not use durable-functions
     }
-    this.captured = this.module.captureDurableRegistrations(df);
+    const captured = this.module.captureDurableRegistrations(df);
+    this.captured = captured;
+    return () => captured.restore();
   }
 
   start(options: {

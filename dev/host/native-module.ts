@@ -21,3 +21,9 @@ function findNativeModule(): ModuleClass {
 }
 
 export const NativeModule: ModuleClass = findNativeModule();
+
+/**
+ * Node's real `process`. Inside jest, `process.env` is a per-test copy; the app (loaded natively) reads the real
+ * one, so app settings must be written there.
+ */
+export const nativeProcess: NodeJS.Process = NativeModule.createRequire(__filename)('node:process') as NodeJS.Process;

@@ -1,0 +1,52 @@
+import type { DevHost } from '../../../dev/host/dev-host';
+import { waitFor } from '../../support/wait-for';
+import { startFixtureHost } from './fixture-host';
+
+describe('dev host: admin API', () => {
+  let host: DevHost;
+
+  beforeAll(async () => {
+    ({ host } = await startFixtureHost('basic', { appSettings: { TICK_SCHEDULE: '0 */5 * * * *' }, timers: false }));
+  });
+  afterAll(async () => {
+    await host.close();
+  });
+
+  it('when the host status is asked for with the master key, then it is Running; without a key, 401', async () => {
+    expect((await fetch(`${host.url}/admin/host/status`)).status).toBe(401);
+    expect((await fetch(`${host.url}/admin/host/status?code=${host.keys.function}`)).status).toBe(401);
+    const res = await fetch(`${host.url}/admin/host/status`, { headers: { 'x-functions-key': host.keys.master } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ state: 'Running' });
+  });
+
+  it('when functions are listed, then each comes with its trigger type', async () => {
+    const res = await fetch(`${host.url}/admin/functions?code=${host.keys.master}`);
+    const list = (await res.json()) as { name: string; trigger: string; invoke_url_template: string | null }[];
+    expect(list).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'hello',
+          trigger: 'httpTrigger',
+          invoke_url_template: `${host.url}/api/hello/{name?}`,
+        }),
+        expect.objectContaining({ name: 'onEvent', trigger: 'eventGridTrigger' }),
+        expect.objectContaining({ name: 'tick', trigger: 'timerTrigger' }),
+      ]),
+    );
+  });
+
+  it('when an event function is run through the admin API, then it gets the input as its trigger value', async () => {
+    const res = await fetch(`${host.url}/admin/functions/onEvent?code=${host.keys.master}`, {
+      method: 'POST',
+      body: JSON.stringify({ input: JSON.stringify({ id: 'admin-1', eventType: 'X', data: {} }) }),
+    });
+    expect(res.status).toBe(202);
+    await waitFor(async () => {
+      const records = (await (await fetch(`${host.url}/api/records`)).json()) as {
+        events: { event: { id: string } }[];
+      };
+      return records.events.some((e) => e.event.id === 'admin-1');
+    });
+  });
+});
