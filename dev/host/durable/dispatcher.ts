@@ -218,7 +218,7 @@ export class Dispatcher {
     // The real backends open every episode with OrchestratorStarted (it sets currentUtcDateTime); the in-memory one
     // only does so at creation, which would freeze the orchestration clock. Add it to the batch being committed.
     if (!instance.pendingEvents[0]?.hasOrchestratorstarted()) {
-      instance.pendingEvents.unshift(pbh.newOrchestratorStartedEvent(new Date()));
+      instance.pendingEvents.unshift(pbh.newOrchestratorStartedEvent(episodeTime(instance.pendingEvents)));
     }
     const token = instance.completionToken;
     const events = instance.pendingEvents.slice();
@@ -309,6 +309,16 @@ export class Dispatcher {
       }
     }
   }
+}
+
+/** Now, but never before a timer in the batch was due (Node timers may fire a millisecond early by the wall clock). */
+function episodeTime(events: readonly pb.HistoryEvent[]): Date {
+  let t = Date.now();
+  for (const e of events) {
+    const fireAt = e.getTimerfired()?.getFireat()?.toDate().getTime();
+    if (fireAt !== undefined && fireAt > t) t = fireAt;
+  }
+  return new Date(t);
 }
 
 function failAction(e: unknown): pb.OrchestratorAction {
