@@ -64,6 +64,8 @@ export interface DevHost {
   readonly telemetry: TelemetrySink;
   readonly invocations: readonly InvocationRecord[];
   readonly app: LoadedApp;
+  /** What the host sets as IDENTITY_ENDPOINT / IDENTITY_HEADER for the app. */
+  readonly managedIdentity: { readonly endpoint: string; readonly header: string };
   /** Runs a timer-triggered function now, behind any run in progress. */
   runTimer(name: string): Promise<void>;
   close(): Promise<void>;
@@ -363,6 +365,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     telemetry,
     invocations,
     app: loaded,
+    managedIdentity: { endpoint: `${origin}${IDENTITY_PATH}`, header: identityHeader },
     runTimer: async (name) => {
       const timer = [...timers.values()].find((t) => t.name.toLowerCase() === name.toLowerCase());
       if (!timer) throw new Error(`No timer-triggered function named '${name}'`);

@@ -1,2 +1,3 @@
 export * from './names';
 export type { Telemetry } from './telemetry';
+export { createTelemetry } from './app-insights';

@@ -1,0 +1,51 @@
+import type { DevHost } from '../../../dev/host/dev-host';
+import { createCredential } from '../../../src/azureml/credential';
+import { startFixtureHost } from './fixture-host';
+
+describe('dev host: managed identity endpoint', () => {
+  let host: DevHost;
+  const saved: Record<string, string | undefined> = {};
+
+  beforeAll(async () => {
+    ({ host } = await startFixtureHost('basic', { appSettings: { TICK_SCHEDULE: '0 */5 * * * *' }, timers: false }));
+    // The app reads these from its environment, as the Functions platform sets them.
+    for (const name of [
+      'IDENTITY_ENDPOINT',
+      'IDENTITY_HEADER',
+      'MSI_ENDPOINT',
+      'MSI_SECRET',
+      'AZURE_CLIENT_SECRET',
+      'AZURE_FEDERATED_TOKEN_FILE',
+    ]) {
+      saved[name] = process.env[name];
+      delete process.env[name];
+    }
+    process.env.IDENTITY_ENDPOINT = host.managedIdentity.endpoint;
+    process.env.IDENTITY_HEADER = host.managedIdentity.header;
+  });
+  afterAll(async () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await host.close();
+  });
+
+  it("when the app's DefaultAzureCredential asks for an ARM token, then the host issues one for that audience", async () => {
+    const token = await createCredential({ managedIdentityClientId: undefined }).getToken(
+      'https://management.azure.com/.default',
+    );
+    expect(token.token.split('.')).toHaveLength(3);
+    const claims = JSON.parse(Buffer.from(token.token.split('.')[1] ?? '', 'base64url').toString()) as { aud: string };
+    expect(claims.aud).toBe('https://management.azure.com');
+    expect(token.expiresOnTimestamp).toBeGreaterThan(Date.now() + 30 * 60_000);
+  });
+
+  it('when the identity header is missing or wrong, then the endpoint refuses', async () => {
+    const url = `${host.managedIdentity.endpoint}?resource=https://management.azure.com&api-version=2019-08-01`;
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { headers: { 'X-IDENTITY-HEADER': 'nope' } })).status).toBe(401);
+    const ok = await fetch(url, { headers: { 'X-IDENTITY-HEADER': host.managedIdentity.header } });
+    expect(await ok.json()).toMatchObject({ resource: 'https://management.azure.com', token_type: 'Bearer' });
+  });
+});
