@@ -12,8 +12,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import * as prettier from 'prettier';
-
 import { loadCatalog } from '../../src/catalog/load';
 import type { Catalog } from '../../src/catalog/schema';
 
@@ -110,6 +108,8 @@ export function datasetFilters(catalog: Catalog): DatasetFilters {
 
 /** The file content, formatted like the rest of the repository so `prettier --check` passes. */
 export async function renderDatasetFilters(filters: DatasetFilters, outFile: string): Promise<string> {
+  // Loaded on use: prettier's entry point starts a dynamic import that a CommonJS test runtime cannot serve.
+  const prettier = await import('prettier');
   const options = (await prettier.resolveConfig(outFile)) ?? {};
   return prettier.format(JSON.stringify(filters), { ...options, filepath: outFile, parser: 'json' });
 }
