@@ -10,6 +10,8 @@ export const TelemetryEvents = {
   TriggerCoalesced: 'TriggerCoalesced',
   TriggerIgnored: 'TriggerIgnored',
   WebhookRejected: 'WebhookRejected',
+  /** A verified CI webhook delivery was submitted for one or more models (dimensions: source, deliveryId, models, outcomes). */
+  WebhookAccepted: 'WebhookAccepted',
   RetrainStarted: 'RetrainStarted',
   TrainingSubmitted: 'TrainingSubmitted',
   TrainingCompleted: 'TrainingCompleted',

@@ -9,3 +9,11 @@ export { type GenericWebhookBody, genericWebhookSchema, interpretGenericBody } f
 export { GITHUB_MAX_PUSH_COMMITS, type GitHubInterpretation, interpretGitHubDelivery } from './github';
 export { branchMatches, firstMatchingPath, type MatchOutcome, matchModels, type ModelMatch } from './match';
 export { parseJson } from './parse';
+export {
+  dedupeKeyFor,
+  type ParameterValue,
+  type RetrainSource,
+  type RetrainTriggerOutcome,
+  type RetrainTriggerRequest,
+  type RetrainTriggerSubmitter,
+} from './retrain-request';
