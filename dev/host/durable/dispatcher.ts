@@ -15,6 +15,19 @@ export interface DispatcherOptions {
   log: (line: string) => void;
 }
 
+/** Counters for benchmarks and tests (monotonic since construction). */
+export interface DispatcherStats {
+  /** Orchestration episodes executed (replays), including discarded ones. */
+  episodes: number;
+  activitiesStarted: number;
+  activitiesCompleted: number;
+  /** Loop iterations; stays constant while the loop is parked. */
+  rounds: number;
+  /** True while the loop sleeps waiting for work. */
+  parked: boolean;
+  activitiesInFlight: number;
+}
+
 interface ActivityOutcome {
   item: ActivityWorkItem;
   output?: string;
@@ -56,6 +69,7 @@ export class Dispatcher {
   private stopped = true;
   private loop: Promise<void> | undefined;
   private readonly notifiesOnEnqueue: boolean;
+  private readonly counters = { episodes: 0, activitiesStarted: 0, activitiesCompleted: 0, rounds: 0, parked: false };
 
   constructor(
     private readonly backend: InMemoryOrchestrationBackend,
@@ -104,12 +118,13 @@ export class Dispatcher {
     else this.wakePending = true;
   }
 
-  get activitiesInFlight(): number {
-    return this.inFlight.size;
+  stats(): DispatcherStats {
+    return { ...this.counters, activitiesInFlight: this.inFlight.size };
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
+      this.counters.rounds++;
       let progressed = false;
       try {
         progressed = this.applyCompletions() || progressed;
@@ -123,7 +138,9 @@ export class Dispatcher {
         // Let I/O (HTTP API calls, activity promises) in between rounds.
         await new Promise<void>((resolve) => setImmediate(resolve));
       } else {
+        this.counters.parked = true;
         await this.park();
+        this.counters.parked = false;
       }
     }
   }
@@ -155,6 +172,7 @@ export class Dispatcher {
     if (this.completions.length === 0) return false;
     const batch = this.completions.splice(0);
     for (const { item, output, error } of batch) {
+      this.counters.activitiesCompleted++;
       try {
         this.backend.completeActivity(item.instanceId, item.taskId, output, error);
       } catch (e) {
@@ -173,6 +191,7 @@ export class Dispatcher {
       // Work for an instance that has ended (terminated, purged) is dropped.
       if (!instance || TERMINAL.has(instance.status)) continue;
       started = true;
+      this.counters.activitiesStarted++;
       const executor = new ActivityExecutor(this.registry, this.logger);
       const run = executor
         .execute(item.instanceId, item.name, item.taskId, item.input)
@@ -224,6 +243,7 @@ export class Dispatcher {
     const events = instance.pendingEvents.slice();
     this.restoreSubOrchestrationFailureTypes(instance, events);
     const started = Date.now();
+    this.counters.episodes++;
     let actions: pb.OrchestratorAction[];
     let customStatus: string | undefined;
     try {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { format } from 'node:util';
 import { adaptClassicOrchestrator, ClassicOrchestrator } from './classic/adapter';
 import { InMemoryOrchestrationBackend, Registry } from './core';
-import { Dispatcher } from './dispatcher';
+import { Dispatcher, DispatcherStats } from './dispatcher';
 import { DurableHttpApi, DurableHttpRequest, DurableHttpResponse, WEBHOOK_PATH } from './http-api';
 import { InstanceStore } from './instance-store';
 
@@ -100,6 +100,11 @@ export class DurableRuntime {
     await this.dispatcher.stop();
     // Clears the backend's pending timers so nothing keeps the process alive after the host stops.
     this.backend.reset();
+  }
+
+  /** Engine counters (episodes, activities, loop rounds, parked) for benchmarks and tests. */
+  stats(): DispatcherStats {
+    return this.dispatcher.stats();
   }
 
   handleHttp(req: DurableHttpRequest, origin: string): Promise<DurableHttpResponse> {

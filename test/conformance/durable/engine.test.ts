@@ -1,0 +1,197 @@
+// The dispatch loop around the in-memory backend: bounded activity concurrency, batching that lets a 10,000-wide
+// fan-out finish, control operations while activities are in flight, long timers, and failure containment.
+import { OrchestrationContext } from 'durable-functions';
+import { Harness, startHarness, waitFor, waitForFinish, waitForStatus } from './harness';
+
+/** A latch tests open explicitly, so "in flight" is a state, not a timing guess. */
+class Gate {
+  private release!: () => void;
+  readonly opened = new Promise<void>((resolve) => (this.release = resolve));
+  open(): void {
+    this.release();
+  }
+}
+
+describe('durable dispatch loop', () => {
+  describe('with a concurrency limit of 4', () => {
+    let h: Harness;
+    let gate = new Gate();
+    let running = 0;
+    let maxRunning = 0;
+    let started = 0;
+
+    beforeAll(async () => {
+      h = await startHarness(
+        (rt) => {
+          rt.registerActivity('square', (input) => (input as number) * (input as number));
+          rt.registerActivity('gated', async (input) => {
+            started++;
+            running++;
+            maxRunning = Math.max(maxRunning, running);
+            await gate.opened;
+            running--;
+            return input;
+          });
+          rt.registerOrchestration('fanOut', function* (context: OrchestrationContext) {
+            const n = context.df.getInput<number>();
+            const tasks = [];
+            for (let i = 0; i < n; i++) tasks.push(context.df.callActivity('square', i));
+            const results = (yield context.df.Task.all(tasks)) as number[];
+            return { count: results.length, sum: results.reduce((a, b) => a + b, 0), last: results[n - 1] };
+          });
+          rt.registerOrchestration('gatedFanOut', function* (context: OrchestrationContext) {
+            const n = context.df.getInput<number>();
+            const tasks = [];
+            for (let i = 0; i < n; i++) tasks.push(context.df.callActivity('gated', i));
+            tasks.push(context.df.waitForExternalEvent('extra'));
+            return (yield context.df.Task.all(tasks)) as unknown[];
+          });
+        },
+        { maxConcurrentActivityFunctions: 4 },
+      );
+    });
+    afterAll(async () => {
+      gate.open();
+      await h.stop();
+    });
+
+    beforeEach(() => {
+      gate = new Gate();
+      running = 0;
+      maxRunning = 0;
+      started = 0;
+    });
+
+    it('when 12 blocking activities are scheduled, then exactly 4 run at a time', async () => {
+      const id = await h.client.startNew('gatedFanOut', { input: 12 });
+      await waitFor(async () => (started === 4 ? true : undefined), '4 activities to start');
+      expect(running).toBe(4);
+      // Control operations are served while activities are in flight.
+      await h.client.raiseEvent(id, 'extra', 'e');
+      gate.open();
+      const status = await waitForFinish(h.client, id);
+      expect(status.runtimeStatus).toBe('Completed');
+      expect(maxRunning).toBe(4);
+      expect((status.output as unknown[]).length).toBe(13);
+    });
+
+    it('when an instance is terminated while its activities are in flight, then it ends Terminated at once', async () => {
+      const id = await h.client.startNew('gatedFanOut', { input: 8 });
+      await waitFor(async () => (started === 4 ? true : undefined), 'activities to start');
+      await h.client.terminate(id, 'stop it');
+      const status = await waitForStatus(h.client, id, 'Terminated');
+      expect(status.output).toBe('stop it');
+      expect(running).toBe(4); // still blocked: termination did not wait for them
+      gate.open();
+    });
+
+    it('when an instance is suspended and resumed while activities are in flight, then it still completes', async () => {
+      const id = await h.client.startNew('gatedFanOut', { input: 6 });
+      await waitFor(async () => (started === 4 ? true : undefined), 'activities to start');
+      await h.client.suspend(id, 'pause');
+      await waitForStatus(h.client, id, 'Suspended');
+      await h.client.raiseEvent(id, 'extra', 'x');
+      gate.open();
+      await waitFor(async () => (started === 6 && running === 0 ? true : undefined), 'all activities to finish');
+      expect((await h.client.getStatus(id)).runtimeStatus).toBe('Suspended');
+      await h.client.resume(id, 'go on');
+      const status = await waitForFinish(h.client, id);
+      expect(status.runtimeStatus).toBe('Completed');
+    });
+
+    it('when an orchestration fans out to 10,000 activities, then it completes with every result', async () => {
+      const n = 10_000;
+      const id = await h.client.startNew('fanOut', { input: n });
+      const status = await waitForFinish(h.client, id, 240_000);
+      expect(status.runtimeStatus).toBe('Completed');
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += i * i;
+      expect(status.output).toEqual({ count: n, sum, last: (n - 1) * (n - 1) });
+    }, 300_000);
+  });
+});
+
+describe('durable timers and failure containment', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness(
+      (rt) => {
+        rt.registerActivity('echo', (input) => input);
+        rt.registerOrchestration('monthLongTimeout', function* (context: OrchestrationContext) {
+          const thirtyDays = 30 * 24 * 60 * 60 * 1000;
+          const timeout = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + thirtyDays));
+          const event = context.df.waitForExternalEvent('done');
+          const winner: unknown = yield context.df.Task.any([timeout, event]);
+          if (winner === event) timeout.cancel();
+          return winner === event ? 'event' : 'timer';
+        });
+        rt.registerOrchestration('chainedTimer', function* (context: OrchestrationContext) {
+          const fireAt = new Date(context.df.currentUtcDateTime.getTime() + 200);
+          yield context.df.createTimer(fireAt);
+          return context.df.currentUtcDateTime.getTime() >= fireAt.getTime();
+        });
+        rt.registerOrchestration('tooMuchHistory', function* (context: OrchestrationContext) {
+          const tasks = [];
+          for (let i = 0; i < 50; i++) tasks.push(context.df.callActivity('echo', i));
+          return (yield context.df.Task.all(tasks)) as unknown;
+        });
+        rt.registerOrchestration('unknownActivity', function* (context: OrchestrationContext) {
+          try {
+            yield context.df.callActivity('doesNotExist', 1);
+            return 'unexpected';
+          } catch (e) {
+            return (e as Error).message;
+          }
+        });
+        rt.registerOrchestration('quick', function* (context: OrchestrationContext) {
+          return (yield context.df.callActivity('echo', 'ok')) as unknown;
+        });
+      },
+      // Small chunks so chaining is observable; a small history cap to provoke a backend failure.
+      { maxTimerIntervalMs: 40, maxHistorySize: 60 },
+    );
+  });
+  afterAll(() => h.stop());
+
+  it('when a 30-day timer races an event, then the timer does not fire early and the event wins', async () => {
+    const id = await h.client.startNew('monthLongTimeout');
+    await waitForStatus(h.client, id, 'Running');
+    await h.client.raiseEvent(id, 'done', true);
+    const status = await waitForFinish(h.client, id);
+    expect(status.output).toBe('event');
+  });
+
+  it('when a timer is longer than one backend timer, then it is chained and fires no earlier than asked', async () => {
+    const id = await h.client.startNew('chainedTimer');
+    const status = await waitForFinish(h.client, id);
+    expect(status.output).toBe(true);
+    const res = await h.call('GET', `/instances/${id}?showHistory=true`);
+    const { historyEvents } = (await res.json()) as { historyEvents: { EventType: string }[] };
+    expect(historyEvents.filter((e) => e.EventType === 'TimerCreated').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('when an instance outgrows the history cap, then it fails and the loop keeps serving others', async () => {
+    const big = await h.client.startNew('tooMuchHistory');
+    const failed = await waitForFinish(h.client, big);
+    expect(failed.runtimeStatus).toBe('Failed');
+    expect(String(failed.output)).toMatch(/maximum history size/);
+    const small = await h.client.startNew('quick');
+    expect((await waitForFinish(h.client, small)).output).toBe('ok');
+  });
+
+  it('when an activity is not registered, then the call fails inside the orchestrator instead of hanging', async () => {
+    const id = await h.client.startNew('unknownActivity');
+    const status = await waitForFinish(h.client, id);
+    expect(String(status.output)).toMatch(/doesNotExist/);
+  });
+
+  it('when there is no work, then the loop parks instead of spinning', async () => {
+    await waitFor(async () => (h.runtime.stats().parked ? true : undefined), 'the loop to park');
+    const rounds = h.runtime.stats().rounds;
+    // A setImmediate spin loop would advance `rounds` on every one of these turns of the event loop.
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(h.runtime.stats().rounds).toBe(rounds);
+    expect(h.runtime.stats().parked).toBe(true);
+  });
+});
