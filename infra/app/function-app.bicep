@@ -45,8 +45,7 @@ param maximumInstanceCount int = 100
 param disableBasicPublishingCredentials bool = true
 
 @description('App setting value that App Service resolves from Key Vault (latest version) with keyVaultReferenceIdentity.')
-func keyVaultReference(vaultUri string, secretName string) string =>
-  '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secretName})'
+func keyVaultReference(vaultUri string, secretName string) string => '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secretName})'
 
 var appSettings = union(
   {

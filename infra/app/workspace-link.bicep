@@ -25,22 +25,18 @@ resource dataScientist 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
-  name: systemTopicName
-  location: workspace.location
-  tags: tags
-  identity: {
-    type: 'UserAssigned'
-    userAssignedIdentities: {
-      '${eventGridIdentityId}': {}
-    }
-  }
-  properties: {
-    source: workspace.id
-    topicType: 'Microsoft.MachineLearningServices.Workspaces'
+// A module, because a resource's location must be known when the deployment starts and the workspace's is not.
+module systemTopic 'azureml-system-topic.bicep' = {
+  name: 'azureml-system-topic'
+  params: {
+    name: systemTopicName
+    location: workspace.location
+    tags: tags
+    workspaceId: workspace.id
+    eventGridIdentityId: eventGridIdentityId
   }
 }
 
 output location string = workspace.location
 output id string = workspace.id
-output systemTopicName string = systemTopic.name
+output systemTopicName string = systemTopic.outputs.name

@@ -7,6 +7,7 @@ import { loadCatalog, parseCatalog } from '../../../src/catalog/load';
 import { requiredSettingNames } from '../../../src/config/settings';
 import { committedBlobApis, DatasetFilterError, datasetFilters } from '../../../infra/scripts/dataset-filters';
 import {
+  checkApiVersions,
   checkAppSettings,
   checkEventSubscriptions,
   checkHardening,
@@ -69,6 +70,10 @@ describe('infra consistency (Bicep vs. app code)', () => {
 
   test('when the templates are read, then TLS 1.2, HTTPS only, no shared keys and diagnostics are in place', () => {
     expect(checkHardening(files)).toEqual([]);
+  });
+
+  test('when resource declarations are read, then every type uses an API version verified against the specs', () => {
+    expect(checkApiVersions(files)).toEqual([]);
   });
 
   test('when the catalog is read, then the committed dataset filters are what the preprovision hook generates', () => {
@@ -212,6 +217,18 @@ describe('infra consistency catches drift (mutated copies)', () => {
     expect(checkTelemetryNames(readInfra(root))).toEqual([
       expect.stringContaining('alerts.bicep queries customMetrics "BatchSeconds"'),
       'no alert rule watches event DeploymentRolledBack',
+    ]);
+  });
+
+  test('when an API version is changed to one nobody checked, then it is reported', () => {
+    edit(
+      root,
+      'infra/app/workbook.bicep',
+      "'Microsoft.Insights/workbooks@2023-06-01'",
+      "'Microsoft.Insights/workbooks@2021-08-01'",
+    );
+    expect(checkApiVersions(readInfra(root))).toEqual([
+      'infra/app/workbook.bicep: workbook uses Microsoft.Insights/workbooks@2021-08-01; the verified version is 2023-06-01',
     ]);
   });
 

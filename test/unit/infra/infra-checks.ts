@@ -70,6 +70,39 @@ export const expectedRoleAssignments: readonly string[] = [
   'workspace-link.bicep: workspace <- AzureML Data Scientist -> appPrincipalId',
 ];
 
+/**
+ * Resource types and the API versions the templates may use, each seen in a published spec or template:
+ * Azure/azure-rest-api-specs stable folders (EventGrid 2025-02-15, Insights scheduledQueryRules 2023-12-01,
+ * workbooks 2023-06-01, actionGroups 2023-01-01, MachineLearningServices 2024-10-01, Web 2024-04-01 with its
+ * Flex Consumption examples, Storage 2023-05-01, KeyVault 2023-07-01, ManagedIdentity 2023-01-31,
+ * OperationalInsights 2023-09-01), Azure-Samples/functions-quickstart-typescript-azd-eventgrid-blob
+ * (resourceGroups 2024-03-01, roleAssignments 2022-04-01, components 2020-02-02) and Azure/bicep-registry-modules
+ * (diagnosticSettings 2021-05-01-preview). A new type or version must be checked the same way before it is added.
+ */
+export const verifiedApiVersions: Readonly<Record<string, string>> = {
+  'Microsoft.Authorization/roleAssignments': '2022-04-01',
+  'Microsoft.EventGrid/systemTopics': '2025-02-15',
+  'Microsoft.EventGrid/systemTopics/eventSubscriptions': '2025-02-15',
+  'Microsoft.Insights/actionGroups': '2023-01-01',
+  'Microsoft.Insights/components': '2020-02-02',
+  'Microsoft.Insights/diagnosticSettings': '2021-05-01-preview',
+  'Microsoft.Insights/scheduledQueryRules': '2023-12-01',
+  'Microsoft.Insights/workbooks': '2023-06-01',
+  'Microsoft.KeyVault/vaults': '2023-07-01',
+  'Microsoft.KeyVault/vaults/secrets': '2023-07-01',
+  'Microsoft.MachineLearningServices/workspaces': '2024-10-01',
+  'Microsoft.ManagedIdentity/userAssignedIdentities': '2023-01-31',
+  'Microsoft.OperationalInsights/workspaces': '2023-09-01',
+  'Microsoft.Resources/resourceGroups': '2024-03-01',
+  'Microsoft.Storage/storageAccounts': '2023-05-01',
+  'Microsoft.Storage/storageAccounts/blobServices': '2023-05-01',
+  'Microsoft.Storage/storageAccounts/blobServices/containers': '2023-05-01',
+  'Microsoft.Web/serverfarms': '2024-04-01',
+  'Microsoft.Web/sites': '2024-04-01',
+  'Microsoft.Web/sites/basicPublishingCredentialsPolicies': '2024-04-01',
+  'Microsoft.Web/sites/config': '2024-04-01',
+};
+
 /** Events the alert rules must watch. */
 export const alertedEvents: readonly string[] = [
   TelemetryEvents.RetrainFailed,
@@ -480,6 +513,21 @@ export function checkTelemetryNames(files: InfraFiles): string[] {
     references.filter((r) => r.source === 'alerts.bicep' && r.table === 'customEvents').map((r) => r.name),
   );
   for (const e of alertedEvents) if (!alerted.has(e)) problems.push(`no alert rule watches event ${e}`);
+  return problems;
+}
+
+export function checkApiVersions(files: InfraFiles): string[] {
+  const problems: string[] = [];
+  for (const [file, text] of files.bicep) {
+    for (const match of text.matchAll(/^resource\s+(\w+)\s+'([^'@]+)@([^']+)'/gm)) {
+      const [, symbol, type = '', version] = match;
+      const verified = verifiedApiVersions[type];
+      if (verified === undefined)
+        problems.push(`infra/${file}: ${symbol} uses ${type}, which is not in the verified API version table`);
+      else if (verified !== version)
+        problems.push(`infra/${file}: ${symbol} uses ${type}@${version}; the verified version is ${verified}`);
+    }
+  }
   return problems;
 }
 
