@@ -1,0 +1,153 @@
+/**
+ * ARM conventions shared by every management-plane resource: ids, systemData, names, paging, list filters.
+ */
+import { badRequest } from './errors';
+import { type EmulatorRequest, query } from './http';
+import type { Json, JsonObject, StoredResource, SystemData } from './state';
+
+export const SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
+export const RESOURCE_GROUP = 'local';
+export const WORKSPACE = 'local';
+export const REGION = 'local';
+export const PROVIDER = 'Microsoft.MachineLearningServices';
+export const WORKSPACE_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/${PROVIDER}/workspaces/${WORKSPACE}`;
+/** Route prefix for workspace-scoped ARM routes; the server checks the three parameters. */
+export const WS_ROUTE = `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/${PROVIDER}/workspaces/{workspaceName}`;
+export const DEFAULT_API_VERSION = '2025-12-01';
+
+const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/;
+
+export function checkName(name: string, target: string): void {
+  if (!NAME_PATTERN.test(name)) {
+    throw badRequest(`'${name}' is not a valid name: it must match ${NAME_PATTERN.source}.`, target);
+  }
+}
+
+export function resourceId(...segments: string[]): string {
+  return `${WORKSPACE_ID}/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+export function newSystemData(nowIso: string, createdBy = 'local-user'): SystemData {
+  return {
+    createdAt: nowIso,
+    createdBy,
+    createdByType: 'User',
+    lastModifiedAt: nowIso,
+    lastModifiedBy: createdBy,
+    lastModifiedByType: 'User',
+  };
+}
+
+export function touch(resource: StoredResource, nowIso: string): void {
+  resource.systemData.lastModifiedAt = nowIso;
+}
+
+/** The wire form: `{ id, name, type, systemData, ...body }`. */
+export function render(resource: StoredResource, id: string, type: string): JsonObject {
+  return { id, name: resource.name, type, ...resource.body, systemData: { ...resource.systemData } };
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Requires `body.properties` to be an object; returns a copy as JSON. */
+export function requireProperties(body: Record<string, unknown>): JsonObject {
+  const properties = body['properties'];
+  if (!isObject(properties)) throw badRequest("The request body must contain an object 'properties'.", 'properties');
+  return structuredClone(properties) as JsonObject;
+}
+
+/**
+ * Rejects property names the emulator does not know, so a test never passes because a field was silently ignored.
+ * `allowed` lists the 2022-10-01 and 2025-12-01 fields of the resource.
+ */
+export function checkKnownFields(object: JsonObject, allowed: readonly string[], prefix: string): void {
+  const known = new Set(allowed.map((name) => name.toLowerCase()));
+  for (const key of Object.keys(object)) {
+    if (!known.has(key.toLowerCase())) {
+      throw badRequest(
+        `The field '${prefix}.${key}' is not known to the Azure ML emulator (NotSupportedByEmulator); it accepts: ${allowed.join(', ')}.`,
+        `${prefix}.${key}`,
+      );
+    }
+  }
+}
+
+export function stringMap(value: unknown, target: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) throw badRequest(`'${target}' must be an object of strings.`, target);
+  const result: Record<string, string> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item === null) continue;
+    if (typeof item !== 'string') throw badRequest(`'${target}.${key}' must be a string.`, `${target}.${key}`);
+    result[key] = item;
+  }
+  return result;
+}
+
+export function tagsOf(value: Json | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (isObject(value)) for (const [k, v] of Object.entries(value)) if (typeof v === 'string') result[k] = v;
+  return result;
+}
+
+/** `listViewType`: ActiveOnly (default), ArchivedOnly, All. */
+export function archiveFilter(request: EmulatorRequest): (archived: boolean) => boolean {
+  const view = (query(request, 'listViewType') ?? 'ActiveOnly').toLowerCase();
+  if (view === 'activeonly') return (archived) => !archived;
+  if (view === 'archivedonly') return (archived) => archived;
+  if (view === 'all') return () => true;
+  throw badRequest(`Unknown listViewType '${view}'; use ActiveOnly, ArchivedOnly or All.`, 'listViewType');
+}
+
+/** `tags`/`properties` filters: comma-separated `key` (present) or `key=value` (equal). */
+export function keyValueFilter(expression: string | undefined): (values: Record<string, string>) => boolean {
+  if (!expression) return () => true;
+  const terms = expression
+    .split(',')
+    .map((term) => term.trim())
+    .filter((term) => term.length > 0)
+    .map((term) => {
+      const eq = term.indexOf('=');
+      return eq < 0 ? { key: term } : { key: term.slice(0, eq), value: term.slice(eq + 1) };
+    });
+  return (values) =>
+    terms.every((term) => (term.value === undefined ? term.key in values : values[term.key] === term.value));
+}
+
+export interface PageOptions {
+  readonly pageSize: number;
+  readonly baseUrl: string;
+}
+
+/**
+ * Slices a list into ARM pages. `$top` caps the total returned; the continuation token (`$skipToken`, or `$skip` as
+ * sent by the 2022-10-01 client) is an opaque offset, and `nextLink` is absolute on this host.
+ */
+export function page<T>(request: EmulatorRequest, items: readonly T[], options: PageOptions): { value: T[]; nextLink?: string } {
+  const topText = query(request, '$top');
+  const top = topText === undefined ? undefined : Number(topText);
+  if (top !== undefined && (!Number.isInteger(top) || top < 0)) throw badRequest(`Invalid $top '${topText}'.`, '$top');
+  const token = query(request, '$skipToken') ?? query(request, '$skip');
+  let offset = 0;
+  if (token !== undefined && token !== '') {
+    const decoded = Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^offset:/, ''));
+    if (!Number.isInteger(decoded) || decoded < 0) throw badRequest(`Invalid continuation token '${token}'.`, '$skipToken');
+    offset = decoded;
+  }
+  const limit = top === undefined ? items.length : Math.min(items.length, top);
+  const end = Math.min(limit, offset + options.pageSize);
+  const value = items.slice(offset, end);
+  if (end >= limit) return { value };
+  const next = new URL(request.url.pathname + request.url.search, options.baseUrl);
+  for (const key of [...next.searchParams.keys()]) {
+    if (['$skiptoken', '$skip'].includes(key.toLowerCase())) next.searchParams.delete(key);
+  }
+  next.searchParams.set('$skipToken', Buffer.from(`offset:${end}`).toString('base64url'));
+  return { value, nextLink: next.toString() };
+}
+
+export function apiVersion(request: EmulatorRequest): string {
+  return query(request, 'api-version') ?? DEFAULT_API_VERSION;
+}

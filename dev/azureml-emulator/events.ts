@@ -1,0 +1,198 @@
+/**
+ * Publishes Azure ML system events to webhook subscribers the way Event Grid delivers them: an Event Grid schema
+ * array per POST with the `aeg-*` headers, retried with back-off.
+ *
+ * @remarks Delivery runs beside the emulator: a subscriber that is down or slow never blocks or fails an API call.
+ * Each subscriber has its own queue so events reach it in the order they were raised.
+ */
+import { randomUUID } from 'node:crypto';
+import { WORKSPACE_ID } from './arm';
+
+export interface EventGridEvent {
+  id: string;
+  topic: string;
+  subject: string;
+  eventType: string;
+  eventTime: string;
+  data: Record<string, unknown>;
+  dataVersion: string;
+  metadataVersion: string;
+}
+
+export interface EventSubscriber {
+  readonly url: string;
+  /** Sent as `aeg-subscription-name`; defaults to `LOCAL-AZUREML-<n>`. */
+  readonly name?: string;
+}
+
+export interface DeliveryRecord {
+  eventId: string;
+  eventType: string;
+  subject: string;
+  subscriber: string;
+  attempts: number;
+  status: 'pending' | 'delivered' | 'failed';
+  lastError?: string;
+  lastStatusCode?: number;
+}
+
+export interface EventPublisherOptions {
+  readonly subscribers?: readonly EventSubscriber[];
+  /** Attempts per event and subscriber (default 5). */
+  readonly maxAttempts?: number;
+  /** First retry delay; doubles per attempt, capped at 30 s (default 500 ms). */
+  readonly retryDelayInMs?: number;
+  /** Per-attempt timeout (default 10 s). */
+  readonly timeoutInMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+interface Queue {
+  readonly subscriber: Required<EventSubscriber>;
+  readonly pending: { event: EventGridEvent; record: DeliveryRecord }[];
+  running: boolean;
+}
+
+const MAX_RECORDS = 1000;
+
+export class EventPublisher {
+  private readonly queues: Queue[] = [];
+  private readonly published: EventGridEvent[] = [];
+  private readonly deliveries: DeliveryRecord[] = [];
+  private readonly maxAttempts: number;
+  private readonly retryDelayInMs: number;
+  private readonly timeoutInMs: number;
+  private readonly log: (line: string) => void;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(options: EventPublisherOptions = {}) {
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.retryDelayInMs = options.retryDelayInMs ?? 500;
+    this.timeoutInMs = options.timeoutInMs ?? 10_000;
+    this.log = options.log ?? (() => undefined);
+    for (const subscriber of options.subscribers ?? []) this.addSubscriber(subscriber);
+  }
+
+  addSubscriber(subscriber: EventSubscriber): void {
+    const url = new URL(subscriber.url).toString();
+    if (this.queues.some((queue) => queue.subscriber.url === url)) return;
+    const name = subscriber.name ?? `LOCAL-AZUREML-${this.queues.length + 1}`;
+    this.queues.push({ subscriber: { url, name }, pending: [], running: false });
+  }
+
+  removeSubscriber(url: string): void {
+    const index = this.queues.findIndex((queue) => queue.subscriber.url === new URL(url).toString());
+    if (index >= 0) this.queues.splice(index, 1);
+  }
+
+  subscribers(): EventSubscriber[] {
+    return this.queues.map((queue) => ({ ...queue.subscriber }));
+  }
+
+  publish(input: { subject: string; eventType: string; eventTime: string; data: Record<string, unknown> }): void {
+    const event: EventGridEvent = {
+      id: randomUUID(),
+      topic: WORKSPACE_ID,
+      subject: input.subject,
+      eventType: input.eventType,
+      eventTime: input.eventTime,
+      data: input.data,
+      dataVersion: '',
+      metadataVersion: '1',
+    };
+    remember(this.published, event);
+    if (this.closed) return;
+    for (const queue of this.queues) {
+      const record: DeliveryRecord = {
+        eventId: event.id,
+        eventType: event.eventType,
+        subject: event.subject,
+        subscriber: queue.subscriber.url,
+        attempts: 0,
+        status: 'pending',
+      };
+      remember(this.deliveries, record);
+      queue.pending.push({ event, record });
+      if (!queue.running) this.track(this.drain(queue));
+    }
+  }
+
+  events(): EventGridEvent[] {
+    return [...this.published];
+  }
+
+  deliveryRecords(): DeliveryRecord[] {
+    return this.deliveries.map((record) => ({ ...record }));
+  }
+
+  clear(): void {
+    this.published.length = 0;
+    this.deliveries.length = 0;
+    for (const queue of this.queues) queue.pending.length = 0;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const queue of this.queues) queue.pending.length = 0;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(promise: Promise<void>): void {
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise));
+  }
+
+  private async drain(queue: Queue): Promise<void> {
+    queue.running = true;
+    try {
+      for (let item = queue.pending.shift(); item && !this.closed; item = queue.pending.shift()) {
+        await this.deliver(queue.subscriber, item.event, item.record);
+      }
+    } finally {
+      queue.running = false;
+    }
+  }
+
+  private async deliver(subscriber: Required<EventSubscriber>, event: EventGridEvent, record: DeliveryRecord): Promise<void> {
+    for (let attempt = 1; attempt <= this.maxAttempts && !this.closed; attempt += 1) {
+      record.attempts = attempt;
+      try {
+        const response = await fetch(subscriber.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'aeg-event-type': 'Notification',
+            'aeg-subscription-name': subscriber.name,
+            'aeg-delivery-count': String(attempt - 1),
+            'aeg-metadata-version': event.metadataVersion,
+            'aeg-data-version': event.dataVersion,
+          },
+          body: JSON.stringify([event]),
+          signal: AbortSignal.timeout(this.timeoutInMs),
+        });
+        record.lastStatusCode = response.status;
+        await response.arrayBuffer().catch(() => undefined);
+        if (response.ok) {
+          record.status = 'delivered';
+          return;
+        }
+        record.lastError = `HTTP ${response.status}`;
+      } catch (error) {
+        record.lastError = error instanceof Error ? error.message : String(error);
+      }
+      if (attempt < this.maxAttempts) await delay(Math.min(30_000, this.retryDelayInMs * 2 ** (attempt - 1)));
+    }
+    record.status = 'failed';
+    this.log(`event ${event.eventType} ${event.subject} not delivered to ${subscriber.url}: ${record.lastError ?? 'closed'}`);
+  }
+}
+
+function remember<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > MAX_RECORDS) list.splice(0, list.length - MAX_RECORDS);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

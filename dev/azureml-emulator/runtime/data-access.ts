@@ -1,0 +1,166 @@
+/**
+ * Reads training data and model files named by URIs the way Azure ML jobs see them, from Azurite or local disk.
+ *
+ * @remarks Supported forms: Azurite blob URLs (`http://127.0.0.1:<port>/devstoreaccount1/<container>/<path>`),
+ * `azureml://datastores/<ds>/paths/<p>` (datastore name = Azurite container unless mapped), `file://` URLs and
+ * local paths. A folder (`uri_folder`, or a URI ending in `/`) means every `.csv` under it, concatenated in name order.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+
+export interface DataAccessOptions {
+  readonly azuriteConnectionString?: string;
+  /** Datastore name → Azurite container; a datastore not listed maps to the container of the same name. */
+  readonly datastores?: Readonly<Record<string, string>>;
+}
+
+export class DataAccessError extends Error {
+  readonly uri: string;
+
+  constructor(uri: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DataAccessError';
+    this.uri = uri;
+  }
+}
+
+type Location =
+  | { kind: 'blob'; container: string; blobPath: string }
+  | { kind: 'file'; filePath: string };
+
+export class DataAccess {
+  private serviceClient: BlobServiceClient | undefined;
+
+  constructor(private readonly options: DataAccessOptions) {}
+
+  /** Opens the CSV (or the concatenation of the folder's CSVs) named by `uri` as a stream. */
+  async openCsv(uri: string, options: { folder?: boolean } = {}): Promise<NodeJS.ReadableStream> {
+    const location = this.locate(uri);
+    const folder = options.folder === true || uri.endsWith('/');
+    if (location.kind === 'file') return this.openFileCsv(uri, location.filePath, folder);
+    const container = this.container(uri, location.container);
+    if (!folder) {
+      const blob = container.getBlobClient(location.blobPath);
+      try {
+        const download = await blob.download();
+        if (!download.readableStreamBody) throw new Error('empty download stream');
+        return download.readableStreamBody;
+      } catch (error) {
+        throw new DataAccessError(uri, `Cannot read '${uri}': ${describe(error)}`, { cause: error });
+      }
+    }
+    const prefix = location.blobPath === '' || location.blobPath.endsWith('/') ? location.blobPath : `${location.blobPath}/`;
+    const names: string[] = [];
+    try {
+      for await (const item of container.listBlobsFlat({ prefix })) {
+        if (item.name.toLowerCase().endsWith('.csv')) names.push(item.name);
+      }
+    } catch (error) {
+      throw new DataAccessError(uri, `Cannot list '${uri}': ${describe(error)}`, { cause: error });
+    }
+    if (names.length === 0) throw new DataAccessError(uri, `No .csv file under '${uri}'.`);
+    names.sort();
+    const texts = await Promise.all(names.map((name) => container.getBlobClient(name).downloadToBuffer()));
+    return Readable.from([concatCsv(texts.map((buffer) => buffer.toString('utf8')))]);
+  }
+
+  /** Reads a whole small file (a model artifact) as text. */
+  async readText(uri: string): Promise<string> {
+    const location = this.locate(uri);
+    if (location.kind === 'file') {
+      try {
+        return await readFile(location.filePath, 'utf8');
+      } catch (error) {
+        throw new DataAccessError(uri, `Cannot read '${uri}': ${describe(error)}`, { cause: error });
+      }
+    }
+    try {
+      const buffer = await this.container(uri, location.container).getBlobClient(location.blobPath).downloadToBuffer();
+      return buffer.toString('utf8');
+    } catch (error) {
+      throw new DataAccessError(uri, `Cannot read '${uri}': ${describe(error)}`, { cause: error });
+    }
+  }
+
+  /** Uploads text to a blob (seed data). */
+  async uploadText(container: string, blobPath: string, text: string): Promise<string> {
+    const client = this.container(`${container}/${blobPath}`, container);
+    await client.createIfNotExists();
+    const blob = client.getBlockBlobClient(blobPath);
+    await blob.upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'text/csv' } });
+    return blob.url;
+  }
+
+  hasBlobStorage(): boolean {
+    return this.options.azuriteConnectionString !== undefined;
+  }
+
+  private locate(uri: string): Location {
+    const datastore = /^azureml:\/\/datastores\/([^/]+)\/paths\/(.*)$/i.exec(uri);
+    if (datastore) {
+      const name = datastore[1] ?? '';
+      return { kind: 'blob', container: this.options.datastores?.[name] ?? name, blobPath: datastore[2] ?? '' };
+    }
+    if (/^azureml:/i.test(uri)) {
+      throw new DataAccessError(uri, `The URI '${uri}' is not a datastore path; the emulator reads azureml://datastores/<ds>/paths/<p>.`);
+    }
+    if (/^https?:\/\//i.test(uri)) {
+      const url = new URL(uri);
+      const parts = url.pathname.split('/').filter((part) => part.length > 0).map(decodeURIComponent);
+      // Azurite's path-style URLs carry the account first: /devstoreaccount1/<container>/<blob>.
+      const offset = parts[0] === this.accountName() ? 1 : 0;
+      const container = parts[offset];
+      if (!container) throw new DataAccessError(uri, `The URL '${uri}' names no blob container.`);
+      return { kind: 'blob', container, blobPath: parts.slice(offset + 1).join('/') + (url.pathname.endsWith('/') ? '/' : '') };
+    }
+    if (/^file:/i.test(uri)) return { kind: 'file', filePath: fileURLToPath(uri) };
+    return { kind: 'file', filePath: path.resolve(uri) };
+  }
+
+  private accountName(): string | undefined {
+    return /AccountName=([^;]+)/i.exec(this.options.azuriteConnectionString ?? '')?.[1];
+  }
+
+  private container(uri: string, name: string): ContainerClient {
+    if (!this.options.azuriteConnectionString) {
+      throw new DataAccessError(uri, `Cannot read '${uri}': the emulator was started without an Azurite connection string.`);
+    }
+    this.serviceClient ??= BlobServiceClient.fromConnectionString(this.options.azuriteConnectionString);
+    return this.serviceClient.getContainerClient(name);
+  }
+
+  private async openFileCsv(uri: string, filePath: string, folder: boolean): Promise<NodeJS.ReadableStream> {
+    try {
+      const info = await stat(filePath);
+      if (!info.isDirectory()) return createReadStream(filePath);
+      const names = (await readdir(filePath)).filter((name) => name.toLowerCase().endsWith('.csv')).sort();
+      if (names.length === 0) throw new DataAccessError(uri, `No .csv file under '${uri}'.`);
+      const texts = await Promise.all(names.map((name) => readFile(path.join(filePath, name), 'utf8')));
+      return Readable.from([concatCsv(texts)]);
+    } catch (error) {
+      if (error instanceof DataAccessError) throw error;
+      throw new DataAccessError(uri, `Cannot read '${uri}'${folder ? ' (folder)' : ''}: ${describe(error)}`, { cause: error });
+    }
+  }
+}
+
+/** Joins CSV files that share a header: the first file's header, every file's rows. */
+function concatCsv(texts: readonly string[]): string {
+  const parts: string[] = [];
+  texts.forEach((text, index) => {
+    const body = index === 0 ? text : text.slice(text.indexOf('\n') + 1);
+    parts.push(body.endsWith('\n') || body === '' ? body : `${body}\n`);
+  });
+  return parts.join('');
+}
+
+function describe(error: unknown): string {
+  if (error && typeof error === 'object' && 'statusCode' in error && (error as { statusCode?: number }).statusCode === 404) {
+    return 'the blob or container does not exist (404)';
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,479 @@
+/**
+ * Moves jobs and long-running operations through their states on the emulator clock, runs training, loads models
+ * for deployments, and raises the matching Event Grid events.
+ *
+ * @remarks Transitions happen in `tick()`, called on a short wall-clock interval and after every clock change or API
+ * call, so a test that advances the clock sees the new state on its next GET. Training itself is real work
+ * (read CSV, fit) and runs asynchronously while the job is Running.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EmulatorContext } from '../context';
+import { trainFromCsv } from '../ml';
+import type {
+  DeploymentRecord,
+  JobRecord,
+  JobStatus,
+  JsonObject,
+  MlflowRunRecord,
+  OperationRecord,
+} from '../state';
+import { appendLog, deploymentKey } from './logs';
+import { loadArtifact, type ModelVersionRef, parseModelReference } from './models';
+import { resolveTrainingSpec, TrainingSpecError } from './training';
+
+const TERMINAL = new Set<JobStatus>(['Completed', 'Failed', 'Canceled']);
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+/** `azureml://jobs/<job>/outputs/artifacts/paths/model/`: where a training job's model lands. */
+export function modelOutputUri(jobName: string): string {
+  return `azureml://jobs/${jobName}/outputs/artifacts/paths/model/`;
+}
+
+export class Engine {
+  private readonly trainings = new Map<string, Promise<void>>();
+  private readonly modelLoads = new Map<string, Promise<void>>();
+  private ticking = false;
+
+  constructor(private readonly context: EmulatorContext) {}
+
+  private get state() {
+    return this.context.store.data;
+  }
+
+  experimentId(name: string): string {
+    let id = this.state.experiments[name];
+    if (!id) {
+      id = randomUUID();
+      this.state.experiments[name] = id;
+    }
+    return id;
+  }
+
+  /** Registers a new job in NotStarted, consuming the next queued job fault. */
+  submitJob(job: JobRecord): void {
+    const fault = this.state.faults.nextJobs.shift();
+    if (fault) job.run.fault = fault;
+    this.state.jobs[job.name] = job;
+    const experimentName = this.experimentName(job);
+    const run: MlflowRunRecord = {
+      runId: job.name,
+      experimentId: job.run.experimentId,
+      runName: typeof job.body['properties'] === 'object' ? String(this.props(job)['displayName'] ?? job.name) : job.name,
+      status: 'SCHEDULED',
+      startTime: this.context.clock.now(),
+      metrics: [],
+      params: [],
+      tags: Object.entries(this.tags(job)).map(([key, value]) => ({ key, value })),
+    };
+    run.tags.push({ key: 'mlflow.experimentName', value: experimentName });
+    this.state.mlflowRuns[job.name] = run;
+    this.emitRunStatus(job);
+    this.context.store.changed();
+    this.tick();
+  }
+
+  requestCancel(job: JobRecord): void {
+    if (isTerminal(job.run.status) || job.run.status === 'CancelRequested') return;
+    this.setStatus(job, 'CancelRequested');
+    this.tick();
+  }
+
+  forceJob(job: JobRecord, outcome: { status: 'Completed' | 'Failed'; message?: string }): void {
+    job.run.forced = outcome;
+    this.context.store.changed();
+    this.tick();
+  }
+
+  beginOperation(action: OperationRecord['action'], target: OperationRecord['target'], prefix: string): OperationRecord {
+    const now = this.context.clock.now();
+    const operation: OperationRecord = {
+      id: `${prefix}:${randomUUID()}`,
+      status: 'InProgress',
+      startTime: new Date(now).toISOString(),
+      dueAt: now + this.state.steps.provisioningMs,
+      action,
+      target,
+    };
+    this.state.operations[operation.id] = operation;
+    if (target.kind === 'onlineDeployment' && (action === 'create' || action === 'update')) {
+      this.startModelLoad(operation);
+    }
+    this.context.store.changed();
+    return operation;
+  }
+
+  /** Resumes work that was in flight when the emulator stopped (persisted state). */
+  resume(): void {
+    for (const job of Object.values(this.state.jobs)) {
+      if (job.run.status === 'Running' && job.run.training?.state === 'running') this.startTraining(job);
+    }
+    for (const operation of Object.values(this.state.operations)) {
+      if (operation.status === 'InProgress' && operation.target.kind === 'onlineDeployment') {
+        if (operation.action === 'create' || operation.action === 'update') this.startModelLoad(operation);
+      }
+    }
+  }
+
+  tick(): void {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      for (let pass = 0; pass < 10; pass += 1) {
+        let changed = false;
+        for (const job of Object.values(this.state.jobs)) changed = this.advanceJob(job) || changed;
+        for (const operation of Object.values(this.state.operations)) changed = this.advanceOperation(operation) || changed;
+        if (!changed) break;
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  // ---- jobs ---------------------------------------------------------------------------------------------------
+
+  private props(job: JobRecord): JsonObject {
+    return job.body['properties'] as JsonObject;
+  }
+
+  private tags(job: JobRecord): Record<string, string> {
+    const tags = this.props(job)['tags'];
+    const result: Record<string, string> = {};
+    if (tags && typeof tags === 'object' && !Array.isArray(tags)) {
+      for (const [key, value] of Object.entries(tags)) if (typeof value === 'string') result[key] = value;
+    }
+    return result;
+  }
+
+  private experimentName(job: JobRecord): string {
+    const name = this.props(job)['experimentName'];
+    return typeof name === 'string' && name !== '' ? name : 'Default';
+  }
+
+  private advanceJob(job: JobRecord): boolean {
+    const { run } = job;
+    if (isTerminal(run.status)) return false;
+    const now = this.context.clock.now();
+    const elapsed = now - run.statusSince;
+    const steps = this.state.steps;
+    if (run.forced) {
+      const forced = run.forced;
+      delete run.forced;
+      this.finish(job, forced.status, forced.message ?? 'The job was failed through the emulator control API.');
+      return true;
+    }
+    switch (run.status) {
+      case 'NotStarted':
+        if (elapsed < steps.notStartedMs) return false;
+        this.setStatus(job, 'Queued');
+        return true;
+      case 'Queued':
+        if (elapsed < steps.queuedMs) return false;
+        this.setStatus(job, 'Running');
+        this.startTraining(job);
+        return true;
+      case 'Running': {
+        if (run.fault?.kind === 'hang') return false;
+        if (elapsed < steps.runningMs || run.training?.state === 'running') return false;
+        if (run.fault?.kind === 'fail') {
+          this.finish(job, 'Failed', run.fault.message);
+        } else if (run.training?.state === 'failed') {
+          this.finish(job, 'Failed', run.training.error ?? 'Training failed.');
+        } else {
+          this.finish(job, 'Completed');
+        }
+        return true;
+      }
+      case 'CancelRequested':
+        if (elapsed < steps.cancelMs) return false;
+        this.finish(job, 'Canceled');
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private finish(job: JobRecord, status: 'Completed' | 'Failed' | 'Canceled', message?: string): void {
+    if (status === 'Failed') {
+      job.run.error = { code: 'UserError', message: message ?? 'The job failed.' };
+      this.props(job)['error'] = { code: 'UserError', message: message ?? 'The job failed.' };
+    }
+    this.setStatus(job, status);
+  }
+
+  private setStatus(job: JobRecord, status: JobStatus): void {
+    const nowIso = this.context.clock.nowIso();
+    job.run.status = status;
+    job.run.statusSince = this.context.clock.now();
+    job.run.history.push({ status, at: nowIso });
+    this.props(job)['status'] = status;
+    if (status === 'Running') job.run.startedAt = nowIso;
+    const mlflow = this.state.mlflowRuns[job.name];
+    if (mlflow) {
+      if (status === 'Running') mlflow.status = 'RUNNING';
+      if (isTerminal(status)) {
+        mlflow.status = status === 'Completed' ? 'FINISHED' : status === 'Failed' ? 'FAILED' : 'KILLED';
+        mlflow.endTime = this.context.clock.now();
+      }
+    }
+    if (isTerminal(status)) job.run.endedAt = nowIso;
+    this.context.store.changed();
+    this.emitRunStatus(job);
+    if (status === 'Completed') this.emitRun(job, 'Microsoft.MachineLearningServices.RunCompleted', {});
+  }
+
+  private emitRunStatus(job: JobRecord): void {
+    this.emitRun(job, 'Microsoft.MachineLearningServices.RunStatusChanged', { runStatus: job.run.status });
+  }
+
+  private emitRun(job: JobRecord, eventType: string, extra: Record<string, unknown>): void {
+    const jobType = String(this.props(job)['jobType'] ?? 'Command');
+    this.context.events.publish({
+      subject: `experiments/${job.run.experimentId}/runs/${job.name}`,
+      eventType,
+      eventTime: this.context.clock.nowIso(),
+      data: {
+        experimentId: job.run.experimentId,
+        experimentName: this.experimentName(job),
+        runId: job.name,
+        runType: job.run.origin === 'v1' ? 'azureml.PipelineRun' : jobType === 'Pipeline' ? 'azureml.PipelineRun' : `azureml.${jobType}Job`,
+        runTags: this.tags(job),
+        runProperties: stringsOf(this.props(job)['properties']),
+        ...extra,
+      },
+    });
+  }
+
+  private startTraining(job: JobRecord): void {
+    if (this.trainings.has(job.name)) return;
+    let spec;
+    try {
+      spec = resolveTrainingSpec(this.props(job)['inputs']);
+    } catch (error) {
+      job.run.training = { state: 'failed', error: error instanceof TrainingSpecError ? error.message : String(error) };
+      return;
+    }
+    if (!spec) {
+      job.run.training = { state: 'skipped' };
+      return;
+    }
+    job.run.training = { state: 'running' };
+    const mlflow = this.state.mlflowRuns[job.name];
+    if (mlflow) {
+      mlflow.params = Object.entries(spec.parameters).map(([key, value]) => ({ key, value }));
+      mlflow.params.push({ key: 'training_data', value: spec.dataUri });
+    }
+    const work = (async () => {
+      try {
+        const stream = await this.context.dataAccess.openCsv(spec.dataUri, { folder: spec.folder });
+        const result = await trainFromCsv(stream, {
+          targetColumn: spec.targetColumn,
+          ...(spec.alpha !== undefined ? { alpha: spec.alpha } : {}),
+          ...(spec.featureColumns ? { featureColumns: spec.featureColumns } : {}),
+        });
+        if (this.state.jobs[job.name] !== job || isTerminal(job.run.status)) return;
+        this.state.artifacts[job.name] = result.artifact;
+        job.run.training = { state: 'succeeded', metrics: result.metrics };
+        this.recordOutputs(job);
+        const timestamp = this.context.clock.now();
+        if (mlflow) {
+          for (const [key, value] of Object.entries(result.metrics)) mlflow.metrics.push({ key, value, timestamp, step: 0 });
+          mlflow.metrics.push({ key: 'trained_rows', value: result.artifact.trainedRows, timestamp, step: 0 });
+        }
+      } catch (error) {
+        if (this.state.jobs[job.name] !== job) return;
+        job.run.training = { state: 'failed', error: error instanceof Error ? error.message : String(error) };
+      } finally {
+        this.trainings.delete(job.name);
+        this.context.store.changed();
+        this.tick();
+      }
+    })();
+    this.trainings.set(job.name, work);
+  }
+
+  private recordOutputs(job: JobRecord): void {
+    const properties = this.props(job);
+    const outputs = (properties['outputs'] && typeof properties['outputs'] === 'object' && !Array.isArray(properties['outputs'])
+      ? properties['outputs']
+      : {}) as JsonObject;
+    const modelOutputs = Object.entries(outputs).filter(([, output]) => {
+      const type = output && typeof output === 'object' && !Array.isArray(output) ? String(output['jobOutputType'] ?? '') : '';
+      return ['mlflow_model', 'custom_model', 'triton_model'].includes(type.toLowerCase());
+    });
+    if (modelOutputs.length === 0) {
+      outputs['model'] = { jobOutputType: 'custom_model', mode: 'Upload', uri: modelOutputUri(job.name) };
+    }
+    for (const [, output] of modelOutputs) {
+      if (output && typeof output === 'object' && !Array.isArray(output)) output['uri'] = modelOutputUri(job.name);
+    }
+    properties['outputs'] = outputs;
+  }
+
+  /** Waits for in-flight training (tests and close()). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.trainings.values(), ...this.modelLoads.values()]);
+  }
+
+  // ---- operations ---------------------------------------------------------------------------------------------
+
+  private startModelLoad(operation: OperationRecord): void {
+    if (operation.target.kind !== 'onlineDeployment' || this.modelLoads.has(operation.id)) return;
+    const { endpoint, deployment } = operation.target;
+    const record = this.state.onlineDeployments[endpoint]?.[deployment];
+    if (!record) return;
+    const key = deploymentKey(endpoint, deployment);
+    const properties = record.body['properties'] as JsonObject;
+    const instanceType = String(properties['instanceType'] ?? 'Standard_DS3_v2');
+    appendLog(this.context, key, 'StorageInitializer', 'INFO', `Starting storage initializer for deployment '${deployment}'.`);
+    appendLog(this.context, key, 'InferenceServer', 'INFO', `Starting inference server container (instance type ${instanceType}).`);
+    const work = (async () => {
+      let ref: ModelVersionRef | undefined;
+      try {
+        const modelRef = properties['model'];
+        if (typeof modelRef !== 'string') throw new Error("The deployment has no 'model'.");
+        ref = parseModelReference(modelRef, 'properties.model');
+        const version = this.state.modelVersions[ref.name]?.[ref.version];
+        if (!version) throw new Error(`Model ${ref.name}:${ref.version} does not exist.`);
+        appendLog(this.context, key, 'StorageInitializer', 'INFO', `Downloading model ${ref.name}:${ref.version}.`);
+        const artifact = await loadArtifact(this.state, this.context.dataAccess, version, ref);
+        record.runtime.artifact = artifact;
+        record.runtime.modelId = `${ref.name}:${ref.version}`;
+        appendLog(this.context, key, 'StorageInitializer', 'INFO', `Model ${ref.name}:${ref.version} downloaded.`);
+        appendLog(
+          this.context,
+          key,
+          'InferenceServer',
+          'INFO',
+          `Loaded model ${ref.name}:${ref.version} (${artifact.kind}, features: ${artifact.featureColumns.join(', ')}, target: ${artifact.targetColumn}).`,
+        );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        record.runtime.failProvisioning ??= `Model load failed: ${message}`;
+        appendLog(this.context, key, 'InferenceServer', 'ERROR', `Model load failed: ${message}`);
+      } finally {
+        this.modelLoads.delete(operation.id);
+        this.context.store.changed();
+        this.tick();
+      }
+    })();
+    this.modelLoads.set(operation.id, work);
+  }
+
+  private advanceOperation(operation: OperationRecord): boolean {
+    if (operation.status !== 'InProgress') return false;
+    const target = operation.target;
+    if (target.kind === 'job') {
+      const job = this.state.jobs[target.job];
+      if (job && !isTerminal(job.run.status)) return false;
+      this.completeOperation(operation);
+      return true;
+    }
+    if (this.context.clock.now() < operation.dueAt || this.modelLoads.has(operation.id)) return false;
+    switch (target.kind) {
+      case 'onlineEndpoint':
+        this.completeEndpointOperation(operation, this.state.onlineEndpoints, target.endpoint, () => {
+          delete this.state.onlineDeployments[target.endpoint];
+          for (const key of Object.keys(this.state.deploymentLogs)) {
+            if (key.startsWith(`${target.endpoint}/`)) delete this.state.deploymentLogs[key];
+          }
+          for (const [token, info] of Object.entries(this.state.tokens)) if (info.endpoint === target.endpoint) delete this.state.tokens[token];
+        });
+        return true;
+      case 'batchEndpoint':
+        this.completeEndpointOperation(operation, this.state.batchEndpoints, target.endpoint, () => {
+          delete this.state.batchDeployments[target.endpoint];
+        });
+        return true;
+      case 'batchDeployment':
+        this.completeEndpointOperation(operation, this.state.batchDeployments[target.endpoint] ?? {}, target.deployment, () => undefined);
+        return true;
+      case 'onlineDeployment':
+        this.completeDeploymentOperation(operation, target.endpoint, target.deployment);
+        return true;
+    }
+  }
+
+  private completeOperation(operation: OperationRecord, error?: { code: string; message: string }): void {
+    operation.status = error ? 'Failed' : 'Succeeded';
+    operation.endTime = this.context.clock.nowIso();
+    if (error) operation.error = error;
+    this.context.store.changed();
+  }
+
+  private completeEndpointOperation(
+    operation: OperationRecord,
+    collection: Record<string, { body: JsonObject }>,
+    name: string,
+    onDelete: () => void,
+  ): void {
+    const resource = collection[name];
+    if (operation.action === 'delete') {
+      delete collection[name];
+      onDelete();
+    } else if (resource) {
+      (resource.body['properties'] as JsonObject)['provisioningState'] = 'Succeeded';
+    }
+    this.completeOperation(operation);
+  }
+
+  private completeDeploymentOperation(operation: OperationRecord, endpoint: string, deployment: string): void {
+    const deployments = this.state.onlineDeployments[endpoint] ?? {};
+    const record = deployments[deployment];
+    const key = deploymentKey(endpoint, deployment);
+    if (operation.action === 'delete') {
+      delete deployments[deployment];
+      delete this.state.deploymentLogs[key];
+      delete this.state.faults.scoring[key];
+      this.completeOperation(operation);
+      return;
+    }
+    if (!record) {
+      this.completeOperation(operation, { code: 'NotFound', message: `Deployment '${deployment}' no longer exists.` });
+      return;
+    }
+    const properties = record.body['properties'] as JsonObject;
+    const injected = this.state.faults.provisioning[key];
+    const failure = injected ?? record.runtime.failProvisioning;
+    delete this.state.faults.provisioning[key];
+    delete record.runtime.failProvisioning;
+    if (failure !== undefined) {
+      properties['provisioningState'] = 'Failed';
+      appendLog(this.context, key, 'InferenceServer', 'ERROR', `Deployment provisioning failed: ${failure}`);
+      this.completeOperation(operation, { code: 'DeploymentFailed', message: failure });
+      return;
+    }
+    properties['provisioningState'] = 'Succeeded';
+    appendLog(this.context, key, 'InferenceServer', 'INFO', 'Scoring server started; readiness probe succeeded.');
+    this.completeOperation(operation);
+    this.emitModelDeployed(endpoint, record);
+  }
+
+  private emitModelDeployed(endpoint: string, record: DeploymentRecord): void {
+    const endpointRecord = this.state.onlineEndpoints[endpoint];
+    const endpointProperties = (endpointRecord?.body['properties'] ?? {}) as JsonObject;
+    this.context.events.publish({
+      subject: `endpoints/${endpoint}`,
+      eventType: 'Microsoft.MachineLearningServices.ModelDeployed',
+      eventTime: this.context.clock.nowIso(),
+      data: {
+        ServiceName: endpoint,
+        ServiceComputeType: 'Managed',
+        ModelIds: record.runtime.modelId ?? '',
+        ServiceTags: stringsOf(endpointRecord?.body['tags'] ?? null),
+        ServiceProperties: { ...stringsOf(endpointProperties['properties'] ?? null), deploymentName: record.name },
+      },
+    });
+  }
+}
+
+function stringsOf(value: unknown): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, item] of Object.entries(value)) if (typeof item === 'string') result[key] = item;
+  }
+  return result;
+}
+

@@ -1,0 +1,281 @@
+/**
+ * The emulator's composition root: builds state, clock, engine, event publisher and routes, and serves them over
+ * HTTPS on loopback with one error boundary.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE } from './arm';
+import { EmulatorClock, type EmulatorClockOptions } from './clock';
+import type { EmulatorContext, EmulatorSettings } from './context';
+import { EmulatorHttpError, ensureError, unauthorized } from './errors';
+import { EventPublisher, type EventSubscriber } from './events';
+import { registerAssetRoutes } from './handlers/assets';
+import { registerBatchEndpointRoutes } from './handlers/batch-endpoints';
+import { registerControlRoutes } from './handlers/control';
+import { registerJobRoutes } from './handlers/jobs';
+import { registerOperationRoutes } from './handlers/lro';
+import { registerMlflowRoutes } from './handlers/mlflow';
+import { registerOnlineEndpointRoutes } from './handlers/online-endpoints';
+import { ScoringService } from './handlers/scoring';
+import { registerV1Routes } from './handlers/v1-pipelines';
+import { registerWorkspaceRoutes } from './handlers/workspace';
+import { type EmulatorRequest, type EmulatorResponse, Router } from './http';
+import { DataAccess } from './runtime/data-access';
+import { Engine } from './runtime/engine';
+import { seedDemo } from './seed';
+import { StateStore, type StepDurations } from './state';
+
+export interface AzureMlEmulatorOptions {
+  /** Port on `host`; default 7443, 0 picks a free port. */
+  readonly port?: number;
+  /** Bind address; default 127.0.0.1 (loopback only). */
+  readonly host?: string;
+  /** Folder for persisted state (e.g. `.local/azureml-emulator`); in memory when absent. */
+  readonly stateDir?: string;
+  /** PEM files; default: `ensureLocalCertificates()` under `.local/certs`. */
+  readonly certs?: { readonly certPath: string; readonly keyPath: string };
+  /** Azurite connection string used to read training data and write seed data. */
+  readonly azuriteConnectionString?: string;
+  /** Datastore name → Azurite container for `azureml://datastores/<ds>/paths/...` (default: same name). */
+  readonly datastores?: Readonly<Record<string, string>>;
+  /** Event Grid webhook subscribers (e.g. the dev host's `/runtime/webhooks/eventgrid?functionName=...`). */
+  readonly eventSubscribers?: readonly EventSubscriber[];
+  /** Event delivery retry knobs. */
+  readonly eventDelivery?: { readonly maxAttempts?: number; readonly retryDelayInMs?: number; readonly timeoutInMs?: number };
+  /** Create the bike-demand demo resources (idempotent). */
+  readonly seedDemo?: boolean;
+  readonly clock?: EmulatorClockOptions;
+  /** Step durations of time-based progressions (ms on the emulator clock). */
+  readonly steps?: Partial<StepDurations>;
+  /** `Retry-After` seconds on LRO responses; default 1. Tests use 0 for fast polling. */
+  readonly lroRetryAfterSeconds?: number;
+  /** List page size before a nextLink; default 100. */
+  readonly pageSize?: number;
+  /** Accept unknown request fields (default false: unknown fields answer 400 naming the field). */
+  readonly loose?: boolean;
+  /** Seed of traffic routing and fault shares; default 1. */
+  readonly routingSeed?: number;
+  /** Interval of the background state tick in wall-clock ms; default 50. */
+  readonly tickIntervalInMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export const DEFAULT_STEPS: StepDurations = {
+  notStartedMs: 500,
+  queuedMs: 500,
+  runningMs: 1000,
+  cancelMs: 200,
+  provisioningMs: 1000,
+};
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export class AzureMlEmulator {
+  private server: https.Server | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private url = '';
+  private readonly router = new Router();
+  private readonly log: (line: string) => void;
+
+  private constructor(
+    private readonly options: AzureMlEmulatorOptions,
+    private readonly store: StateStore,
+    readonly clock: EmulatorClock,
+    private readonly events: EventPublisher,
+    private readonly context: EmulatorContext,
+    readonly engine: Engine,
+    private readonly scoring: ScoringService,
+  ) {
+    this.log = options.log ?? (() => undefined);
+  }
+
+  static async create(options: AzureMlEmulatorOptions = {}): Promise<AzureMlEmulator> {
+    const steps = { ...DEFAULT_STEPS, ...options.steps };
+    const store = await StateStore.open({ ...(options.stateDir ? { stateDir: options.stateDir } : {}), steps });
+    if (options.steps) store.data.steps = { ...store.data.steps, ...options.steps };
+    const clock = new EmulatorClock(options.clock);
+    const log = options.log ?? (() => undefined);
+    const events = new EventPublisher({ subscribers: options.eventSubscribers ?? [], ...options.eventDelivery, log });
+    const settings: EmulatorSettings = {
+      pageSize: options.pageSize ?? 100,
+      retryAfterSeconds: options.lroRetryAfterSeconds ?? 1,
+      loose: options.loose ?? false,
+      routingSeed: options.routingSeed ?? 1,
+    };
+    const dataAccess = new DataAccess({
+      ...(options.azuriteConnectionString ? { azuriteConnectionString: options.azuriteConnectionString } : {}),
+      ...(options.datastores ? { datastores: options.datastores } : {}),
+    });
+    let baseUrl = '';
+    const context: EmulatorContext = { store, clock, events, dataAccess, settings, baseUrl: () => baseUrl, log };
+    const engine = new Engine(context);
+    const scoring = new ScoringService(context, engine);
+    const emulator = new AzureMlEmulator(options, store, clock, events, context, engine, scoring);
+    emulator.setBaseUrl = (url: string) => {
+      baseUrl = url;
+    };
+    emulator.registerRoutes();
+    clock.onChange(() => engine.tick());
+    return emulator;
+  }
+
+  private setBaseUrl: (url: string) => void = () => undefined;
+
+  get baseUrl(): string {
+    return this.url;
+  }
+
+  async start(): Promise<{ url: string; port: number }> {
+    const certs = this.options.certs ?? (await import('../certs/local-ca')).ensureLocalCertificates();
+    const { certPath, keyPath } = await certs;
+    const [cert, key] = await Promise.all([readFile(certPath), readFile(keyPath)]);
+    const server = https.createServer({ cert, key }, (request, response) => {
+      void this.handle(request, response);
+    });
+    server.keepAliveTimeout = 5000;
+    const host = this.options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? 7443, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const port = (server.address() as AddressInfo).port;
+    this.url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.setBaseUrl(this.url);
+    this.engine.resume();
+    if (this.options.seedDemo) await seedDemo(this.context, this.engine);
+    this.timer = setInterval(() => this.engine.tick(), this.options.tickIntervalInMs ?? 50);
+    this.timer.unref();
+    return { url: this.url, port };
+  }
+
+  async reset(): Promise<void> {
+    await this.engine.idle();
+    await this.store.reset();
+    this.events.clear();
+    this.scoring.reset();
+    if (this.options.steps) this.store.data.steps = { ...this.store.data.steps, ...this.options.steps };
+    if (this.options.seedDemo) await seedDemo(this.context, this.engine);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+    await this.events.close();
+    await this.engine.idle();
+    await this.store.flush();
+  }
+
+  private registerRoutes(): void {
+    const tick = () => this.engine.tick();
+    registerWorkspaceRoutes(this.router, this.context);
+    registerJobRoutes(this.router, this.context, this.engine);
+    registerAssetRoutes(this.router, this.context);
+    registerOnlineEndpointRoutes(this.router, this.context, this.engine);
+    registerBatchEndpointRoutes(this.router, this.context, this.engine);
+    registerOperationRoutes(this.router, this.context, tick);
+    registerV1Routes(this.router, this.context, this.engine);
+    registerMlflowRoutes(this.router, this.context, tick);
+    this.scoring.register(this.router);
+    registerControlRoutes(this.router, {
+      context: this.context,
+      clock: this.clock,
+      engine: this.engine,
+      scoring: this.scoring,
+      reset: () => this.reset(),
+    });
+  }
+
+  private async handle(incoming: import('node:http').IncomingMessage, outgoing: import('node:http').ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    let response: EmulatorResponse;
+    try {
+      const rawBody = await readBody(incoming);
+      const url = new URL(incoming.url ?? '/', this.url);
+      const match = this.router.match(incoming.method ?? 'GET', url.pathname);
+      checkWorkspace(match.params);
+      if (match.auth === 'bearer') checkBearer(incoming.headers.authorization);
+      const request: EmulatorRequest = { method: incoming.method ?? 'GET', url, headers: incoming.headers, rawBody, params: match.params };
+      response = await match.handler(request);
+    } catch (error) {
+      if (error instanceof EmulatorHttpError) {
+        response = { status: error.status, body: error.toBody(), headers: { ...error.headers, 'x-ms-error-code': error.code } };
+      } else {
+        const failure = ensureError(error);
+        this.log(`500 ${incoming.method ?? ''} ${incoming.url ?? ''}: ${failure.stack ?? failure.message}`);
+        response = { status: 500, body: { error: { code: 'InternalServerError', message: `Emulator error (request ${requestId}): ${failure.message}` } } };
+      }
+    }
+    const headers: Record<string, string> = {
+      'x-ms-request-id': requestId,
+      'x-ms-correlation-request-id': headerValue(incoming.headers['x-ms-correlation-request-id']) ?? requestId,
+      ...(headerValue(incoming.headers['x-ms-client-request-id']) ? { 'x-ms-client-request-id': headerValue(incoming.headers['x-ms-client-request-id']) ?? '' } : {}),
+      ...response.headers,
+    };
+    let payload: Buffer | undefined;
+    if (response.text !== undefined) {
+      payload = Buffer.from(response.text);
+      headers['content-type'] ??= 'text/plain; charset=utf-8';
+    } else if (response.body !== undefined && response.status !== 204) {
+      payload = Buffer.from(JSON.stringify(response.body));
+      headers['content-type'] = 'application/json; charset=utf-8';
+    }
+    if (payload) headers['content-length'] = String(payload.length);
+    else headers['content-length'] = '0';
+    outgoing.writeHead(response.status, headers);
+    outgoing.end(payload);
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function readBody(request: import('node:http').IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new EmulatorHttpError(413, 'RequestEntityTooLarge', `The request body exceeds ${MAX_BODY_BYTES} bytes.`));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+/** The emulator hosts one workspace; any other subscription/group/workspace is a 404 like Azure's. */
+function checkWorkspace(params: Readonly<Record<string, string>>): void {
+  const { subscriptionId, resourceGroupName, workspaceName } = params;
+  if (subscriptionId !== undefined && subscriptionId.toLowerCase() !== SUBSCRIPTION_ID) {
+    throw new EmulatorHttpError(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found; the emulator serves subscription ${SUBSCRIPTION_ID}.`);
+  }
+  if (resourceGroupName !== undefined && resourceGroupName.toLowerCase() !== RESOURCE_GROUP) {
+    throw new EmulatorHttpError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroupName}' could not be found; the emulator serves resource group '${RESOURCE_GROUP}'.`);
+  }
+  if (workspaceName !== undefined && workspaceName.toLowerCase() !== WORKSPACE) {
+    throw new EmulatorHttpError(404, 'ResourceNotFound', `Workspace '${workspaceName}' was not found; the emulator serves workspace '${WORKSPACE}'.`);
+  }
+}
+
+function checkBearer(authorization: string | undefined): void {
+  if (!authorization) throw unauthorized("Authentication failed. The 'Authorization' header is missing.");
+  if (!/^Bearer\s+\S+/i.test(authorization)) throw unauthorized("Authentication failed. The 'Authorization' header is not a Bearer token.");
+}

@@ -1,0 +1,277 @@
+/**
+ * Everything the emulator knows, as one JSON-serialisable object, kept in memory and (optionally) on disk.
+ *
+ * @remarks Resource bodies are stored in their wire shape, so GET returns what PUT stored plus the read-only fields
+ * the emulator maintains. Disk persistence writes the whole document after a short debounce; the emulator's state is
+ * small (metadata, linear model artifacts, bounded logs).
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ModelArtifact, TrainingMetrics } from './ml';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface SystemData {
+  createdAt: string;
+  createdBy: string;
+  createdByType: string;
+  lastModifiedAt: string;
+  lastModifiedBy: string;
+  lastModifiedByType: string;
+}
+
+export interface StoredResource {
+  name: string;
+  /** Top-level wire fields other than id/name/type/systemData: properties, tags, location, kind, sku, identity. */
+  body: JsonObject;
+  systemData: SystemData;
+  /** Creation time on the emulator clock (ms), used for `$orderBy=createdtime`. */
+  createdMs: number;
+}
+
+export const TERMINAL_JOB_STATUSES = ['Completed', 'Failed', 'Canceled'] as const;
+export type JobStatus =
+  | 'NotStarted'
+  | 'Queued'
+  | 'Running'
+  | 'Finalizing'
+  | 'CancelRequested'
+  | 'Completed'
+  | 'Failed'
+  | 'Canceled';
+
+export type JobFault = { kind: 'fail'; message: string } | { kind: 'hang' };
+
+export interface JobRunState {
+  status: JobStatus;
+  /** Clock ms when the current status was entered. */
+  statusSince: number;
+  history: { status: JobStatus; at: string }[];
+  origin: 'arm' | 'batch' | 'v1';
+  experimentId: string;
+  fault?: JobFault;
+  training?: { state: 'running' | 'succeeded' | 'failed' | 'skipped'; error?: string; metrics?: TrainingMetrics };
+  /** Forced terminal outcome from the control API. */
+  forced?: { status: 'Completed' | 'Failed'; message?: string };
+  error?: { code: string; message: string };
+  startedAt?: string;
+  endedAt?: string;
+  /** v1 callers: the published pipeline endpoint that started the run. */
+  pipelineEndpointId?: string;
+}
+
+export interface JobRecord extends StoredResource {
+  run: JobRunState;
+}
+
+export interface EndpointRecord extends StoredResource {
+  keys: { primaryKey: string; secondaryKey: string };
+}
+
+export interface DeploymentRuntime {
+  artifact?: ModelArtifact;
+  /** `name:version` of the model version served. */
+  modelId?: string;
+  /** Forced provisioning failure from the control API. */
+  failProvisioning?: string;
+}
+
+export interface DeploymentRecord extends StoredResource {
+  runtime: DeploymentRuntime;
+}
+
+export interface OperationRecord {
+  id: string;
+  status: 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+  startTime: string;
+  endTime?: string;
+  error?: { code: string; message: string };
+  /** Clock ms at which the operation may complete. */
+  dueAt: number;
+  action: 'create' | 'update' | 'delete' | 'regenerateKeys' | 'cancel';
+  target:
+    | { kind: 'onlineEndpoint'; endpoint: string }
+    | { kind: 'onlineDeployment'; endpoint: string; deployment: string }
+    | { kind: 'batchEndpoint'; endpoint: string }
+    | { kind: 'batchDeployment'; endpoint: string; deployment: string }
+    | { kind: 'job'; job: string };
+}
+
+export interface MlflowMetric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface MlflowRunRecord {
+  runId: string;
+  experimentId: string;
+  runName: string;
+  status: 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+  startTime: number;
+  endTime?: number;
+  metrics: MlflowMetric[];
+  params: { key: string; value: string }[];
+  tags: { key: string; value: string }[];
+}
+
+export interface PipelineEndpointRecord {
+  id: string;
+  name: string;
+  description: string;
+  /** Default pipeline parameters (e.g. target_column, alpha). */
+  defaults: Record<string, string>;
+  /** The parameter (ParameterAssignments or DataPathAssignments) that names the training CSV. */
+  dataParameter: string;
+  createdAt: string;
+}
+
+export interface ScoringFault {
+  statusCode: number;
+  share: number;
+  message?: string;
+  retryAfterSeconds?: number;
+}
+
+export interface FaultState {
+  /** Applied to the next N jobs created, in order. */
+  nextJobs: JobFault[];
+  /** Keyed `endpoint/deployment`. */
+  scoring: Record<string, { failures?: ScoringFault; latencyMs?: number; throttle?: ScoringFault }>;
+  /** Deployments (`endpoint/deployment`) whose next provisioning fails with this message. */
+  provisioning: Record<string, string>;
+}
+
+export interface StepDurations {
+  /** NotStarted → Queued. */
+  notStartedMs: number;
+  /** Queued → Running. */
+  queuedMs: number;
+  /** Minimum time in Running (training may take longer). */
+  runningMs: number;
+  /** CancelRequested → Canceled. */
+  cancelMs: number;
+  /** Online/batch endpoint and deployment create/update/delete. */
+  provisioningMs: number;
+}
+
+export interface EmulatorState {
+  version: 1;
+  seq: number;
+  jobs: Record<string, JobRecord>;
+  modelContainers: Record<string, StoredResource>;
+  modelVersions: Record<string, Record<string, StoredResource>>;
+  dataContainers: Record<string, StoredResource>;
+  dataVersions: Record<string, Record<string, StoredResource>>;
+  onlineEndpoints: Record<string, EndpointRecord>;
+  onlineDeployments: Record<string, Record<string, DeploymentRecord>>;
+  batchEndpoints: Record<string, StoredResource>;
+  batchDeployments: Record<string, Record<string, StoredResource>>;
+  operations: Record<string, OperationRecord>;
+  experiments: Record<string, string>;
+  mlflowRuns: Record<string, MlflowRunRecord>;
+  /** Model artifacts produced by training jobs, keyed by job name. */
+  artifacts: Record<string, ModelArtifact>;
+  /** Inference-server log lines per `endpoint/deployment` (bounded). */
+  deploymentLogs: Record<string, string[]>;
+  pipelineEndpoints: Record<string, PipelineEndpointRecord>;
+  /** AML tokens issued by `POST .../token`: token → endpoint + expiry (clock ms). */
+  tokens: Record<string, { endpoint: string; expiresAt: number }>;
+  faults: FaultState;
+  steps: StepDurations;
+}
+
+export function emptyState(steps: StepDurations): EmulatorState {
+  return {
+    version: 1,
+    seq: 0,
+    jobs: {},
+    modelContainers: {},
+    modelVersions: {},
+    dataContainers: {},
+    dataVersions: {},
+    onlineEndpoints: {},
+    onlineDeployments: {},
+    batchEndpoints: {},
+    batchDeployments: {},
+    operations: {},
+    experiments: {},
+    mlflowRuns: {},
+    artifacts: {},
+    deploymentLogs: {},
+    pipelineEndpoints: {},
+    tokens: {},
+    faults: { nextJobs: [], scoring: {}, provisioning: {} },
+    steps,
+  };
+}
+
+export class StateStore {
+  data: EmulatorState;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly file: string | undefined,
+    private readonly defaultSteps: StepDurations,
+    data: EmulatorState,
+  ) {
+    this.data = data;
+  }
+
+  /** Loads `<stateDir>/state.json` when a state dir is given; in memory otherwise. */
+  static async open(options: { stateDir?: string; steps: StepDurations }): Promise<StateStore> {
+    if (!options.stateDir) return new StateStore(undefined, options.steps, emptyState(options.steps));
+    await mkdir(options.stateDir, { recursive: true });
+    const file = path.join(options.stateDir, 'state.json');
+    let data = emptyState(options.steps);
+    try {
+      const parsed = JSON.parse(await readFile(file, 'utf8')) as EmulatorState;
+      if (parsed.version === 1) data = { ...data, ...parsed, steps: { ...options.steps, ...parsed.steps } };
+    } catch {
+      // Missing or unreadable state starts empty; the file is rewritten on the next change.
+    }
+    return new StateStore(file, options.steps, data);
+  }
+
+  nextId(): number {
+    this.data.seq += 1;
+    return this.data.seq;
+  }
+
+  /** Marks the state dirty; the file is written shortly after (coalescing bursts of changes). */
+  changed(): void {
+    if (!this.file || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.saving = this.saving.then(() => this.write()).catch(() => undefined);
+    }, 50);
+    this.saveTimer.unref();
+  }
+
+  async flush(): Promise<void> {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      this.saving = this.saving.then(() => this.write()).catch(() => undefined);
+    }
+    await this.saving;
+  }
+
+  async reset(): Promise<void> {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    await this.saving;
+    this.data = emptyState(this.defaultSteps);
+    if (this.file) await rm(this.file, { force: true });
+  }
+
+  private async write(): Promise<void> {
+    if (!this.file) return;
+    const temp = `${this.file}.tmp`;
+    await writeFile(temp, JSON.stringify(this.data));
+    await rename(temp, this.file);
+  }
+}
