@@ -243,6 +243,14 @@ const batchSchema = z.object({
   outputMode: z.enum(['parts', 'appendRow']).default('parts'),
   /** Name of the prediction column added to the output. */
   predictionColumn: z.string().min(1).default('prediction'),
+  /** Name of the column with the model version (`<model>:<version>`) that scored each row. */
+  modelVersionColumn: z.string().min(1).default('model_version'),
+  /** Columns sent to the model (default: every input column); all input columns are kept in the output. */
+  features: z.array(z.string().min(1)).min(1).optional(),
+  /** Timeout of one scoring request. */
+  requestTimeoutMs: z.number().int().min(100).max(180000).default(30000),
+  /** Which partition a scheduled run scores: the slot's UTC date plus this many days (-1: yesterday). */
+  dateOffsetDays: z.number().int().min(-31).max(0).default(-1),
   scorer: z
     .object({
       /** Online endpoint to score through; default: the model's deployment endpoint. */

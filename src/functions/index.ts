@@ -3,3 +3,4 @@
  * place that decides what the app consists of.
  */
 export {};
+import './timer/batch';

@@ -1,0 +1,44 @@
+/**
+ * Composition root of batch scoring: builds its dependencies from the validated config once, and registers its
+ * orchestrations, activities, schedule timers and the backfill operation.
+ */
+import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import * as df from 'durable-functions';
+
+import { type BatchDeps, registerBatchActivities } from '../activities/batch-activities';
+import { createCredential } from '../azureml/credential';
+import type { Catalog } from '../catalog';
+import type { AppConfig } from '../config';
+import { registerBatchBackfill } from '../functions/http/batch-backfill';
+import { registerBatchTimers } from '../functions/timer/batch-schedule';
+import { BatchOrchestrations, batchChunkOrchestrator, batchRunOrchestrator } from '../orchestrations/batch-run';
+import { armEndpointResolver } from '../services/batch/endpoint-resolver';
+import { createBlobServiceClient } from '../storage/blob-service';
+import { createTelemetry, type Telemetry } from '../telemetry';
+
+export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry): BatchDeps {
+  const credential = createCredential(config);
+  const lake = createBlobServiceClient(config.lakeStorage, credential);
+  const arm = new AzureMachineLearningWorkspaces(credential, config.azureml.subscriptionId, {
+    endpoint: config.azureml.armEndpoint,
+    credentialScopes: ['https://management.azure.com/.default'],
+    ...(config.azureml.apiVersion ? { apiVersion: config.azureml.apiVersion } : {}),
+  });
+  return {
+    lake: (container) => lake.getContainerClient(container),
+    resolver: armEndpointResolver(arm, {
+      resourceGroup: config.azureml.resourceGroup,
+      workspace: config.azureml.workspace,
+    }),
+    telemetry: telemetry ?? createTelemetry(config.telemetry.connectionString),
+  };
+}
+
+/** Registers every batch-scoring function. `deps` is called on first activity use. */
+export function registerBatchFunctions(options: { catalog: Catalog; deps: () => BatchDeps }): void {
+  df.app.orchestration(BatchOrchestrations.run, batchRunOrchestrator);
+  df.app.orchestration(BatchOrchestrations.chunk, batchChunkOrchestrator);
+  registerBatchActivities(options.deps);
+  registerBatchTimers(options.catalog);
+  registerBatchBackfill({ catalog: () => options.catalog });
+}

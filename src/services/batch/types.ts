@@ -1,0 +1,192 @@
+/**
+ * Shapes shared by the batch-scoring planner, activities, orchestrations and the operations API.
+ *
+ * @remarks Everything here crosses the durable boundary as JSON, so it is plain data: no Dates, no classes.
+ */
+import type { BatchSpec } from '../../catalog';
+
+export type InputFormat = 'csv' | 'parquet';
+
+/** One input file found under the date's partition, as the planning activity saw it. */
+export interface InputFile {
+  /** Blob name, relative to the container. */
+  readonly name: string;
+  readonly format: InputFormat;
+  readonly bytes: number;
+  readonly etag: string;
+  /** Column names (CSV header or Parquet schema). */
+  readonly columns: readonly string[];
+  /** Data rows (CSV records after the header; Parquet rows). */
+  readonly rows: number;
+  /**
+   * CSV: byte offsets of record starts, one every `checkpointRows` records, beginning with the first data record.
+   * `checkpoints[i]` is where record `i * checkpointRows` starts. Parquet: absent.
+   */
+  readonly checkpoints?: readonly number[];
+  readonly checkpointRows?: number;
+  /** Parquet: row count of each row group, in order. */
+  readonly rowGroups?: readonly number[];
+}
+
+/** A contiguous piece of one input file that belongs to a mini-batch. */
+export type Slice =
+  | {
+      readonly kind: 'csv';
+      readonly blob: string;
+      /** Byte range of whole records [byteStart, byteEnd); the header is never inside it. */
+      readonly byteStart: number;
+      readonly byteEnd: number;
+      readonly columns: readonly string[];
+      readonly rows: number;
+      /** Index of the first record in the file (for error messages). */
+      readonly firstRow: number;
+    }
+  | {
+      readonly kind: 'parquet';
+      readonly blob: string;
+      /** File size, so the reader can fetch the footer without another request. */
+      readonly bytes: number;
+      readonly rowStart: number;
+      readonly rowEnd: number;
+      readonly rows: number;
+    };
+
+export interface MiniBatch {
+  /** 0-based position in the plan. */
+  readonly index: number;
+  /** Stable name used for the staged part (`part-<key>`): zero-padded index. */
+  readonly key: string;
+  readonly rows: number;
+  readonly slices: readonly Slice[];
+}
+
+export interface BatchPlan {
+  readonly miniBatches: readonly MiniBatch[];
+  readonly files: number;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+/** Where a run writes and what it scores with; fixed when the run starts. */
+export interface BatchRunInput {
+  readonly model: string;
+  /** Partition date, YYYY-MM-DD. */
+  readonly date: string;
+  /** What started the run: `schedule:<slot ISO>` or `backfill:<request id>`. */
+  readonly trigger: string;
+  readonly spec: BatchSpec;
+  /** Online endpoint to score through (resolved from the catalog). */
+  readonly endpoint: string;
+}
+
+/** Reference to a run's staged state: everything an activity needs to find blobs, no secrets. */
+export interface RunRef {
+  readonly model: string;
+  readonly date: string;
+  readonly runId: string;
+  readonly instanceId: string;
+  readonly container: string;
+  readonly inputPrefix: string;
+  readonly outputPrefix: string;
+}
+
+export interface ScorerRef {
+  readonly endpoint: string;
+  readonly scoringUri: string;
+  /** Pinned deployment, if any. */
+  readonly deployment: string | undefined;
+  /** Model version served by each deployment (`<name>:<version>`), to label output rows. */
+  readonly modelVersions: Readonly<Record<string, string>>;
+}
+
+/** What the planning activity returns to the orchestrator (the plan itself stays in blob storage). */
+export interface PlanSummary {
+  readonly planBlob: string;
+  readonly miniBatches: number;
+  readonly files: number;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly scorer: ScorerRef;
+}
+
+export interface MiniBatchResult {
+  readonly key: string;
+  readonly rowsIn: number;
+  readonly rowsOut: number;
+  readonly part: { readonly blob: string; readonly rows: number; readonly bytes: number };
+  readonly seconds: number;
+  readonly requests: number;
+  readonly throttled: number;
+}
+
+export interface MiniBatchFailure {
+  readonly key: string;
+  readonly rows: number;
+  readonly reason: string;
+}
+
+export interface ChunkInput {
+  readonly run: RunRef;
+  readonly planBlob: string;
+  readonly from: number;
+  readonly to: number;
+  /** Mini-batches this chunk may have in flight (its share of the run's maxParallel). */
+  readonly parallel: number;
+  readonly maxRetries: number;
+  readonly retryIntervalSeconds: number;
+  readonly scorer: ScorerRef;
+  readonly settings: ScoreSettings;
+}
+
+export interface ChunkResult {
+  readonly from: number;
+  readonly to: number;
+  readonly succeeded: readonly MiniBatchResult[];
+  readonly failed: readonly MiniBatchFailure[];
+}
+
+/** The per-request knobs a mini-batch activity needs. */
+export interface ScoreSettings {
+  readonly requestRows: number;
+  readonly requestConcurrency: number;
+  readonly requestTimeoutMs: number;
+  readonly outputFormat: 'csv' | 'parquet';
+  readonly predictionColumn: string;
+  readonly modelVersionColumn: string;
+  readonly features: readonly string[] | undefined;
+}
+
+export interface MiniBatchInput {
+  readonly run: RunRef;
+  readonly batch: MiniBatch;
+  readonly scorer: ScorerRef;
+  readonly settings: ScoreSettings;
+}
+
+/** Progress in the orchestration's custom status (the operations API shows it). */
+export interface BatchRunStatus {
+  readonly kind: 'batchScoring';
+  readonly model: string;
+  readonly date: string;
+  readonly runId: string;
+  readonly phase: 'planning' | 'scoring' | 'publishing' | 'published' | 'failed' | 'skipped';
+  readonly batches: { readonly total: number; readonly done: number; readonly failed: number };
+  readonly rowsScored: number;
+  readonly errorThreshold: number;
+  readonly output?: string;
+  readonly reason?: string;
+}
+
+/** Orchestration output. */
+export interface BatchRunOutcome {
+  readonly status: 'published' | 'failed' | 'skipped';
+  readonly model: string;
+  readonly date: string;
+  readonly runId: string;
+  readonly reason?: string;
+  readonly output?: { readonly container: string; readonly prefix: string; readonly manifest: string };
+  readonly rowsIn: number;
+  readonly rowsOut: number;
+  readonly batches: { readonly total: number; readonly failed: number };
+  readonly failures: readonly MiniBatchFailure[];
+}
