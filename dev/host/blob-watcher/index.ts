@@ -1,0 +1,77 @@
+/**
+ * Event Grid for local storage: a blob watcher on Azurite feeding the dev host's Event Grid webhook according to
+ * the local subscriptions file.
+ */
+import { BlobServiceClient } from '@azure/storage-blob';
+
+import { errorMessage } from '../log';
+import { BlobWatcher } from './blob-watcher';
+import { EventGridDelivery, type GridEvent } from './delivery';
+import { matchesFilter, readSubscriptions } from './subscriptions';
+
+export { BlobWatcher } from './blob-watcher';
+export { EventGridDelivery, type GridEvent } from './delivery';
+export { matchesFilter, readSubscriptions, type EventSubscription, type SubscriptionsFile } from './subscriptions';
+
+export interface StorageEventsOptions {
+  subscriptionsFile: string;
+  storageConnectionString: string;
+  hostUrl: string;
+  eventGridKey: string;
+  stateFile?: string;
+  pollIntervalMs?: number;
+  retryDelaysMs?: readonly number[];
+  log: (line: string) => void;
+}
+
+export interface StorageEvents {
+  /** Forces a listing pass now (tests). */
+  pollNow(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStorageEvents(options: StorageEventsOptions): Promise<StorageEvents> {
+  const file = readSubscriptions(options.subscriptionsFile);
+  const account = file.storageAccount;
+  const topic = `/subscriptions/${account.subscriptionId}/resourceGroups/${account.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${account.name}`;
+  const subscriptions = file.subscriptions.filter((s) => s.source === 'storage');
+  const delivery = new EventGridDelivery({
+    hostUrl: options.hostUrl,
+    systemKey: options.eventGridKey,
+    retryDelaysMs: options.retryDelaysMs,
+    log: options.log,
+  });
+  for (const s of subscriptions) {
+    const ok = await delivery.validate(s, topic);
+    options.log(
+      `Event Grid: subscription ${s.name} → ${s.functionName}: ${ok ? 'validated' : 'validation failed (is the function registered?)'}`,
+    );
+  }
+  const deliverAll = async (events: GridEvent[]): Promise<void> => {
+    await Promise.all(
+      subscriptions.map(async (s) => {
+        const matching = events.filter((e) => matchesFilter(s.filter, e));
+        const size = Math.max(1, s.maxEventsPerBatch ?? 1);
+        for (let i = 0; i < matching.length; i += size) {
+          await delivery
+            .deliver(s, matching.slice(i, i + size))
+            .catch((e: unknown) => options.log(`Event Grid: ${errorMessage(e)}`));
+        }
+      }),
+    );
+  };
+  const watcher = new BlobWatcher({
+    client: BlobServiceClient.fromConnectionString(options.storageConnectionString),
+    topic,
+    stateFile: options.stateFile,
+    pollIntervalMs: options.pollIntervalMs,
+    // Deliveries run in the background so a failing subscription (retrying) does not hold back the watcher.
+    onEvents: (events) => {
+      void deliverAll(events);
+      return Promise.resolve();
+    },
+    log: options.log,
+  });
+  await watcher.start();
+  return { pollNow: () => watcher.pollOnce(), stop: () => watcher.stop() };
+}
