@@ -14,12 +14,13 @@ import path from 'node:path';
 
 import { loadCatalog } from '../../src/catalog/load';
 import type { Catalog } from '../../src/catalog/schema';
+import { COMMITTING_APIS } from '../../src/services/retrain/blob-events';
 
 /**
- * APIs whose BlobCreated event means the blob is complete. `CreateFile` (an empty file on a hierarchical-namespace
- * account, followed by appends) is left out on purpose: the data is committed by the `FlushWithClose` that follows.
+ * APIs whose BlobCreated event means the blob is complete: the app's own list, so the subscription and the function
+ * agree. (`CreateFile` on a hierarchical-namespace account is left out; the `FlushWithClose` that follows commits.)
  */
-export const committedBlobApis = ['PutBlob', 'PutBlockList', 'CopyBlob', 'FlushWithClose'] as const;
+export const committedBlobApis: readonly string[] = COMMITTING_APIS;
 
 /** Event Grid limits for advanced filters (event-filtering.md, "Limitations"). */
 export const eventGridLimits = { filterValues: 25, valueLength: 512 } as const;
