@@ -1,5 +1,6 @@
 /** A classic orchestrator as the app registered it (the raw `function*`, not durable-functions' wrapper). */
-export type RawOrchestrator = (...args: any[]) => Generator; // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- same shape as DurableRuntime.registerOrchestration
+export type RawOrchestrator = (...args: any[]) => Generator;
 export type RawActivityHandler = (input: unknown, context: import('@azure/functions').InvocationContext) => unknown;
 export type RawEntityHandler = (...args: unknown[]) => unknown;
 

@@ -17,3 +17,15 @@ export { CompositeTask } from '@microsoft/durabletask-js/dist/task/composite-tas
 export { CompletableTask } from '@microsoft/durabletask-js/dist/task/completable-task';
 export * as pb from '@microsoft/durabletask-js/dist/proto/orchestrator_service_pb';
 export * as pbh from '@microsoft/durabletask-js/dist/utils/pb-helper.util';
+
+// The generated protobuf types refer to google-protobuf well-known types (Timestamp, StringValue) whose typings are not
+// installed; these two readers give their values a type.
+/** Milliseconds of a protobuf Timestamp, if set. */
+export function timestampMs(ts: unknown): number | undefined {
+  return (ts as { toDate(): Date } | undefined)?.toDate().getTime();
+}
+
+/** The value of a protobuf StringValue wrapper, if set. */
+export function stringValue(wrapper: unknown): string | undefined {
+  return (wrapper as { getValue(): string } | undefined)?.getValue();
+}

@@ -8,6 +8,7 @@ import {
   Registry,
   pb,
   pbh,
+  timestampMs,
 } from './core';
 
 export interface DispatcherOptions {
@@ -335,7 +336,7 @@ export class Dispatcher {
 function episodeTime(events: readonly pb.HistoryEvent[]): Date {
   let t = Date.now();
   for (const e of events) {
-    const fireAt = e.getTimerfired()?.getFireat()?.toDate().getTime();
+    const fireAt = timestampMs(e.getTimerfired()?.getFireat());
     if (fireAt !== undefined && fireAt > t) t = fireAt;
   }
   return new Date(t);

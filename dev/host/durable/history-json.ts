@@ -1,4 +1,4 @@
-import { pb } from './core';
+import { pb, stringValue, timestampMs } from './core';
 import { decodeEventName } from './classic/event-names';
 
 const NAMES: Record<number, string> = {
@@ -23,6 +23,11 @@ const NAMES: Record<number, string> = {
   [pb.HistoryEvent.EventtypeCase.EXECUTIONREWOUND]: 'ExecutionRewound',
 };
 
+function iso(ts: unknown): string | undefined {
+  const ms = timestampMs(ts);
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
 function json(value: string | undefined, withPayload: boolean): unknown {
   if (!withPayload || value === undefined || value === '') return undefined;
   try {
@@ -41,16 +46,16 @@ export function historyToJson(history: readonly pb.HistoryEvent[], showOutput: b
     const out: Record<string, unknown> = {
       EventType: NAMES[e.getEventtypeCase()] ?? `Unknown(${e.getEventtypeCase()})`,
       EventId: e.getEventid(),
-      Timestamp: e.getTimestamp()?.toDate().toISOString(),
+      Timestamp: iso(e.getTimestamp()),
     };
     const started = e.getExecutionstarted();
     if (started) {
       out.FunctionName = started.getName();
-      out.Input = json(started.getInput()?.getValue(), true);
+      out.Input = json(stringValue(started.getInput()), true);
     }
     const completed = e.getExecutioncompleted();
     if (completed) {
-      out.Result = json(completed.getResult()?.getValue(), showOutput);
+      out.Result = json(stringValue(completed.getResult()), showOutput);
       const f = completed.getFailuredetails();
       if (f) out.FailureDetails = { ErrorType: f.getErrortype(), ErrorMessage: f.getErrormessage() };
     }
@@ -59,7 +64,7 @@ export function historyToJson(history: readonly pb.HistoryEvent[], showOutput: b
     const taskCompleted = e.getTaskcompleted();
     if (taskCompleted) {
       out.TaskScheduledId = taskCompleted.getTaskscheduledid();
-      out.Result = json(taskCompleted.getResult()?.getValue(), showOutput);
+      out.Result = json(stringValue(taskCompleted.getResult()), showOutput);
     }
     const taskFailed = e.getTaskfailed();
     if (taskFailed) {
@@ -75,7 +80,7 @@ export function historyToJson(history: readonly pb.HistoryEvent[], showOutput: b
     const subCompleted = e.getSuborchestrationinstancecompleted();
     if (subCompleted) {
       out.TaskScheduledId = subCompleted.getTaskscheduledid();
-      out.Result = json(subCompleted.getResult()?.getValue(), showOutput);
+      out.Result = json(stringValue(subCompleted.getResult()), showOutput);
     }
     const subFailed = e.getSuborchestrationinstancefailed();
     if (subFailed) {
@@ -84,16 +89,16 @@ export function historyToJson(history: readonly pb.HistoryEvent[], showOutput: b
       if (f) out.FailureDetails = { ErrorType: f.getErrortype(), ErrorMessage: f.getErrormessage() };
     }
     const timerCreated = e.getTimercreated();
-    if (timerCreated) out.FireAt = timerCreated.getFireat()?.toDate().toISOString();
+    if (timerCreated) out.FireAt = iso(timerCreated.getFireat());
     const timerFired = e.getTimerfired();
     if (timerFired) {
       out.TimerId = timerFired.getTimerid();
-      out.FireAt = timerFired.getFireat()?.toDate().toISOString();
+      out.FireAt = iso(timerFired.getFireat());
     }
     const raised = e.getEventraised();
     if (raised) {
       out.Name = decodeEventName(raised.getName());
-      out.Input = json(raised.getInput()?.getValue(), showOutput);
+      out.Input = json(stringValue(raised.getInput()), showOutput);
     }
     return out;
   });

@@ -104,7 +104,8 @@ const flag = (query: URLSearchParams, key: string, fallback: boolean): boolean =
 };
 
 function validateInstanceId(id: string): void {
-  if (id.length > 256 || /[/\\#?]/.test(id) || /[\u0000-\u001f\u007f]/.test(id) || id.trim() === '') {
+  const hasControlChar = [...id].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+  if (id.length > 256 || /[/\\#?]/.test(id) || hasControlChar || id.trim() === '') {
     throw new BadRequest(`Invalid instance ID: ${id}`);
   }
 }

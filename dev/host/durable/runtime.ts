@@ -68,8 +68,9 @@ export class DurableRuntime {
     });
   }
 
+  // `any[]` (the agreed interface) so generators typed `(context: OrchestrationContext)` are accepted as they are.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   registerOrchestration(name: string, fn: (...args: any[]) => Generator): void {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     this.registry.addNamedOrchestrator(
       name,
       adaptClassicOrchestrator(name, fn as ClassicOrchestrator, {

@@ -71,30 +71,28 @@ describe('DurableClient against the local Durable HTTP API', () => {
     await h.client.startNew('quick', { instanceId: 'reuse-me', input: 'first' });
     await waitForFinish(h.client, 'reuse-me');
     await h.client.startNew('quick', { instanceId: 'reuse-me', input: 'second' });
-    const status = await waitFor(
-      async () => {
-        const s = await h.client.getStatus('reuse-me');
-        return s.runtimeStatus === 'Completed' && s.output === 'second' ? s : undefined;
-      },
-      'the replacement run',
-    );
+    const status = await waitFor(async () => {
+      const s = await h.client.getStatus('reuse-me');
+      return s.runtimeStatus === df.OrchestrationRuntimeStatus.Completed && s.output === 'second' ? s : undefined;
+    }, 'the replacement run');
     expect(status.input).toBe('second');
   });
 
   it('when an instance waits, then getStatus shows Running and custom status; raiseEvent completes it', async () => {
     const id = await h.client.startNew('waitForGo');
-    const running = await waitFor(
-      async () => {
-        const s = await h.client.getStatus(id);
-        return s.runtimeStatus === 'Running' && s.customStatus ? s : undefined;
-      },
-      'custom status',
-    );
+    const running = await waitFor(async () => {
+      const s = await h.client.getStatus(id);
+      return s.runtimeStatus === df.OrchestrationRuntimeStatus.Running && s.customStatus ? s : undefined;
+    }, 'custom status');
     expect(running.customStatus).toEqual({ phase: 'waiting' });
     expect(running.output).toBeNull();
     await h.client.raiseEvent(id, 'go', { at: 1 });
     const done = await waitForFinish(h.client, id);
-    expect(done).toMatchObject({ runtimeStatus: 'Completed', customStatus: { phase: 'done' }, output: { go: { at: 1 } } });
+    expect(done).toMatchObject({
+      runtimeStatus: 'Completed',
+      customStatus: { phase: 'done' },
+      output: { go: { at: 1 } },
+    });
   });
 
   it('when an orchestrator throws, then the status is Failed (HTTP 200) with the failure text as output', async () => {
@@ -243,7 +241,9 @@ describe('DurableClient against the local Durable HTTP API', () => {
     });
 
     it('when start gets invalid JSON or an unknown orchestrator, then it answers 400', async () => {
-      expect((await h.call('POST', '/orchestrators/quick', '{nope', { 'Content-Type': 'application/json' })).status).toBe(400);
+      expect(
+        (await h.call('POST', '/orchestrators/quick', '{nope', { 'Content-Type': 'application/json' })).status,
+      ).toBe(400);
       expect((await h.call('POST', '/orchestrators/notAnOrchestrator', '')).status).toBe(400);
     });
 
@@ -256,7 +256,16 @@ describe('DurableClient against the local Durable HTTP API', () => {
       expect(res.headers.get('location')).toContain(`/instances/${id}`);
       const body = (await res.json()) as Record<string, unknown>;
       expect(Object.keys(body).sort()).toEqual(
-        ['createdTime', 'customStatus', 'input', 'instanceId', 'lastUpdatedTime', 'name', 'output', 'runtimeStatus'].sort(),
+        [
+          'createdTime',
+          'customStatus',
+          'input',
+          'instanceId',
+          'lastUpdatedTime',
+          'name',
+          'output',
+          'runtimeStatus',
+        ].sort(),
       );
       expect(body.output).toBeNull();
       expect(body.input).toBeNull();
@@ -273,9 +282,16 @@ describe('DurableClient against the local Durable HTTP API', () => {
     it('when raiseEvent lacks a JSON content type or the id is unknown, then it answers 400 / 404', async () => {
       const id = await h.client.startNew('waitForGo');
       await waitForStatus(h.client, id, 'Running');
-      expect((await h.call('POST', `/instances/${id}/raiseEvent/go`, '"x"', { 'Content-Type': 'text/plain' })).status).toBe(400);
-      expect((await h.call('POST', '/instances/unknown-id/raiseEvent/go', '1', { 'Content-Type': 'application/json' })).status).toBe(404);
-      expect((await h.call('POST', `/instances/${id}/raiseEvent/go`, '', { 'Content-Type': 'application/json' })).status).toBe(202);
+      expect(
+        (await h.call('POST', `/instances/${id}/raiseEvent/go`, '"x"', { 'Content-Type': 'text/plain' })).status,
+      ).toBe(400);
+      expect(
+        (await h.call('POST', '/instances/unknown-id/raiseEvent/go', '1', { 'Content-Type': 'application/json' }))
+          .status,
+      ).toBe(404);
+      expect(
+        (await h.call('POST', `/instances/${id}/raiseEvent/go`, '', { 'Content-Type': 'application/json' })).status,
+      ).toBe(202);
       await waitForFinish(h.client, id);
     });
 

@@ -64,7 +64,7 @@ describe('durable dispatch loop', () => {
 
     it('when 12 blocking activities are scheduled, then exactly 4 run at a time', async () => {
       const id = await h.client.startNew('gatedFanOut', { input: 12 });
-      await waitFor(async () => (started === 4 ? true : undefined), '4 activities to start');
+      await waitFor(() => (started === 4 ? true : undefined), '4 activities to start');
       expect(running).toBe(4);
       // Control operations are served while activities are in flight.
       await h.client.raiseEvent(id, 'extra', 'e');
@@ -77,7 +77,7 @@ describe('durable dispatch loop', () => {
 
     it('when an instance is terminated while its activities are in flight, then it ends Terminated at once', async () => {
       const id = await h.client.startNew('gatedFanOut', { input: 8 });
-      await waitFor(async () => (started === 4 ? true : undefined), 'activities to start');
+      await waitFor(() => (started === 4 ? true : undefined), 'activities to start');
       await h.client.terminate(id, 'stop it');
       const status = await waitForStatus(h.client, id, 'Terminated');
       expect(status.output).toBe('stop it');
@@ -87,12 +87,12 @@ describe('durable dispatch loop', () => {
 
     it('when an instance is suspended and resumed while activities are in flight, then it still completes', async () => {
       const id = await h.client.startNew('gatedFanOut', { input: 6 });
-      await waitFor(async () => (started === 4 ? true : undefined), 'activities to start');
+      await waitFor(() => (started === 4 ? true : undefined), 'activities to start');
       await h.client.suspend(id, 'pause');
       await waitForStatus(h.client, id, 'Suspended');
       await h.client.raiseEvent(id, 'extra', 'x');
       gate.open();
-      await waitFor(async () => (started === 6 && running === 0 ? true : undefined), 'all activities to finish');
+      await waitFor(() => (started === 6 && running === 0 ? true : undefined), 'all activities to finish');
       expect((await h.client.getStatus(id)).runtimeStatus).toBe('Suspended');
       await h.client.resume(id, 'go on');
       const status = await waitForFinish(h.client, id);
@@ -187,7 +187,7 @@ describe('durable timers and failure containment', () => {
   });
 
   it('when there is no work, then the loop parks instead of spinning', async () => {
-    await waitFor(async () => (h.runtime.stats().parked ? true : undefined), 'the loop to park');
+    await waitFor(() => (h.runtime.stats().parked ? true : undefined), 'the loop to park');
     const rounds = h.runtime.stats().rounds;
     // A setImmediate spin loop would advance `rounds` on every one of these turns of the event loop.
     for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));

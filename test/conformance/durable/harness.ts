@@ -92,7 +92,11 @@ export async function startHarness(
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -105,7 +109,11 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, what: stri
 const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
 /** Waits until the instance reaches a terminal state and returns its status. */
-export function waitForFinish(client: df.DurableClient, instanceId: string, timeoutMs?: number): Promise<df.DurableOrchestrationStatus> {
+export function waitForFinish(
+  client: df.DurableClient,
+  instanceId: string,
+  timeoutMs?: number,
+): Promise<df.DurableOrchestrationStatus> {
   return waitFor(
     async () => {
       const s = await client.getStatus(instanceId);
@@ -126,7 +134,7 @@ export function waitForStatus(
   return waitFor(
     async () => {
       const s = await client.getStatus(instanceId).catch(() => undefined);
-      return s?.runtimeStatus === status ? s : undefined;
+      return String(s?.runtimeStatus) === status ? s : undefined;
     },
     `instance ${instanceId} to be ${status}`,
     timeoutMs,

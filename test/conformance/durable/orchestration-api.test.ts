@@ -91,7 +91,11 @@ describe('classic context.df on the local durable engine', () => {
           return {
             error: describeError(e),
             before,
-            after: { isCompleted: task.isCompleted, isFaulted: task.isFaulted, resultIsError: task.result instanceof Error },
+            after: {
+              isCompleted: task.isCompleted,
+              isFaulted: task.isFaulted,
+              resultIsError: task.result instanceof Error,
+            },
           };
         }
       });
@@ -141,7 +145,12 @@ describe('classic context.df on the local durable engine', () => {
 
       rt.registerOrchestration('parentWithFailingChild', function* (context: OrchestrationContext) {
         try {
-          yield context.df.callSubOrchestratorWithRetry('child', new df.RetryOptions(5, 2), { fail: true }, `${context.df.instanceId}-c`);
+          yield context.df.callSubOrchestratorWithRetry(
+            'child',
+            new df.RetryOptions(5, 2),
+            { fail: true },
+            `${context.df.instanceId}-c`,
+          );
           return 'unexpected success';
         } catch (e) {
           return describeError(e);
@@ -176,7 +185,7 @@ describe('classic context.df on the local durable engine', () => {
         } catch (e) {
           return (e as Error).message;
         }
-        // eslint-disable-next-line no-unreachable
+
         yield context.df.callActivity('echo', 0);
       });
 
@@ -184,7 +193,11 @@ describe('classic context.df on the local durable engine', () => {
         const slow = context.df.waitForExternalEvent('slow');
         const fast = context.df.callActivity('echo', 'fast');
         const winner: unknown = yield context.df.Task.any([slow, fast]);
-        return { winnerIsFast: winner === fast, winnerResult: (winner as df.Task).result, slowCompleted: slow.isCompleted };
+        return {
+          winnerIsFast: winner === fast,
+          winnerResult: (winner as df.Task).result,
+          slowCompleted: slow.isCompleted,
+        };
       });
 
       rt.registerOrchestration('timerFires', function* (context: OrchestrationContext) {
@@ -319,7 +332,11 @@ describe('classic context.df on the local durable engine', () => {
 
   it('when retries are exhausted, then the last failure surfaces with its original type', async () => {
     const status = await run('retryExhausted', 'broken-1');
-    expect(status.output).toMatchObject({ isTaskFailedError: true, errorType: 'RangeError', errorMessage: 'still broken' });
+    expect(status.output).toMatchObject({
+      isTaskFailedError: true,
+      errorType: 'RangeError',
+      errorMessage: 'still broken',
+    });
     expect(attempts.get('broken-1')).toBe(2);
   });
 

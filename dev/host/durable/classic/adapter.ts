@@ -81,6 +81,8 @@ export function adaptClassicOrchestrator(
   fn: ClassicOrchestrator,
   options: AdapterOptions,
 ): CoreOrchestrator {
+  // The core executor drives only async generators; this one never awaits (orchestrator code is synchronous).
+  // eslint-disable-next-line @typescript-eslint/require-await
   return async function* classicDriver(ctx: OrchestrationContext, input: unknown) {
     const df = new ClassicDurableContext(ctx, input, options.maxTimerIntervalMs);
     const produced = fn(orchestratorContext(name, df, options.log));
@@ -88,7 +90,9 @@ export function adaptClassicOrchestrator(
     const builderTasks = new WeakMap<object, ClassicTask>();
     let outcome: { ok: true; value: unknown } | { ok: false; error: Error } = { ok: true, value: undefined };
     for (;;) {
-      const step: IteratorResult<unknown, unknown> = outcome.ok ? produced.next(outcome.value) : produced.throw(outcome.error);
+      const step: IteratorResult<unknown, unknown> = outcome.ok
+        ? produced.next(outcome.value)
+        : produced.throw(outcome.error);
       if (step.done) return step.value;
       // After continueAsNew the execution is over; anything yielded later would only leak actions into the next one.
       if (df.continuedAsNew) return undefined;

@@ -3,7 +3,7 @@ import { CompositeTask, OrchestrationContext, Task, CoreTimerTask } from '../cor
 type AnyTask = Task<unknown>;
 
 function notifyParent(task: AnyTask): void {
-  (task._parent as CompositeTask<unknown> | undefined)?.onChildCompleted(task);
+  task._parent?.onChildCompleted(task);
 }
 
 /**
@@ -23,14 +23,14 @@ export class FailFastAllTask extends CompositeTask<unknown[]> {
     if (child.isFailed) {
       this._exception = child._exception;
       this._isComplete = true;
-      notifyParent(this as AnyTask);
+      notifyParent(this);
       return;
     }
     this._completedTasks++;
     if (this._completedTasks === this._tasks.length) {
-      this._result = this._tasks.map((t) => t._result);
+      this._result = this._tasks.map((t): unknown => t._result as unknown);
       this._isComplete = true;
-      notifyParent(this as AnyTask);
+      notifyParent(this);
     }
   }
 }
@@ -74,7 +74,7 @@ export class ChainedTimerTask extends CompositeTask<undefined> {
     if (this._isComplete || child !== this.current) return;
     if (this.currentFireAt >= this.finalFireAt) {
       this._isComplete = true;
-      notifyParent(this as AnyTask);
+      notifyParent(this);
       return;
     }
     const next = Math.min(this.finalFireAt, this.currentFireAt + this.intervalMs);

@@ -145,9 +145,9 @@ export class ClassicTimerTask extends ClassicTask {
     // A timer canceled before it was ever yielded is never scheduled (as in v3, whose canceled action is dropped).
     if (this.canceledEarly) return new CompletableTask<unknown>();
     if (this.fireAt.getTime() - ctx.currentUtcDateTime.getTime() > maxTimerIntervalMs) {
-      return new ChainedTimerTask(ctx, this.fireAt, maxTimerIntervalMs) as CoreTask;
+      return new ChainedTimerTask(ctx, this.fireAt, maxTimerIntervalMs);
     }
-    return ctx.createTimer(this.fireAt) as CoreTask;
+    return ctx.createTimer(this.fireAt);
   }
 }
 
@@ -161,7 +161,7 @@ function requireChildren(tasks: unknown, api: string): ClassicTask[] {
       'When constructing a CompoundTask (such as Task.all() or Task.any()), you must specify at least one Task.',
     );
   }
-  return tasks as ClassicTask[];
+  return tasks;
 }
 
 /** v3 `Task.all`: fail-fast with the first child's error; result = the children's results in order. */
@@ -178,7 +178,7 @@ export class AllTask extends ClassicTask {
   }
 
   protected create(scope: MaterializeScope): CoreTask {
-    return new FailFastAllTask(this.children.map((c) => c.materialize(scope))) as CoreTask;
+    return new FailFastAllTask(this.children.map((c) => c.materialize(scope)));
   }
 }
 
@@ -197,6 +197,6 @@ export class AnyTask extends ClassicTask {
   }
 
   protected create(scope: MaterializeScope): CoreTask {
-    return whenAny(this.children.map((c) => c.materialize(scope))) as CoreTask;
+    return whenAny(this.children.map((c) => c.materialize(scope)));
   }
 }
