@@ -125,15 +125,24 @@ export interface PageOptions {
  * Slices a list into ARM pages. `$top` caps the total returned; the continuation token (`$skipToken`, or `$skip` as
  * sent by the 2022-10-01 client) is an opaque offset, and `nextLink` is absolute on this host.
  */
-export function page<T>(request: EmulatorRequest, items: readonly T[], options: PageOptions): { value: T[]; nextLink?: string } {
+export function page<T>(
+  request: EmulatorRequest,
+  items: readonly T[],
+  options: PageOptions,
+): { value: T[]; nextLink?: string } {
   const topText = query(request, '$top');
   const top = topText === undefined ? undefined : Number(topText);
   if (top !== undefined && (!Number.isInteger(top) || top < 0)) throw badRequest(`Invalid $top '${topText}'.`, '$top');
   const token = query(request, '$skipToken') ?? query(request, '$skip');
   let offset = 0;
   if (token !== undefined && token !== '') {
-    const decoded = Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^offset:/, ''));
-    if (!Number.isInteger(decoded) || decoded < 0) throw badRequest(`Invalid continuation token '${token}'.`, '$skipToken');
+    const decoded = Number(
+      Buffer.from(token, 'base64url')
+        .toString('utf8')
+        .replace(/^offset:/, ''),
+    );
+    if (!Number.isInteger(decoded) || decoded < 0)
+      throw badRequest(`Invalid continuation token '${token}'.`, '$skipToken');
     offset = decoded;
   }
   const limit = top === undefined ? items.length : Math.min(items.length, top);
@@ -150,4 +159,11 @@ export function page<T>(request: EmulatorRequest, items: readonly T[], options: 
 
 export function apiVersion(request: EmulatorRequest): string {
   return query(request, 'api-version') ?? DEFAULT_API_VERSION;
+}
+
+/** A JSON scalar as text (objects and arrays give `fallback`), for messages and string-typed fields. */
+export function text(value: unknown, fallback = ''): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return fallback;
 }

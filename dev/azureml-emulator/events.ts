@@ -154,7 +154,11 @@ export class EventPublisher {
     }
   }
 
-  private async deliver(subscriber: Required<EventSubscriber>, event: EventGridEvent, record: DeliveryRecord): Promise<void> {
+  private async deliver(
+    subscriber: Required<EventSubscriber>,
+    event: EventGridEvent,
+    record: DeliveryRecord,
+  ): Promise<void> {
     for (let attempt = 1; attempt <= this.maxAttempts && !this.closed; attempt += 1) {
       record.attempts = attempt;
       try {
@@ -184,7 +188,9 @@ export class EventPublisher {
       if (attempt < this.maxAttempts) await delay(Math.min(30_000, this.retryDelayInMs * 2 ** (attempt - 1)));
     }
     record.status = 'failed';
-    this.log(`event ${event.eventType} ${event.subject} not delivered to ${subscriber.url}: ${record.lastError ?? 'closed'}`);
+    this.log(
+      `event ${event.eventType} ${event.subject} not delivered to ${subscriber.url}: ${record.lastError ?? 'closed'}`,
+    );
   }
 }
 

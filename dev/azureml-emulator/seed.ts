@@ -11,7 +11,7 @@ import type { EmulatorContext } from './context';
 import { newKey } from './handlers/online-endpoints';
 import { trainFromCsv } from './ml';
 import { appendLog, deploymentKey } from './runtime/logs';
-import { modelOutputUri, type Engine } from './runtime/engine';
+import { type Engine, METRIC_KEYS, modelOutputUri } from './runtime/engine';
 import type { JobRecord, JsonObject } from './state';
 
 /** Fixed id of the seeded v1 PipelineEndpoint (`.../PipelineRuns/PipelineEndpointSubmit/Id/<this>`). */
@@ -26,7 +26,11 @@ export const BIKE_DEMAND_DATASET_CONTAINER = 'datasets';
 export const BIKE_DEMAND_DATASET_PATH = 'bike-demand/seed/train.csv';
 export const BIKE_DEMAND_COMPONENT_ID = `${WORKSPACE_ID}/components/train-linear-regression/versions/1`;
 
-const TRAINING_PARAMETERS = { target_column: BIKE_DEMAND_TARGET, alpha: '1.0', feature_columns: BIKE_DEMAND_FEATURES.join(',') };
+const TRAINING_PARAMETERS = {
+  target_column: BIKE_DEMAND_TARGET,
+  alpha: '1.0',
+  feature_columns: BIKE_DEMAND_FEATURES.join(','),
+};
 
 export async function seedDemo(context: EmulatorContext, engine: Engine): Promise<void> {
   const state = context.store.data;
@@ -36,10 +40,26 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
   let dataUri = `azureml://datastores/${BIKE_DEMAND_DATASET_CONTAINER}/paths/${BIKE_DEMAND_DATASET_PATH}`;
   if (context.dataAccess.hasBlobStorage()) {
     await context.dataAccess.uploadText(BIKE_DEMAND_DATASET_CONTAINER, BIKE_DEMAND_DATASET_PATH, csv);
-    state.dataContainers['bike-demand-train'] ??= { name: 'bike-demand-train', body: { properties: { dataType: 'uri_file' } }, systemData: newSystemData(nowIso), createdMs: now };
+    state.dataContainers['bike-demand-train'] ??= {
+      name: 'bike-demand-train',
+      body: { properties: { dataType: 'uri_file' } },
+      systemData: newSystemData(nowIso),
+      createdMs: now,
+    };
     (state.dataVersions['bike-demand-train'] ??= {})['1'] ??= {
       name: '1',
-      body: { properties: { dataType: 'uri_file', dataUri, description: 'Seed training data for bike-demand', tags: {}, properties: {}, isArchived: false, isAnonymous: false, provisioningState: 'Succeeded' } },
+      body: {
+        properties: {
+          dataType: 'uri_file',
+          dataUri,
+          description: 'Seed training data for bike-demand',
+          tags: {},
+          properties: {},
+          isArchived: false,
+          isAnonymous: false,
+          provisioningState: 'Succeeded',
+        },
+      },
       systemData: newSystemData(nowIso),
       createdMs: now,
     };
@@ -66,7 +86,9 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
           status: 'Completed',
           isArchived: false,
           inputs,
-          outputs: { model: { jobOutputType: 'custom_model', mode: 'Upload', uri: modelOutputUri(BIKE_DEMAND_SEED_JOB) } },
+          outputs: {
+            model: { jobOutputType: 'custom_model', mode: 'Upload', uri: modelOutputUri(BIKE_DEMAND_SEED_JOB) },
+          },
           tags: { seed: 'true' },
           properties: {},
         },
@@ -76,7 +98,10 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
       run: {
         status: 'Completed',
         statusSince: now,
-        history: ['NotStarted', 'Queued', 'Running', 'Completed'].map((status) => ({ status: status as JobRecord['run']['status'], at: nowIso })),
+        history: ['NotStarted', 'Queued', 'Running', 'Completed'].map((status) => ({
+          status: status as JobRecord['run']['status'],
+          at: nowIso,
+        })),
         origin: 'arm',
         experimentId: engine.experimentId(experimentName),
         training: { state: 'succeeded', metrics },
@@ -93,7 +118,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
       status: 'FINISHED',
       startTime: now,
       endTime: now,
-      metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp: now, step: 0 })),
+      metrics: METRIC_KEYS.map((key) => ({ key, value: metrics[key], timestamp: now, step: 0 })),
       params: Object.entries(TRAINING_PARAMETERS).map(([key, value]) => ({ key, value })),
       tags: [{ key: 'mlflow.experimentName', value: experimentName }],
     };
@@ -101,7 +126,9 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
 
   state.modelContainers[BIKE_DEMAND_MODEL] ??= {
     name: BIKE_DEMAND_MODEL,
-    body: { properties: { description: 'Hourly bike rental demand (demo)', tags: {}, properties: {}, isArchived: false } },
+    body: {
+      properties: { description: 'Hourly bike rental demand (demo)', tags: {}, properties: {}, isArchived: false },
+    },
     systemData: newSystemData(nowIso),
     createdMs: now,
   };
@@ -219,8 +246,20 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
     };
     const key = deploymentKey(BIKE_DEMAND_ONLINE_ENDPOINT, BIKE_DEMAND_ONLINE_DEPLOYMENT);
     appendLog(context, key, 'StorageInitializer', 'INFO', `Model ${BIKE_DEMAND_MODEL}:1 downloaded.`);
-    appendLog(context, key, 'InferenceServer', 'INFO', 'Starting inference server container (instance type Standard_DS3_v2).');
-    appendLog(context, key, 'InferenceServer', 'INFO', `Loaded model ${BIKE_DEMAND_MODEL}:1 (linear, features: ${BIKE_DEMAND_FEATURES.join(', ')}, target: ${BIKE_DEMAND_TARGET}).`);
+    appendLog(
+      context,
+      key,
+      'InferenceServer',
+      'INFO',
+      'Starting inference server container (instance type Standard_DS3_v2).',
+    );
+    appendLog(
+      context,
+      key,
+      'InferenceServer',
+      'INFO',
+      `Loaded model ${BIKE_DEMAND_MODEL}:1 (linear, features: ${BIKE_DEMAND_FEATURES.join(', ')}, target: ${BIKE_DEMAND_TARGET}).`,
+    );
   }
   context.store.changed();
 }

@@ -43,7 +43,11 @@ export interface AzureMlEmulatorOptions {
   /** Event Grid webhook subscribers (e.g. the dev host's `/runtime/webhooks/eventgrid?functionName=...`). */
   readonly eventSubscribers?: readonly EventSubscriber[];
   /** Event delivery retry knobs. */
-  readonly eventDelivery?: { readonly maxAttempts?: number; readonly retryDelayInMs?: number; readonly timeoutInMs?: number };
+  readonly eventDelivery?: {
+    readonly maxAttempts?: number;
+    readonly retryDelayInMs?: number;
+    readonly timeoutInMs?: number;
+  };
   /** Create the bike-demand demo resources (idempotent). */
   readonly seedDemo?: boolean;
   readonly clock?: EmulatorClockOptions;
@@ -198,7 +202,10 @@ export class AzureMlEmulator {
     });
   }
 
-  private async handle(incoming: import('node:http').IncomingMessage, outgoing: import('node:http').ServerResponse): Promise<void> {
+  private async handle(
+    incoming: import('node:http').IncomingMessage,
+    outgoing: import('node:http').ServerResponse,
+  ): Promise<void> {
     const requestId = randomUUID();
     let response: EmulatorResponse;
     try {
@@ -207,21 +214,41 @@ export class AzureMlEmulator {
       const match = this.router.match(incoming.method ?? 'GET', url.pathname);
       checkWorkspace(match.params);
       if (match.auth === 'bearer') checkBearer(incoming.headers.authorization);
-      const request: EmulatorRequest = { method: incoming.method ?? 'GET', url, headers: incoming.headers, rawBody, params: match.params };
+      const request: EmulatorRequest = {
+        method: incoming.method ?? 'GET',
+        url,
+        headers: incoming.headers,
+        rawBody,
+        params: match.params,
+      };
       response = await match.handler(request);
     } catch (error) {
       if (error instanceof EmulatorHttpError) {
-        response = { status: error.status, body: error.toBody(), headers: { ...error.headers, 'x-ms-error-code': error.code } };
+        response = {
+          status: error.status,
+          body: error.toBody(),
+          headers: { ...error.headers, 'x-ms-error-code': error.code },
+        };
       } else {
         const failure = ensureError(error);
         this.log(`500 ${incoming.method ?? ''} ${incoming.url ?? ''}: ${failure.stack ?? failure.message}`);
-        response = { status: 500, body: { error: { code: 'InternalServerError', message: `Emulator error (request ${requestId}): ${failure.message}` } } };
+        response = {
+          status: 500,
+          body: {
+            error: {
+              code: 'InternalServerError',
+              message: `Emulator error (request ${requestId}): ${failure.message}`,
+            },
+          },
+        };
       }
     }
     const headers: Record<string, string> = {
       'x-ms-request-id': requestId,
       'x-ms-correlation-request-id': headerValue(incoming.headers['x-ms-correlation-request-id']) ?? requestId,
-      ...(headerValue(incoming.headers['x-ms-client-request-id']) ? { 'x-ms-client-request-id': headerValue(incoming.headers['x-ms-client-request-id']) ?? '' } : {}),
+      ...(headerValue(incoming.headers['x-ms-client-request-id'])
+        ? { 'x-ms-client-request-id': headerValue(incoming.headers['x-ms-client-request-id']) ?? '' }
+        : {}),
       ...response.headers,
     };
     let payload: Buffer | undefined;
@@ -250,7 +277,9 @@ function readBody(request: import('node:http').IncomingMessage): Promise<Buffer>
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new EmulatorHttpError(413, 'RequestEntityTooLarge', `The request body exceeds ${MAX_BODY_BYTES} bytes.`));
+        reject(
+          new EmulatorHttpError(413, 'RequestEntityTooLarge', `The request body exceeds ${MAX_BODY_BYTES} bytes.`),
+        );
         request.destroy();
         return;
       }
@@ -265,17 +294,30 @@ function readBody(request: import('node:http').IncomingMessage): Promise<Buffer>
 function checkWorkspace(params: Readonly<Record<string, string>>): void {
   const { subscriptionId, resourceGroupName, workspaceName } = params;
   if (subscriptionId !== undefined && subscriptionId.toLowerCase() !== SUBSCRIPTION_ID) {
-    throw new EmulatorHttpError(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found; the emulator serves subscription ${SUBSCRIPTION_ID}.`);
+    throw new EmulatorHttpError(
+      404,
+      'SubscriptionNotFound',
+      `The subscription '${subscriptionId}' could not be found; the emulator serves subscription ${SUBSCRIPTION_ID}.`,
+    );
   }
   if (resourceGroupName !== undefined && resourceGroupName.toLowerCase() !== RESOURCE_GROUP) {
-    throw new EmulatorHttpError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroupName}' could not be found; the emulator serves resource group '${RESOURCE_GROUP}'.`);
+    throw new EmulatorHttpError(
+      404,
+      'ResourceGroupNotFound',
+      `Resource group '${resourceGroupName}' could not be found; the emulator serves resource group '${RESOURCE_GROUP}'.`,
+    );
   }
   if (workspaceName !== undefined && workspaceName.toLowerCase() !== WORKSPACE) {
-    throw new EmulatorHttpError(404, 'ResourceNotFound', `Workspace '${workspaceName}' was not found; the emulator serves workspace '${WORKSPACE}'.`);
+    throw new EmulatorHttpError(
+      404,
+      'ResourceNotFound',
+      `Workspace '${workspaceName}' was not found; the emulator serves workspace '${WORKSPACE}'.`,
+    );
   }
 }
 
 function checkBearer(authorization: string | undefined): void {
   if (!authorization) throw unauthorized("Authentication failed. The 'Authorization' header is missing.");
-  if (!/^Bearer\s+\S+/i.test(authorization)) throw unauthorized("Authentication failed. The 'Authorization' header is not a Bearer token.");
+  if (!/^Bearer\s+\S+/i.test(authorization))
+    throw unauthorized("Authentication failed. The 'Authorization' header is not a Bearer token.");
 }

@@ -32,14 +32,7 @@ export interface StoredResource {
 
 export const TERMINAL_JOB_STATUSES = ['Completed', 'Failed', 'Canceled'] as const;
 export type JobStatus =
-  | 'NotStarted'
-  | 'Queued'
-  | 'Running'
-  | 'Finalizing'
-  | 'CancelRequested'
-  | 'Completed'
-  | 'Failed'
-  | 'Canceled';
+  'NotStarted' | 'Queued' | 'Running' | 'Finalizing' | 'CancelRequested' | 'Completed' | 'Failed' | 'Canceled';
 
 export type JobFault = { kind: 'fail'; message: string } | { kind: 'hang' };
 

@@ -36,7 +36,16 @@ interface AssetKind {
   readonly onCreated?: (name: string, version: StoredResource) => void;
 }
 
-const ASSET_BASE = ['description', 'tags', 'properties', 'isAnonymous', 'isArchived', 'provisioningState', 'stage', 'intellectualProperty'];
+const ASSET_BASE = [
+  'description',
+  'tags',
+  'properties',
+  'isAnonymous',
+  'isArchived',
+  'provisioningState',
+  'stage',
+  'intellectualProperty',
+];
 
 export function registerAssetRoutes(router: Router, context: EmulatorContext): void {
   const state = () => context.store.data;
@@ -45,8 +54,24 @@ export function registerAssetRoutes(router: Router, context: EmulatorContext): v
     label: 'Model',
     containers: () => state().modelContainers,
     versions: () => state().modelVersions,
-    containerFields: ['description', 'tags', 'properties', 'isArchived', 'latestVersion', 'nextVersion', 'provisioningState'],
-    versionFields: [...ASSET_BASE, 'flavors', 'jobName', 'modelType', 'modelUri', 'datastoreId', 'defaultDeploymentTemplate'],
+    containerFields: [
+      'description',
+      'tags',
+      'properties',
+      'isArchived',
+      'latestVersion',
+      'nextVersion',
+      'provisioningState',
+    ],
+    versionFields: [
+      ...ASSET_BASE,
+      'flavors',
+      'jobName',
+      'modelType',
+      'modelUri',
+      'datastoreId',
+      'defaultDeploymentTemplate',
+    ],
     immutable: ['modelUri', 'modelType', 'jobName'],
     required: [],
     onCreated: (name, version) => {
@@ -70,7 +95,16 @@ export function registerAssetRoutes(router: Router, context: EmulatorContext): v
     label: 'Data',
     containers: () => state().dataContainers,
     versions: () => state().dataVersions,
-    containerFields: ['description', 'tags', 'properties', 'isArchived', 'latestVersion', 'nextVersion', 'dataType', 'provisioningState'],
+    containerFields: [
+      'description',
+      'tags',
+      'properties',
+      'isArchived',
+      'latestVersion',
+      'nextVersion',
+      'dataType',
+      'provisioningState',
+    ],
     versionFields: [...ASSET_BASE, 'dataType', 'dataUri', 'referencedUris'],
     immutable: ['dataUri', 'dataType'],
     required: ['dataType', 'dataUri'],
@@ -115,7 +149,12 @@ function registerKind(router: Router, context: EmulatorContext, kind: AssetKind)
   const ensureContainer = (name: string, properties: JsonObject): StoredResource => {
     let container = kind.containers()[name];
     if (!container) {
-      container = { name, body: { properties }, systemData: newSystemData(context.clock.nowIso()), createdMs: context.clock.now() };
+      container = {
+        name,
+        body: { properties },
+        systemData: newSystemData(context.clock.nowIso()),
+        createdMs: context.clock.now(),
+      };
       kind.containers()[name] = container;
     }
     return container;
@@ -146,7 +185,10 @@ function registerKind(router: Router, context: EmulatorContext, kind: AssetKind)
       .filter((container) => archived((container.body['properties'] as JsonObject)['isArchived'] === true))
       .sort((a, b) => b.createdMs - a.createdMs)
       .map(renderContainer);
-    return { status: 200, body: page(request, items, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }) };
+    return {
+      status: 200,
+      body: page(request, items, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }),
+    };
   });
 
   router.add('DELETE', `${base}/{name}`, (request) => {
@@ -196,13 +238,15 @@ function registerKind(router: Router, context: EmulatorContext, kind: AssetKind)
           );
         }
       }
-      for (const field of kind.immutable) if (properties[field] === undefined && before[field] !== undefined) properties[field] = before[field] as Json;
+      for (const field of kind.immutable)
+        if (properties[field] === undefined && before[field] !== undefined) properties[field] = before[field];
       existing.body['properties'] = properties;
       existing.systemData.lastModifiedAt = nowIso;
       context.store.changed();
       return { status: 200, body: renderVersion(name, existing) };
     }
-    const containerProperties: JsonObject = kind.collection === 'data' ? { dataType: properties['dataType'] ?? 'uri_file' } : {};
+    const containerProperties: JsonObject =
+      kind.collection === 'data' ? { dataType: properties['dataType'] ?? 'uri_file' } : {};
     ensureContainer(name, containerProperties);
     const version: StoredResource = {
       name: versionName,
@@ -240,7 +284,10 @@ function registerKind(router: Router, context: EmulatorContext, kind: AssetKind)
       })
       .sort(order)
       .map((version) => renderVersion(name, version));
-    return { status: 200, body: page(request, items, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }) };
+    return {
+      status: 200,
+      body: page(request, items, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }),
+    };
   });
 
   router.add('DELETE', `${base}/{name}/versions/{version}`, (request) => {
@@ -263,7 +310,10 @@ function parseOrder(orderBy: string | undefined): (a: StoredResource, b: StoredR
   const text = (orderBy ?? 'createdtime desc').trim().toLowerCase().replace(/\s+/g, ' ');
   const match = /^(createdtime|createdat|version)( asc| desc)?$/.exec(text);
   if (!match) {
-    throw badRequest(`Unsupported $orderBy '${orderBy ?? ''}'; the emulator supports 'createdtime desc|asc' and 'version desc|asc'.`, '$orderBy');
+    throw badRequest(
+      `Unsupported $orderBy '${orderBy ?? ''}'; the emulator supports 'createdtime desc|asc' and 'version desc|asc'.`,
+      '$orderBy',
+    );
   }
   const direction = match[2] === ' asc' ? 1 : -1;
   if (match[1] === 'version') {

@@ -17,6 +17,7 @@ import {
   requireProperties,
   resourceId,
   WS_ROUTE,
+  text,
 } from '../arm';
 import type { EmulatorContext } from '../context';
 import { badRequest, conflict, notFound, notSupported, unauthorized } from '../errors';
@@ -29,7 +30,16 @@ import { asyncOperationHeaders, locationHeaders } from './lro';
 export const BATCH_ENDPOINT_TYPE = 'Microsoft.MachineLearningServices/workspaces/batchEndpoints';
 export const BATCH_DEPLOYMENT_TYPE = 'Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments';
 
-const ENDPOINT_FIELDS = ['authMode', 'defaults', 'description', 'keys', 'properties', 'scoringUri', 'swaggerUri', 'provisioningState'];
+const ENDPOINT_FIELDS = [
+  'authMode',
+  'defaults',
+  'description',
+  'keys',
+  'properties',
+  'scoringUri',
+  'swaggerUri',
+  'provisioningState',
+];
 const DEPLOYMENT_FIELDS = [
   'codeConfiguration',
   'compute',
@@ -50,7 +60,13 @@ const DEPLOYMENT_FIELDS = [
   'retrySettings',
 ];
 /** Pipeline settings that configure the run rather than feed the training step. */
-const RUNTIME_SETTINGS = new Set(['default_compute', 'default_datastore', 'continue_on_step_failure', 'force_rerun', 'default_compute_target']);
+const RUNTIME_SETTINGS = new Set([
+  'default_compute',
+  'default_datastore',
+  'continue_on_step_failure',
+  'force_rerun',
+  'default_compute_target',
+]);
 const BUSY = new Set(['Creating', 'Updating', 'Deleting']);
 
 export function batchScoringUri(context: EmulatorContext, endpoint: string): string {
@@ -87,12 +103,14 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
     return deployment;
   };
   const ensureIdle = (resource: StoredResource, what: string): void => {
-    const provisioning = String(props(resource)['provisioningState'] ?? '');
-    if (BUSY.has(provisioning)) throw conflict(`${what} '${resource.name}' has an operation in progress (${provisioning}).`);
+    const provisioning = text(props(resource)['provisioningState'], '');
+    if (BUSY.has(provisioning))
+      throw conflict(`${what} '${resource.name}' has an operation in progress (${provisioning}).`);
   };
   const topLevel = (body: Record<string, unknown>): JsonObject => {
     const location = body['location'];
-    if (typeof location !== 'string' || location === '') throw badRequest("'location' is required for tracked resources.", 'location');
+    if (typeof location !== 'string' || location === '')
+      throw badRequest("'location' is required for tracked resources.", 'location');
     const result: JsonObject = {};
     for (const field of ['location', 'kind', 'identity', 'tags', 'sku']) {
       if (body[field] !== undefined) result[field] = structuredClone(body[field]) as Json;
@@ -117,19 +135,35 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
     if (isObject(defaults) && typeof defaults['deploymentName'] === 'string' && existing) {
       const deploymentName = defaults['deploymentName'];
       if (!state().batchDeployments[name]?.[deploymentName]) {
-        throw badRequest(`properties.defaults.deploymentName names '${deploymentName}', which does not exist.`, 'properties.defaults.deploymentName');
+        throw badRequest(
+          `properties.defaults.deploymentName names '${deploymentName}', which does not exist.`,
+          'properties.defaults.deploymentName',
+        );
       }
     }
     for (const field of ['keys', 'scoringUri', 'swaggerUri']) delete properties[field];
     properties['provisioningState'] = existing ? 'Updating' : 'Creating';
     newBody['properties'] = properties;
-    const record: StoredResource = existing ?? { name, body: {}, systemData: newSystemData(context.clock.nowIso()), createdMs: context.clock.now() };
+    const record: StoredResource = existing ?? {
+      name,
+      body: {},
+      systemData: newSystemData(context.clock.nowIso()),
+      createdMs: context.clock.now(),
+    };
     record.body = newBody;
     state().batchEndpoints[name] = record;
-    const operation = engine.beginOperation(existing ? 'update' : 'create', { kind: 'batchEndpoint', endpoint: name }, 'be');
+    const operation = engine.beginOperation(
+      existing ? 'update' : 'create',
+      { kind: 'batchEndpoint', endpoint: name },
+      'be',
+    );
     context.store.changed();
     engine.tick();
-    return { status: existing ? 200 : 201, body: renderEndpoint(record), headers: asyncOperationHeaders(context, request, operation) };
+    return {
+      status: existing ? 200 : 201,
+      body: renderEndpoint(record),
+      headers: asyncOperationHeaders(context, request, operation),
+    };
   });
 
   router.add('GET', `${base}/{endpoint}`, (request) => {
@@ -139,8 +173,13 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
 
   router.add('GET', base, (request) => {
     engine.tick();
-    const items = Object.values(state().batchEndpoints).sort((a, b) => b.createdMs - a.createdMs).map(renderEndpoint);
-    return { status: 200, body: page(request, items, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }) };
+    const items = Object.values(state().batchEndpoints)
+      .sort((a, b) => b.createdMs - a.createdMs)
+      .map(renderEndpoint);
+    return {
+      status: 200,
+      body: page(request, items, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }),
+    };
   });
 
   router.add('DELETE', `${base}/{endpoint}`, (request) => {
@@ -166,12 +205,15 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
     if (configuration !== undefined && configuration !== null) {
       if (!isObject(configuration) || configuration['deploymentConfigurationType'] !== 'PipelineComponent') {
         throw notSupported(
-          `Batch deployment configuration type '${isObject(configuration) ? String(configuration['deploymentConfigurationType']) : 'unknown'}' (properties.deploymentConfiguration.deploymentConfigurationType)`,
+          `Batch deployment configuration type '${isObject(configuration) ? text(configuration['deploymentConfigurationType']) : 'unknown'}' (properties.deploymentConfiguration.deploymentConfigurationType)`,
         );
       }
       const componentId = configuration['componentId'];
       if (!isObject(componentId) || typeof componentId['assetId'] !== 'string') {
-        throw badRequest("'properties.deploymentConfiguration.componentId.assetId' is required.", 'properties.deploymentConfiguration.componentId');
+        throw badRequest(
+          "'properties.deploymentConfiguration.componentId.assetId' is required.",
+          'properties.deploymentConfiguration.componentId',
+        );
       }
     }
     const deployments = (state().batchDeployments[endpoint.name] ??= {});
@@ -179,13 +221,26 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
     if (existing) ensureIdle(existing, 'Batch deployment');
     properties['provisioningState'] = existing ? 'Updating' : 'Creating';
     newBody['properties'] = properties;
-    const record: StoredResource = existing ?? { name, body: {}, systemData: newSystemData(context.clock.nowIso()), createdMs: context.clock.now() };
+    const record: StoredResource = existing ?? {
+      name,
+      body: {},
+      systemData: newSystemData(context.clock.nowIso()),
+      createdMs: context.clock.now(),
+    };
     record.body = newBody;
     deployments[name] = record;
-    const operation = engine.beginOperation(existing ? 'update' : 'create', { kind: 'batchDeployment', endpoint: endpoint.name, deployment: name }, 'bd');
+    const operation = engine.beginOperation(
+      existing ? 'update' : 'create',
+      { kind: 'batchDeployment', endpoint: endpoint.name, deployment: name },
+      'bd',
+    );
     context.store.changed();
     engine.tick();
-    return { status: existing ? 200 : 201, body: renderDeployment(endpoint.name, record), headers: asyncOperationHeaders(context, request, operation) };
+    return {
+      status: existing ? 200 : 201,
+      body: renderDeployment(endpoint.name, record),
+      headers: asyncOperationHeaders(context, request, operation),
+    };
   });
 
   router.add('GET', `${base}/{endpoint}/deployments/{deployment}`, (request) => {
@@ -199,7 +254,10 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
     const items = Object.values(state().batchDeployments[endpoint.name] ?? {})
       .sort((a, b) => a.createdMs - b.createdMs)
       .map((deployment) => renderDeployment(endpoint.name, deployment));
-    return { status: 200, body: page(request, items, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }) };
+    return {
+      status: 200,
+      body: page(request, items, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }),
+    };
   });
 
   router.add('DELETE', `${base}/{endpoint}/deployments/{deployment}`, (request) => {
@@ -208,11 +266,18 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
     if (!deployment) return { status: 204 };
     const defaults = props(endpoint)['defaults'];
     if (isObject(defaults) && defaults['deploymentName'] === deployment.name) {
-      throw conflict(`Deployment '${deployment.name}' is the default deployment of batch endpoint '${endpoint.name}'.`, 'properties.defaults.deploymentName');
+      throw conflict(
+        `Deployment '${deployment.name}' is the default deployment of batch endpoint '${endpoint.name}'.`,
+        'properties.defaults.deploymentName',
+      );
     }
     ensureIdle(deployment, 'Batch deployment');
     props(deployment)['provisioningState'] = 'Deleting';
-    const operation = engine.beginOperation('delete', { kind: 'batchDeployment', endpoint: endpoint.name, deployment: deployment.name }, 'bd');
+    const operation = engine.beginOperation(
+      'delete',
+      { kind: 'batchDeployment', endpoint: endpoint.name, deployment: deployment.name },
+      'bd',
+    );
     context.store.changed();
     engine.tick();
     return { status: 202, headers: locationHeaders(context, request, operation) };
@@ -231,36 +296,45 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
       const endpoint = findEndpoint(request);
       const requested = header(request, 'azureml-model-deployment');
       const defaults = props(endpoint)['defaults'];
-      const deploymentName = requested ?? (isObject(defaults) && typeof defaults['deploymentName'] === 'string' ? defaults['deploymentName'] : undefined);
+      const deploymentName =
+        requested ??
+        (isObject(defaults) && typeof defaults['deploymentName'] === 'string' ? defaults['deploymentName'] : undefined);
       if (!deploymentName) {
-        throw badRequest(`Batch endpoint '${endpoint.name}' has no default deployment; send the azureml-model-deployment header.`, 'azureml-model-deployment');
+        throw badRequest(
+          `Batch endpoint '${endpoint.name}' has no default deployment; send the azureml-model-deployment header.`,
+          'azureml-model-deployment',
+        );
       }
       const deployment = state().batchDeployments[endpoint.name]?.[deploymentName];
       if (!deployment) throw notFound('Batch deployment', `${endpoint.name}/${deploymentName}`);
       const configuration = props(deployment)['deploymentConfiguration'];
-      if (!isObject(configuration)) throw notSupported('Batch scoring with model deployments (only pipeline-component deployments run)');
+      if (!isObject(configuration))
+        throw notSupported('Batch scoring with model deployments (only pipeline-component deployments run)');
       const body = jsonBody(request);
       const outer = pick(body, 'properties');
       if (!isObject(outer)) throw badRequest("The request body must contain an object 'properties'.", 'properties');
       const inputs = convertInputs(pick(outer, 'InputData'), 'properties.InputData');
       const outputs = convertOutputs(pick(outer, 'OutputData'));
-      const settings = isObject(configuration['settings']) ? (configuration['settings'] as JsonObject) : {};
+      const settings = isObject(configuration['settings']) ? (configuration['settings']) : {};
       for (const [key, value] of Object.entries(settings)) {
-        if (!RUNTIME_SETTINGS.has(key) && !(key in inputs) && typeof value === 'string') inputs[key] = { jobInputType: 'literal', value };
+        if (!RUNTIME_SETTINGS.has(key) && !(key in inputs) && typeof value === 'string')
+          inputs[key] = { jobInputType: 'literal', value };
       }
       const userProperties = pick(outer, 'properties');
       const experimentName =
-        (isObject(userProperties) && typeof userProperties['experimentName'] === 'string' ? userProperties['experimentName'] : undefined) ??
+        (isObject(userProperties) && typeof userProperties['experimentName'] === 'string'
+          ? userProperties['experimentName']
+          : undefined) ??
         (typeof pick(outer, 'experimentName') === 'string' ? (pick(outer, 'experimentName') as string) : endpoint.name);
       const componentId = configuration['componentId'] as JsonObject;
       const name = `batchjob-${randomUUID()}`;
-      const tags = { ...(isObject(configuration['tags']) ? (configuration['tags'] as JsonObject) : {}) };
+      const tags = { ...(isObject(configuration['tags']) ? (configuration['tags']) : {}) };
       const properties: JsonObject = {
         jobType: 'Pipeline',
         experimentName,
         displayName: name,
         description: typeof configuration['description'] === 'string' ? configuration['description'] : null,
-        componentId: String(componentId['assetId']),
+        componentId: text(componentId['assetId']),
         inputs,
         outputs,
         settings: Object.fromEntries(Object.entries(settings).filter(([key]) => RUNTIME_SETTINGS.has(key))),
@@ -294,10 +368,15 @@ function stringEntries(object: Record<string, unknown>): Record<string, string> 
 
 /** PascalCase `JobInputType: UriFolder` → v2 job input `jobInputType: uri_folder`. */
 function inputType(value: unknown, target: string): string {
-  const text = String(value ?? '').replace(/_/g, '').toLowerCase();
-  const map: Record<string, string> = { urifolder: 'uri_folder', urifile: 'uri_file', literal: 'literal', mltable: 'mltable' };
-  const mapped = map[text];
-  if (!mapped) throw badRequest(`Unsupported input type '${String(value)}'; use UriFile, UriFolder or Literal.`, target);
+  const normalized = text(value).replace(/_/g, '').toLowerCase();
+  const map: Record<string, string> = {
+    urifolder: 'uri_folder',
+    urifile: 'uri_file',
+    literal: 'literal',
+    mltable: 'mltable',
+  };
+  const mapped = map[normalized];
+  if (!mapped) throw badRequest(`Unsupported input type '${text(value)}'; use UriFile, UriFolder or Literal.`, target);
   return mapped;
 }
 
@@ -309,15 +388,16 @@ function convertInputs(value: unknown, target: string): JsonObject {
     if (!isObject(raw)) throw badRequest(`'${target}.${name}' must be an object.`, `${target}.${name}`);
     const type = inputType(pick(raw, 'JobInputType'), `${target}.${name}.JobInputType`);
     if (type === 'literal') {
-      result[name] = { jobInputType: 'literal', value: String(pick(raw, 'Value') ?? '') };
+      result[name] = { jobInputType: 'literal', value: text(pick(raw, 'Value'), '') };
       continue;
     }
     const uri = pick(raw, 'Uri');
-    if (typeof uri !== 'string' || uri === '') throw badRequest(`'${target}.${name}.Uri' is required.`, `${target}.${name}.Uri`);
+    if (typeof uri !== 'string' || uri === '')
+      throw badRequest(`'${target}.${name}.Uri' is required.`, `${target}.${name}.Uri`);
     if (/^azureml:\/\/datastores\//i.test(uri) && !/\/paths\//i.test(uri)) {
       throw badRequest(`Datastore URIs must include '/paths/': '${uri}'.`, `${target}.${name}.Uri`);
     }
-    result[name] = { jobInputType: type, uri, mode: String(pick(raw, 'Mode') ?? 'ReadOnlyMount') };
+    result[name] = { jobInputType: type, uri, mode: text(pick(raw, 'Mode'), 'ReadOnlyMount') };
   }
   return result;
 }
@@ -327,10 +407,17 @@ function convertOutputs(value: unknown): JsonObject {
   if (!isObject(value)) return result;
   for (const [name, raw] of Object.entries(value)) {
     if (!isObject(raw)) continue;
-    const type = String(pick(raw, 'JobOutputType') ?? 'UriFolder').replace(/_/g, '').toLowerCase();
+    const type = text(pick(raw, 'JobOutputType'), 'UriFolder').replace(/_/g, '').toLowerCase();
     const uri = pick(raw, 'Uri');
     result[name] = {
-      jobOutputType: type === 'urifile' ? 'uri_file' : type === 'mlflowmodel' ? 'mlflow_model' : type === 'custommodel' ? 'custom_model' : 'uri_folder',
+      jobOutputType:
+        type === 'urifile'
+          ? 'uri_file'
+          : type === 'mlflowmodel'
+            ? 'mlflow_model'
+            : type === 'custommodel'
+              ? 'custom_model'
+              : 'uri_folder',
       mode: 'Upload',
       ...(typeof uri === 'string' ? { uri } : {}),
     };

@@ -3,7 +3,7 @@
  * fault injection, forced job outcomes, recorded scoring calls and events, v1 pipeline endpoints, reset.
  */
 import { randomUUID } from 'node:crypto';
-import { isObject } from '../arm';
+import { isObject, text } from '../arm';
 import type { EmulatorClock } from '../clock';
 import type { EmulatorContext } from '../context';
 import { badRequest, notFound } from '../errors';
@@ -22,7 +22,11 @@ export interface ControlDependencies {
   readonly reset: () => Promise<void>;
 }
 
-function numberField(body: Record<string, unknown>, name: string, options: { min?: number; max?: number } = {}): number | undefined {
+function numberField(
+  body: Record<string, unknown>,
+  name: string,
+  options: { min?: number; max?: number } = {},
+): number | undefined {
   const value = body[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) throw badRequest(`'${name}' must be a number.`, name);
@@ -36,7 +40,8 @@ function scoringFault(value: unknown, target: string, allowed?: readonly number[
   if (!isObject(value)) throw badRequest(`'${target}' must be an object.`, target);
   const statusCode = numberField(value, 'statusCode', { min: 400, max: 599 });
   if (statusCode === undefined) throw badRequest(`'${target}.statusCode' is required.`, `${target}.statusCode`);
-  if (allowed && !allowed.includes(statusCode)) throw badRequest(`'${target}.statusCode' must be one of ${allowed.join(', ')}.`, `${target}.statusCode`);
+  if (allowed && !allowed.includes(statusCode))
+    throw badRequest(`'${target}.statusCode' must be one of ${allowed.join(', ')}.`, `${target}.statusCode`);
   const share = numberField(value, 'share', { min: 0, max: 1 }) ?? 1;
   const retryAfterSeconds = numberField(value, 'retryAfterSeconds', { min: 0 });
   return {
@@ -50,7 +55,8 @@ function scoringFault(value: unknown, target: string, allowed?: readonly number[
 export function registerControlRoutes(router: Router, deps: ControlDependencies): void {
   const { context, clock, engine, scoring } = deps;
   const state = () => context.store.data;
-  const add = (method: string, path: string, handler: Parameters<Router['add']>[2]) => router.add(method, `/_emulator${path}`, handler, 'none');
+  const add = (method: string, path: string, handler: Parameters<Router['add']>[2]) =>
+    router.add(method, `/_emulator${path}`, handler, 'none');
 
   add('GET', '/health', () => ({ status: 200, body: { status: 'ok', now: clock.nowIso() } }));
 
@@ -100,7 +106,13 @@ export function registerControlRoutes(router: Router, deps: ControlDependencies)
     const mode = body['mode'] ?? 'fail';
     if (mode !== 'fail' && mode !== 'hang') throw badRequest("'mode' must be 'fail' or 'hang'.", 'mode');
     const fault: JobFault =
-      mode === 'hang' ? { kind: 'hang' } : { kind: 'fail', message: typeof body['message'] === 'string' ? body['message'] : 'Injected failure from the emulator control API.' };
+      mode === 'hang'
+        ? { kind: 'hang' }
+        : {
+            kind: 'fail',
+            message:
+              typeof body['message'] === 'string' ? body['message'] : 'Injected failure from the emulator control API.',
+          };
     for (let i = 0; i < count; i += 1) state().faults.nextJobs.push({ ...fault });
     context.store.changed();
     return { status: 200, body: { pending: state().faults.nextJobs } };
@@ -127,7 +139,10 @@ export function registerControlRoutes(router: Router, deps: ControlDependencies)
   });
   add('POST', '/jobs/{name}/fail', (request) => {
     const body = jsonBody(request);
-    engine.forceJob(findJob(request), { status: 'Failed', ...(typeof body['message'] === 'string' ? { message: body['message'] } : {}) });
+    engine.forceJob(findJob(request), {
+      status: 'Failed',
+      ...(typeof body['message'] === 'string' ? { message: body['message'] } : {}),
+    });
     return { status: 200, body: { status: findJob(request).run.status } };
   });
 
@@ -136,14 +151,18 @@ export function registerControlRoutes(router: Router, deps: ControlDependencies)
   add('POST', `${deploymentRoute}/failProvisioning`, (request) => {
     const body = jsonBody(request);
     const key = deploymentKey(param(request, 'endpoint'), param(request, 'deployment'));
-    state().faults.provisioning[key] = typeof body['message'] === 'string' ? body['message'] : 'Injected provisioning failure: the container crashed during startup.';
+    state().faults.provisioning[key] =
+      typeof body['message'] === 'string'
+        ? body['message']
+        : 'Injected provisioning failure: the container crashed during startup.';
     context.store.changed();
     return { status: 200, body: { failNextProvisioning: state().faults.provisioning[key] } };
   });
   add('PUT', `${deploymentRoute}/scoringFaults`, (request) => {
     const body = jsonBody(request);
     for (const key of Object.keys(body)) {
-      if (!['failures', 'latencyMs', 'throttle'].includes(key)) throw badRequest(`Unknown scoring fault '${key}'; use failures, latencyMs, throttle.`, key);
+      if (!['failures', 'latencyMs', 'throttle'].includes(key))
+        throw badRequest(`Unknown scoring fault '${key}'; use failures, latencyMs, throttle.`, key);
     }
     const failures = scoringFault(body['failures'], 'failures');
     const throttle = scoringFault(body['throttle'], 'throttle', [429, 503]);
@@ -164,7 +183,9 @@ export function registerControlRoutes(router: Router, deps: ControlDependencies)
   });
   add('GET', `${deploymentRoute}/scoringCalls`, (request) => ({
     status: 200,
-    body: { value: scoring.recordedCalls({ endpoint: param(request, 'endpoint'), deployment: param(request, 'deployment') }) },
+    body: {
+      value: scoring.recordedCalls({ endpoint: param(request, 'endpoint'), deployment: param(request, 'deployment') }),
+    },
   }));
   add('GET', '/scoringCalls', (request) => {
     const endpoint = query(request, 'endpoint');
@@ -187,7 +208,10 @@ export function registerControlRoutes(router: Router, deps: ControlDependencies)
     const body = jsonBody(request);
     if (typeof body['url'] !== 'string') throw badRequest("'url' is required.", 'url');
     try {
-      context.events.addSubscriber({ url: body['url'], ...(typeof body['name'] === 'string' ? { name: body['name'] } : {}) });
+      context.events.addSubscriber({
+        url: body['url'],
+        ...(typeof body['name'] === 'string' ? { name: body['name'] } : {}),
+      });
     } catch {
       throw badRequest(`'${body['url']}' is not a valid URL.`, 'url');
     }
@@ -206,7 +230,8 @@ export function registerControlRoutes(router: Router, deps: ControlDependencies)
     const body = jsonBody(request);
     const id = param(request, 'id');
     const defaults: Record<string, string> = {};
-    if (isObject(body['defaults'])) for (const [key, value] of Object.entries(body['defaults'])) defaults[key] = String(value);
+    if (isObject(body['defaults']))
+      for (const [key, value] of Object.entries(body['defaults'])) defaults[key] = text(value);
     const record: PipelineEndpointRecord = {
       id: id === 'new' ? randomUUID() : id,
       name: typeof body['name'] === 'string' ? body['name'] : id,

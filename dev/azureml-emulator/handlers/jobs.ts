@@ -18,6 +18,7 @@ import {
   tagsOf,
   WORKSPACE_ID,
   WS_ROUTE,
+  text,
 } from '../arm';
 import type { EmulatorContext } from '../context';
 import { badRequest, notFound, notSupported } from '../errors';
@@ -77,7 +78,10 @@ export function newJobRecord(
   origin: JobRecord['run']['origin'],
 ): JobRecord {
   const nowIso = context.clock.nowIso();
-  const experimentName = typeof properties['experimentName'] === 'string' && properties['experimentName'] !== '' ? properties['experimentName'] : 'Default';
+  const experimentName =
+    typeof properties['experimentName'] === 'string' && properties['experimentName'] !== ''
+      ? properties['experimentName']
+      : 'Default';
   properties['experimentName'] = experimentName;
   properties['status'] = 'NotStarted';
   properties['services'] = jobServices(context, name);
@@ -157,13 +161,16 @@ export function registerJobRoutes(router: Router, context: EmulatorContext, engi
       .filter((job) => {
         const props = job.body['properties'] as JsonObject;
         if (!archived(props['isArchived'] === true)) return false;
-        if (jobType && String(props['jobType']).toLowerCase() !== jobType.toLowerCase()) return false;
+        if (jobType && text(props['jobType']).toLowerCase() !== jobType.toLowerCase()) return false;
         if (tag && !(tag in tagsOf(props['tags']))) return false;
         return propertiesFilter(tagsOf(props['properties']));
       })
       .sort((a, b) => b.createdMs - a.createdMs)
       .map(renderJob);
-    return { status: 200, body: page(request, jobs, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }) };
+    return {
+      status: 200,
+      body: page(request, jobs, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }),
+    };
   });
 
   router.add('POST', `${WS_ROUTE}/jobs/{id}/cancel`, (request) => {

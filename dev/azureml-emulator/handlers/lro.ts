@@ -10,7 +10,12 @@ import type { OperationRecord } from '../state';
 
 const LOCATION_ROUTE = `/subscriptions/{subscriptionId}/providers/${PROVIDER}/locations/{location}`;
 
-function operationUrl(context: EmulatorContext, request: EmulatorRequest, kind: string, operation: OperationRecord): string {
+function operationUrl(
+  context: EmulatorContext,
+  request: EmulatorRequest,
+  kind: string,
+  operation: OperationRecord,
+): string {
   const url = new URL(
     `/subscriptions/${SUBSCRIPTION_ID}/providers/${PROVIDER}/locations/${REGION}/${kind}/${encodeURIComponent(operation.id)}`,
     context.baseUrl(),
@@ -43,7 +48,11 @@ export function locationHeaders(
   };
 }
 
-export function asyncOperationUri(context: EmulatorContext, request: EmulatorRequest, operation: OperationRecord): string {
+export function asyncOperationUri(
+  context: EmulatorContext,
+  request: EmulatorRequest,
+  operation: OperationRecord,
+): string {
   return operationUrl(context, request, 'mfeOperationsStatus', operation);
 }
 
@@ -77,7 +86,10 @@ export function registerOperationRoutes(router: Router, context: EmulatorContext
       return { status: 202, headers: locationHeaders(context, request, operation) };
     }
     if (operation.status === 'Failed') {
-      return { status: 500, body: { error: operation.error ?? { code: 'InternalError', message: 'The operation failed.' } } };
+      return {
+        status: 500,
+        body: { error: operation.error ?? { code: 'InternalError', message: 'The operation failed.' } },
+      };
     }
     return { status: 200, body: {} };
   });

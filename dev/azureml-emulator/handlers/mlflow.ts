@@ -17,7 +17,8 @@ function mlflowError(status: number, code: string, message: string): EmulatorRes
 export function registerMlflowRoutes(router: Router, context: EmulatorContext, tick: () => void): void {
   const runOf = (request: EmulatorRequest) => {
     const runId = query(request, 'run_id') ?? query(request, 'run_uuid');
-    if (!runId) return { error: mlflowError(400, 'INVALID_PARAMETER_VALUE', "Missing value for required parameter 'run_id'.") };
+    if (!runId)
+      return { error: mlflowError(400, 'INVALID_PARAMETER_VALUE', "Missing value for required parameter 'run_id'.") };
     const run = context.store.data.mlflowRuns[runId];
     if (!run) return { error: mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', `Run '${runId}' not found.`) };
     return { run };
@@ -42,7 +43,10 @@ export function registerMlflowRoutes(router: Router, context: EmulatorContext, t
             status: run.status,
             start_time: run.startTime,
             ...(run.endTime !== undefined ? { end_time: run.endTime } : {}),
-            artifact_uri: modelOutputUri(run.runId).replace(/outputs\/artifacts\/paths\/model\/$/, 'outputs/artifacts/paths/'),
+            artifact_uri: modelOutputUri(run.runId).replace(
+              /outputs\/artifacts\/paths\/model\/$/,
+              'outputs/artifacts/paths/',
+            ),
             lifecycle_stage: 'active',
           },
           data: { metrics: [...latest.values()], params: run.params, tags: run.tags },

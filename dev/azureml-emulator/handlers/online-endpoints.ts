@@ -19,12 +19,13 @@ import {
   resourceId,
   tagsOf,
   WS_ROUTE,
+  text,
 } from '../arm';
 import type { EmulatorContext } from '../context';
 import { badRequest, conflict, notFound, notSupported } from '../errors';
 import { type EmulatorRequest, type EmulatorResponse, jsonBody, param, query, type Router } from '../http';
 import type { Engine } from '../runtime/engine';
-import { deploymentKey, type LogContainer, readLogs } from '../runtime/logs';
+import { deploymentKey, readLogs } from '../runtime/logs';
 import { parseModelReference } from '../runtime/models';
 import type { DeploymentRecord, EndpointRecord, Json, JsonObject, OperationRecord } from '../state';
 import { asyncOperationHeaders, asyncOperationUri, locationHeaders } from './lro';
@@ -125,11 +126,17 @@ export function validateTraffic(properties: JsonObject, deployments: readonly st
   }
   const mirrorTotal = Object.values(mirror).reduce((sum, percent) => sum + percent, 0);
   if (mirrorTotal > 50) {
-    throw badRequest(`Mirror traffic may be at most 50 percent in total; it is ${mirrorTotal}.`, 'properties.mirrorTraffic');
+    throw badRequest(
+      `Mirror traffic may be at most 50 percent in total; it is ${mirrorTotal}.`,
+      'properties.mirrorTraffic',
+    );
   }
   for (const name of Object.keys(mirror)) {
     if ((mirror[name] ?? 0) > 0 && (traffic[name] ?? 0) > 0) {
-      throw badRequest(`Deployment '${name}' cannot receive live traffic and mirror traffic at the same time.`, 'properties.mirrorTraffic');
+      throw badRequest(
+        `Deployment '${name}' cannot receive live traffic and mirror traffic at the same time.`,
+        'properties.mirrorTraffic',
+      );
     }
   }
 }
@@ -143,7 +150,8 @@ function checkTopLevel(context: EmulatorContext, body: Record<string, unknown>):
 
 function requireLocation(body: Record<string, unknown>): string {
   const location = body['location'];
-  if (typeof location !== 'string' || location === '') throw badRequest("'location' is required for tracked resources.", 'location');
+  if (typeof location !== 'string' || location === '')
+    throw badRequest("'location' is required for tracked resources.", 'location');
   return location;
 }
 
@@ -171,9 +179,11 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
   };
   const props = (resource: { body: JsonObject }): JsonObject => resource.body['properties'] as JsonObject;
   const ensureIdle = (resource: { name: string; body: JsonObject }, what: string): void => {
-    const provisioning = String(props(resource)['provisioningState'] ?? '');
+    const provisioning = text(props(resource)['provisioningState'], '');
     if (BUSY.has(provisioning)) {
-      throw conflict(`${what} '${resource.name}' has an operation in progress (provisioningState ${provisioning}); retry when it completes.`);
+      throw conflict(
+        `${what} '${resource.name}' has an operation in progress (provisioningState ${provisioning}); retry when it completes.`,
+      );
     }
   };
   const started = (
@@ -203,14 +213,16 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     if (properties['compute'] !== undefined && properties['compute'] !== null) {
       throw notSupported('Kubernetes online endpoints (properties.compute)');
     }
-    if (body['kind'] !== undefined && body['kind'] !== 'Managed') throw notSupported(`Online endpoint kind '${String(body['kind'])}'`);
+    if (body['kind'] !== undefined && body['kind'] !== 'Managed')
+      throw notSupported(`Online endpoint kind '${text(body['kind'])}'`);
     const existing = state().onlineEndpoints[name];
     if (existing) ensureIdle(existing, 'Online endpoint');
     validateTraffic(properties, Object.keys(state().onlineDeployments[name] ?? {}));
     const requestedKeys = isObject(properties['keys']) ? properties['keys'] : undefined;
     for (const field of ['keys', 'scoringUri', 'swaggerUri', 'provisioningState']) delete properties[field];
     properties['traffic'] = percentMap(properties['traffic'], 'properties.traffic');
-    if (properties['mirrorTraffic'] !== undefined) properties['mirrorTraffic'] = percentMap(properties['mirrorTraffic'], 'properties.mirrorTraffic');
+    if (properties['mirrorTraffic'] !== undefined)
+      properties['mirrorTraffic'] = percentMap(properties['mirrorTraffic'], 'properties.mirrorTraffic');
     properties['publicNetworkAccess'] ??= 'Enabled';
     properties['provisioningState'] = existing ? 'Updating' : 'Creating';
     const record: EndpointRecord = existing ?? {
@@ -229,8 +241,12 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     record.body = newBody;
     record.systemData.lastModifiedAt = context.clock.nowIso();
     state().onlineEndpoints[name] = record;
-    const operation = engine.beginOperation(existing ? 'update' : 'create', { kind: 'onlineEndpoint', endpoint: name }, 'oe');
-    const userProperties = isObject(properties['properties']) ? (properties['properties'] as JsonObject) : {};
+    const operation = engine.beginOperation(
+      existing ? 'update' : 'create',
+      { kind: 'onlineEndpoint', endpoint: name },
+      'oe',
+    );
+    const userProperties = isObject(properties['properties']) ? (properties['properties']) : {};
     userProperties['AzureAsyncOperationUri'] = asyncOperationUri(context, request, operation);
     properties['properties'] = userProperties;
     context.store.changed();
@@ -270,7 +286,10 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
       .sort((a, b) => b.createdMs - a.createdMs)
       .map((endpoint) => renderEndpoint(context, endpoint));
     if (count !== undefined) items = items.slice(0, Number(count));
-    return { status: 200, body: page(request, items, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }) };
+    return {
+      status: 200,
+      body: page(request, items, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }),
+    };
   });
 
   router.add('DELETE', `${base}/{endpoint}`, (request) => {
@@ -288,7 +307,10 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
   router.add('POST', `${base}/{endpoint}/listKeys`, (request) => {
     const endpoint = findEndpoint(request);
     if (props(endpoint)['authMode'] !== 'Key') {
-      throw badRequest(`Endpoint '${endpoint.name}' uses authMode ${String(props(endpoint)['authMode'])}; keys exist only for authMode Key.`, 'authMode');
+      throw badRequest(
+        `Endpoint '${endpoint.name}' uses authMode ${text(props(endpoint)['authMode'])}; keys exist only for authMode Key.`,
+        'authMode',
+      );
     }
     return { status: 200, body: { ...endpoint.keys } };
   });
@@ -296,17 +318,26 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
   router.add('POST', `${base}/{endpoint}/regenerateKeys`, (request) => {
     const endpoint = findEndpoint(request);
     if (props(endpoint)['authMode'] !== 'Key') {
-      throw badRequest(`Endpoint '${endpoint.name}' uses authMode ${String(props(endpoint)['authMode'])}; keys exist only for authMode Key.`, 'authMode');
+      throw badRequest(
+        `Endpoint '${endpoint.name}' uses authMode ${text(props(endpoint)['authMode'])}; keys exist only for authMode Key.`,
+        'authMode',
+      );
     }
     const body = jsonBody(request);
     const keyType = body['keyType'];
-    if (keyType !== 'Primary' && keyType !== 'Secondary') throw badRequest("'keyType' must be Primary or Secondary.", 'keyType');
+    if (keyType !== 'Primary' && keyType !== 'Secondary')
+      throw badRequest("'keyType' must be Primary or Secondary.", 'keyType');
     const keyValue = body['keyValue'];
-    if (keyValue !== undefined && keyValue !== null && typeof keyValue !== 'string') throw badRequest("'keyValue' must be a string.", 'keyValue');
+    if (keyValue !== undefined && keyValue !== null && typeof keyValue !== 'string')
+      throw badRequest("'keyValue' must be a string.", 'keyValue');
     const value = typeof keyValue === 'string' && keyValue !== '' ? keyValue : newKey();
     if (keyType === 'Primary') endpoint.keys.primaryKey = value;
     else endpoint.keys.secondaryKey = value;
-    const operation = engine.beginOperation('regenerateKeys', { kind: 'onlineEndpoint', endpoint: endpoint.name }, 'oerk');
+    const operation = engine.beginOperation(
+      'regenerateKeys',
+      { kind: 'onlineEndpoint', endpoint: endpoint.name },
+      'oerk',
+    );
     context.store.changed();
     engine.tick();
     return { status: 202, headers: locationHeaders(context, request, operation) };
@@ -315,7 +346,10 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
   router.add('POST', `${base}/{endpoint}/token`, (request) => {
     const endpoint = findEndpoint(request);
     if (props(endpoint)['authMode'] !== 'AMLToken') {
-      throw badRequest(`Endpoint '${endpoint.name}' uses authMode ${String(props(endpoint)['authMode'])}; tokens exist only for authMode AMLToken.`, 'authMode');
+      throw badRequest(
+        `Endpoint '${endpoint.name}' uses authMode ${text(props(endpoint)['authMode'])}; tokens exist only for authMode AMLToken.`,
+        'authMode',
+      );
     }
     const now = context.clock.now();
     const token = `amltoken.${newKey()}`;
@@ -346,16 +380,23 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     if (!context.settings.loose) checkKnownFields(properties, DEPLOYMENT_FIELDS, 'properties');
     const computeType = properties['endpointComputeType'];
     if (computeType !== 'Managed') {
-      if (typeof computeType !== 'string') throw badRequest("'properties.endpointComputeType' is required.", 'properties.endpointComputeType');
+      if (typeof computeType !== 'string')
+        throw badRequest("'properties.endpointComputeType' is required.", 'properties.endpointComputeType');
       throw notSupported(`Online deployments with endpointComputeType '${computeType}'`);
     }
     const model = properties['model'];
     if (typeof model !== 'string' || model === '') {
-      throw badRequest("'properties.model' is required by the emulator (it serves registered models only).", 'properties.model');
+      throw badRequest(
+        "'properties.model' is required by the emulator (it serves registered models only).",
+        'properties.model',
+      );
     }
     const ref = parseModelReference(model, 'properties.model');
     if (!state().modelVersions[ref.name]?.[ref.version]) {
-      throw badRequest(`Model ${ref.name}:${ref.version} named by properties.model does not exist.`, 'properties.model');
+      throw badRequest(
+        `Model ${ref.name}:${ref.version} named by properties.model does not exist.`,
+        'properties.model',
+      );
     }
     const deployments = (state().onlineDeployments[endpoint.name] ??= {});
     const existing = deployments[name];
@@ -367,7 +408,7 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
       requestTimeout: 'PT5S',
       maxConcurrentRequestsPerInstance: 1,
       maxQueueWait: 'PT0.5S',
-      ...(isObject(properties['requestSettings']) ? (properties['requestSettings'] as JsonObject) : {}),
+      ...(isObject(properties['requestSettings']) ? (properties['requestSettings']) : {}),
     };
     properties['scaleSettings'] ??= { scaleType: 'Default' };
     const newBody: JsonObject = { kind: 'Managed' };
@@ -398,13 +439,22 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     const endpoint = param(request, 'endpoint');
     const body = jsonBody(request);
     for (const key of Object.keys(body)) {
-      if (key !== 'tags' && key !== 'sku') throw badRequest(`PATCH may only change 'tags' and 'sku'; use PUT for '${key}'.`, key);
+      if (key !== 'tags' && key !== 'sku')
+        throw badRequest(`PATCH may only change 'tags' and 'sku'; use PUT for '${key}'.`, key);
     }
     ensureIdle(deployment, 'Online deployment');
     if (body['tags'] !== undefined) deployment.body['tags'] = tagsOf(body['tags'] as Json);
-    if (isObject(body['sku'])) deployment.body['sku'] = { ...(deployment.body['sku'] as JsonObject), ...(structuredClone(body['sku']) as JsonObject) };
+    if (isObject(body['sku']))
+      deployment.body['sku'] = {
+        ...(deployment.body['sku'] as JsonObject),
+        ...(structuredClone(body['sku']) as JsonObject),
+      };
     props(deployment)['provisioningState'] = 'Updating';
-    const operation = engine.beginOperation('update', { kind: 'onlineDeployment', endpoint, deployment: deployment.name }, 'odidp');
+    const operation = engine.beginOperation(
+      'update',
+      { kind: 'onlineDeployment', endpoint, deployment: deployment.name },
+      'odidp',
+    );
     context.store.changed();
     engine.tick();
     return { status: 202, headers: locationHeaders(context, request, operation) };
@@ -421,7 +471,10 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     const items = Object.values(state().onlineDeployments[endpoint.name] ?? {})
       .sort((a, b) => a.createdMs - b.createdMs)
       .map((deployment) => renderDeployment(endpoint.name, deployment));
-    return { status: 200, body: page(request, items, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }) };
+    return {
+      status: 200,
+      body: page(request, items, { pageSize: context.settings.pageSize, baseUrl: context.baseUrl() }),
+    };
   });
 
   router.add('DELETE', `${base}/{endpoint}/deployments/{deployment}`, (request) => {
@@ -439,7 +492,11 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     }
     ensureIdle(deployment, 'Online deployment');
     props(deployment)['provisioningState'] = 'Deleting';
-    const operation = engine.beginOperation('delete', { kind: 'onlineDeployment', endpoint: endpoint.name, deployment: name }, 'odidp');
+    const operation = engine.beginOperation(
+      'delete',
+      { kind: 'onlineDeployment', endpoint: endpoint.name, deployment: name },
+      'odidp',
+    );
     context.store.changed();
     engine.tick();
     return { status: 202, headers: locationHeaders(context, request, operation) };
@@ -459,7 +516,9 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     const key = deploymentKey(param(request, 'endpoint'), deployment.name);
     return {
       status: 200,
-      body: { content: readLogs(context, key, containerType as LogContainer, typeof tail === 'number' ? tail : undefined) },
+      body: {
+        content: readLogs(context, key, containerType, typeof tail === 'number' ? tail : undefined),
+      },
     };
   });
 

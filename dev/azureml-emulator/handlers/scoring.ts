@@ -9,6 +9,7 @@
  * 2 × maxConcurrentRequestsPerInstance × instances in flight, plus injected faults (status + share, latency,
  * 429/503 with Retry-After). Mirror traffic is scored and recorded but never answers the caller.
  */
+import { text } from '../arm';
 import type { EmulatorContext } from '../context';
 import { notFound, unauthorized } from '../errors';
 import { type EmulatorRequest, type EmulatorResponse, header, param, type Router } from '../http';
@@ -45,7 +46,9 @@ function seededRandom(seed: number): () => number {
 /** ISO-8601 duration (PT5S, PT0.5S, PT1M) → ms. */
 export function durationMs(value: unknown, fallbackMs: number): number {
   if (typeof value !== 'string') return fallbackMs;
-  const match = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(value);
+  const match = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(
+    value,
+  );
   if (!match) return fallbackMs;
   const [, d, h, m, s] = match;
   return Math.round(((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Number(s ?? 0) * 1000);
@@ -104,8 +107,10 @@ export class ScoringService {
     }
     if (authMode === 'AMLToken') {
       const issued = this.context.store.data.tokens[token];
-      if (!issued || issued.endpoint !== endpoint.name) throw unauthorized('The AML token is not valid for this endpoint.');
-      if (issued.expiresAt <= this.context.clock.now()) throw unauthorized('The AML token has expired; request a new one.');
+      if (!issued || issued.endpoint !== endpoint.name)
+        throw unauthorized('The AML token is not valid for this endpoint.');
+      if (issued.expiresAt <= this.context.clock.now())
+        throw unauthorized('The AML token has expired; request a new one.');
       return;
     }
     // AADToken: any bearer token passes, like the emulator's management plane.
@@ -134,7 +139,14 @@ export class ScoringService {
     try {
       this.authenticate(request, endpoint);
     } catch (error) {
-      this.record({ at: this.context.clock.nowIso(), endpoint: endpointName, deployment: null, routedBy: 'none', status: 401, durationMs: 0 });
+      this.record({
+        at: this.context.clock.nowIso(),
+        endpoint: endpointName,
+        deployment: null,
+        routedBy: 'none',
+        status: 401,
+        durationMs: 0,
+      });
       throw error;
     }
     const requested = header(request, 'azureml-model-deployment');
@@ -144,7 +156,15 @@ export class ScoringService {
       deployment = this.context.store.data.onlineDeployments[endpointName]?.[requested];
       routedBy = 'header';
       if (!deployment) {
-        return this.fail(endpointName, null, 'header', started, 404, 'DeploymentNotFound', `Deployment '${requested}' not found on endpoint '${endpointName}'.`);
+        return this.fail(
+          endpointName,
+          null,
+          'header',
+          started,
+          404,
+          'DeploymentNotFound',
+          `Deployment '${requested}' not found on endpoint '${endpointName}'.`,
+        );
       }
     } else {
       deployment = this.pick(endpoint);
@@ -175,7 +195,15 @@ export class ScoringService {
     message: string,
     headers: Record<string, string> = {},
   ): EmulatorResponse {
-    this.record({ at: this.context.clock.nowIso(), endpoint, deployment, routedBy, status, durationMs: Date.now() - started, error: message });
+    this.record({
+      at: this.context.clock.nowIso(),
+      endpoint,
+      deployment,
+      routedBy,
+      status,
+      durationMs: Date.now() - started,
+      error: message,
+    });
     return { status, body: { error: { code, message } }, headers };
   }
 
@@ -202,24 +230,54 @@ export class ScoringService {
     const name = deployment.name;
     const headers = { 'azureml-model-deployment': name };
     if (!artifact) {
-      return this.fail(endpoint, name, routedBy, started, 503, 'DeploymentNotReady', `Deployment '${name}' is not ready (provisioningState ${String(properties['provisioningState'])}).`, headers);
+      return this.fail(
+        endpoint,
+        name,
+        routedBy,
+        started,
+        503,
+        'DeploymentNotReady',
+        `Deployment '${name}' is not ready (provisioningState ${text(properties['provisioningState'])}).`,
+        headers,
+      );
     }
     const faults = this.context.store.data.faults.scoring[key] ?? {};
     if (faults.throttle && this.random() < faults.throttle.share) {
       const retryAfter = String(faults.throttle.retryAfterSeconds ?? 1);
-      return this.fail(endpoint, name, routedBy, started, faults.throttle.statusCode, faults.throttle.statusCode === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
-        faults.throttle.message ?? (faults.throttle.statusCode === 429 ? 'Too many requests: the endpoint is throttling.' : 'Service unavailable, retry later.'),
-        { ...headers, 'Retry-After': retryAfter });
+      return this.fail(
+        endpoint,
+        name,
+        routedBy,
+        started,
+        faults.throttle.statusCode,
+        faults.throttle.statusCode === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
+        faults.throttle.message ??
+          (faults.throttle.statusCode === 429
+            ? 'Too many requests: the endpoint is throttling.'
+            : 'Service unavailable, retry later.'),
+        { ...headers, 'Retry-After': retryAfter },
+      );
     }
     const settings = (properties['requestSettings'] ?? {}) as JsonObject;
-    const perInstance = typeof settings['maxConcurrentRequestsPerInstance'] === 'number' ? settings['maxConcurrentRequestsPerInstance'] : 1;
+    const perInstance =
+      typeof settings['maxConcurrentRequestsPerInstance'] === 'number'
+        ? settings['maxConcurrentRequestsPerInstance']
+        : 1;
     const sku = (deployment.body['sku'] ?? {}) as JsonObject;
     const instances = typeof sku['capacity'] === 'number' ? sku['capacity'] : 1;
     const limit = 2 * perInstance * instances;
     const inFlight = this.inFlight.get(key) ?? 0;
     if (inFlight >= limit) {
-      return this.fail(endpoint, name, routedBy, started, 429, 'TooManyPendingRequests',
-        `Too many pending requests: ${inFlight} in flight exceeds 2 x maxConcurrentRequestsPerInstance (${perInstance}) x instances (${instances}).`, headers);
+      return this.fail(
+        endpoint,
+        name,
+        routedBy,
+        started,
+        429,
+        'TooManyPendingRequests',
+        `Too many pending requests: ${inFlight} in flight exceeds 2 x maxConcurrentRequestsPerInstance (${perInstance}) x instances (${instances}).`,
+        headers,
+      );
     }
     this.inFlight.set(key, inFlight + 1);
     try {
@@ -227,32 +285,75 @@ export class ScoringService {
       const latency = faults.latencyMs ?? 0;
       if (latency >= timeoutMs) {
         await wait(timeoutMs);
-        appendLog(this.context, key, 'InferenceServer', 'WARNING', `Request timed out after ${timeoutMs} ms (requestSettings.requestTimeout).`);
-        return this.fail(endpoint, name, routedBy, started, 408, 'RequestTimeout', `The request timed out after ${timeoutMs} ms (requestSettings.requestTimeout).`, headers);
+        appendLog(
+          this.context,
+          key,
+          'InferenceServer',
+          'WARNING',
+          `Request timed out after ${timeoutMs} ms (requestSettings.requestTimeout).`,
+        );
+        return this.fail(
+          endpoint,
+          name,
+          routedBy,
+          started,
+          408,
+          'RequestTimeout',
+          `The request timed out after ${timeoutMs} ms (requestSettings.requestTimeout).`,
+          headers,
+        );
       }
       if (latency > 0) await wait(latency);
-      if (faults.failures && this.random() < faults.failures.share) return this.injectedFailure(endpoint, name, routedBy, started, faults.failures, key);
+      if (faults.failures && this.random() < faults.failures.share)
+        return this.injectedFailure(endpoint, name, routedBy, started, faults.failures, key);
       let rows: number[][];
       try {
-        rows = parseScoringRequest(body.length === 0 ? undefined : (JSON.parse(body.toString('utf8')) as unknown), artifact.featureColumns);
+        rows = parseScoringRequest(
+          body.length === 0 ? undefined : (JSON.parse(body.toString('utf8')) as unknown),
+          artifact.featureColumns,
+        );
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         appendLog(this.context, key, 'InferenceServer', 'ERROR', `Scoring request failed (400): ${message}`);
-        return this.fail(endpoint, name, routedBy, started, 424, 'ModelError', `An error occurred in the model: ${message}`, {
-          ...headers,
-          'ms-azureml-model-error-statuscode': '400',
-          'ms-azureml-model-error-reason': 'model_error',
-        });
+        return this.fail(
+          endpoint,
+          name,
+          routedBy,
+          started,
+          424,
+          'ModelError',
+          `An error occurred in the model: ${message}`,
+          {
+            ...headers,
+            'ms-azureml-model-error-statuscode': '400',
+            'ms-azureml-model-error-reason': 'model_error',
+          },
+        );
       }
       const predictions = predict(artifact, rows);
-      this.record({ at: this.context.clock.nowIso(), endpoint, deployment: name, routedBy, status: 200, rows: rows.length, durationMs: Date.now() - started });
+      this.record({
+        at: this.context.clock.nowIso(),
+        endpoint,
+        deployment: name,
+        routedBy,
+        status: 200,
+        rows: rows.length,
+        durationMs: Date.now() - started,
+      });
       return { status: 200, body: predictions, headers };
     } finally {
       this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
     }
   }
 
-  private injectedFailure(endpoint: string, name: string, routedBy: ScoringCall['routedBy'], started: number, fault: ScoringFault, key: string): EmulatorResponse {
+  private injectedFailure(
+    endpoint: string,
+    name: string,
+    routedBy: ScoringCall['routedBy'],
+    started: number,
+    fault: ScoringFault,
+    key: string,
+  ): EmulatorResponse {
     const message = fault.message ?? `Injected failure (status ${fault.statusCode}).`;
     appendLog(this.context, key, 'InferenceServer', 'ERROR', `Scoring request failed: ${message}`);
     const headers: Record<string, string> = { 'azureml-model-deployment': name };
@@ -261,7 +362,15 @@ export class ScoringService {
       headers['ms-azureml-model-error-reason'] = 'model_error';
     }
     if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
-    return this.fail(endpoint, name, routedBy, started, fault.statusCode, fault.statusCode === 424 ? 'ModelError' : 'InjectedFailure', message, headers);
+    return this.fail(
+      endpoint,
+      name,
+      routedBy,
+      started,
+      fault.statusCode,
+      fault.statusCode === 424 ? 'ModelError' : 'InjectedFailure',
+      message,
+      headers,
+    );
   }
 }
-

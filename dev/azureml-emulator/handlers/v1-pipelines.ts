@@ -6,7 +6,7 @@
  * MLflow and Event Grid. Azure has no idempotency key for submit; neither does the emulator.
  */
 import { randomUUID } from 'node:crypto';
-import { isObject, resourceId, WORKSPACE_ID } from '../arm';
+import { isObject, resourceId, WORKSPACE_ID, text } from '../arm';
 import type { EmulatorContext } from '../context';
 import { badRequest, notFound, notSupported } from '../errors';
 import { type EmulatorRequest, type EmulatorResponse, jsonBody, param, type Router } from '../http';
@@ -23,7 +23,7 @@ function stringMapOf(value: unknown, target: string): Record<string, string> {
   for (const [key, item] of Object.entries(value)) {
     if (item === null || item === undefined) continue;
     if (typeof item === 'object') throw badRequest(`'${target}.${key}' must be a string.`, `${target}.${key}`);
-    result[key] = String(item);
+    result[key] = text(item);
   }
   return result;
 }
@@ -37,9 +37,15 @@ export function registerV1Routes(router: Router, context: EmulatorContext, engin
     if (!endpoint) throw notFound('PipelineEndpoint', id);
     const body = jsonBody(request);
     const experimentName = body['ExperimentName'];
-    if (typeof experimentName !== 'string' || experimentName === '') throw badRequest("'ExperimentName' is required.", 'ExperimentName');
-    for (const unsupported of ['DataSetDefinitionValueAssignments', 'PipelineVersion', 'AssetOutputSettingsAssignments']) {
-      if (body[unsupported] !== undefined && body[unsupported] !== null) throw notSupported(`The submit field '${unsupported}'`);
+    if (typeof experimentName !== 'string' || experimentName === '')
+      throw badRequest("'ExperimentName' is required.", 'ExperimentName');
+    for (const unsupported of [
+      'DataSetDefinitionValueAssignments',
+      'PipelineVersion',
+      'AssetOutputSettingsAssignments',
+    ]) {
+      if (body[unsupported] !== undefined && body[unsupported] !== null)
+        throw notSupported(`The submit field '${unsupported}'`);
     }
     const parameters = { ...endpoint.defaults, ...stringMapOf(body['ParameterAssignments'], 'ParameterAssignments') };
     const inputs: JsonObject = {};
@@ -49,7 +55,10 @@ export function registerV1Routes(router: Router, context: EmulatorContext, engin
       if (!isObject(dataPaths)) throw badRequest("'DataPathAssignments' must be an object.", 'DataPathAssignments');
       for (const [name, raw] of Object.entries(dataPaths)) {
         if (!isObject(raw) || typeof raw['DataStoreName'] !== 'string' || typeof raw['RelativePath'] !== 'string') {
-          throw badRequest(`'DataPathAssignments.${name}' needs DataStoreName and RelativePath.`, `DataPathAssignments.${name}`);
+          throw badRequest(
+            `'DataPathAssignments.${name}' needs DataStoreName and RelativePath.`,
+            `DataPathAssignments.${name}`,
+          );
         }
         const relative = raw['RelativePath'].replace(/^\/+/, '');
         inputs[name] = {
@@ -80,7 +89,9 @@ export function registerV1Routes(router: Router, context: EmulatorContext, engin
   });
 
   router.add('POST', `/pipelines/v1.0${WS_V1}/PipelineRuns/PipelineSubmit/{id}`, () => {
-    throw notSupported('Submitting a published pipeline by pipeline id (PipelineSubmit); use PipelineEndpointSubmit/Id/{id}');
+    throw notSupported(
+      'Submitting a published pipeline by pipeline id (PipelineSubmit); use PipelineEndpointSubmit/Id/{id}',
+    );
   });
 
   router.add('POST', `/pipelines/v1.0${WS_V1}/PipelineRuns/{runId}/Cancel`, (request) => {
@@ -96,7 +107,8 @@ export function registerV1Routes(router: Router, context: EmulatorContext, engin
     const experiment = request.params['experiment'];
     if (experiment !== undefined && experimentOf(job) !== experiment) throw notFound('Run', `${experiment}/${runId}`);
     const experimentId = request.params['experimentId'];
-    if (experimentId !== undefined && job.run.experimentId !== experimentId) throw notFound('Run', `${experimentId}/${runId}`);
+    if (experimentId !== undefined && job.run.experimentId !== experimentId)
+      throw notFound('Run', `${experimentId}/${runId}`);
     return job;
   };
   const runHandler =
@@ -105,14 +117,18 @@ export function registerV1Routes(router: Router, context: EmulatorContext, engin
       engine.tick();
       return { status: 200, body: runHistoryBody(context, findRun(request), details) };
     };
-  for (const prefix of [`/history/v1.0${WS_V1}`, `/history/v1.0${WS_V1}/experiments/{experiment}`, `/history/v1.0${WS_V1}/experimentids/{experimentId}`]) {
+  for (const prefix of [
+    `/history/v1.0${WS_V1}`,
+    `/history/v1.0${WS_V1}/experiments/{experiment}`,
+    `/history/v1.0${WS_V1}/experimentids/{experimentId}`,
+  ]) {
     router.add('GET', `${prefix}/runs/{runId}`, runHandler(false));
     router.add('GET', `${prefix}/runs/{runId}/details`, runHandler(true));
   }
 }
 
 function experimentOf(job: JobRecord): string {
-  return String((job.body['properties'] as JsonObject)['experimentName'] ?? 'Default');
+  return text((job.body['properties'] as JsonObject)['experimentName'], 'Default');
 }
 
 function pipelineRunBody(job: JobRecord, endpointId: string): JsonObject {
@@ -126,7 +142,7 @@ function pipelineRunBody(job: JobRecord, endpointId: string): JsonObject {
     DisplayName: props['displayName'] ?? null,
     Description: props['description'] ?? null,
     Tags: props['tags'] ?? {},
-    RunSource: String((props['properties'] as JsonObject)['azureml.runsource'] ?? 'API'),
+    RunSource: text((props['properties'] as JsonObject)['azureml.runsource'], 'API'),
     Status: { StatusCode: job.run.status, StatusDetail: null, CreationTime: job.systemData.createdAt, EndTime: null },
     CreatedBy: { UserName: job.systemData.createdBy },
     RunUrl: resourceId('jobs', job.name),
@@ -136,7 +152,7 @@ function pipelineRunBody(job: JobRecord, endpointId: string): JsonObject {
 /** The classic run-history DTO (camelCase), readable for any job, v1 or v2. */
 export function runHistoryBody(context: EmulatorContext, job: JobRecord, details: boolean): JsonObject {
   const props = job.body['properties'] as JsonObject;
-  const jobType = String(props['jobType'] ?? 'Pipeline');
+  const jobType = text(props['jobType'], 'Pipeline');
   const body: JsonObject = {
     runId: job.name,
     runUuid: job.name,

@@ -28,9 +28,7 @@ export class DataAccessError extends Error {
   }
 }
 
-type Location =
-  | { kind: 'blob'; container: string; blobPath: string }
-  | { kind: 'file'; filePath: string };
+type Location = { kind: 'blob'; container: string; blobPath: string } | { kind: 'file'; filePath: string };
 
 export class DataAccess {
   private serviceClient: BlobServiceClient | undefined;
@@ -53,7 +51,8 @@ export class DataAccess {
         throw new DataAccessError(uri, `Cannot read '${uri}': ${describe(error)}`, { cause: error });
       }
     }
-    const prefix = location.blobPath === '' || location.blobPath.endsWith('/') ? location.blobPath : `${location.blobPath}/`;
+    const prefix =
+      location.blobPath === '' || location.blobPath.endsWith('/') ? location.blobPath : `${location.blobPath}/`;
     const names: string[] = [];
     try {
       for await (const item of container.listBlobsFlat({ prefix })) {
@@ -106,16 +105,26 @@ export class DataAccess {
       return { kind: 'blob', container: this.options.datastores?.[name] ?? name, blobPath: datastore[2] ?? '' };
     }
     if (/^azureml:/i.test(uri)) {
-      throw new DataAccessError(uri, `The URI '${uri}' is not a datastore path; the emulator reads azureml://datastores/<ds>/paths/<p>.`);
+      throw new DataAccessError(
+        uri,
+        `The URI '${uri}' is not a datastore path; the emulator reads azureml://datastores/<ds>/paths/<p>.`,
+      );
     }
     if (/^https?:\/\//i.test(uri)) {
       const url = new URL(uri);
-      const parts = url.pathname.split('/').filter((part) => part.length > 0).map(decodeURIComponent);
+      const parts = url.pathname
+        .split('/')
+        .filter((part) => part.length > 0)
+        .map(decodeURIComponent);
       // Azurite's path-style URLs carry the account first: /devstoreaccount1/<container>/<blob>.
       const offset = parts[0] === this.accountName() ? 1 : 0;
       const container = parts[offset];
       if (!container) throw new DataAccessError(uri, `The URL '${uri}' names no blob container.`);
-      return { kind: 'blob', container, blobPath: parts.slice(offset + 1).join('/') + (url.pathname.endsWith('/') ? '/' : '') };
+      return {
+        kind: 'blob',
+        container,
+        blobPath: parts.slice(offset + 1).join('/') + (url.pathname.endsWith('/') ? '/' : ''),
+      };
     }
     if (/^file:/i.test(uri)) return { kind: 'file', filePath: fileURLToPath(uri) };
     return { kind: 'file', filePath: path.resolve(uri) };
@@ -127,7 +136,10 @@ export class DataAccess {
 
   private container(uri: string, name: string): ContainerClient {
     if (!this.options.azuriteConnectionString) {
-      throw new DataAccessError(uri, `Cannot read '${uri}': the emulator was started without an Azurite connection string.`);
+      throw new DataAccessError(
+        uri,
+        `Cannot read '${uri}': the emulator was started without an Azurite connection string.`,
+      );
     }
     this.serviceClient ??= BlobServiceClient.fromConnectionString(this.options.azuriteConnectionString);
     return this.serviceClient.getContainerClient(name);
@@ -143,7 +155,9 @@ export class DataAccess {
       return Readable.from([concatCsv(texts)]);
     } catch (error) {
       if (error instanceof DataAccessError) throw error;
-      throw new DataAccessError(uri, `Cannot read '${uri}'${folder ? ' (folder)' : ''}: ${describe(error)}`, { cause: error });
+      throw new DataAccessError(uri, `Cannot read '${uri}'${folder ? ' (folder)' : ''}: ${describe(error)}`, {
+        cause: error,
+      });
     }
   }
 }
@@ -159,7 +173,12 @@ function concatCsv(texts: readonly string[]): string {
 }
 
 function describe(error: unknown): string {
-  if (error && typeof error === 'object' && 'statusCode' in error && (error as { statusCode?: number }).statusCode === 404) {
+  if (
+    error &&
+    typeof error === 'object' &&
+    'statusCode' in error &&
+    (error as { statusCode?: number }).statusCode === 404
+  ) {
     return 'the blob or container does not exist (404)';
   }
   return error instanceof Error ? error.message : String(error);

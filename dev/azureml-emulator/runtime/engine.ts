@@ -7,20 +7,15 @@
  * (read CSV, fit) and runs asynchronously while the job is Running.
  */
 import { randomUUID } from 'node:crypto';
+import { text } from '../arm';
 import type { EmulatorContext } from '../context';
 import { trainFromCsv } from '../ml';
-import type {
-  DeploymentRecord,
-  JobRecord,
-  JobStatus,
-  JsonObject,
-  MlflowRunRecord,
-  OperationRecord,
-} from '../state';
+import type { DeploymentRecord, JobRecord, JobStatus, JsonObject, MlflowRunRecord, OperationRecord } from '../state';
 import { appendLog, deploymentKey } from './logs';
 import { loadArtifact, type ModelVersionRef, parseModelReference } from './models';
 import { resolveTrainingSpec, TrainingSpecError } from './training';
 
+export const METRIC_KEYS = ['rmse', 'mae', 'r2'] as const;
 const TERMINAL = new Set<JobStatus>(['Completed', 'Failed', 'Canceled']);
 
 export function isTerminal(status: JobStatus): boolean {
@@ -61,7 +56,7 @@ export class Engine {
     const run: MlflowRunRecord = {
       runId: job.name,
       experimentId: job.run.experimentId,
-      runName: typeof job.body['properties'] === 'object' ? String(this.props(job)['displayName'] ?? job.name) : job.name,
+      runName: typeof job.body['properties'] === 'object' ? text(this.props(job)['displayName'], job.name) : job.name,
       status: 'SCHEDULED',
       startTime: this.context.clock.now(),
       metrics: [],
@@ -87,7 +82,11 @@ export class Engine {
     this.tick();
   }
 
-  beginOperation(action: OperationRecord['action'], target: OperationRecord['target'], prefix: string): OperationRecord {
+  beginOperation(
+    action: OperationRecord['action'],
+    target: OperationRecord['target'],
+    prefix: string,
+  ): OperationRecord {
     const now = this.context.clock.now();
     const operation: OperationRecord = {
       id: `${prefix}:${randomUUID()}`,
@@ -124,7 +123,8 @@ export class Engine {
       for (let pass = 0; pass < 10; pass += 1) {
         let changed = false;
         for (const job of Object.values(this.state.jobs)) changed = this.advanceJob(job) || changed;
-        for (const operation of Object.values(this.state.operations)) changed = this.advanceOperation(operation) || changed;
+        for (const operation of Object.values(this.state.operations))
+          changed = this.advanceOperation(operation) || changed;
         if (!changed) break;
       }
     } finally {
@@ -229,7 +229,7 @@ export class Engine {
   }
 
   private emitRun(job: JobRecord, eventType: string, extra: Record<string, unknown>): void {
-    const jobType = String(this.props(job)['jobType'] ?? 'Command');
+    const jobType = text(this.props(job)['jobType'], 'Command');
     this.context.events.publish({
       subject: `experiments/${job.run.experimentId}/runs/${job.name}`,
       eventType,
@@ -238,7 +238,12 @@ export class Engine {
         experimentId: job.run.experimentId,
         experimentName: this.experimentName(job),
         runId: job.name,
-        runType: job.run.origin === 'v1' ? 'azureml.PipelineRun' : jobType === 'Pipeline' ? 'azureml.PipelineRun' : `azureml.${jobType}Job`,
+        runType:
+          job.run.origin === 'v1'
+            ? 'azureml.PipelineRun'
+            : jobType === 'Pipeline'
+              ? 'azureml.PipelineRun'
+              : `azureml.${jobType}Job`,
         runTags: this.tags(job),
         runProperties: stringsOf(this.props(job)['properties']),
         ...extra,
@@ -279,7 +284,7 @@ export class Engine {
         this.recordOutputs(job);
         const timestamp = this.context.clock.now();
         if (mlflow) {
-          for (const [key, value] of Object.entries(result.metrics)) mlflow.metrics.push({ key, value, timestamp, step: 0 });
+          for (const key of METRIC_KEYS) mlflow.metrics.push({ key, value: result.metrics[key], timestamp, step: 0 });
           mlflow.metrics.push({ key: 'trained_rows', value: result.artifact.trainedRows, timestamp, step: 0 });
         }
       } catch (error) {
@@ -296,11 +301,14 @@ export class Engine {
 
   private recordOutputs(job: JobRecord): void {
     const properties = this.props(job);
-    const outputs = (properties['outputs'] && typeof properties['outputs'] === 'object' && !Array.isArray(properties['outputs'])
-      ? properties['outputs']
-      : {}) as JsonObject;
+    const outputs = (
+      properties['outputs'] && typeof properties['outputs'] === 'object' && !Array.isArray(properties['outputs'])
+        ? properties['outputs']
+        : {}
+    );
     const modelOutputs = Object.entries(outputs).filter(([, output]) => {
-      const type = output && typeof output === 'object' && !Array.isArray(output) ? String(output['jobOutputType'] ?? '') : '';
+      const type =
+        output && typeof output === 'object' && !Array.isArray(output) ? text(output['jobOutputType'], '') : '';
       return ['mlflow_model', 'custom_model', 'triton_model'].includes(type.toLowerCase());
     });
     if (modelOutputs.length === 0) {
@@ -326,9 +334,21 @@ export class Engine {
     if (!record) return;
     const key = deploymentKey(endpoint, deployment);
     const properties = record.body['properties'] as JsonObject;
-    const instanceType = String(properties['instanceType'] ?? 'Standard_DS3_v2');
-    appendLog(this.context, key, 'StorageInitializer', 'INFO', `Starting storage initializer for deployment '${deployment}'.`);
-    appendLog(this.context, key, 'InferenceServer', 'INFO', `Starting inference server container (instance type ${instanceType}).`);
+    const instanceType = text(properties['instanceType'], 'Standard_DS3_v2');
+    appendLog(
+      this.context,
+      key,
+      'StorageInitializer',
+      'INFO',
+      `Starting storage initializer for deployment '${deployment}'.`,
+    );
+    appendLog(
+      this.context,
+      key,
+      'InferenceServer',
+      'INFO',
+      `Starting inference server container (instance type ${instanceType}).`,
+    );
     const work = (async () => {
       let ref: ModelVersionRef | undefined;
       try {
@@ -379,7 +399,8 @@ export class Engine {
           for (const key of Object.keys(this.state.deploymentLogs)) {
             if (key.startsWith(`${target.endpoint}/`)) delete this.state.deploymentLogs[key];
           }
-          for (const [token, info] of Object.entries(this.state.tokens)) if (info.endpoint === target.endpoint) delete this.state.tokens[token];
+          for (const [token, info] of Object.entries(this.state.tokens))
+            if (info.endpoint === target.endpoint) delete this.state.tokens[token];
         });
         return true;
       case 'batchEndpoint':
@@ -388,7 +409,12 @@ export class Engine {
         });
         return true;
       case 'batchDeployment':
-        this.completeEndpointOperation(operation, this.state.batchDeployments[target.endpoint] ?? {}, target.deployment, () => undefined);
+        this.completeEndpointOperation(
+          operation,
+          this.state.batchDeployments[target.endpoint] ?? {},
+          target.deployment,
+          () => undefined,
+        );
         return true;
       case 'onlineDeployment':
         this.completeDeploymentOperation(operation, target.endpoint, target.deployment);
@@ -476,4 +502,3 @@ function stringsOf(value: unknown): Record<string, string> {
   }
   return result;
 }
-

@@ -23,7 +23,12 @@ export function appendLog(
   context.store.changed();
 }
 
-export function readLogs(context: EmulatorContext, key: string, container: LogContainer, tail: number | undefined): string {
+export function readLogs(
+  context: EmulatorContext,
+  key: string,
+  container: LogContainer,
+  tail: number | undefined,
+): string {
   const prefix = `${container}|`;
   const lines = (context.store.data.deploymentLogs[key] ?? [])
     .filter((line) => line.startsWith(prefix))

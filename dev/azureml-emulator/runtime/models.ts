@@ -21,7 +21,10 @@ export function parseModelReference(reference: string, target: string): ModelVer
   const short = /^azureml:([^:/]+):([^:/]+)$/i.exec(reference);
   if (short?.[1] && short[2]) return { name: short[1], version: short[2] };
   if (/^azureml:\/\/registries\//i.test(reference)) {
-    throw badRequest(`Registry models ('${reference}') are not supported by the emulator (NotSupportedByEmulator).`, target);
+    throw badRequest(
+      `Registry models ('${reference}') are not supported by the emulator (NotSupportedByEmulator).`,
+      target,
+    );
   }
   throw badRequest(
     `'${reference}' is not a model version reference; use the version's ARM id or azureml:<name>:<version>.`,
@@ -44,10 +47,15 @@ export async function loadArtifact(
   ref: ModelVersionRef,
 ): Promise<ModelArtifact> {
   const properties = version.body['properties'];
-  const modelUri = properties && typeof properties === 'object' && !Array.isArray(properties) ? properties['modelUri'] : undefined;
-  const jobName = properties && typeof properties === 'object' && !Array.isArray(properties) ? properties['jobName'] : undefined;
-  const fromJob = typeof modelUri === 'string' ? /^azureml:\/\/jobs\/([^/]+)\/outputs\//i.exec(modelUri)?.[1] : undefined;
-  const job = fromJob ?? (typeof modelUri !== 'string' || modelUri === '' ? (typeof jobName === 'string' ? jobName : undefined) : undefined);
+  const modelUri =
+    properties && typeof properties === 'object' && !Array.isArray(properties) ? properties['modelUri'] : undefined;
+  const jobName =
+    properties && typeof properties === 'object' && !Array.isArray(properties) ? properties['jobName'] : undefined;
+  const fromJob =
+    typeof modelUri === 'string' ? /^azureml:\/\/jobs\/([^/]+)\/outputs\//i.exec(modelUri)?.[1] : undefined;
+  const job =
+    fromJob ??
+    (typeof modelUri !== 'string' || modelUri === '' ? (typeof jobName === 'string' ? jobName : undefined) : undefined);
   if (job !== undefined) {
     const artifact = state.artifacts[job];
     if (!artifact) {
@@ -65,12 +73,17 @@ export async function loadArtifact(
   try {
     parsed = JSON.parse(await dataAccess.readText(fileUri));
   } catch (error) {
-    throw new ModelLoadError(`Cannot load model ${ref.name}:${ref.version} from '${fileUri}': ${String((error as Error).message ?? error)}`, {
-      cause: error,
-    });
+    throw new ModelLoadError(
+      `Cannot load model ${ref.name}:${ref.version} from '${fileUri}': ${String((error as Error).message ?? error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (!isModelArtifact(parsed)) {
-    throw new ModelLoadError(`'${fileUri}' is not a model artifact the emulator can serve (expected a linear model JSON).`);
+    throw new ModelLoadError(
+      `'${fileUri}' is not a model artifact the emulator can serve (expected a linear model JSON).`,
+    );
   }
   return parsed;
 }

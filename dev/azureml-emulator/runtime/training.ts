@@ -5,7 +5,7 @@
  * is normalised into v2 job `inputs` first, so one resolver serves them all. The emulator's "pipeline" is a single
  * linear-regression training step; component definitions are not interpreted.
  */
-import { isObject } from '../arm';
+import { isObject, text } from '../arm';
 import type { Json, JsonObject } from '../state';
 
 export interface TrainingSpec {
@@ -25,7 +25,15 @@ export class TrainingSpecError extends Error {
 }
 
 const DATA_INPUT_TYPES = new Set(['uri_file', 'urifile', 'uri_folder', 'urifolder', 'mltable']);
-const PREFERRED_DATA_INPUTS = ['training_data', 'train_data', 'input_data', 'input_datapath', 'data', 'train', 'dataset'];
+const PREFERRED_DATA_INPUTS = [
+  'training_data',
+  'train_data',
+  'input_data',
+  'input_datapath',
+  'data',
+  'train',
+  'dataset',
+];
 const URI_LIKE = /^(https?:\/\/|azureml:\/\/datastores\/|file:|\/)/i;
 
 function field(input: JsonObject, name: string): Json | undefined {
@@ -41,15 +49,15 @@ export function resolveTrainingSpec(inputs: Json | undefined): TrainingSpec | un
   const dataInputs: { name: string; uri: string; folder: boolean }[] = [];
   for (const [name, raw] of Object.entries(inputs)) {
     if (!isObject(raw)) continue;
-    const input = raw as JsonObject;
-    const type = String(field(input, 'jobInputType') ?? '').toLowerCase();
+    const input = raw;
+    const type = text(field(input, 'jobInputType'), '').toLowerCase();
     const uri = field(input, 'uri');
     if (DATA_INPUT_TYPES.has(type) && typeof uri === 'string') {
       dataInputs.push({ name, uri, folder: type.includes('folder') || uri.endsWith('/') });
       continue;
     }
     const value = field(input, 'value');
-    if (type === 'literal' && value !== undefined && value !== null) literals[name] = String(value);
+    if (type === 'literal' && value !== undefined && value !== null) literals[name] = text(value);
   }
   const byName = (name: string): { name: string; uri: string; folder: boolean } | undefined =>
     dataInputs.find((input) => input.name.toLowerCase() === name);
