@@ -51,6 +51,8 @@ export interface RetrainTrigger {
 
 /** What became of a trigger. */
 export type TriggerFate =
+  /** Recorded, not yet placed (a submission in progress, or one the reconciler will finish). */
+  | 'received'
   /** It started a run (immediately, or later as the follow-up). */
   | 'started'
   /** It waits as the model's one follow-up run. */

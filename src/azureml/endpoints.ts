@@ -1,0 +1,240 @@
+import type { OnlineDeployment, OnlineEndpoint } from '@azure/arm-machinelearning';
+
+import type { DeploymentSpec } from '../catalog';
+import { fullTrafficDeployment, liveDeployment, type TrafficMap } from '../services/retrain/traffic';
+import { LineageTags, MANAGED_BY } from '../services/retrain/lineage';
+import { type AzureMlWorkspace, call, callOptional, ML_SCOPE } from './workspace';
+import { parseModelReference } from './registry';
+
+/** Managed online endpoints and deployments. */
+
+export interface EndpointState {
+  readonly name: string;
+  readonly scoringUri: string | undefined;
+  readonly authMode: string;
+  readonly provisioningState: string | undefined;
+  readonly traffic: TrafficMap;
+  /** Deployment with the largest share (the live one). */
+  readonly live: string | undefined;
+  /** Deployment at exactly 100 % (the champion's). */
+  readonly full: string | undefined;
+}
+
+export interface DeploymentState {
+  readonly name: string;
+  readonly provisioningState: string;
+  readonly model: { name: string; version: string } | undefined;
+  readonly createdAt: string | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly managed: boolean;
+}
+
+function toEndpointState(e: OnlineEndpoint): EndpointState {
+  const traffic = e.properties.traffic ?? {};
+  return {
+    name: e.name ?? '',
+    scoringUri: e.properties.scoringUri,
+    authMode: e.properties.authMode,
+    provisioningState: e.properties.provisioningState,
+    traffic,
+    live: liveDeployment(traffic),
+    full: fullTrafficDeployment(traffic),
+  };
+}
+
+function toDeploymentState(d: OnlineDeployment): DeploymentState {
+  const tags = d.tags ?? {};
+  return {
+    name: d.name ?? '',
+    provisioningState: d.properties.provisioningState ?? 'Unknown',
+    model: parseModelReference(d.properties.model),
+    createdAt: d.systemData?.createdAt ? new Date(d.systemData.createdAt).toISOString() : undefined,
+    tags,
+    managed: tags[LineageTags.managedBy] === MANAGED_BY,
+  };
+}
+
+export async function getEndpoint(ws: AzureMlWorkspace, name: string): Promise<EndpointState | undefined> {
+  const e = await callOptional('get online endpoint', () =>
+    ws.arm.onlineEndpoints.get(ws.resourceGroup, ws.workspace, name),
+  );
+  return e ? toEndpointState(e) : undefined;
+}
+
+/** The endpoint, created (Key auth, no traffic) when missing; waits for the create LRO. */
+export async function ensureEndpoint(
+  ws: AzureMlWorkspace,
+  name: string,
+  tags: Record<string, string>,
+): Promise<EndpointState> {
+  const existing = await getEndpoint(ws, name);
+  if (existing) return existing;
+  const created = await call('create online endpoint', () =>
+    ws.arm.onlineEndpoints.beginCreateOrUpdateAndWait(
+      ws.resourceGroup,
+      ws.workspace,
+      name,
+      {
+        location: ws.region,
+        kind: 'Managed',
+        identity: { type: 'SystemAssigned' },
+        tags,
+        properties: { authMode: 'Key' },
+      },
+      { updateIntervalInMs: ws.lroIntervalMs },
+    ),
+  );
+  return toEndpointState(created);
+}
+
+export async function listDeployments(ws: AzureMlWorkspace, endpoint: string): Promise<DeploymentState[]> {
+  return call('list online deployments', async () => {
+    const out: DeploymentState[] = [];
+    for await (const d of ws.arm.onlineDeployments.list(ws.resourceGroup, ws.workspace, endpoint))
+      out.push(toDeploymentState(d));
+    return out;
+  });
+}
+
+export async function getDeployment(
+  ws: AzureMlWorkspace,
+  endpoint: string,
+  name: string,
+): Promise<DeploymentState | undefined> {
+  const d = await callOptional('get online deployment', () =>
+    ws.arm.onlineDeployments.get(ws.resourceGroup, ws.workspace, endpoint, name),
+  );
+  return d ? toDeploymentState(d) : undefined;
+}
+
+function isoDuration(ms: number): string {
+  return `PT${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}S`;
+}
+
+/**
+ * Starts creating a deployment at 0 % traffic (the LRO is not awaited: the orchestration polls the provisioning
+ * state with durable timers). Idempotent: an existing deployment of the same model is left alone.
+ */
+export async function beginCreateDeployment(
+  ws: AzureMlWorkspace,
+  request: {
+    readonly endpoint: string;
+    readonly name: string;
+    readonly modelId: string;
+    readonly spec: DeploymentSpec;
+    readonly tags: Readonly<Record<string, string>>;
+  },
+): Promise<DeploymentState> {
+  const existing = await getDeployment(ws, request.endpoint, request.name);
+  const wanted = parseModelReference(request.modelId);
+  if (existing && existing.model?.name === wanted?.name && existing.model?.version === wanted?.version) return existing;
+  const body: OnlineDeployment = {
+    location: ws.region,
+    kind: 'Managed',
+    sku: { name: 'Default', capacity: request.spec.instanceCount },
+    tags: { ...request.tags },
+    properties: {
+      endpointComputeType: 'Managed',
+      model: request.modelId,
+      instanceType: request.spec.instanceType,
+      requestSettings: {
+        requestTimeout: isoDuration(request.spec.requestTimeoutMs),
+        maxConcurrentRequestsPerInstance: request.spec.maxConcurrentRequestsPerInstance,
+      },
+    },
+  };
+  await call('create online deployment', async () => {
+    await ws.arm.onlineDeployments.beginCreateOrUpdate(
+      ws.resourceGroup,
+      ws.workspace,
+      request.endpoint,
+      request.name,
+      body,
+      {
+        updateIntervalInMs: ws.lroIntervalMs,
+      },
+    );
+  });
+  return (
+    (await getDeployment(ws, request.endpoint, request.name)) ?? {
+      name: request.name,
+      provisioningState: 'Creating',
+      model: wanted,
+      createdAt: undefined,
+      tags: request.tags,
+      managed: true,
+    }
+  );
+}
+
+/** Sets the endpoint's traffic (endpoint PUT with the current definition; waits for the LRO). */
+export async function setTraffic(ws: AzureMlWorkspace, endpoint: string, traffic: TrafficMap): Promise<EndpointState> {
+  const current = await call('get online endpoint', () =>
+    ws.arm.onlineEndpoints.get(ws.resourceGroup, ws.workspace, endpoint),
+  );
+  const updated = await call('update online endpoint traffic', () =>
+    ws.arm.onlineEndpoints.beginCreateOrUpdateAndWait(
+      ws.resourceGroup,
+      ws.workspace,
+      endpoint,
+      {
+        location: current.location,
+        kind: current.kind,
+        identity: current.identity,
+        tags: current.tags,
+        properties: {
+          authMode: current.properties.authMode,
+          description: current.properties.description,
+          traffic: { ...traffic },
+        },
+      },
+      { updateIntervalInMs: ws.lroIntervalMs },
+    ),
+  );
+  return toEndpointState(updated);
+}
+
+/** Tail of a deployment's inference-server logs (never fails the caller: logs are best effort). */
+export async function getDeploymentLogs(
+  ws: AzureMlWorkspace,
+  endpoint: string,
+  name: string,
+  tail = 200,
+): Promise<string> {
+  try {
+    const logs = await ws.arm.onlineDeployments.getLogs(ws.resourceGroup, ws.workspace, endpoint, name, {
+      containerType: 'InferenceServer',
+      tail,
+    });
+    return logs.content ?? '';
+  } catch (error) {
+    return `(logs unavailable: ${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+/** Starts deleting a deployment (not awaited); a missing one is fine. */
+export async function deleteDeployment(ws: AzureMlWorkspace, endpoint: string, name: string): Promise<void> {
+  await callOptional('delete online deployment', async () => {
+    await ws.arm.onlineDeployments.beginDelete(ws.resourceGroup, ws.workspace, endpoint, name, {
+      updateIntervalInMs: ws.lroIntervalMs,
+    });
+  });
+}
+
+/** The secret for `Authorization: Bearer` when scoring: endpoint key (Key), AML token, or an Entra token (AADToken). */
+export async function scoringCredential(ws: AzureMlWorkspace, endpoint: string, authMode: string): Promise<string> {
+  if (authMode === 'AMLToken') {
+    const token = await call('get online endpoint token', () =>
+      ws.arm.onlineEndpoints.getToken(ws.resourceGroup, ws.workspace, endpoint),
+    );
+    return token.accessToken ?? '';
+  }
+  if (authMode === 'AADToken') {
+    const token = await ws.credential.getToken(ML_SCOPE);
+    return token?.token ?? '';
+  }
+  const keys = await call('list online endpoint keys', () =>
+    ws.arm.onlineEndpoints.listKeys(ws.resourceGroup, ws.workspace, endpoint),
+  );
+  return keys.primaryKey ?? '';
+}

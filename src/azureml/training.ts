@@ -1,0 +1,279 @@
+import type { JobBase } from '@azure/arm-machinelearning';
+
+import type { TrainingSpec } from '../catalog';
+import { classifyRunStatus, type RunPhase } from '../services/retrain/polling';
+import { AzureMlRequestError } from '../services/retrain/errors';
+import type { SubmissionStore } from '../state/jobs';
+import { type AzureMlWorkspace, call, callOptional, dataPlaneJson, ML_SCOPE, workspacePath } from './workspace';
+
+/**
+ * Training submitters for the three catalog kinds, run status and metrics.
+ *
+ * Idempotency (the key is the deterministic job name derived from the trigger id):
+ * - `pipelineJob`: the key IS the ARM job name; PUT of an existing name changes nothing but tags, and we GET first.
+ * - `batchEndpoint` and `publishedPipeline` have no server-side key. The submission is recorded in state before the
+ *   call (`submitting`) and after it (`submitted` + run id). A retry that finds `submitted` returns it; one that finds
+ *   `submitting` (outcome unknown) first looks for a run carrying the key (job tag / property / display name) and
+ *   only submits again when there is none.
+ */
+
+export const IDEMPOTENCY_TAG = 'mlops.idempotencyKey';
+
+export interface TrainingRequest {
+  readonly model: string;
+  readonly runId: string;
+  readonly instanceId: string;
+  /** Deterministic job name / idempotency key. */
+  readonly key: string;
+  readonly training: TrainingSpec;
+  /** URI of the dataset the run trains on. */
+  readonly datasetUri: string | undefined;
+  /** Extra tags for the job (model, run id, instance id: lets Azure ML run events find the orchestration). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface SubmittedTraining {
+  /** Azure ML job name (v2) or run id (v1); MLflow run id and Event Grid `runId` too. */
+  readonly jobName: string;
+  readonly status: string;
+  /** True when this call found an earlier submission instead of submitting. */
+  readonly reused: boolean;
+}
+
+function literal(value: string | number | boolean): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+async function findJobByKey(ws: AzureMlWorkspace, key: string): Promise<JobBase | undefined> {
+  return call('list Azure ML jobs', async () => {
+    let scanned = 0;
+    for await (const job of ws.arm.jobs.list(ws.resourceGroup, ws.workspace, { listViewType: 'All' })) {
+      const props = job.properties as {
+        tags?: Record<string, string>;
+        properties?: Record<string, string>;
+        displayName?: string;
+      };
+      if (
+        props.tags?.[IDEMPOTENCY_TAG] === key ||
+        props.properties?.[IDEMPOTENCY_TAG] === key ||
+        props.displayName === key
+      ) {
+        return job;
+      }
+      if (++scanned >= 2000) break;
+    }
+    return undefined;
+  });
+}
+
+export async function submitTraining(
+  ws: AzureMlWorkspace,
+  submissions: SubmissionStore,
+  request: TrainingRequest,
+  now: () => string = () => new Date().toISOString(),
+): Promise<SubmittedTraining> {
+  const { training } = request;
+  const record = {
+    key: request.key,
+    model: request.model,
+    runId: request.runId,
+    instanceId: request.instanceId,
+    kind: training.kind,
+    experiment: training.experiment,
+  };
+  if (training.kind === 'pipelineJob') {
+    await submissions.put({ ...record, state: 'submitted', jobName: request.key, at: now() });
+    const existing = await callOptional('get Azure ML job', () =>
+      ws.arm.jobs.get(ws.resourceGroup, ws.workspace, request.key),
+    );
+    if (existing) return { jobName: request.key, status: statusOf(existing), reused: true };
+    const inputs: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(training.parameters)) {
+      inputs[name] = { jobInputType: 'literal', value: literal(value) };
+    }
+    if (request.datasetUri) {
+      inputs[training.datasetInput] = { jobInputType: training.datasetInputType, uri: request.datasetUri };
+    }
+    const body = {
+      properties: {
+        jobType: 'Pipeline',
+        experimentName: training.experiment,
+        displayName: request.key,
+        componentId: training.componentId,
+        ...(training.compute ? { settings: { default_compute: training.compute } } : {}),
+        inputs,
+        outputs: { [training.modelOutput]: { jobOutputType: 'custom_model', mode: 'Upload' } },
+        tags: { ...request.tags, [IDEMPOTENCY_TAG]: request.key },
+      },
+    } as unknown as JobBase;
+    const created = await call('create Azure ML pipeline job', () =>
+      ws.arm.jobs.createOrUpdate(ws.resourceGroup, ws.workspace, request.key, body),
+    );
+    return { jobName: request.key, status: statusOf(created), reused: false };
+  }
+
+  const previous = await submissions.get(request.key);
+  if (previous?.state === 'submitted' && previous.jobName) {
+    return { jobName: previous.jobName, status: 'Unknown', reused: true };
+  }
+  if (previous?.state === 'submitting') {
+    const found = await findJobByKey(ws, request.key);
+    if (found?.name) {
+      await submissions.put({ ...record, state: 'submitted', jobName: found.name, at: now() });
+      return { jobName: found.name, status: statusOf(found), reused: true };
+    }
+  }
+  await submissions.put({ ...record, state: 'submitting', at: now() });
+  const jobName =
+    training.kind === 'batchEndpoint'
+      ? await invokeBatchEndpoint(ws, request)
+      : await submitPipelineEndpoint(ws, request);
+  await submissions.put({ ...record, state: 'submitted', jobName, at: now() });
+  return { jobName, status: 'NotStarted', reused: false };
+}
+
+async function invokeBatchEndpoint(ws: AzureMlWorkspace, request: TrainingRequest): Promise<string> {
+  const training = request.training;
+  if (training.kind !== 'batchEndpoint') throw new TypeError('not a batch endpoint training');
+  const endpoint = await call('get Azure ML batch endpoint', () =>
+    ws.arm.batchEndpoints.get(ws.resourceGroup, ws.workspace, training.endpoint),
+  );
+  const scoringUri = endpoint.properties.scoringUri;
+  if (!scoringUri) throw new AzureMlRequestError(`Batch endpoint ${training.endpoint} has no scoringUri yet.`);
+  const inputData: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(training.parameters)) {
+    inputData[name] = { JobInputType: 'Literal', Value: literal(value) };
+  }
+  if (request.datasetUri) {
+    inputData[training.datasetInput] = {
+      JobInputType: training.datasetInputType === 'uri_folder' ? 'UriFolder' : 'UriFile',
+      Uri: request.datasetUri,
+    };
+  }
+  const response = await dataPlaneJson<{ id?: string; name?: string }>(
+    ws,
+    'invoke Azure ML batch endpoint',
+    scoringUri,
+    {
+      method: 'POST',
+      scope: ML_SCOPE,
+      headers: training.deployment ? { 'azureml-model-deployment': training.deployment } : {},
+      body: {
+        properties: {
+          InputData: inputData,
+          properties: { experimentName: training.experiment, [IDEMPOTENCY_TAG]: request.key, ...request.tags },
+        },
+      },
+    },
+  );
+  const name = response.name ?? response.id?.split('/').pop();
+  if (!name) throw new AzureMlRequestError('Batch endpoint invoke returned no job id.');
+  return name;
+}
+
+async function submitPipelineEndpoint(ws: AzureMlWorkspace, request: TrainingRequest): Promise<string> {
+  const training = request.training;
+  if (training.kind !== 'publishedPipeline') throw new TypeError('not a published pipeline training');
+  const parameters: Record<string, string> = {};
+  for (const [name, value] of Object.entries(training.parameters)) parameters[name] = literal(value);
+  if (request.datasetUri) parameters[training.datasetInput] = request.datasetUri;
+  const url = `${ws.dataPlaneEndpoint}/pipelines/v1.0${workspacePath(ws)}/PipelineRuns/PipelineEndpointSubmit/Id/${encodeURIComponent(training.pipelineEndpointId)}`;
+  const response = await dataPlaneJson<{ Id?: string; PipelineRunId?: string }>(
+    ws,
+    'submit Azure ML pipeline endpoint',
+    url,
+    {
+      method: 'POST',
+      body: {
+        ExperimentName: training.experiment,
+        ParameterAssignments: parameters,
+        DisplayName: request.key,
+        Tags: { ...request.tags, [IDEMPOTENCY_TAG]: request.key },
+        RunSource: 'API',
+      },
+    },
+  );
+  const id = response.Id ?? response.PipelineRunId;
+  if (!id) throw new AzureMlRequestError('PipelineEndpointSubmit returned no run id.');
+  return id;
+}
+
+function statusOf(job: JobBase): string {
+  return (job.properties as { status?: string }).status ?? 'Unknown';
+}
+
+export interface TrainingStatus {
+  readonly status: string;
+  readonly phase: RunPhase;
+  /** Error text of a failed run, when the service reports one. */
+  readonly error?: string | undefined;
+  /** URI of the model output (v2 jobs), when known. */
+  readonly modelUri?: string | undefined;
+}
+
+/** Run status: ARM job GET for v2 (pipeline jobs, batch jobs); v1 run history for published pipelines. */
+export async function getTrainingStatus(
+  ws: AzureMlWorkspace,
+  kind: TrainingSpec['kind'],
+  jobName: string,
+  modelOutput: string,
+): Promise<TrainingStatus> {
+  if (kind === 'publishedPipeline') {
+    const url = `${ws.dataPlaneEndpoint}/history/v1.0${workspacePath(ws)}/runs/${encodeURIComponent(jobName)}`;
+    const run = await dataPlaneJson<{ status?: string; error?: { error?: { message?: string }; message?: string } }>(
+      ws,
+      'get Azure ML run',
+      url,
+    );
+    const status = run.status ?? 'Unknown';
+    return {
+      status,
+      phase: classifyRunStatus(status),
+      error: run.error?.error?.message ?? run.error?.message,
+      modelUri: `azureml://jobs/${jobName}/outputs/${modelOutput}`,
+    };
+  }
+  const job = await call('get Azure ML job', () => ws.arm.jobs.get(ws.resourceGroup, ws.workspace, jobName));
+  const props = job.properties as {
+    status?: string;
+    outputs?: Record<string, { uri?: string } | undefined>;
+    error?: { message?: string };
+  };
+  const status = props.status ?? 'Unknown';
+  return {
+    status,
+    phase: classifyRunStatus(status),
+    error: props.error?.message,
+    modelUri: props.outputs?.[modelOutput]?.uri ?? `azureml://jobs/${jobName}/outputs/artifacts/paths/${modelOutput}/`,
+  };
+}
+
+/** Requests cancellation (does not wait). */
+export async function cancelTraining(ws: AzureMlWorkspace, kind: TrainingSpec['kind'], jobName: string): Promise<void> {
+  if (kind === 'publishedPipeline') {
+    const url = `${ws.dataPlaneEndpoint}/pipelines/v1.0${workspacePath(ws)}/PipelineRuns/${encodeURIComponent(jobName)}/Cancel`;
+    await dataPlaneJson(ws, 'cancel Azure ML run', url, { method: 'POST', body: {} });
+    return;
+  }
+  await callOptional('cancel Azure ML job', async () => {
+    await ws.arm.jobs.beginCancel(ws.resourceGroup, ws.workspace, jobName, { updateIntervalInMs: ws.lroIntervalMs });
+  });
+}
+
+/** Latest value of every metric of a run (MLflow `runs/get`; the run id is the job name). */
+export async function getRunMetrics(ws: AzureMlWorkspace, jobName: string): Promise<Record<string, number>> {
+  const url = `${ws.dataPlaneEndpoint}/mlflow/v1.0${workspacePath(ws)}/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(jobName)}`;
+  const response = await dataPlaneJson<{
+    run?: { data?: { metrics?: { key: string; value: number; timestamp?: number; step?: number }[] } };
+  }>(ws, 'get MLflow run', url);
+  const latest = new Map<string, { value: number; timestamp: number; step: number }>();
+  for (const metric of response.run?.data?.metrics ?? []) {
+    const seen = latest.get(metric.key);
+    const timestamp = metric.timestamp ?? 0;
+    const step = metric.step ?? 0;
+    if (!seen || step > seen.step || (step === seen.step && timestamp >= seen.timestamp)) {
+      latest.set(metric.key, { value: Number(metric.value), timestamp, step });
+    }
+  }
+  return Object.fromEntries([...latest].map(([key, v]) => [key, v.value]));
+}

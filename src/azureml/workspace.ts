@@ -1,0 +1,150 @@
+import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import type { TokenCredential } from '@azure/identity';
+
+import type { AppConfig } from '../config';
+import { AzureMlRequestError, AzureMlTransientError } from '../services/retrain/errors';
+
+/**
+ * One Azure ML workspace as the retrain flow sees it: the ARM client (management plane), the credential for the
+ * data planes (MLflow, v1 pipelines, batch invoke) and the coordinates.
+ */
+export interface AzureMlWorkspace {
+  readonly arm: AzureMachineLearningWorkspaces;
+  readonly credential: TokenCredential;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly workspace: string;
+  readonly region: string;
+  /** `https://<region>.api.azureml.ms` (or the emulator): MLflow, run history, v1 pipelines. */
+  readonly dataPlaneEndpoint: string;
+  /** Interval between LRO polls when the service sends no Retry-After (ms). */
+  readonly lroIntervalMs: number;
+}
+
+export const ARM_SCOPE = 'https://management.azure.com/.default';
+export const ML_SCOPE = 'https://ml.azure.com/.default';
+
+/** The ARM client: shared credential, `endpoint` from config, api-version when pinned. */
+export function createArmClient(
+  config: Pick<AppConfig, 'azureml'>,
+  credential: TokenCredential,
+): AzureMachineLearningWorkspaces {
+  return new AzureMachineLearningWorkspaces(credential, config.azureml.subscriptionId, {
+    endpoint: config.azureml.armEndpoint,
+    credentialScopes: [ARM_SCOPE],
+    ...(config.azureml.apiVersion ? { apiVersion: config.azureml.apiVersion } : {}),
+  });
+}
+
+export function createWorkspace(
+  config: Pick<AppConfig, 'azureml'>,
+  credential: TokenCredential,
+  options: { lroIntervalMs?: number; arm?: AzureMachineLearningWorkspaces } = {},
+): AzureMlWorkspace {
+  return {
+    arm: options.arm ?? createArmClient(config, credential),
+    credential,
+    subscriptionId: config.azureml.subscriptionId,
+    resourceGroup: config.azureml.resourceGroup,
+    workspace: config.azureml.workspace,
+    region: config.azureml.region,
+    dataPlaneEndpoint: config.azureml.dataPlaneEndpoint,
+    lroIntervalMs: options.lroIntervalMs ?? 2000,
+  };
+}
+
+/** `/subscriptions/.../workspaces/<ws>` (the path segment data planes append). */
+export function workspacePath(ws: AzureMlWorkspace): string {
+  return `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}`;
+}
+
+export function statusCodeOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return statusCodeOf(error) === 404;
+}
+
+/** Maps an SDK/fetch failure to the retrain error taxonomy (retryable or not), keeping the service's message. */
+export function classifyAzureMlError(error: unknown, what: string): Error {
+  if (error instanceof AzureMlTransientError || error instanceof AzureMlRequestError) return error;
+  const status = statusCodeOf(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  if (status === undefined || status === 408 || status === 409 || status === 429 || status >= 500) {
+    return new AzureMlTransientError(`${what} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, { cause: error });
+  }
+  return new AzureMlRequestError(`${what} failed (HTTP ${status}): ${detail}`, status, { cause: error });
+}
+
+/** Runs an Azure ML call and classifies its failure. */
+export async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw classifyAzureMlError(error, what);
+  }
+}
+
+/** Like `call`, but a 404 yields undefined. */
+export async function callOptional<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw classifyAzureMlError(error, what);
+  }
+}
+
+class HttpStatusError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpStatusError';
+  }
+}
+
+/** JSON request to an Azure ML data plane with a bearer token for `scope`. */
+export async function dataPlaneJson<T>(
+  ws: AzureMlWorkspace,
+  what: string,
+  url: string,
+  options: {
+    method?: string;
+    body?: unknown;
+    scope?: string;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  } = {},
+): Promise<T> {
+  return call(what, async () => {
+    const token = await ws.credential.getToken(options.scope ?? ARM_SCOPE);
+    if (!token) throw new HttpStatusError(401, 'no token for the Azure ML data plane');
+    const response = await fetch(url, {
+      method: options.method ?? 'GET',
+      headers: {
+        authorization: `Bearer ${token.token}`,
+        accept: 'application/json',
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(options.headers ?? {}),
+      },
+      body: options.body !== undefined ? JSON.stringify(options.body) : null,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      let message = text.slice(0, 500);
+      try {
+        const parsed = JSON.parse(text) as { error?: { message?: string }; message?: string };
+        message = parsed.error?.message ?? parsed.message ?? message;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new HttpStatusError(response.status, message);
+    }
+    return (text ? JSON.parse(text) : {}) as T;
+  });
+}
