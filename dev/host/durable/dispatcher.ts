@@ -268,8 +268,22 @@ export class Dispatcher {
       this.ready.add(instanceId);
       return true;
     }
+    this.replaceFinishedChildren(actions);
     this.commit(instance, token, actions, customStatus);
     return true;
+  }
+
+  /**
+   * A sub-orchestration started with an explicit id that belongs to a finished instance (typically: the parent was
+   * itself re-run under its old id) replaces that instance, as a client start does under NonRunningStates. The
+   * in-memory backend would instead fail the parent's task with "already exists". A running child still collides.
+   */
+  private replaceFinishedChildren(actions: readonly pb.OrchestratorAction[]): void {
+    for (const action of actions) {
+      const childId = action.getCreatesuborchestration()?.getInstanceid();
+      const child = childId ? this.backend.getInstance(childId) : undefined;
+      if (childId && child && TERMINAL.has(child.status)) this.backend.purge(childId);
+    }
   }
 
   private commit(

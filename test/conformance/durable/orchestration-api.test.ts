@@ -2,7 +2,7 @@
 // the local engine and observed only through the real DurableClient.
 import * as df from 'durable-functions';
 import { OrchestrationContext } from 'durable-functions';
-import { Harness, startHarness, waitForFinish, waitForStatus } from './harness';
+import { Harness, startHarness, waitFor, waitForFinish, waitForStatus } from './harness';
 
 class ModelNotFoundError extends Error {
   constructor(message: string) {
@@ -353,6 +353,18 @@ describe('classic context.df on the local durable engine', () => {
     const child = await h.client.getStatus(`${id}-child`);
     expect(child.runtimeStatus).toBe('Completed');
     expect(child.name).toBe('child');
+  });
+
+  it('when a parent is re-run under its old id, then its explicitly named finished child is replaced', async () => {
+    await h.client.startNew('parentWithChild', { instanceId: 'rerun-parent' });
+    await waitForFinish(h.client, 'rerun-parent');
+    await h.client.startNew('parentWithChild', { instanceId: 'rerun-parent' });
+    const status = await waitFor(async () => {
+      const s = await h.client.getStatus('rerun-parent');
+      return ['Completed', 'Failed'].includes(String(s.runtimeStatus)) && s.output !== null ? s : undefined;
+    }, 'the second run');
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toEqual({ echoed: 7, parent: 'rerun-parent', self: 'rerun-parent-child' });
   });
 
   it('when a sub-orchestration fails (after retry), then the parent catches its error type and message', async () => {
