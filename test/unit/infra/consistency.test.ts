@@ -3,12 +3,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 
-import { loadCatalog, parseCatalog } from '../../../src/catalog/load';
+import { parseCatalog } from '../../../src/catalog/load';
 import { requiredSettingNames } from '../../../src/config/settings';
 import { committedBlobApis, DatasetFilterError, datasetFilters } from '../../../infra/scripts/dataset-filters';
 import {
   checkApiVersions,
   checkAppSettings,
+  checkDatasetFilters,
   checkEventSubscriptions,
   checkHardening,
   checkRoles,
@@ -77,11 +78,7 @@ describe('infra consistency (Bicep vs. app code)', () => {
   });
 
   test('when the catalog is read, then the committed dataset filters are what the preprovision hook generates', () => {
-    const committed = JSON.parse(
-      readFileSync(path.join(repoRoot, 'infra', 'generated', 'dataset-filters.json'), 'utf8'),
-    ) as unknown;
-    // A difference means catalog.json changed and `node dist/infra/scripts/dataset-filters.js` was not run.
-    expect(committed).toEqual(datasetFilters(loadCatalog('catalog.json', repoRoot)));
+    expect(checkDatasetFilters(repoRoot)).toEqual([]);
   });
 });
 
@@ -229,6 +226,25 @@ describe('infra consistency catches drift (mutated copies)', () => {
     );
     expect(checkApiVersions(readInfra(root))).toEqual([
       'infra/app/workbook.bicep: workbook uses Microsoft.Insights/workbooks@2021-08-01; the verified version is 2023-06-01',
+    ]);
+  });
+
+  test('when a dataset trigger changes in the catalog without regenerating the filters, then it is reported', () => {
+    edit(root, 'catalog.json', '"prefix": "bike-demand/"', '"prefix": "bikes/"');
+    expect(checkDatasetFilters(root)).toEqual([
+      expect.stringContaining('infra/generated/dataset-filters.json does not match catalog.json; run'),
+    ]);
+  });
+
+  test('when the lake subscription stops using the generated prefixes, then it is reported', () => {
+    edit(
+      root,
+      'infra/app/lake-events.bicep',
+      'values: filters.subjectBeginsWith',
+      "values: ['/blobServices/default/containers/']",
+    );
+    expect(checkEventSubscriptions(readInfra(root), committedBlobApis)).toEqual([
+      "lake-events.bicep: datasetSubscription must filter the subject with the catalog's generated prefixes",
     ]);
   });
 

@@ -9,6 +9,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { datasetFilters } from '../../../infra/scripts/dataset-filters';
+import { loadCatalog } from '../../../src/catalog/load';
 import { requiredSettingNames, secretSettingNames, settingNames } from '../../../src/config/settings';
 import { FunctionNames } from '../../../src/functions/names';
 import { TelemetryEvents, TelemetryMetrics } from '../../../src/telemetry/names';
@@ -484,6 +486,9 @@ export function checkEventSubscriptions(files: InfraFiles, committedApis: readon
   if (lake && !/key:\s*'data\.api'[\s\S]*?values:\s*filters\.apis/.test(lake.body)) {
     problems.push(`${lake.file}: ${lake.symbol} must filter data.api with the generated committed-blob APIs`);
   }
+  if (lake && !/key:\s*'subject'[\s\S]*?values:\s*filters\.subjectBeginsWith/.test(lake.body)) {
+    problems.push(`${lake.file}: ${lake.symbol} must filter the subject with the catalog's generated prefixes`);
+  }
   const generated = readJson(files.root, 'infra/generated/dataset-filters.json') as { apis?: unknown };
   if (JSON.stringify(generated.apis) !== JSON.stringify(committedApis)) {
     problems.push(`infra/generated/dataset-filters.json apis must be ${committedApis.join(', ')}`);
@@ -529,6 +534,17 @@ export function checkApiVersions(files: InfraFiles): string[] {
     }
   }
   return problems;
+}
+
+/** The committed generated/dataset-filters.json is what the preprovision hook would write for catalog.json. */
+export function checkDatasetFilters(root: string): string[] {
+  const committed = readJson(root, 'infra/generated/dataset-filters.json');
+  const expected = datasetFilters(loadCatalog('catalog.json', root));
+  if (JSON.stringify(committed) === JSON.stringify(expected)) return [];
+  return [
+    'infra/generated/dataset-filters.json does not match catalog.json; run `npx tsc -p infra/tsconfig.json && ' +
+      'node dist/infra/scripts/dataset-filters.js` and commit the result',
+  ];
 }
 
 /** Hardening the issue asks for: TLS 1.2, HTTPS only, no shared keys or public blobs, diagnostics. */
