@@ -1,0 +1,269 @@
+/**
+ * `npm start`: the whole local platform in one process tree — local TLS certificates, Azurite, the Azure ML
+ * emulator, the dev host (a child process, so it starts with NODE_EXTRA_CA_CERTS naming the local CA) and the blob
+ * watcher that feeds Event Grid. Ctrl-C / SIGTERM stops everything in reverse order.
+ */
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { type StorageEvents, readSubscriptions, startStorageEvents } from '../host/blob-watcher';
+import { hostKeysFrom } from '../host/keys';
+import { errorMessage } from '../host/log';
+import { readLocalSettings } from '../host/settings';
+import { helpText, type LauncherOptions, parseLauncherOptions } from './options';
+import { pipeWithPrefix, portInUse, spawnNode, stopChild, waitForPort } from './processes';
+
+const DEVSTORE_ACCOUNT = 'devstoreaccount1';
+// The documented, public Azurite development account key.
+const DEVSTORE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const LOCAL_IKEY = '00000000-0000-0000-0000-000000000000';
+
+interface Certificates {
+  caCertPath: string;
+  certPath: string;
+  keyPath: string;
+}
+
+interface CertsModule {
+  ensureLocalCertificates(options?: { dir?: string }): Promise<Certificates>;
+}
+
+interface EmulatorModule {
+  startAzureMlEmulator(
+    options: Record<string, unknown>,
+  ): Promise<{ url: string; port: number; close(): Promise<void> }>;
+}
+
+const log = (line: string): void => {
+  process.stdout.write(`[launcher] ${line}\n`);
+};
+
+/** A sibling module of the compiled launcher, if it was built (components are developed independently). */
+function optionalModule<T>(relative: string): T | undefined {
+  const base = path.join(__dirname, '..', relative);
+  if (!fs.existsSync(`${base}.js`) && !fs.existsSync(`${base}.ts`)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(base) as T;
+}
+
+function storageConnectionString(o: LauncherOptions): string {
+  const base = 'http://127.0.0.1';
+  return [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${DEVSTORE_ACCOUNT}`,
+    `AccountKey=${DEVSTORE_KEY}`,
+    `BlobEndpoint=${base}:${o.blobPort}/${DEVSTORE_ACCOUNT}`,
+    `QueueEndpoint=${base}:${o.queuePort}/${DEVSTORE_ACCOUNT}`,
+    `TableEndpoint=${base}:${o.tablePort}/${DEVSTORE_ACCOUNT}`,
+  ].join(';');
+}
+
+/**
+ * App settings as the app should see them with the chosen ports: `UseDevelopmentStorage=true` only works on
+ * Azurite's default ports, the emulator URL follows its port, and an empty Application Insights connection string
+ * points at the dev host's ingestion sink.
+ */
+function appSettingsFor(
+  o: LauncherOptions,
+  values: Record<string, string>,
+  emulatorUrl: string | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  const defaultPorts = o.blobPort === 10000 && o.queuePort === 10001 && o.tablePort === 10002;
+  for (const [name, value] of Object.entries(values)) {
+    if (/^UseDevelopmentStorage=true$/i.test(value.trim()) && !defaultPorts) out[name] = storageConnectionString(o);
+    else if (emulatorUrl && /^https:\/\/(127\.0\.0\.1|localhost):7443\/?$/.test(value.trim())) out[name] = emulatorUrl;
+  }
+  if (!values.APPLICATIONINSIGHTS_CONNECTION_STRING) {
+    out.APPLICATIONINSIGHTS_CONNECTION_STRING = `InstrumentationKey=${LOCAL_IKEY};IngestionEndpoint=https://127.0.0.1:${o.hostHttpsPort}/`;
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  const projectDir = path.resolve(__dirname, '..', '..', '..');
+  const parsed = parseLauncherOptions(process.argv.slice(2), process.env, projectDir);
+  if (parsed === 'help') {
+    process.stdout.write(`${helpText()}\n`);
+    return 0;
+  }
+  const o = parsed;
+  const stack: { name: string; stop: () => Promise<void> }[] = [];
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (why: string): Promise<void> => {
+    shuttingDown ??= (async () => {
+      log(`stopping (${why})`);
+      for (const { name, stop } of stack.reverse()) {
+        await stop().catch((e: unknown) => log(`${name} did not stop cleanly: ${errorMessage(e)}`));
+      }
+      log('stopped');
+    })();
+    return shuttingDown;
+  };
+  let exitCode = 0;
+  const stopped = new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => void shutdown(signal).then(resolve));
+    }
+  });
+
+  try {
+    if (!fs.existsSync(o.appEntry)) throw new Error(`${o.appEntry} not found; build first (npm run build)`);
+    const settings = readLocalSettings(projectDir, o.settingsFile);
+    log(`app settings from ${settings.file ? path.relative(projectDir, settings.file) : '(none)'}`);
+    const keys = hostKeysFrom(settings.devHost);
+
+    // 1. Certificates for every local HTTPS endpoint (Azure ML emulator, the dev host's ingestion listener).
+    const certsModule = optionalModule<CertsModule>('certs/local-ca');
+    const certs = certsModule
+      ? await certsModule.ensureLocalCertificates({ dir: path.join(o.stateDir, 'certs') })
+      : undefined;
+    if (!certs) log('dev/certs is not built: no local CA, HTTPS endpoints are disabled');
+
+    // 2. Azurite.
+    if (o.azurite) {
+      for (const p of [o.blobPort, o.queuePort, o.tablePort]) {
+        if (await portInUse(p))
+          throw new Error(`port ${p} is in use (Azurite already running? use --no-azurite or other ports)`);
+      }
+      const azuriteBin = require.resolve('azurite/dist/src/azurite.js', { paths: [projectDir] });
+      const location = path.join(o.stateDir, 'azurite');
+      fs.mkdirSync(location, { recursive: true });
+      const azurite = spawnNode(
+        azuriteBin,
+        [
+          '--blobHost',
+          '127.0.0.1',
+          '--blobPort',
+          String(o.blobPort),
+          '--queueHost',
+          '127.0.0.1',
+          '--queuePort',
+          String(o.queuePort),
+          '--tableHost',
+          '127.0.0.1',
+          '--tablePort',
+          String(o.tablePort),
+          '--location',
+          location,
+          '--disableTelemetry',
+          '--skipApiVersionCheck',
+          '--silent',
+        ],
+        process.env,
+        projectDir,
+      );
+      pipeWithPrefix(azurite, 'azurite');
+      stack.push({ name: 'Azurite', stop: () => stopChild(azurite) });
+      const azuriteExit = exitReason(azurite, 'Azurite');
+      await Promise.all([o.blobPort, o.queuePort, o.tablePort].map((p) => waitForPort(p, 30_000, azuriteExit)));
+      log(
+        `Azurite: blob ${o.blobPort}, queue ${o.queuePort}, table ${o.tablePort} (data in ${path.relative(projectDir, location)})`,
+      );
+    }
+
+    // 3. Azure ML emulator, delivering its events to the dev host's Event Grid webhook.
+    let emulatorUrl: string | undefined;
+    const emulatorModule = o.azureml ? optionalModule<EmulatorModule>('azureml-emulator/index') : undefined;
+    if (o.azureml && !emulatorModule) log('Azure ML emulator: dev/azureml-emulator is not built, skipped');
+    if (emulatorModule) {
+      const subscriptions = fs.existsSync(o.subscriptionsFile)
+        ? readSubscriptions(o.subscriptionsFile).subscriptions
+        : [];
+      const eventSubscribers = subscriptions
+        .filter((s) => s.source === 'azureml')
+        .map((s) => ({
+          name: s.name.toUpperCase(),
+          url: `http://127.0.0.1:${o.hostPort}/runtime/webhooks/eventgrid?functionName=${encodeURIComponent(s.functionName)}&code=${encodeURIComponent(keys.system.eventgrid_extension ?? '')}`,
+        }));
+      const emulator = await emulatorModule.startAzureMlEmulator({
+        port: o.azuremlPort,
+        stateDir: path.join(o.stateDir, 'azureml-emulator'),
+        ...(certs ? { certs: { certPath: certs.certPath, keyPath: certs.keyPath } } : {}),
+        azuriteConnectionString: storageConnectionString(o),
+        eventSubscribers,
+        seedDemo: true,
+        log: (line: string) => process.stdout.write(`[azureml] ${line}\n`),
+      });
+      emulatorUrl = emulator.url;
+      stack.push({ name: 'Azure ML emulator', stop: () => emulator.close() });
+      log(`Azure ML emulator: ${emulator.url}`);
+    }
+
+    // 4. The dev host, as a child so NODE_EXTRA_CA_CERTS is in place when its Node process starts.
+    const hostEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...appSettingsFor(o, settings.values, emulatorUrl),
+      ...(certs ? { NODE_EXTRA_CA_CERTS: certs.caCertPath } : {}),
+    };
+    const hostArgs = [
+      '--app',
+      o.appEntry,
+      '--project-dir',
+      projectDir,
+      '--port',
+      String(o.hostPort),
+      '--state-dir',
+      path.join(o.stateDir, 'devhost'),
+    ];
+    if (o.settingsFile) hostArgs.push('--settings', path.resolve(projectDir, o.settingsFile));
+    if (certs) hostArgs.push('--https-port', String(o.hostHttpsPort), '--cert', certs.certPath, '--key', certs.keyPath);
+    const host = spawnNode(path.join(__dirname, '..', 'host', 'main.js'), hostArgs, hostEnv, projectDir, true);
+    pipeWithPrefix(host, 'host');
+    stack.push({ name: 'dev host', stop: () => stopChild(host) });
+    await new Promise<void>((resolve, reject) => {
+      host.once('message', () => resolve());
+      host.once('exit', (code) => reject(new Error(`the dev host exited during startup (code ${String(code)})`)));
+    });
+    host.on('exit', (code) => {
+      if (shuttingDown) return;
+      log(`the dev host exited unexpectedly (code ${String(code)})`);
+      exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    });
+
+    // 5. Blob changes → Event Grid → the app's storage-triggered functions.
+    if (o.blobWatcher && o.azurite && fs.existsSync(o.subscriptionsFile)) {
+      const lake = settings.values.LAKE_STORAGE;
+      const watched = !lake || /^UseDevelopmentStorage=true$/i.test(lake.trim()) ? storageConnectionString(o) : lake;
+      const storageEvents: StorageEvents = await startStorageEvents({
+        subscriptionsFile: o.subscriptionsFile,
+        storageConnectionString: watched,
+        hostUrl: `http://127.0.0.1:${o.hostPort}`,
+        eventGridKey: keys.system.eventgrid_extension ?? '',
+        stateFile: path.join(o.stateDir, 'blob-watcher', 'state.json'),
+        pollIntervalMs: o.pollIntervalMs,
+        log: (line) => process.stdout.write(`[events] ${line}\n`),
+      });
+      stack.push({ name: 'blob watcher', stop: () => storageEvents.stop() });
+    }
+
+    log(
+      `ready: http://127.0.0.1:${o.hostPort}  (admin: curl -H "x-functions-key: <MasterKey>" http://127.0.0.1:${o.hostPort}/admin/host/status)`,
+    );
+    log(
+      `MasterKey is DevHost.MasterKey in local.settings.json (default '${keys.master === 'local-master-key' ? 'local-master-key' : '<custom>'}')`,
+    );
+  } catch (error) {
+    log(`startup failed: ${errorMessage(error)}`);
+    await shutdown('startup failure');
+    return 1;
+  }
+  await stopped;
+  return exitCode;
+}
+
+function exitReason(child: ChildProcess, name: string): () => string | undefined {
+  let reason: string | undefined;
+  child.once('exit', (code) => (reason = `${name} exited with code ${String(code)}`));
+  return () => reason;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
