@@ -54,10 +54,9 @@ var appSettings = union(
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
     MLOPS_STATE_CONTAINER: stateContainerName
-    // Data lake, identity-based.
+    // Data lake, identity-based: the app's own blob client authenticates with AZURE_CLIENT_ID. (No Functions binding
+    // uses this connection, so the host-side __credential/__clientId companions are not set.)
     LAKE_STORAGE__accountName: lakeStorageName
-    LAKE_STORAGE__credential: 'managedidentity'
-    LAKE_STORAGE__clientId: identityClientId
     // DefaultAzureCredential picks the user-assigned identity.
     AZURE_CLIENT_ID: identityClientId
     AZUREML_SUBSCRIPTION_ID: azureMlSubscriptionId

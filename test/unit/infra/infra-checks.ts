@@ -38,8 +38,6 @@ export const verifiedBuiltInRoles: Readonly<Record<string, string>> = {
 export const platformSettings: Readonly<Record<string, string>> = {
   AzureWebJobsStorage__credential: 'identity-based host storage connection (Functions host)',
   AzureWebJobsStorage__clientId: 'user-assigned identity of the host storage connection (Functions host)',
-  LAKE_STORAGE__credential: 'identity-based LAKE_STORAGE connection for Functions bindings',
-  LAKE_STORAGE__clientId: 'user-assigned identity of the LAKE_STORAGE connection for Functions bindings',
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Microsoft Entra auth of the Functions host telemetry',
 };
 /** Platform settings by prefix (App Service). */
