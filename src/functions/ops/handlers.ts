@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+
+import { dedupeKeyFor } from '../../services/webhooks';
+import { readLimitedBody } from '../webhooks/body';
+import { toHttpResponse } from '../webhooks/http-errors';
+import {
+  cancelRequestSchema,
+  decisionRequestSchema,
+  listRunsQuerySchema,
+  type OperationAccepted,
+  retrainRequestSchema,
+  rollbackRequestSchema,
+  type TriggerAccepted,
+} from './contract';
+import { InvalidRequestError, type OperationsService, RunNotFoundError, UnknownModelError } from './service';
+
+/** Request bodies of the operations API are small JSON documents. */
+const MAX_OPS_BODY_BYTES = 64 * 1024;
+
+function issues(error: z.ZodError, where: string): string[] {
+  return error.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
+}
+
+async function jsonBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
+  const raw = (await readLimitedBody(request, MAX_OPS_BODY_BYTES)).toString('utf8').trim();
+  let value: unknown = {};
+  if (raw !== '') {
+    try {
+      value = JSON.parse(raw) as unknown;
+    } catch (err) {
+      throw new InvalidRequestError([`body is not valid JSON: ${(err as Error).message}`]);
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new InvalidRequestError(issues(parsed.error, 'body'));
+  return parsed.data;
+}
+
+function param(request: HttpRequest, name: string): string {
+  const value = request.params[name];
+  if (!value) throw new InvalidRequestError([`path parameter ${name} is missing`]);
+  return value;
+}
+
+/** `https://host/api` from a request to `https://host/api/ops/...`. */
+function apiBase(request: HttpRequest): string {
+  const url = new URL(request.url);
+  const cut = url.pathname.indexOf('/ops/');
+  return `${url.origin}${cut >= 0 ? url.pathname.slice(0, cut) : '/api'}`;
+}
+
+export function statusUrl(request: HttpRequest, instanceId: string): string {
+  return `${apiBase(request)}/ops/runs/${encodeURIComponent(instanceId)}`;
+}
+
+function requireModel(service: OperationsService, model: string): void {
+  if (!service.modelNames().includes(model)) throw new UnknownModelError(model);
+}
+
+type Handler = (
+  service: OperationsService,
+  request: HttpRequest,
+  context: InvocationContext,
+) => Promise<HttpResponseInit>;
+
+const accepted = (body: TriggerAccepted | OperationAccepted): HttpResponseInit => ({
+  status: 202,
+  jsonBody: body,
+  headers: { location: body.statusUrl },
+});
+
+export type OpsOperation = 'listRuns' | 'getRun' | 'retrain' | 'approve' | 'reject' | 'rollback' | 'cancel';
+
+export const opsHandlers: Readonly<Record<OpsOperation, Handler>> = {
+  listRuns: async (service, request) => {
+    const parsed = listRunsQuerySchema.safeParse(Object.fromEntries(request.query.entries()));
+    if (!parsed.success) throw new InvalidRequestError(issues(parsed.error, 'query'));
+    if (parsed.data.from && parsed.data.to && parsed.data.from >= parsed.data.to) {
+      throw new InvalidRequestError(['query.from: must be before query.to']);
+    }
+    return { status: 200, jsonBody: await service.listRuns(parsed.data) };
+  },
+
+  getRun: async (service, request) => {
+    const instanceId = param(request, 'instanceId');
+    const run = await service.getRun(instanceId);
+    if (!run) throw new RunNotFoundError(instanceId);
+    return { status: 200, jsonBody: run };
+  },
+
+  retrain: async (service, request) => {
+    const model = param(request, 'model');
+    requireModel(service, model);
+    const body = await jsonBody(request, retrainRequestSchema);
+    const deliveryId = body.requestId ?? randomUUID();
+    const outcome = await service.submit({
+      model,
+      source: 'manual',
+      deliveryId,
+      dedupeKey: dedupeKeyFor('manual', deliveryId, model),
+      reason: body.reason ?? 'manual retrain through the operations API',
+      receivedAt: new Date().toISOString(),
+      ...(body.parameters ? { parameters: body.parameters } : {}),
+      ...(body.requestedBy ? { requestedBy: body.requestedBy } : {}),
+    });
+    const result: TriggerAccepted = { ...outcome, statusUrl: statusUrl(request, outcome.instanceId) };
+    return outcome.outcome === 'duplicate' ? { status: 200, jsonBody: result } : accepted(result);
+  },
+
+  approve: async (service, request) => decide(service, request, true),
+  reject: async (service, request) => decide(service, request, false),
+
+  rollback: async (service, request) => {
+    const model = param(request, 'model');
+    requireModel(service, model);
+    const body = await jsonBody(request, rollbackRequestSchema);
+    const { instanceId } = await service.rollback(model, body);
+    return accepted({ instanceId, operation: 'rollback', statusUrl: statusUrl(request, instanceId) });
+  },
+
+  cancel: async (service, request) => {
+    const instanceId = param(request, 'instanceId');
+    const body = await jsonBody(request, cancelRequestSchema);
+    const { detail } = await service.cancel(instanceId, body);
+    return accepted({
+      instanceId,
+      operation: 'cancel',
+      statusUrl: statusUrl(request, instanceId),
+      ...(detail ? { detail } : {}),
+    });
+  },
+};
+
+async function decide(service: OperationsService, request: HttpRequest, approved: boolean): Promise<HttpResponseInit> {
+  const instanceId = param(request, 'instanceId');
+  const body = await jsonBody(request, decisionRequestSchema);
+  await service.decideApproval(instanceId, { approved, ...body });
+  return accepted({
+    instanceId,
+    operation: approved ? 'approve' : 'reject',
+    statusUrl: statusUrl(request, instanceId),
+  });
+}
+
+/** Runs one operation with errors mapped by the shared mapper. */
+export async function runOperation(
+  operation: OpsOperation,
+  service: () => OperationsService,
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  try {
+    return await opsHandlers[operation](service(), request, context);
+  } catch (err) {
+    return toHttpResponse(err, context);
+  }
+}

@@ -1,0 +1,40 @@
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+
+import { runOperation } from './handlers';
+import { buildOpenApiDocument, OPENAPI_ROUTE } from './openapi';
+import { opsRoutes } from './routes';
+import type { OperationsService } from './service';
+
+/** Builds the operations service for one invocation (it needs that invocation's durable client). */
+export type OperationsServiceFactory = (client: df.DurableClient, context: InvocationContext) => OperationsService;
+
+export const OPENAPI_FUNCTION_NAME = 'openApiDocument';
+
+/** `https://host/api` for a request to `https://host/api/openapi.json`. */
+function serverUrl(request: HttpRequest): string {
+  const url = new URL(request.url);
+  return `${url.origin}${url.pathname.replace(/\/openapi\.json$/i, '')}`;
+}
+
+/**
+ * Registers the operations API (function-key auth, durable client input) and the anonymous OpenAPI document.
+ */
+export function registerOpsFunctions(factory: OperationsServiceFactory): void {
+  for (const r of opsRoutes) {
+    app.http(r.name, {
+      route: r.route,
+      methods: [r.method],
+      authLevel: 'function',
+      extraInputs: [df.input.durableClient()],
+      handler: (request, context) =>
+        runOperation(r.operation, () => factory(df.getClient(context), context), request, context),
+    });
+  }
+  app.http(OPENAPI_FUNCTION_NAME, {
+    route: OPENAPI_ROUTE,
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: (request) => Promise.resolve({ status: 200, jsonBody: buildOpenApiDocument(serverUrl(request)) }),
+  });
+}

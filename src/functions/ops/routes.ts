@@ -1,0 +1,113 @@
+import type { z } from 'zod';
+
+import {
+  cancelRequestSchema,
+  decisionRequestSchema,
+  listRunsQuerySchema,
+  operationAcceptedSchema,
+  retrainRequestSchema,
+  rollbackRequestSchema,
+  runDetailSchema,
+  runPageSchema,
+  triggerAcceptedSchema,
+} from './contract';
+import type { OpsOperation } from './handlers';
+
+/**
+ * Every route of the operations API, once: registration, the OpenAPI document and the CLI's paths come from here.
+ */
+export interface OpsRoute {
+  readonly operation: OpsOperation;
+  /** Function name. */
+  readonly name: string;
+  /** Route under the /api prefix, with {param} placeholders. */
+  readonly route: string;
+  readonly method: 'GET' | 'POST';
+  readonly summary: string;
+  readonly query?: z.ZodObject;
+  readonly body?: z.ZodType;
+  /** Success responses by status. */
+  readonly responses: Readonly<Record<number, { description: string; schema: z.ZodType }>>;
+  /** Error statuses this route can answer besides 400/401/500. */
+  readonly errors: readonly number[];
+}
+
+export const opsRoutes: readonly OpsRoute[] = [
+  {
+    operation: 'listRuns',
+    name: 'opsListRuns',
+    route: 'ops/runs',
+    method: 'GET',
+    summary: 'List runs, newest first, filtered by model, kind, status and creation time; paged',
+    query: listRunsQuerySchema,
+    responses: { 200: { description: 'A page of runs', schema: runPageSchema } },
+    errors: [],
+  },
+  {
+    operation: 'getRun',
+    name: 'opsGetRun',
+    route: 'ops/runs/{instanceId}',
+    method: 'GET',
+    summary: 'One run with its stages',
+    responses: { 200: { description: 'The run', schema: runDetailSchema } },
+    errors: [404],
+  },
+  {
+    operation: 'retrain',
+    name: 'opsRetrain',
+    route: 'ops/models/{model}/retrain',
+    method: 'POST',
+    summary: 'Trigger a retrain manually (same start/coalesce path as every trigger)',
+    body: retrainRequestSchema,
+    responses: {
+      202: { description: 'Started or queued behind the run in flight', schema: triggerAcceptedSchema },
+      200: { description: 'Duplicate requestId: the original run', schema: triggerAcceptedSchema },
+    },
+    errors: [404],
+  },
+  {
+    operation: 'approve',
+    name: 'opsApprove',
+    route: 'ops/runs/{instanceId}/approve',
+    method: 'POST',
+    summary: 'Approve the deployment of a run waiting at its approval gate',
+    body: decisionRequestSchema,
+    responses: { 202: { description: 'Approval event raised', schema: operationAcceptedSchema } },
+    errors: [404, 409],
+  },
+  {
+    operation: 'reject',
+    name: 'opsReject',
+    route: 'ops/runs/{instanceId}/reject',
+    method: 'POST',
+    summary: 'Reject the deployment of a run waiting at its approval gate',
+    body: decisionRequestSchema,
+    responses: { 202: { description: 'Rejection event raised', schema: operationAcceptedSchema } },
+    errors: [404, 409],
+  },
+  {
+    operation: 'rollback',
+    name: 'opsRollback',
+    route: 'ops/models/{model}/rollback',
+    method: 'POST',
+    summary: "Put the previous model version back on the model's endpoint",
+    body: rollbackRequestSchema,
+    responses: { 202: { description: 'Rollback started', schema: operationAcceptedSchema } },
+    errors: [404, 409],
+  },
+  {
+    operation: 'cancel',
+    name: 'opsCancel',
+    route: 'ops/runs/{instanceId}/cancel',
+    method: 'POST',
+    summary: 'Terminate a run and cancel its Azure ML job',
+    body: cancelRequestSchema,
+    responses: { 202: { description: 'Run terminated', schema: operationAcceptedSchema } },
+    errors: [404, 409],
+  },
+];
+
+/** The Functions route syntax ({param}) is the OpenAPI one, so routes are used as they are. */
+export function pathParameters(route: string): string[] {
+  return [...route.matchAll(/\{([^}:]+)(?::[^}]*)?\}/g)].map((m) => m[1] ?? '');
+}

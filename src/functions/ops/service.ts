@@ -1,0 +1,72 @@
+import type { RetrainTriggerSubmitter } from '../../services/webhooks';
+import type { ListRunsQuery, RunDetail, RunPage } from './contract';
+
+/**
+ * What the operations API does, behind the HTTP edge. The composition root implements it over the run records,
+ * the durable client and the retrain helper's operations; tests use an in-memory one.
+ *
+ * @remarks Methods throw errors with stable names the one HTTP mapper knows: `RunNotFoundError` (404),
+ * `UnknownModelError` (404), `ConflictError` (409, e.g. approving a run that is not waiting for approval),
+ * `OperationNotSupportedError` (501).
+ */
+export interface OperationsService {
+  listRuns(query: ListRunsQuery): Promise<RunPage>;
+  getRun(instanceId: string): Promise<RunDetail | undefined>;
+  /** Manual retrain through the same start/coalesce path as every other trigger. */
+  readonly submit: RetrainTriggerSubmitter;
+  /** Raises the approval event of a run waiting at its approval gate. */
+  decideApproval(
+    instanceId: string,
+    decision: { approved: boolean; comment?: string; decidedBy?: string },
+  ): Promise<void>;
+  /** Puts the previous model version back on the model's endpoint; returns the rollback run. */
+  rollback(model: string, request: { reason?: string; requestedBy?: string }): Promise<{ instanceId: string }>;
+  /** Terminates the run's orchestration and cancels its Azure ML job, if any. */
+  cancel(instanceId: string, request: { reason?: string }): Promise<{ detail?: string }>;
+  /** Model names of the catalog (to answer 404 for unknown ones before anything else happens). */
+  modelNames(): readonly string[];
+}
+
+export class RunNotFoundError extends Error {
+  readonly code = 'RunNotFound';
+  readonly instanceId: string;
+
+  constructor(instanceId: string) {
+    super(`Run '${instanceId}' was not found.`);
+    this.name = 'RunNotFoundError';
+    this.instanceId = instanceId;
+  }
+}
+
+export class UnknownModelError extends Error {
+  readonly code = 'UnknownModel';
+  readonly model: string;
+
+  constructor(model: string) {
+    super(`Model '${model}' is not in the catalog.`);
+    this.name = 'UnknownModelError';
+    this.model = model;
+  }
+}
+
+/** The operation does not apply to the run in its current state (e.g. approve a run that is not waiting). */
+export class ConflictError extends Error {
+  readonly code = 'Conflict';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+/** Query, path or body of an operations request is invalid; `problems` name each field. */
+export class InvalidRequestError extends Error {
+  readonly code = 'InvalidRequest';
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid request: ${problems.join('; ')}`);
+    this.name = 'InvalidRequestError';
+    this.problems = problems;
+  }
+}

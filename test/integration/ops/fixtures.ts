@@ -1,0 +1,115 @@
+import { HttpRequest, type HttpResponseInit, InvocationContext } from '@azure/functions';
+
+import {
+  ConflictError,
+  type ListRunsQuery,
+  type OperationsService,
+  type OpsOperation,
+  type RunDetail,
+  RunNotFoundError,
+  runOperation,
+} from '../../../src/functions/ops';
+import type { RetrainTriggerOutcome, RetrainTriggerRequest } from '../../../src/services/webhooks';
+
+/** An in-memory operations service with the behaviour the HTTP edge relies on. */
+export class MemoryOperations implements OperationsService {
+  readonly runs: RunDetail[] = [];
+  readonly submitted: RetrainTriggerRequest[] = [];
+  readonly decisions: { instanceId: string; approved: boolean; comment?: string; decidedBy?: string }[] = [];
+  readonly rollbacks: { model: string; reason?: string }[] = [];
+  readonly cancels: string[] = [];
+  private readonly byKey = new Map<string, RetrainTriggerOutcome>();
+
+  modelNames(): readonly string[] {
+    return ['bike-demand', 'churn'];
+  }
+
+  listRuns(query: ListRunsQuery): Promise<{ runs: RunDetail[]; continuationToken?: string }> {
+    const all = this.runs
+      .filter((r) => !query.model || r.model === query.model)
+      .filter((r) => !query.kind || query.kind.includes(r.kind))
+      .filter((r) => !query.status || query.status.includes(r.status))
+      .filter((r) => !query.from || r.createdAt >= query.from)
+      .filter((r) => !query.to || r.createdAt < query.to)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const start = query.continuationToken ? Number(query.continuationToken) : 0;
+    const page = all.slice(start, start + query.pageSize);
+    const next = start + query.pageSize < all.length ? String(start + query.pageSize) : undefined;
+    return Promise.resolve({ runs: page, ...(next ? { continuationToken: next } : {}) });
+  }
+
+  getRun(instanceId: string): Promise<RunDetail | undefined> {
+    return Promise.resolve(this.runs.find((r) => r.instanceId === instanceId));
+  }
+
+  readonly submit = (r: RetrainTriggerRequest): Promise<RetrainTriggerOutcome> => {
+    this.submitted.push(r);
+    const prior = this.byKey.get(r.dedupeKey);
+    if (prior) return Promise.resolve({ ...prior, outcome: 'duplicate' });
+    const outcome: RetrainTriggerOutcome = {
+      outcome: 'started',
+      instanceId: `run-${this.byKey.size + 1}`,
+      triggerId: `t-${this.byKey.size + 1}`,
+    };
+    this.byKey.set(r.dedupeKey, outcome);
+    return Promise.resolve(outcome);
+  };
+
+  decideApproval(instanceId: string, decision: { approved: boolean; comment?: string; decidedBy?: string }) {
+    const run = this.runs.find((r) => r.instanceId === instanceId);
+    if (!run) return Promise.reject(new RunNotFoundError(instanceId));
+    if (run.status !== 'waitingForApproval') {
+      return Promise.reject(new ConflictError(`Run '${instanceId}' is ${run.status}, not waiting for approval.`));
+    }
+    this.decisions.push({ instanceId, ...decision });
+    return Promise.resolve();
+  }
+
+  rollback(model: string, request: { reason?: string }) {
+    this.rollbacks.push({ model, ...request });
+    return Promise.resolve({ instanceId: `rollback-${model}` });
+  }
+
+  cancel(instanceId: string) {
+    if (!this.runs.some((r) => r.instanceId === instanceId)) return Promise.reject(new RunNotFoundError(instanceId));
+    this.cancels.push(instanceId);
+    return Promise.resolve({ detail: 'Azure ML job job-1 cancel requested' });
+  }
+}
+
+export function run(instanceId: string, overrides: Partial<RunDetail> = {}): RunDetail {
+  return {
+    instanceId,
+    model: 'bike-demand',
+    kind: 'retrain',
+    status: 'running',
+    createdAt: '2026-11-22T10:00:00.000Z',
+    updatedAt: '2026-11-22T10:05:00.000Z',
+    stages: [],
+    ...overrides,
+  };
+}
+
+export async function call(
+  service: OperationsService,
+  operation: OpsOperation,
+  options: { path: string; params?: Record<string, string>; method?: string; body?: unknown; rawBody?: string },
+): Promise<{ status: number; body: Record<string, unknown>; headers: Record<string, string> }> {
+  const url = `http://127.0.0.1:7071/api/${options.path}`;
+  const text = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const request = new HttpRequest({
+    method: options.method ?? (text === undefined ? 'GET' : 'POST'),
+    url,
+    params: options.params ?? {},
+    query: Object.fromEntries(new URL(url).searchParams.entries()),
+    headers: { 'content-type': 'application/json' },
+    ...(text === undefined ? {} : { body: { string: text } }),
+  });
+  const context = new InvocationContext({ functionName: operation, invocationId: 'inv-1', logHandler: () => {} });
+  const init: HttpResponseInit = await runOperation(operation, () => service, request, context);
+  return {
+    status: init.status ?? 200,
+    body: (init.jsonBody ?? {}) as Record<string, unknown>,
+    headers: (init.headers ?? {}) as Record<string, string>,
+  };
+}
