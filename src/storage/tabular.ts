@@ -169,6 +169,8 @@ function startUpload(
   contentType: string,
 ): { sink: CountingStream; done: Promise<void> } {
   const sink = new CountingStream({ highWaterMark: 1024 * 1024 });
+  // Errors surface through `done` (the upload) and the writer's own promises, never as unhandled 'error' events.
+  sink.on('error', () => undefined);
   const done = writeStream(container, blob, sink, contentType);
   done.catch((err: Error) => sink.destroy(err));
   return { sink, done };
@@ -186,6 +188,7 @@ export function csvWriter(
     columns: [...columns],
     cast: { boolean: (v) => (v ? 'true' : 'false') },
   });
+  stringifier.on('error', (err: Error) => sink.destroy(err));
   stringifier.pipe(sink);
   let rows = 0;
   return {

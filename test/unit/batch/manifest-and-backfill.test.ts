@@ -107,7 +107,12 @@ describe('Retry-After', () => {
 describe('backfill request validation', () => {
   const catalog = parseCatalog(catalogJson);
   const request = (model: string, body: string): HttpRequest =>
-    new HttpRequest({ url: `http://h/api/batch/${model}/backfill`, method: 'POST', params: { model }, body: { string: body } });
+    new HttpRequest({
+      url: `http://h/api/batch/${model}/backfill`,
+      method: 'POST',
+      params: { model },
+      body: { string: body },
+    });
 
   it.each([
     ['{"date":"2026-02-30"}', 'date'],

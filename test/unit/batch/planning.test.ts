@@ -69,7 +69,12 @@ describe('CSV boundary scan', () => {
 
 describe('planning mini-batches', () => {
   it('when the day is empty, then there are no mini-batches', () => {
-    expect(planMiniBatches([], { inputMode: 'tabular', miniBatchSize: 10 })).toEqual({ miniBatches: [], files: 0, rows: 0, bytes: 0 });
+    expect(planMiniBatches([], { inputMode: 'tabular', miniBatchSize: 10 })).toEqual({
+      miniBatches: [],
+      files: 0,
+      rows: 0,
+      bytes: 0,
+    });
   });
 
   it('when a file has only a header, then it yields no mini-batch', () => {
@@ -83,7 +88,11 @@ describe('planning mini-batches', () => {
     const plan = planMiniBatches([file], { inputMode: 'tabular', miniBatchSize: 10 });
     expect(plan.miniBatches.map((b) => b.rows)).toEqual([10, 10, 3]);
     const slices = plan.miniBatches.map((b) => b.slices[0]);
-    expect(slices.map((s) => (s?.kind === 'csv' ? text.slice(s.byteStart, s.byteEnd).split('\n').filter(Boolean).length : 0))).toEqual([10, 10, 3]);
+    expect(
+      slices.map((s) =>
+        s?.kind === 'csv' ? text.slice(s.byteStart, s.byteEnd).split('\n').filter(Boolean).length : 0,
+      ),
+    ).toEqual([10, 10, 3]);
     expect(slices[0]).toMatchObject({ byteStart: 4, firstRow: 0, columns: ['a', 'b'] });
     expect(slices[2]).toMatchObject({ byteEnd: text.length, firstRow: 20 });
   });
@@ -100,22 +109,31 @@ describe('planning mini-batches', () => {
   });
 
   it('when tiny files exceed the slice cap, then a mini-batch closes at the cap', () => {
-    const files = Array.from({ length: MAX_SLICES_PER_BATCH + 1 }, (_, i) => csvFile(`d/f${String(i).padStart(4, '0')}.csv`, rowsOf('', 1), 100_000));
+    const files = Array.from({ length: MAX_SLICES_PER_BATCH + 1 }, (_, i) =>
+      csvFile(`d/f${String(i).padStart(4, '0')}.csv`, rowsOf('', 1), 100_000),
+    );
     const plan = planMiniBatches(files, { inputMode: 'tabular', miniBatchSize: 100_000 });
     expect(plan.miniBatches.map((b) => b.slices.length)).toEqual([MAX_SLICES_PER_BATCH, 1]);
   });
 
   it('when formats are mixed, then Parquet is cut at row groups and oversized groups by row range', () => {
-    const parquet: InputFile = { name: 'd/b.parquet', format: 'parquet', bytes: 999, etag: 'e', columns: ['a', 'b'], rows: 33, rowGroups: [4, 4, 25] };
+    const parquet: InputFile = {
+      name: 'd/b.parquet',
+      format: 'parquet',
+      bytes: 999,
+      etag: 'e',
+      columns: ['a', 'b'],
+      rows: 33,
+      rowGroups: [4, 4, 25],
+    };
     const csv = csvFile('d/a.csv', rowsOf('', 2), 10);
     const plan = planMiniBatches([parquet, csv], { inputMode: 'tabular', miniBatchSize: 10 });
     expect(plan.rows).toBe(35);
-    expect(plan.miniBatches.map((b) => b.slices.map((s) => (s.kind === 'parquet' ? `p${s.rowStart}-${s.rowEnd}` : `c${s.rows}`)))).toEqual([
-      ['c2', 'p0-8'],
-      ['p8-18'],
-      ['p18-28'],
-      ['p28-33'],
-    ]);
+    expect(
+      plan.miniBatches.map((b) =>
+        b.slices.map((s) => (s.kind === 'parquet' ? `p${s.rowStart}-${s.rowEnd}` : `c${s.rows}`)),
+      ),
+    ).toEqual([['c2', 'p0-8'], ['p8-18'], ['p18-28'], ['p28-33']]);
   });
 
   it('when inputMode is files, then mini-batches hold miniBatchSize whole files', () => {
@@ -135,7 +153,15 @@ describe('planning mini-batches', () => {
   });
 
   it('when the input needs too many mini-batches, then planning fails naming the limit', () => {
-    const parquet: InputFile = { name: 'd/x.parquet', format: 'parquet', bytes: 1, etag: 'e', columns: ['a'], rows: 200_001, rowGroups: [200_001] };
+    const parquet: InputFile = {
+      name: 'd/x.parquet',
+      format: 'parquet',
+      bytes: 1,
+      etag: 'e',
+      columns: ['a'],
+      rows: 200_001,
+      rowGroups: [200_001],
+    };
     expect(() => planMiniBatches([parquet], { inputMode: 'tabular', miniBatchSize: 2 })).toThrow(PlanTooLargeError);
   });
 });
@@ -169,7 +195,10 @@ describe('error threshold', () => {
     expect(decideThreshold(5, 10, -1).publish).toBe(true);
   });
   it('when failures exceed the threshold or all fail, then nothing is published', () => {
-    expect(decideThreshold(3, 10, 2)).toEqual({ publish: false, reason: '3 of 10 mini-batches failed; errorThreshold is 2' });
+    expect(decideThreshold(3, 10, 2)).toEqual({
+      publish: false,
+      reason: '3 of 10 mini-batches failed; errorThreshold is 2',
+    });
     expect(decideThreshold(10, 10, -1).publish).toBe(false);
     expect(decideThreshold(0, 0, 0).publish).toBe(false);
   });

@@ -1,0 +1,231 @@
+// Batch activities against Azurite and the Azure ML emulator: real blob and scoring traffic, no durable engine.
+import { parse } from 'csv-parse/sync';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+
+import { createBatchActivities, type FinalizeInput } from '../../../src/activities/batch-activities';
+import { BatchActivities, type ScoreMiniBatchRef } from '../../../src/orchestrations/batch-run';
+import type { BatchSpec } from '../../../src/catalog';
+import { runIdFor } from '../../../src/services/batch/layout';
+import type { MiniBatchResult, PlanSummary, RunRef } from '../../../src/services/batch/types';
+import { type BatchEnv, bikeSpec, blobText, listNames, seedCsv, startBatchEnv, uniquePrefixes } from './batch-env';
+
+jest.setTimeout(120_000);
+
+let env: BatchEnv;
+beforeAll(async () => {
+  env = await startBatchEnv();
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+const DATE = '2026-11-21';
+
+function runRef(spec: BatchSpec, startedAt: string): RunRef {
+  return {
+    model: 'bike-demand',
+    date: DATE,
+    runId: runIdFor(startedAt),
+    instanceId: `batch-bike-demand-${DATE}`,
+    container: 'lake',
+    inputPrefix: spec.inputPrefix,
+    outputPrefix: spec.outputPrefix,
+  };
+}
+
+/** Runs plan → every mini-batch → publish through the activity functions, as the orchestrator would. */
+async function runThrough(spec: BatchSpec, startedAt: string, activities = createBatchActivities(env.deps)) {
+  const run = runRef(spec, startedAt);
+  const plan: PlanSummary = await activities[BatchActivities.plan]({
+    run,
+    endpoint: 'bike-demand',
+    deployment: undefined,
+    inputMode: spec.inputMode,
+    miniBatchSize: spec.miniBatchSize,
+  });
+  const settings = {
+    requestRows: spec.requestRows,
+    requestConcurrency: spec.requestConcurrency,
+    requestTimeoutMs: spec.requestTimeoutMs,
+    outputFormat: spec.outputFormat,
+    predictionColumn: spec.predictionColumn,
+    modelVersionColumn: spec.modelVersionColumn,
+    features: spec.features,
+  };
+  const results: MiniBatchResult[] = [];
+  for (let index = 0; index < plan.miniBatches; index++) {
+    const ref: ScoreMiniBatchRef = { run, planBlob: plan.planBlob, index, scorer: plan.scorer, settings };
+    results.push(await activities[BatchActivities.scoreMiniBatch](ref));
+  }
+  const finalize: FinalizeInput = {
+    run,
+    planBlob: plan.planBlob,
+    trigger: 'test',
+    endpoint: 'bike-demand',
+    deployment: undefined,
+    modelVersions: Object.values(plan.scorer.modelVersions),
+    inputFiles: plan.files,
+    inputBytes: plan.bytes,
+    rowsIn: plan.rows,
+    format: spec.outputFormat,
+    mode: spec.outputMode,
+    succeeded: results,
+    failures: [],
+    errorThreshold: spec.errorThreshold,
+    startedAt,
+    scoringStartedAt: startedAt,
+    publishStartedAt: startedAt,
+    reason: 'ok',
+  };
+  const published = await activities[BatchActivities.publish](finalize);
+  return { run, plan, results, published, settings, activities };
+}
+
+describe('batch scoring activities on Azurite and the Azure ML emulator', () => {
+  it('when a day of CSV files is scored, then every row comes back with a prediction and the model version', async () => {
+    const spec = bikeSpec({ ...uniquePrefixes('csv'), miniBatchSize: 120, requestRows: 50 });
+    const rowsIn = await seedCsv(env.lake, spec.inputPrefix, DATE, [250, 7]);
+    const { plan, published } = await runThrough(spec, '2026-11-22T02:00:00.000Z');
+    expect(plan).toMatchObject({ miniBatches: 3, rows: rowsIn, files: 2 });
+    const finalPrefix = `${spec.outputPrefix}date=${DATE}/`;
+    const names = await listNames(env.lake, finalPrefix);
+    expect(names).toEqual([
+      '_SUCCESS',
+      '_manifest.json',
+      'part-20261122t020000000z-000000.csv',
+      'part-20261122t020000000z-000001.csv',
+      'part-20261122t020000000z-000002.csv',
+    ]);
+    const rows = (
+      await Promise.all(names.filter((n) => n.endsWith('.csv')).map((n) => blobText(env.lake, finalPrefix + n)))
+    ).flatMap((text) => parse(text, { columns: true }) as Record<string, string>[]);
+    expect(rows).toHaveLength(rowsIn);
+    expect(Object.keys(rows[0] ?? {})).toEqual([
+      'timestamp',
+      'hour',
+      'temperature',
+      'humidity',
+      'windspeed',
+      'workingday',
+      'count',
+      'prediction',
+      'model_version',
+    ]);
+    expect(rows.every((r) => Number.isFinite(Number(r.prediction)) && r.model_version === 'bike-demand:1')).toBe(true);
+    const manifest = JSON.parse(await blobText(env.lake, published.manifestBlob)) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ rows: { in: rowsIn, out: rowsIn, failed: 0 }, batches: { total: 3, failed: 0 } });
+    expect(await listNames(env.lake, `${spec.outputPrefix}_staging/`)).toEqual([]);
+    expect(env.telemetry.events.map((e) => e.name)).toEqual(expect.arrayContaining(['BatchPlanned', 'BatchPublished']));
+  });
+
+  it('when the endpoint answers with a 429 storm, then Retry-After is honoured and no row is lost', async () => {
+    const spec = bikeSpec({ ...uniquePrefixes('storm'), miniBatchSize: 400, requestRows: 40, requestConcurrency: 4 });
+    const rowsIn = await seedCsv(env.lake, spec.inputPrefix, DATE, [400]);
+    const fault = await env.control('PUT', '/onlineEndpoints/bike-demand/deployments/bike-demand-v1/scoringFaults', {
+      throttle: { statusCode: 429, share: 0.4, retryAfterSeconds: 1 },
+    });
+    expect(fault.status).toBe(200);
+    try {
+      const { results, published } = await runThrough(spec, '2026-11-22T02:00:00.000Z');
+      expect(results[0]?.throttled).toBeGreaterThan(0);
+      expect(results[0]).toMatchObject({ rowsIn, rowsOut: rowsIn });
+      const manifest = JSON.parse(await blobText(env.lake, published.manifestBlob)) as {
+        throughput: { throttledRequests: number };
+      };
+      expect(manifest.throughput.throttledRequests).toBeGreaterThan(0);
+    } finally {
+      await env.control('DELETE', '/onlineEndpoints/bike-demand/deployments/bike-demand-v1/scoringFaults');
+    }
+  });
+
+  it('when a mini-batch crashes midway and is retried, then its part holds each row exactly once', async () => {
+    const spec = bikeSpec({ ...uniquePrefixes('crash'), miniBatchSize: 300, requestRows: 25, requestConcurrency: 2 });
+    await seedCsv(env.lake, spec.inputPrefix, DATE, [300]);
+    const run = runRef(spec, '2026-11-22T02:00:00.000Z');
+    const activities = createBatchActivities(env.deps);
+    const plan = await activities[BatchActivities.plan]({
+      run,
+      endpoint: 'bike-demand',
+      deployment: undefined,
+      inputMode: 'tabular',
+      miniBatchSize: 300,
+    });
+    const settings = {
+      requestRows: 25,
+      requestConcurrency: 2,
+      requestTimeoutMs: 30_000,
+      outputFormat: 'csv' as const,
+      predictionColumn: 'prediction',
+      modelVersionColumn: 'model_version',
+      features: undefined,
+    };
+    // The first attempt loses its key after a few requests: the activity fails with part of the rows already written.
+    let calls = 0;
+    const crashing = createBatchActivities({
+      ...env.deps,
+      resolver: {
+        describe: (e) => env.deps.resolver.describe(e),
+        key: (e) => (++calls > 5 ? Promise.reject(new Error('worker lost')) : env.deps.resolver.key(e)),
+      },
+    });
+    const ref: ScoreMiniBatchRef = { run, planBlob: plan.planBlob, index: 0, scorer: plan.scorer, settings };
+    await expect(crashing[BatchActivities.scoreMiniBatch](ref)).rejects.toThrow('worker lost');
+    expect(await listNames(env.lake, `${spec.outputPrefix}_staging/date=${DATE}/${run.runId}/`)).toEqual(['plan.json']);
+    // Retry, twice (a retry after a successful but unacknowledged attempt overwrites the same part).
+    await activities[BatchActivities.scoreMiniBatch](ref);
+    const again = await activities[BatchActivities.scoreMiniBatch](ref);
+    const text = await blobText(env.lake, again.part.blob);
+    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(300);
+    expect(new Set(rows.map((r) => r.timestamp)).size).toBe(300);
+  });
+
+  it('when a date is re-run, then the new output replaces the old one completely', async () => {
+    const spec = bikeSpec({ ...uniquePrefixes('rerun'), miniBatchSize: 100, requestRows: 100 });
+    await seedCsv(env.lake, spec.inputPrefix, DATE, [250]);
+    await runThrough(spec, '2026-11-22T02:00:00.000Z');
+    const finalPrefix = `${spec.outputPrefix}date=${DATE}/`;
+    expect((await listNames(env.lake, finalPrefix)).filter((n) => n.startsWith('part-'))).toHaveLength(3);
+    // The input shrinks; the re-run must not leave the first run's third part behind.
+    await env.lake.getBlobClient(`${spec.inputPrefix}date=${DATE}/part-000.csv`).delete();
+    await seedCsv(env.lake, spec.inputPrefix, DATE, [150], 7);
+    await runThrough(spec, '2026-11-23T09:30:00.000Z');
+    expect(await listNames(env.lake, finalPrefix)).toEqual([
+      '_SUCCESS',
+      '_manifest.json',
+      'part-20261123t093000000z-000000.csv',
+      'part-20261123t093000000z-000001.csv',
+    ]);
+    expect(JSON.parse(await blobText(env.lake, `${finalPrefix}_SUCCESS`))).toEqual({
+      runId: '20261123t093000000z',
+      manifest: '_manifest.json',
+    });
+    const manifest = JSON.parse(await blobText(env.lake, `${finalPrefix}_manifest.json`)) as {
+      runId: string;
+      rows: { out: number };
+    };
+    expect(manifest).toMatchObject({ runId: '20261123t093000000z', rows: { out: 150 } });
+  });
+
+  it('when Parquet output is combined with appendRow, then one readable file holds all rows', async () => {
+    const spec = bikeSpec({
+      ...uniquePrefixes('pq'),
+      miniBatchSize: 100,
+      requestRows: 60,
+      outputFormat: 'parquet',
+      outputMode: 'appendRow',
+    });
+    const rowsIn = await seedCsv(env.lake, spec.inputPrefix, DATE, [130, 90]);
+    const { published } = await runThrough(spec, '2026-11-22T02:00:00.000Z');
+    const finalPrefix = `${spec.outputPrefix}date=${DATE}/`;
+    const names = await listNames(env.lake, finalPrefix);
+    expect(names).toEqual(['_SUCCESS', '_manifest.json', 'scores-20261122t020000000z.parquet']);
+    const data = await env.lake.getBlobClient(`${finalPrefix}scores-20261122t020000000z.parquet`).downloadToBuffer();
+    const file = data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer;
+    expect(Number(parquetMetadata(file).num_rows)).toBe(rowsIn);
+    const rows = await parquetReadObjects({ file });
+    expect(typeof rows[0]?.prediction).toBe('number');
+    expect(rows[0]?.model_version).toBe('bike-demand:1');
+    expect(published.prefix).toBe(finalPrefix);
+  });
+});
