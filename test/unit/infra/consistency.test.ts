@@ -8,6 +8,7 @@ import { requiredSettingNames } from '../../../src/config/settings';
 import { committedBlobApis, DatasetFilterError, datasetFilters } from '../../../infra/scripts/dataset-filters';
 import {
   checkApiVersions,
+  checkBrackets,
   checkAppSettings,
   checkDatasetFilters,
   checkEventSubscriptions,
@@ -71,6 +72,10 @@ describe('infra consistency (Bicep vs. app code)', () => {
 
   test('when the templates are read, then TLS 1.2, HTTPS only, no shared keys and diagnostics are in place', () => {
     expect(checkHardening(files)).toEqual([]);
+  });
+
+  test('when the templates are scanned, then every bracket is closed by its own kind', () => {
+    expect(checkBrackets(files)).toEqual([]);
   });
 
   test('when resource declarations are read, then every type uses an API version verified against the specs', () => {
@@ -245,6 +250,13 @@ describe('infra consistency catches drift (mutated copies)', () => {
     );
     expect(checkEventSubscriptions(readInfra(root), committedBlobApis)).toEqual([
       "lake-events.bicep: datasetSubscription must filter the subject with the catalog's generated prefixes",
+    ]);
+  });
+
+  test('when a closing brace is lost, then the file and line are reported', () => {
+    edit(root, 'infra/app/identities.bicep', /\n\}\n\nresource eventGridIdentity/, '\n\nresource eventGridIdentity');
+    expect(checkBrackets(readInfra(root))).toEqual([
+      expect.stringMatching(/^infra\/app\/identities\.bicep:\d+: '\{' is never closed$/),
     ]);
   });
 

@@ -519,6 +519,34 @@ export function checkTelemetryNames(files: InfraFiles): string[] {
   return problems;
 }
 
+/** Without a compiler, at least brackets must pair up in every template (strings and comments masked). */
+export function checkBrackets(files: InfraFiles): string[] {
+  const problems: string[] = [];
+  const pairs: Record<string, string> = { '{': '}', '[': ']', '(': ')' };
+  for (const [file, text] of files.bicep) {
+    const masked = maskBicep(text);
+    const stack: { char: string; offset: number }[] = [];
+    const line = (offset: number): number => text.slice(0, offset).split('\n').length;
+    for (let i = 0; i < masked.length; i++) {
+      const c = masked[i] ?? '';
+      if (c in pairs) stack.push({ char: c, offset: i });
+      else if (c === '}' || c === ']' || c === ')') {
+        const open = stack.pop();
+        if (!open || pairs[open.char] !== c) {
+          problems.push(
+            `infra/${file}:${line(i)}: '${c}' does not close ${open ? `'${open.char}' from line ${line(open.offset)}` : 'anything'}`,
+          );
+          break;
+        }
+      }
+    }
+    const unclosed = stack.pop();
+    if (unclosed && problems.length === 0)
+      problems.push(`infra/${file}:${line(unclosed.offset)}: '${unclosed.char}' is never closed`);
+  }
+  return problems;
+}
+
 export function checkApiVersions(files: InfraFiles): string[] {
   const problems: string[] = [];
   for (const [file, text] of files.bicep) {
