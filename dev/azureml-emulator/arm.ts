@@ -149,12 +149,12 @@ export function page<T>(
   const end = Math.min(limit, offset + options.pageSize);
   const value = items.slice(offset, end);
   if (end >= limit) return { value };
-  const next = new URL(request.url.pathname + request.url.search, options.baseUrl);
-  for (const key of [...next.searchParams.keys()]) {
-    if (['$skiptoken', '$skip'].includes(key.toLowerCase())) next.searchParams.delete(key);
-  }
-  next.searchParams.set('$skipToken', Buffer.from(`offset:${end}`).toString('base64url'));
-  return { value, nextLink: next.toString() };
+  // Built by hand so the key stays `$skipToken` (URLSearchParams would write `%24skipToken`), as ARM emits it.
+  const kept = [...request.url.searchParams]
+    .filter(([key]) => !['$skiptoken', '$skip'].includes(key.toLowerCase()))
+    .map(([key, item]) => `${key.startsWith('$') ? key : encodeURIComponent(key)}=${encodeURIComponent(item)}`);
+  kept.push(`$skipToken=${Buffer.from(`offset:${end}`).toString('base64url')}`);
+  return { value, nextLink: `${new URL(request.url.pathname, options.baseUrl).toString()}?${kept.join('&')}` };
 }
 
 export function apiVersion(request: EmulatorRequest): string {

@@ -6,6 +6,7 @@
  * Node's crypto; node-forge only assembles and signs the X.509 structures.
  */
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -27,8 +28,15 @@ const CA_VALIDITY_DAYS = 825;
 const SERVER_VALIDITY_DAYS = 397;
 const SERVER_HOSTS = { dns: ['localhost'], ip: ['127.0.0.1', '::1'] } as const;
 
+/** `<repo>/.local/certs`; the repo root is found by walking up to package.json (works from src and dist). */
 export function defaultCertificateDir(): string {
-  return path.resolve(__dirname, '..', '..', '..', '.local', 'certs');
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`No package.json above ${__dirname}; pass a certificate dir explicitly.`);
+    dir = parent;
+  }
+  return path.join(dir, '.local', 'certs');
 }
 
 /**

@@ -315,7 +315,7 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
       if (!isObject(outer)) throw badRequest("The request body must contain an object 'properties'.", 'properties');
       const inputs = convertInputs(pick(outer, 'InputData'), 'properties.InputData');
       const outputs = convertOutputs(pick(outer, 'OutputData'));
-      const settings = isObject(configuration['settings']) ? (configuration['settings']) : {};
+      const settings = isObject(configuration['settings']) ? configuration['settings'] : {};
       for (const [key, value] of Object.entries(settings)) {
         if (!RUNTIME_SETTINGS.has(key) && !(key in inputs) && typeof value === 'string')
           inputs[key] = { jobInputType: 'literal', value };
@@ -328,7 +328,7 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
         (typeof pick(outer, 'experimentName') === 'string' ? (pick(outer, 'experimentName') as string) : endpoint.name);
       const componentId = configuration['componentId'] as JsonObject;
       const name = `batchjob-${randomUUID()}`;
-      const tags = { ...(isObject(configuration['tags']) ? (configuration['tags']) : {}) };
+      const tags = { ...(isObject(configuration['tags']) ? configuration['tags'] : {}) };
       const properties: JsonObject = {
         jobType: 'Pipeline',
         experimentName,

@@ -246,7 +246,7 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
       { kind: 'onlineEndpoint', endpoint: name },
       'oe',
     );
-    const userProperties = isObject(properties['properties']) ? (properties['properties']) : {};
+    const userProperties = isObject(properties['properties']) ? properties['properties'] : {};
     userProperties['AzureAsyncOperationUri'] = asyncOperationUri(context, request, operation);
     properties['properties'] = userProperties;
     context.store.changed();
@@ -408,7 +408,7 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
       requestTimeout: 'PT5S',
       maxConcurrentRequestsPerInstance: 1,
       maxQueueWait: 'PT0.5S',
-      ...(isObject(properties['requestSettings']) ? (properties['requestSettings']) : {}),
+      ...(isObject(properties['requestSettings']) ? properties['requestSettings'] : {}),
     };
     properties['scaleSettings'] ??= { scaleType: 'Default' };
     const newBody: JsonObject = { kind: 'Managed' };

@@ -67,6 +67,14 @@ export function registerV1Routes(router: Router, context: EmulatorContext, engin
         };
       }
     }
+    // The endpoint's data parameter may arrive as a plain string URL in ParameterAssignments.
+    const dataInput = inputs[endpoint.dataParameter];
+    if (isObject(dataInput) && dataInput['jobInputType'] === 'literal') {
+      const value = text(dataInput['value']);
+      if (/^(https?:\/\/|azureml:\/\/datastores\/|file:|\/)/i.test(value)) {
+        inputs[endpoint.dataParameter] = { jobInputType: value.endsWith('/') ? 'uri_folder' : 'uri_file', uri: value };
+      }
+    }
     const runId = randomUUID();
     const tags = stringMapOf(body['Tags'], 'Tags');
     const properties: JsonObject = {

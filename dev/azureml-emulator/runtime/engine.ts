@@ -301,11 +301,10 @@ export class Engine {
 
   private recordOutputs(job: JobRecord): void {
     const properties = this.props(job);
-    const outputs = (
+    const outputs =
       properties['outputs'] && typeof properties['outputs'] === 'object' && !Array.isArray(properties['outputs'])
         ? properties['outputs']
-        : {}
-    );
+        : {};
     const modelOutputs = Object.entries(outputs).filter(([, output]) => {
       const type =
         output && typeof output === 'object' && !Array.isArray(output) ? text(output['jobOutputType'], '') : '';
