@@ -66,7 +66,8 @@ function opsPaths(): Json {
       schema: { type: 'string' },
     }));
     if (r.query) {
-      for (const [name, field] of Object.entries(r.query.shape)) {
+      const shape: Record<string, z.ZodType> = r.query.shape;
+      for (const [name, field] of Object.entries(shape)) {
         const schema = schemaOf(field, 'input');
         parameters.push({
           name,
