@@ -69,6 +69,23 @@ export default tseslint.config(
     },
   },
   {
+    // Fixture function apps for the dev host tests: plain CommonJS, loaded by the host as they are.
+    files: ['test/fixtures/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        Buffer: 'readonly',
+        ReadableStream: 'readonly',
+        TextEncoder: 'readonly',
+      },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'dev/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',

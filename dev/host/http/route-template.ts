@@ -94,15 +94,28 @@ export function compareRoutes(a: RouteTemplate, b: RouteTemplate): number {
 }
 
 function parseSegment(segment: string): Part[] {
+  // Doubled braces are escapes ('{{' is a literal '{'), also inside parameters, e.g. {code:regex(^\\d{{3}}$)}.
   const parts: Part[] = [];
-  const re = /\{([^{}]+)\}/g;
-  let last = 0;
-  for (let m = re.exec(segment); m; m = re.exec(segment)) {
-    if (m.index > last) parts.push({ kind: 'literal', text: segment.slice(last, m.index) });
-    parts.push({ kind: 'param', param: parseParameter(m[1] ?? '') });
-    last = m.index + m[0].length;
+  let text = '';
+  let inParam = false;
+  for (let i = 0; i < segment.length; i++) {
+    const ch = segment[i];
+    const next = segment[i + 1];
+    if ((ch === '{' && next === '{') || (ch === '}' && next === '}')) {
+      text += ch;
+      i++;
+    } else if (ch === '{' && !inParam) {
+      if (text) parts.push({ kind: 'literal', text });
+      text = '';
+      inParam = true;
+    } else if (ch === '}' && inParam) {
+      parts.push({ kind: 'param', param: parseParameter(text) });
+      text = '';
+      inParam = false;
+    } else text += ch ?? '';
   }
-  if (last < segment.length) parts.push({ kind: 'literal', text: segment.slice(last) });
+  if (inParam) throw new Error(`Invalid route template segment '${segment}': unclosed '{'`);
+  if (text) parts.push({ kind: 'literal', text });
   return parts;
 }
 
