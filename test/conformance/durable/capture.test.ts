@@ -32,7 +32,8 @@ describe('captureDurableRegistrations', () => {
         const shouted: unknown = yield shout('quiet string');
         const retried: unknown = yield flaky(context.df.instanceId).withRetry(new df.RetryOptions(5, 3));
         const fromChild: unknown = yield child('from child', `${context.df.instanceId}-child`);
-        return { shouted, retried, fromChild };
+        const many = (yield context.df.Task.all([shout('a'), shout('b')])) as unknown[];
+        return { shouted, retried, fromChild, many };
       });
       df.app.entity('capCounter', () => undefined);
       builderReturnedFunctions = typeof shout === 'function' && typeof child === 'function';
@@ -57,7 +58,7 @@ describe('captureDurableRegistrations', () => {
   it('when a captured orchestrator yields builder tasks, then they run as activity, retry and sub-orchestration', async () => {
     const id = await h.client.startNew('capParent');
     const status = await waitForFinish(h.client, id);
-    expect(status.output).toEqual({ shouted: 'QUIET STRING', retried: 2, fromChild: 'FROM CHILD' });
+    expect(status.output).toEqual({ shouted: 'QUIET STRING', retried: 2, fromChild: 'FROM CHILD', many: ['A', 'B'] });
     expect((await h.client.getStatus(`${id}-child`)).runtimeStatus).toBe('Completed');
   });
 

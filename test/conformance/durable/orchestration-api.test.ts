@@ -189,6 +189,39 @@ describe('classic context.df on the local durable engine', () => {
         yield context.df.callActivity('echo', 0);
       });
 
+      rt.registerOrchestration('slidingWindow', function* (context: OrchestrationContext) {
+        // Bounded parallelism as the batch-scoring orchestrator does it: keep 3 in flight, Task.any over the window,
+        // then yield the winner again to read its value or its error.
+        const items = [1, 2, 3, 4, 5, 6, 7];
+        const running: { item: number; task: df.Task }[] = [];
+        const done: number[] = [];
+        const failed: string[] = [];
+        let next = 0;
+        while (next < items.length || running.length > 0) {
+          while (running.length < 3 && next < items.length) {
+            const item = items[next++] as number;
+            const task =
+              item === 5
+                ? context.df.callActivityWithRetry('missingModel', new df.RetryOptions(5, 2), `item-${item}`)
+                : context.df.callActivity('slowEcho', item);
+            running.push({ item, task });
+          }
+          const winner = (yield context.df.Task.any(running.map((r) => r.task))) as df.Task;
+          const [entry] = running.splice(
+            running.findIndex((r) => r.task === winner),
+            1,
+          );
+          if (!entry) throw new Error('winner not in the window');
+          try {
+            done.push((yield entry.task) as number);
+          } catch (e) {
+            failed.push((e as df.TaskFailedError).failureDetails.errorType);
+          }
+          context.df.setCustomStatus({ done: done.length, failed: failed.length });
+        }
+        return { done: done.sort((x, y) => x - y), failed };
+      });
+
       rt.registerOrchestration('anyWinner', function* (context: OrchestrationContext) {
         const slow = context.df.waitForExternalEvent('slow');
         const fast = context.df.callActivity('echo', 'fast');
@@ -396,6 +429,13 @@ describe('classic context.df on the local durable engine', () => {
   it('when Task.all gets an empty array, then it throws as v3 does', async () => {
     const status = await run('allEmpty');
     expect(status.output).toMatch(/must specify at least one Task/);
+  });
+
+  it('when a sliding window of tasks is driven by Task.any, then every item finishes once and failures are caught', async () => {
+    const status = await run('slidingWindow');
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toEqual({ done: [1, 2, 3, 4, 6, 7], failed: ['ModelNotFoundError'] });
+    expect(status.customStatus).toEqual({ done: 6, failed: 1 });
   });
 
   it('when Task.any completes, then it yields the winning task object itself', async () => {

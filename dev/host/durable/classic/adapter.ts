@@ -2,8 +2,6 @@ import { InvocationContext, LogHandler } from '@azure/functions';
 import { format } from 'node:util';
 import { OrchestrationContext, Task } from '../core';
 import { ClassicDurableContext } from './context';
-import { readRetryOptions } from './retry';
-import { ActivityTask, ClassicTask, SubOrchestrationTask } from './tasks';
 
 /** A classic durable-functions 3.x orchestrator: `function*(context) { ... context.df ... }`. */
 export type ClassicOrchestrator = (context: unknown) => unknown;
@@ -24,40 +22,6 @@ function isGenerator(value: unknown): value is Generator<unknown, unknown, unkno
     typeof (value as Generator).next === 'function' &&
     typeof (value as Generator).throw === 'function'
   );
-}
-
-// durable-functions' ActionType values carried by the tasks its `df.app.activity/orchestration` builders return.
-const CALL_ACTIVITY = 0;
-const CALL_ACTIVITY_WITH_RETRY = 1;
-const CALL_SUB_ORCHESTRATOR = 2;
-const CALL_SUB_ORCHESTRATOR_WITH_RETRY = 3;
-
-/**
- * Tasks from durable-functions' registered builders (`const t = df.app.activity(...); yield t(input)`) carry only an
- * action description; they become the equivalent classic task. Their own getters are not updated (use the value
- * the yield returns), a documented difference.
- */
-function fromBuilderTask(value: unknown): ClassicTask | undefined {
-  const action = (value as { actionObj?: Record<string, unknown> } | null)?.actionObj;
-  if (!action || typeof action.functionName !== 'string') return undefined;
-  const name = action.functionName;
-  // CallActivityAction JSON-encodes string inputs itself (Utils.processInput); undo that once.
-  const activityInput = (): unknown =>
-    typeof action.input === 'string' ? (JSON.parse(action.input) as unknown) : action.input;
-  const instanceId = typeof action.instanceId === 'string' ? action.instanceId : undefined;
-  const version = typeof action.version === 'string' ? action.version : undefined;
-  switch (action.actionType) {
-    case CALL_ACTIVITY:
-      return new ActivityTask(name, activityInput());
-    case CALL_ACTIVITY_WITH_RETRY:
-      return new ActivityTask(name, activityInput(), readRetryOptions(action.retryOptions));
-    case CALL_SUB_ORCHESTRATOR:
-      return new SubOrchestrationTask(name, action.input, instanceId, version);
-    case CALL_SUB_ORCHESTRATOR_WITH_RETRY:
-      return new SubOrchestrationTask(name, action.input, instanceId, version, readRetryOptions(action.retryOptions));
-    default:
-      return undefined;
-  }
 }
 
 function orchestratorContext(name: string, df: ClassicDurableContext, log: (line: string) => void): InvocationContext {
@@ -87,7 +51,6 @@ export function adaptClassicOrchestrator(
     const df = new ClassicDurableContext(ctx, input, options.maxTimerIntervalMs);
     const produced = fn(orchestratorContext(name, df, options.log));
     if (!isGenerator(produced)) return produced;
-    const builderTasks = new WeakMap<object, ClassicTask>();
     let outcome: { ok: true; value: unknown } | { ok: false; error: Error } = { ok: true, value: undefined };
     for (;;) {
       const step: IteratorResult<unknown, unknown> = outcome.ok
@@ -96,11 +59,7 @@ export function adaptClassicOrchestrator(
       if (step.done) return step.value;
       // After continueAsNew the execution is over; anything yielded later would only leak actions into the next one.
       if (df.continuedAsNew) return undefined;
-      let task: ClassicTask | undefined = step.value instanceof ClassicTask ? step.value : undefined;
-      if (!task && typeof step.value === 'object' && step.value !== null) {
-        task = builderTasks.get(step.value) ?? fromBuilderTask(step.value);
-        if (task) builderTasks.set(step.value, task);
-      }
+      const task = df.resolveTask(step.value);
       if (!task) {
         throw new TypeError(
           `Orchestrator '${name}' yielded a value that is not a durable Task (${Object.prototype.toString.call(step.value)}).`,

@@ -1,4 +1,5 @@
 import { OrchestrationContext } from '../core';
+import { TaskResolver } from './builder-tasks';
 import { deterministicGuid } from './guid';
 import { readRetryOptions } from './retry';
 import {
@@ -35,9 +36,10 @@ function requireName(value: unknown, what: string): string {
  */
 export class ClassicDurableContext {
   readonly Task = {
-    all: (tasks: ClassicTask[]): ClassicTask => new AllTask(tasks),
-    any: (tasks: ClassicTask[]): ClassicTask => new AnyTask(tasks),
+    all: (tasks: unknown[]): ClassicTask => new AllTask(this.resolveAll(tasks)),
+    any: (tasks: unknown[]): ClassicTask => new AnyTask(this.resolveAll(tasks)),
   };
+  private readonly resolver = new TaskResolver();
   readonly scope: MaterializeScope;
   private status: unknown = undefined;
   private guidCounter = 0;
@@ -72,6 +74,15 @@ export class ClassicDurableContext {
   /** True once `continueAsNew` was called: the driver stops scheduling further work. */
   get continuedAsNew(): boolean {
     return this.continued;
+  }
+
+  /** The classic task behind a yielded value (context.df tasks and durable-functions builder tasks), if any. */
+  resolveTask(value: unknown): ClassicTask | undefined {
+    return this.resolver.resolve(value);
+  }
+
+  private resolveAll(tasks: unknown): unknown {
+    return Array.isArray(tasks) ? tasks.map((t: unknown) => this.resolver.resolve(t) ?? t) : tasks;
   }
 
   getInput<T = unknown>(): T {
