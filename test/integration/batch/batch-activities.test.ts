@@ -98,7 +98,7 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
     ]);
     const rows = (
       await Promise.all(names.filter((n) => n.endsWith('.csv')).map((n) => blobText(env.lake, finalPrefix + n)))
-    ).flatMap((text) => parse(text, { columns: true }) as Record<string, string>[]);
+    ).flatMap((text): Record<string, string>[] => parse(text, { columns: true }));
     expect(rows).toHaveLength(rowsIn);
     expect(Object.keys(rows[0] ?? {})).toEqual([
       'timestamp',
@@ -175,7 +175,7 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
     await activities[BatchActivities.scoreMiniBatch](ref);
     const again = await activities[BatchActivities.scoreMiniBatch](ref);
     const text = await blobText(env.lake, again.part.blob);
-    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    const rows: Record<string, string>[] = parse(text, { columns: true });
     expect(rows).toHaveLength(300);
     expect(new Set(rows.map((r) => r.timestamp)).size).toBe(300);
   });
