@@ -100,6 +100,8 @@ var stateContainerName = 'mlops-state'
 var datasetsContainerName = 'datasets'
 var lakeContainerName = 'lake'
 var deadLetterContainerName = 'deadletters'
+// Written by the preprovision hook from catalog.json (infra/scripts/dataset-filters.ts).
+var catalogContainers = loadJsonContent('generated/dataset-filters.json')
 var webhookSecrets = {
   'github-webhook-secret': githubWebhookSecret
   'azure-devops-webhook-password': azureDevOpsWebhookPassword
@@ -157,7 +159,11 @@ module lakeStorage 'app/storage.bicep' = {
     location: location
     tags: tags
     isHnsEnabled: true
-    containers: [datasetsContainerName, lakeContainerName, deadLetterContainerName]
+    containers: union(
+      [datasetsContainerName, lakeContainerName, deadLetterContainerName],
+      catalogContainers.containers,
+      catalogContainers.batchContainers
+    )
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }

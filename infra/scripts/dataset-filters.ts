@@ -1,5 +1,5 @@
 /**
- * Derives the Event Grid filter of the data lake subscription from the model catalog.
+ * Derives the Event Grid filter of the data lake subscription (and the lake's containers) from the model catalog.
  *
  * @remarks Run by the azd `preprovision` hook (see azure.yaml) so that every `azd provision` delivers exactly the
  * blob paths the catalog's dataset triggers watch. The output, `infra/generated/dataset-filters.json`, is read by
@@ -28,8 +28,10 @@ export const eventGridLimits = { filterValues: 25, valueLength: 512 } as const;
 export interface DatasetFilters {
   /** Always-present marker so nobody edits the file by hand. */
   readonly $comment: string;
-  /** Containers that receive datasets (documentation; the subject filters already name them). */
+  /** Containers that receive datasets; created in the data lake. */
   readonly containers: readonly string[];
+  /** Containers batch scoring reads and writes; created in the data lake. */
+  readonly batchContainers: readonly string[];
   /** Values of the `data.api` StringIn filter. */
   readonly apis: readonly string[];
   /** Values of the `subject` StringBeginsWith filter; empty when the catalog has no dataset trigger. */
@@ -77,9 +79,11 @@ export function datasetFilters(catalog: Catalog): DatasetFilters {
   const triggers = catalog.models.flatMap((m) => m.triggers.datasets);
   const containers = [...new Set(triggers.map((t) => t.container))].sort();
   const suffixes = triggers.some((t) => t.suffix === '') ? [] : [...new Set(triggers.map((t) => t.suffix))].sort();
+  const batchContainers = [...new Set(catalog.models.flatMap((m) => (m.batch ? [m.batch.container] : [])))].sort();
   const exact: DatasetFilters = {
     $comment: comment,
     containers,
+    batchContainers,
     apis: [...committedBlobApis],
     subjectBeginsWith: minimalPrefixes(triggers.map((t) => subjectPrefix(t.container, t.prefix))),
     subjectEndsWith: suffixes,

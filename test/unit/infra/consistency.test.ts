@@ -344,6 +344,7 @@ describe('dataset filters generated from the catalog', () => {
     ]);
     expect(filters.subjectEndsWith).toEqual(['.csv', '.parquet']);
     expect(filters.containers).toEqual(['datasets', 'landing']);
+    expect(filters.batchContainers).toEqual(['lake']);
     expect(filters.apis).toEqual(['PutBlob', 'PutBlockList', 'CopyBlob', 'FlushWithClose']);
   });
 
