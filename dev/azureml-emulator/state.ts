@@ -50,6 +50,8 @@ export interface JobRunState {
   error?: { code: string; message: string };
   startedAt?: string;
   endedAt?: string;
+  /** Clock ms when training finished; a job completes no earlier. */
+  trainingDoneAt?: number;
   /** v1 callers: the published pipeline endpoint that started the run. */
   pipelineEndpointId?: string;
 }

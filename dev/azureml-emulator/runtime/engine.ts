@@ -167,46 +167,50 @@ export class Engine {
     switch (run.status) {
       case 'NotStarted':
         if (elapsed < steps.notStartedMs) return false;
-        this.setStatus(job, 'Queued');
+        this.setStatus(job, 'Queued', run.statusSince + steps.notStartedMs);
         return true;
       case 'Queued':
         if (elapsed < steps.queuedMs) return false;
-        this.setStatus(job, 'Running');
+        this.setStatus(job, 'Running', run.statusSince + steps.queuedMs);
         this.startTraining(job);
         return true;
       case 'Running': {
         if (run.fault?.kind === 'hang') return false;
         if (elapsed < steps.runningMs || run.training?.state === 'running') return false;
+        // Step-driven transitions are stamped at their due time, so one large clock advance walks every step.
+        const at = Math.max(run.statusSince + steps.runningMs, run.trainingDoneAt ?? 0);
         if (run.fault?.kind === 'fail') {
-          this.finish(job, 'Failed', run.fault.message);
+          this.finish(job, 'Failed', run.fault.message, at);
         } else if (run.training?.state === 'failed') {
-          this.finish(job, 'Failed', run.training.error ?? 'Training failed.');
+          this.finish(job, 'Failed', run.training.error ?? 'Training failed.', at);
         } else {
-          this.finish(job, 'Completed');
+          this.finish(job, 'Completed', undefined, at);
         }
         return true;
       }
       case 'CancelRequested':
         if (elapsed < steps.cancelMs) return false;
-        this.finish(job, 'Canceled');
+        this.finish(job, 'Canceled', undefined, run.statusSince + steps.cancelMs);
         return true;
       default:
         return false;
     }
   }
 
-  private finish(job: JobRecord, status: 'Completed' | 'Failed' | 'Canceled', message?: string): void {
+  private finish(job: JobRecord, status: 'Completed' | 'Failed' | 'Canceled', message?: string, atMs?: number): void {
     if (status === 'Failed') {
       job.run.error = { code: 'UserError', message: message ?? 'The job failed.' };
       this.props(job)['error'] = { code: 'UserError', message: message ?? 'The job failed.' };
     }
-    this.setStatus(job, status);
+    this.setStatus(job, status, atMs);
   }
 
-  private setStatus(job: JobRecord, status: JobStatus): void {
-    const nowIso = this.context.clock.nowIso();
+  private setStatus(job: JobRecord, status: JobStatus, atMs?: number): void {
+    const now = this.context.clock.now();
+    const at = atMs === undefined ? now : Math.min(now, atMs);
+    const nowIso = new Date(at).toISOString();
     job.run.status = status;
-    job.run.statusSince = this.context.clock.now();
+    job.run.statusSince = at;
     job.run.history.push({ status, at: nowIso });
     this.props(job)['status'] = status;
     if (status === 'Running') job.run.startedAt = nowIso;
@@ -215,7 +219,7 @@ export class Engine {
       if (status === 'Running') mlflow.status = 'RUNNING';
       if (isTerminal(status)) {
         mlflow.status = status === 'Completed' ? 'FINISHED' : status === 'Failed' ? 'FAILED' : 'KILLED';
-        mlflow.endTime = this.context.clock.now();
+        mlflow.endTime = at;
       }
     }
     if (isTerminal(status)) job.run.endedAt = nowIso;
@@ -233,7 +237,7 @@ export class Engine {
     this.context.events.publish({
       subject: `experiments/${job.run.experimentId}/runs/${job.name}`,
       eventType,
-      eventTime: this.context.clock.nowIso(),
+      eventTime: job.run.history[job.run.history.length - 1]?.at ?? this.context.clock.nowIso(),
       data: {
         experimentId: job.run.experimentId,
         experimentName: this.experimentName(job),
@@ -292,6 +296,7 @@ export class Engine {
         job.run.training = { state: 'failed', error: error instanceof Error ? error.message : String(error) };
       } finally {
         this.trainings.delete(job.name);
+        job.run.trainingDoneAt = this.context.clock.now();
         this.context.store.changed();
         this.tick();
       }
