@@ -25,7 +25,8 @@ export interface DurableHttpApiDeps {
   taskHubName: string;
   store: InstanceStore;
   backend: InMemoryOrchestrationBackend;
-  isOrchestrator: (name: string) => boolean;
+  /** The registered orchestrator name matching `name` (case-insensitive, as function names are), if any. */
+  canonicalOrchestrator: (name: string) => string | undefined;
   /** Called after every state change so the dispatcher picks the work up without polling. */
   wake: () => void;
   /** Page size when the caller sends no `top` (the client never does; tests shrink it to force continuations). */
@@ -226,13 +227,14 @@ export class DurableHttpApi {
     name: string,
     givenId?: string,
   ): Promise<DurableHttpResponse> {
-    if (!this.deps.isOrchestrator(name)) {
+    const registered = this.deps.canonicalOrchestrator(name);
+    if (!registered) {
       return text(400, `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
     }
     const instanceId = givenId ?? randomUUID().replace(/-/g, '');
     validateInstanceId(instanceId);
     const body = parseBody(req.body);
-    const conflict = this.createInstance(name, instanceId, body.json);
+    const conflict = this.createInstance(registered, instanceId, body.json);
     if (conflict) return conflict;
     const timeout = Number(req.query.get('timeout'));
     if (req.query.has('timeout') && Number.isFinite(timeout) && timeout > 0) {

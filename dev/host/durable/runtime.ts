@@ -2,7 +2,8 @@ import { InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import { format } from 'node:util';
 import { adaptClassicOrchestrator, ClassicOrchestrator } from './classic/adapter';
-import { InMemoryOrchestrationBackend, Registry } from './core';
+import { InMemoryOrchestrationBackend } from './core';
+import { FunctionRegistry } from './function-registry';
 import { Dispatcher, DispatcherStats } from './dispatcher';
 import { DurableHttpApi, DurableHttpRequest, DurableHttpResponse, WEBHOOK_PATH } from './http-api';
 import { InstanceStore } from './instance-store';
@@ -33,8 +34,7 @@ const MAX_SET_TIMEOUT_MS = 2 ** 31 - 1;
  */
 export class DurableRuntime {
   private readonly backend: InMemoryOrchestrationBackend;
-  private readonly registry = new Registry();
-  private readonly orchestrators = new Set<string>();
+  private readonly registry = new FunctionRegistry();
   private readonly dispatcher: Dispatcher;
   private readonly store: InstanceStore;
   private readonly api: DurableHttpApi;
@@ -62,7 +62,7 @@ export class DurableRuntime {
       taskHubName: options.taskHubName,
       store: this.store,
       backend: this.backend,
-      isOrchestrator: (name) => this.orchestrators.has(name),
+      canonicalOrchestrator: (name) => this.registry.canonicalOrchestrator(name),
       wake: () => this.dispatcher.wake(),
       listPageSize: options.listPageSize ?? 100,
     });
@@ -78,7 +78,6 @@ export class DurableRuntime {
         log: this.log,
       }),
     );
-    this.orchestrators.add(name);
   }
 
   registerActivity(name: string, handler: ActivityHandler): void {

@@ -222,6 +222,16 @@ describe('classic context.df on the local durable engine', () => {
         return { done: done.sort((x, y) => x - y), failed };
       });
 
+      rt.registerOrchestration('caseInsensitiveNames', function* (context: OrchestrationContext) {
+        const echoed: unknown = yield context.df.callActivity('ECHO', 'any case');
+        const child: unknown = yield context.df.callSubOrchestrator(
+          'Child',
+          { value: 1 },
+          `${context.df.instanceId}-c`,
+        );
+        return { echoed, child: (child as { echoed: unknown }).echoed };
+      });
+
       rt.registerOrchestration('anyWinner', function* (context: OrchestrationContext) {
         const slow = context.df.waitForExternalEvent('slow');
         const fast = context.df.callActivity('echo', 'fast');
@@ -436,6 +446,13 @@ describe('classic context.df on the local durable engine', () => {
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.output).toEqual({ done: [1, 2, 3, 4, 6, 7], failed: ['ModelNotFoundError'] });
     expect(status.customStatus).toEqual({ done: 6, failed: 1 });
+  });
+
+  it('when functions are named in another letter case, then they are found as Azure Functions finds them', async () => {
+    const id = await h.client.startNew('CaseInsensitiveNames');
+    const status = await waitForFinish(h.client, id);
+    expect(status.name).toBe('caseInsensitiveNames');
+    expect(status.output).toEqual({ echoed: 'any case', child: 1 });
   });
 
   it('when Task.any completes, then it yields the winning task object itself', async () => {
