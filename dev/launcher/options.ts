@@ -48,8 +48,10 @@ export const LAUNCHER_SETTINGS = [
 function port(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new RangeError(`${name} must be a port number (0-65535), got '${value}'`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new RangeError(
+      `${name} must be a port number (1-65535; fixed ports, the components are told each other's addresses before they start), got '${value}'`,
+    );
   return n;
 }
 
