@@ -1,4 +1,4 @@
-import { type Settings, settingsSchema } from './settings';
+import { settingNames, type Settings, settingsSchema } from './settings';
 
 /** A storage account reached either by connection string (Azurite, local) or by identity (Azure). */
 export type StorageConnection =
@@ -21,6 +21,8 @@ export interface AppConfig {
   };
   readonly telemetry: { readonly connectionString: string | undefined };
   readonly catalogPath: string;
+  /** Non-fatal problems found at startup (e.g. an unresolved Key Vault reference); logged once by the app. */
+  readonly warnings: readonly string[];
   readonly webhooks: {
     readonly githubSecret: string | undefined;
     readonly azureDevOps: { readonly username: string; readonly password: string } | undefined;
@@ -54,13 +56,33 @@ function storageConnection(
   return { kind: 'connectionString', connectionString: '' };
 }
 
+/** App Service hands the literal reference to the app when it cannot resolve a Key Vault secret. */
+const unresolvedKeyVaultReference = /^@Microsoft\.KeyVault\(/i;
+
+/**
+ * Replaces unresolved Key Vault references by "not set" so the feature behind them reports itself as not
+ * configured, instead of, say, verifying webhook signatures against the reference text.
+ */
+function dropUnresolvedReferences(env: Readonly<Record<string, string | undefined>>, warnings: string[]) {
+  const cleaned: Record<string, string | undefined> = { ...env };
+  for (const name of settingNames) {
+    const value = env[name];
+    if (value !== undefined && unresolvedKeyVaultReference.test(value.trim())) {
+      warnings.push(`${name}: the Key Vault reference could not be resolved; treated as not set`);
+      cleaned[name] = undefined;
+    }
+  }
+  return cleaned;
+}
+
 /**
  * Reads and validates the app settings once.
  *
  * @throws ConfigError listing every missing or invalid setting by name.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
-  const parsed = settingsSchema.safeParse(env);
+  const warnings: string[] = [];
+  const parsed = settingsSchema.safeParse(dropUnresolvedReferences(env, warnings));
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
@@ -96,6 +118,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     }),
     telemetry: Object.freeze({ connectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING }),
     catalogPath: s.MLOPS_CATALOG_PATH,
+    warnings: Object.freeze(warnings),
     webhooks: Object.freeze({
       githubSecret: s.GITHUB_WEBHOOK_SECRET,
       azureDevOps:

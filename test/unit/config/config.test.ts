@@ -35,6 +35,7 @@ describe('loadConfig', () => {
     expect(config.catalogPath).toBe('catalog.json');
     expect(config.stateContainer).toBe('mlops-state');
     expect(config.webhooks).toEqual({ githubSecret: undefined, azureDevOps: undefined, genericSecret: undefined });
+    expect(config.warnings).toEqual([]);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -79,6 +80,17 @@ describe('loadConfig', () => {
   it('when only one half of the Azure DevOps basic auth is set, then startup fails naming both settings', () => {
     expect(problemsOf({ ...valid, AZURE_DEVOPS_WEBHOOK_USERNAME: 'hook' })).toEqual([
       expect.stringContaining('AZURE_DEVOPS_WEBHOOK_USERNAME/AZURE_DEVOPS_WEBHOOK_PASSWORD'),
+    ]);
+  });
+
+  it('when a Key Vault reference could not be resolved, then the setting counts as not set and a warning names it', () => {
+    const config = loadConfig({
+      ...valid,
+      GITHUB_WEBHOOK_SECRET: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/github-webhook-secret/)',
+    });
+    expect(config.webhooks.githubSecret).toBeUndefined();
+    expect(config.warnings).toEqual([
+      'GITHUB_WEBHOOK_SECRET: the Key Vault reference could not be resolved; treated as not set',
     ]);
   });
 
