@@ -232,6 +232,14 @@ describe('classic context.df on the local durable engine', () => {
         return { echoed, child: (child as { echoed: unknown }).echoed };
       });
 
+      rt.registerOrchestration('twoWaitersOneName', function* (context: OrchestrationContext) {
+        const older = context.df.waitForExternalEvent('ping');
+        const newer = context.df.waitForExternalEvent('ping');
+        context.df.setCustomStatus('waiting');
+        const winner: unknown = yield context.df.Task.any([older, newer]);
+        return { newerWon: winner === newer, value: (winner as df.Task).result };
+      });
+
       rt.registerOrchestration('anyWinner', function* (context: OrchestrationContext) {
         const slow = context.df.waitForExternalEvent('slow');
         const fast = context.df.callActivity('echo', 'fast');
@@ -453,6 +461,14 @@ describe('classic context.df on the local durable engine', () => {
     const status = await waitForFinish(h.client, id);
     expect(status.name).toBe('caseInsensitiveNames');
     expect(status.output).toEqual({ echoed: 'any case', child: 1 });
+  });
+
+  it('when two tasks wait for the same event name, then one event completes the most recent (v3 order)', async () => {
+    const id = await h.client.startNew('twoWaitersOneName');
+    await waitForCustomStatus(id, 'waiting');
+    await h.client.raiseEvent(id, 'ping', 'pong');
+    const status = await waitForFinish(h.client, id);
+    expect(status.output).toEqual({ newerWon: true, value: 'pong' });
   });
 
   it('when Task.any completes, then it yields the winning task object itself', async () => {

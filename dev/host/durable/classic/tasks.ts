@@ -117,7 +117,14 @@ export class ExternalEventTask extends ClassicTask {
   }
 
   protected create({ ctx }: MaterializeScope): CoreTask {
-    return ctx.waitForExternalEvent(encodeEventName(this.name)) as CoreTask;
+    const name = encodeEventName(this.name);
+    const task = ctx.waitForExternalEvent(name) as CoreTask;
+    // With several waiters on one name, v3 hands an event to the most recent waiter; the core hands it to the oldest
+    // (it shifts its per-name list). Moving the new waiter to the front gives v3's order, the same on every replay.
+    const waiters = (ctx as unknown as { _pendingEvents?: Record<string, CoreTask[]> })._pendingEvents?.[name];
+    if (waiters && waiters.length > 1 && waiters[waiters.length - 1] === task)
+      waiters.unshift(waiters.pop() as CoreTask);
+    return task;
   }
 }
 
