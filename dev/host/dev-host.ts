@@ -276,10 +276,22 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       },
     });
     app = loaded;
-    invoker = new Invoker(loaded.registry, loaded.functionsLibrary, logger, appHookData, (record) => {
-      invocations.push(record);
-      if (invocations.length > MAX_INVOCATION_RECORDS) invocations.shift();
-    });
+    const durableKey = keys.system[DURABLE_SYSTEM_KEY] ?? keys.master;
+    const durableInputs = (clientOrigin: string): Record<string, unknown> => {
+      const payload = durable?.clientPayload(clientOrigin, durableKey);
+      return payload ? { durableClient: payload, orchestrationClient: payload } : {};
+    };
+    invoker = new Invoker(
+      loaded.registry,
+      loaded.functionsLibrary,
+      logger,
+      appHookData,
+      (record) => {
+        invocations.push(record);
+        if (invocations.length > MAX_INVOCATION_RECORDS) invocations.shift();
+      },
+      () => durableInputs(origin),
+    );
     await runAppStartHooks(loaded, appHookData);
     durable?.start({
       taskHubName: hostJson.hubName,
@@ -295,7 +307,6 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       logger.warn('The app registers durable functions but the durable engine (dev/host/durable) is not available');
     }
     const currentInvoker = invoker;
-    const durableKey = keys.system[DURABLE_SYSTEM_KEY] ?? keys.master;
     httpRouter = new HttpTriggerRouter({
       functions: loaded.registry.all(),
       invoker: currentInvoker,
@@ -303,10 +314,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       keys,
       logger,
       fallbackOrigin: origin,
-      extraInputsFor: (requestOrigin) => {
-        const payload = durable?.clientPayload(requestOrigin, durableKey);
-        return payload ? { durableClient: payload, orchestrationClient: payload } : {};
-      },
+      extraInputsFor: durableInputs,
     });
     const monitor =
       options.scheduleMonitor ??

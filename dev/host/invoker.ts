@@ -38,6 +38,8 @@ export class Invoker {
     private readonly logger: HostLogger,
     private readonly appHookData: Record<string, unknown>,
     private readonly onInvoked: (record: InvocationRecord) => void = () => undefined,
+    /** Extra input values for invocations that do not bring their own (e.g. the durable client for non-HTTP triggers). */
+    private readonly defaultExtraInputs: () => Record<string, unknown> = () => ({}),
   ) {}
 
   createContext(fn: RegisteredFunction, options: InvokeOptions = {}): InvocationContext {
@@ -53,8 +55,9 @@ export class Invoker {
       },
       logHandler: (level, ...args) => this.userLog(fn.name, level, args),
     });
+    const extraInputs = fn.extraInputs.length > 0 ? (options.extraInputsByType ?? this.defaultExtraInputs()) : {};
     for (const input of fn.extraInputs) {
-      const value = options.extraInputsByType?.[input.type];
+      const value = extraInputs[input.type];
       if (value !== undefined) context.extraInputs.set(input.name, value);
     }
     return context;

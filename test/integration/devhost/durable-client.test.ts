@@ -93,4 +93,20 @@ describe('dev host: durable functions through the real DurableClient', () => {
     expect((await fetch(api(`manage/${id}/terminate`), { method: 'POST' })).status).toBe(202);
     await waitFor(async () => (await status(id)).runtimeStatus === 'Terminated');
   });
+
+  it('when an Event Grid client function runs, then it gets a durable client too and starts the orchestration', async () => {
+    const id = `e${Date.now()}`;
+    const res = await fetch(
+      `${host.url}/runtime/webhooks/eventgrid?functionName=startFromEvent&code=${host.keys.system.eventgrid_extension ?? ''}`,
+      {
+        method: 'POST',
+        headers: { 'aeg-event-type': 'Notification', 'content-type': 'application/json' },
+        body: JSON.stringify([
+          { id, subject: 'datasets/new.csv', eventType: 'Microsoft.Storage.BlobCreated', data: {} },
+        ]),
+      },
+    );
+    expect(res.status).toBe(202);
+    expect(await status(`evt-${id}`)).toMatchObject({ name: 'greeter', input: 'datasets/new.csv' });
+  });
 });
