@@ -1,0 +1,153 @@
+// End to end: the compiled app in the dev host, Azurite and the Azure ML emulator; only public interfaces
+// (the backfill operation over HTTP with a function key, the schedule timer, the Durable status URL, the lake).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+
+import { type RunningAzureMlEmulator, startAzureMlEmulator } from '../../../dev/azureml-emulator';
+import { seedLake, yesterdayUtc } from '../../../dev/demo/lake-seed';
+import { type DevHost, startDevHost } from '../../../dev/host/dev-host';
+import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
+import { waitFor } from '../../support/wait-for';
+
+jest.setTimeout(180_000);
+
+const root = path.resolve(__dirname, '..', '..', '..');
+
+let azurite: AzuriteBlob;
+let emulator: RunningAzureMlEmulator;
+let host: DevHost;
+let lake: ContainerClient;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  azurite = await startAzuriteBlob();
+  emulator = await startAzureMlEmulator({
+    port: 0,
+    azuriteConnectionString: azurite.connectionString,
+    seedDemo: true,
+    lroRetryAfterSeconds: 0,
+  });
+  lake = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('lake');
+  host = await startDevHost({
+    appEntry: root,
+    projectDir: root,
+    port: 0,
+    timers: false,
+    stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'batch-e2e-')),
+    log: (line) => logs.push(line),
+    appSettings: {
+      AzureWebJobsStorage: azurite.connectionString,
+      LAKE_STORAGE: azurite.connectionString,
+      AZUREML_ARM_ENDPOINT: emulator.url,
+      AZUREML_DATAPLANE_ENDPOINT: emulator.url,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+    },
+  });
+});
+afterAll(async () => {
+  await host?.close();
+  await emulator?.close();
+  await azurite?.stop();
+});
+
+function backfill(body: unknown, model = 'bike-demand', key = host.keys.function): Promise<Response> {
+  return fetch(`${host.url}/api/batch/${model}/backfill?code=${encodeURIComponent(key)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+async function finished(
+  statusQueryGetUri: string,
+): Promise<{ runtimeStatus: string; output: unknown; customStatus: unknown }> {
+  return waitFor(
+    async () => {
+      const status = (await (await fetch(statusQueryGetUri)).json()) as {
+        runtimeStatus: string;
+        output: unknown;
+        customStatus: unknown;
+      };
+      return ['Completed', 'Failed', 'Terminated'].includes(status.runtimeStatus) ? status : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 100, description: 'the batch run to finish' },
+  );
+}
+
+async function names(prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const b of lake.listBlobsFlat({ prefix })) out.push(b.name.slice(prefix.length));
+  return out.sort();
+}
+
+describe('batch scoring through the dev host', () => {
+  it('when a date is backfilled, then the demo model scores the demo day into the lake with a manifest', async () => {
+    await seedLake({ connectionString: azurite.connectionString, dates: ['2026-10-01'] });
+    const response = await backfill({ date: '2026-10-01' });
+    expect(response.status).toBe(202);
+    const body = (await response.json()) as {
+      runs: { date: string; instanceId: string; action: string; statusQueryGetUri: string }[];
+    };
+    expect(body.runs).toEqual([
+      expect.objectContaining({ date: '2026-10-01', instanceId: 'batch-bike-demand-2026-10-01', action: 'started' }),
+    ]);
+    const status = await finished(body.runs[0]?.statusQueryGetUri ?? '');
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toMatchObject({ status: 'published', rowsIn: 24, rowsOut: 24 });
+    const out = await names('bike-demand/scores/date=2026-10-01/');
+    expect(out.filter((n) => n.startsWith('_'))).toEqual(['_SUCCESS', '_manifest.json']);
+    const manifest = JSON.parse(
+      (await lake.getBlobClient('bike-demand/scores/date=2026-10-01/_manifest.json').downloadToBuffer()).toString(),
+    ) as Record<string, unknown>;
+    expect(manifest).toMatchObject({
+      model: 'bike-demand',
+      date: '2026-10-01',
+      rows: { in: 24, out: 24, failed: 0 },
+      scorer: { modelVersions: ['bike-demand:1'] },
+    });
+
+    // A second backfill of the same date replaces the first run's output.
+    const again = (await (await backfill({ date: '2026-10-01' })).json()) as {
+      runs: { action: string; statusQueryGetUri: string }[];
+    };
+    expect(again.runs[0]?.action).toBe('replaced');
+    expect((await finished(again.runs[0]?.statusQueryGetUri ?? '')).runtimeStatus).toBe('Completed');
+    const replaced = JSON.parse(
+      (await lake.getBlobClient('bike-demand/scores/date=2026-10-01/_SUCCESS').downloadToBuffer()).toString(),
+    ) as { runId: string };
+    expect(replaced.runId).not.toBe((manifest as { runId: string }).runId);
+    const parts = (await names('bike-demand/scores/date=2026-10-01/')).filter((n) => n.startsWith('part-'));
+    expect(parts.every((p) => p.includes(replaced.runId))).toBe(true);
+  });
+
+  it('when the backfill request is invalid, then it answers 400 naming the field and starts nothing', async () => {
+    const bad = await backfill({ from: '2026-10-05', to: '2026-10-01' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { field: 'to' } });
+    const unknown = await backfill({ date: '2026-10-05' }, 'no-such-model');
+    expect(unknown.status).toBe(404);
+    const unauthorised = await backfill({ date: '2026-10-05' }, 'bike-demand', 'wrong-key');
+    expect(unauthorised.status).toBe(401);
+    expect(await names('bike-demand/scores/_staging/date=2026-10-05/')).toEqual([]);
+  });
+
+  it('when the schedule fires twice for the same day, then one run scores yesterday and the second start is a no-op', async () => {
+    const date = yesterdayUtc();
+    await seedLake({ connectionString: azurite.connectionString, dates: [date] });
+    await host.runTimer('batchSchedule-bike-demand');
+    await waitFor(async () => (await names(`bike-demand/scores/date=${date}/`)).includes('_SUCCESS'), {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+      description: 'the scheduled run to publish',
+    });
+    const first = (await lake.getBlobClient(`bike-demand/scores/date=${date}/_SUCCESS`).downloadToBuffer()).toString();
+    await host.runTimer('batchSchedule-bike-demand');
+    expect(logs.some((l) => new RegExp(`batch bike-demand ${date}: already(Running|Completed)`).test(l))).toBe(true);
+    expect((await lake.getBlobClient(`bike-demand/scores/date=${date}/_SUCCESS`).downloadToBuffer()).toString()).toBe(
+      first,
+    );
+  });
+});
