@@ -17,7 +17,7 @@ function operationUrl(
   operation: OperationRecord,
 ): string {
   const url = new URL(
-    `/subscriptions/${SUBSCRIPTION_ID}/providers/${PROVIDER}/locations/${REGION}/${kind}/${encodeURIComponent(operation.id)}`,
+    `/subscriptions/${SUBSCRIPTION_ID}/providers/${PROVIDER}/locations/${REGION}/${kind}/${operation.id}`,
     context.baseUrl(),
   );
   url.searchParams.set('api-version', apiVersion(request));
