@@ -1,0 +1,122 @@
+import type {
+  DecisionRequestBody,
+  OperationAccepted,
+  RetrainRequestBody,
+  RollbackRequestBody,
+  RunDetail,
+  RunPage,
+  TriggerAccepted,
+} from '../functions/ops/contract';
+import { CliError, ExitCodes } from './errors';
+
+export interface OpsClientOptions {
+  /** Base URL of the function app (with or without /api). */
+  readonly url: string;
+  readonly key: string | undefined;
+  readonly timeoutInMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+export interface ListRunsFilter {
+  model?: string;
+  kind?: string;
+  status?: string;
+  from?: string;
+  to?: string;
+  pageSize?: number;
+  continuationToken?: string;
+}
+
+interface ProblemBody {
+  error?: { code?: string; message?: string; problems?: string[] };
+}
+
+/** A small client of the operations API (function-key auth through the x-functions-key header). */
+export class OpsClient {
+  private readonly base: string;
+
+  constructor(private readonly options: OpsClientOptions) {
+    const trimmed = options.url.replace(/\/+$/, '');
+    this.base = /\/api$/.test(trimmed) ? trimmed : `${trimmed}/api`;
+  }
+
+  listRuns(filter: ListRunsFilter): Promise<RunPage> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') query.set(k, String(v));
+    const qs = query.toString();
+    return this.request<RunPage>('GET', `ops/runs${qs ? `?${qs}` : ''}`);
+  }
+
+  getRun(instanceId: string): Promise<RunDetail> {
+    return this.request<RunDetail>('GET', `ops/runs/${encodeURIComponent(instanceId)}`);
+  }
+
+  retrain(model: string, body: RetrainRequestBody): Promise<TriggerAccepted> {
+    return this.request<TriggerAccepted>('POST', `ops/models/${encodeURIComponent(model)}/retrain`, body);
+  }
+
+  decide(instanceId: string, approve: boolean, body: DecisionRequestBody): Promise<OperationAccepted> {
+    const op = approve ? 'approve' : 'reject';
+    return this.request<OperationAccepted>('POST', `ops/runs/${encodeURIComponent(instanceId)}/${op}`, body);
+  }
+
+  rollback(model: string, body: RollbackRequestBody): Promise<OperationAccepted> {
+    return this.request<OperationAccepted>('POST', `ops/models/${encodeURIComponent(model)}/rollback`, body);
+  }
+
+  cancel(instanceId: string, reason: string | undefined): Promise<OperationAccepted> {
+    return this.request<OperationAccepted>(
+      'POST',
+      `ops/runs/${encodeURIComponent(instanceId)}/cancel`,
+      reason ? { reason } : {},
+    );
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const url = `${this.base}/${path}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.options.key) headers['x-functions-key'] = this.options.key;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await (this.options.fetch ?? fetch)(url, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(this.options.timeoutInMs ?? 30_000),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw new CliError(
+        `Cannot reach ${this.base} (${cause}). Is the host running (npm start) or the --url right?`,
+        ExitCodes.unreachable,
+        { cause: err },
+      );
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (response.ok) return parsed as T;
+    throw this.toError(response.status, parsed as ProblemBody | undefined, text);
+  }
+
+  private toError(status: number, problem: ProblemBody | undefined, text: string): CliError {
+    const detail = problem?.error?.message ?? (text.trim().slice(0, 200) || `HTTP ${status}`);
+    const problems = problem?.error?.problems?.length ? `\n  - ${problem.error.problems.join('\n  - ')}` : '';
+    if (status === 401 || status === 403) {
+      return new CliError(
+        `Unauthorized (${status}): the function key was ${this.options.key ? 'rejected' : 'not given'}; pass --key or set MLOPS_KEY.`,
+        ExitCodes.unauthorized,
+      );
+    }
+    if (status === 404) return new CliError(`Not found: ${detail}`, ExitCodes.notFound);
+    if (status === 400 || status === 409 || status === 413) {
+      return new CliError(`Rejected (${status}): ${detail}${problems}`, ExitCodes.rejected);
+    }
+    return new CliError(`Server error (${status}): ${detail}`, ExitCodes.failure);
+  }
+}

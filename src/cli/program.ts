@@ -1,0 +1,222 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+
+import type { CliEnvironment } from '../config/cli';
+import type { RunSummary } from '../functions/ops/contract';
+import { type ListRunsFilter, OpsClient } from './client';
+import { CliError, type ExitCode, ExitCodes } from './errors';
+import { runsTable, runTimeline } from './format';
+
+/** Where the CLI writes and what it knows about its environment; tests pass their own. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: CliEnvironment;
+  /** Directory searched for local.settings.json (the dev host's function key). */
+  readonly cwd: string;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => Date;
+}
+
+export const DEFAULT_URL = 'http://127.0.0.1:7071';
+/** The dev host's default function key (dev/host/keys.ts), used for loopback URLs when no key is given. */
+export const LOCAL_FUNCTION_KEY = 'local-function-key';
+
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
+  } catch {
+    return false;
+  }
+}
+
+/** The dev host's function key from local.settings.json (DevHost.FunctionKey), if there is one. */
+function localFunctionKey(cwd: string): string | undefined {
+  try {
+    const file = path.join(cwd, 'local.settings.json');
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { DevHost?: { FunctionKey?: unknown } };
+    return typeof parsed.DevHost?.FunctionKey === 'string' ? parsed.DevHost.FunctionKey : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `24h`, `30m`, `7d` → ISO time that long before now; ISO input passes through. */
+export function parseSince(value: string, now: Date): string {
+  const rel = /^(\d+)([smhd])$/.exec(value.trim());
+  if (rel) {
+    const unit = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[rel[2] as 's' | 'm' | 'h' | 'd'];
+    return new Date(now.getTime() - Number(rel[1]) * unit).toISOString();
+  }
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('use a duration like 24h/30m/7d or an ISO time');
+  return d.toISOString();
+}
+
+/** `key=value` → parameter; numbers and booleans are typed. */
+function collectParam(value: string, previous: Record<string, string | number | boolean>) {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('use key=value');
+  const key = value.slice(0, eq);
+  const raw = value.slice(eq + 1);
+  const typed =
+    raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
+  return { ...previous, [key]: typed };
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/** Builds the `mlops` command; `run` parses argv and resolves to the exit code. */
+export function createProgram(io: CliIo): { program: Command; run: (argv: readonly string[]) => Promise<ExitCode> } {
+  const now = io.now ?? (() => new Date());
+  const program = new Command('mlops')
+    .description('Operate the MLOps orchestrator: runs, retrains, approvals, rollbacks.')
+    .addOption(new Option('--url <url>', `function app URL (env MLOPS_URL; default ${DEFAULT_URL})`))
+    .addOption(new Option('--key <key>', 'function key (env MLOPS_KEY; local default: the dev host key)'))
+    .option('--timeout <ms>', 'request timeout in ms', positiveInt, 30000)
+    .option('--json', 'print the raw JSON answer')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+
+  const client = (): OpsClient => {
+    const opts = program.opts<{ url?: string; key?: string; timeout: number }>();
+    const url = opts.url ?? io.env.url ?? DEFAULT_URL;
+    const key =
+      opts.key ?? io.env.key ?? (isLoopback(url) ? (localFunctionKey(io.cwd) ?? LOCAL_FUNCTION_KEY) : undefined);
+    return new OpsClient({ url, key, timeoutInMs: opts.timeout, ...(io.fetch ? { fetch: io.fetch } : {}) });
+  };
+  const json = (): boolean => Boolean(program.opts<{ json?: boolean }>().json);
+  const print = (value: unknown, text: () => string): void => io.out(json() ? JSON.stringify(value, null, 2) : text());
+
+  program
+    .command('runs')
+    .description('list runs, newest first')
+    .option('-m, --model <model>', 'only this model')
+    .option('-k, --kind <kinds>', 'retrain, deploy, rollback, batch (comma-separated)')
+    .option('-s, --status <statuses>', 'pending, running, waitingForApproval, succeeded, failed, rejected, canceled')
+    .option('--since <when>', 'created within (24h, 7d) or since an ISO time', (v) => parseSince(v, now()))
+    .option('--until <when>', 'created before an ISO time', (v) => parseSince(v, now()))
+    .option('-n, --limit <n>', 'at most this many runs', positiveInt, 20)
+    .action(
+      async (o: { model?: string; kind?: string; status?: string; since?: string; until?: string; limit: number }) => {
+        const c = client();
+        const runs: RunSummary[] = [];
+        const filter: ListRunsFilter = {
+          ...(o.model ? { model: o.model } : {}),
+          ...(o.kind ? { kind: o.kind } : {}),
+          ...(o.status ? { status: o.status } : {}),
+          ...(o.since ? { from: o.since } : {}),
+          ...(o.until ? { to: o.until } : {}),
+        };
+        let token: string | undefined;
+        do {
+          const page = await c.listRuns({
+            ...filter,
+            pageSize: Math.min(200, o.limit - runs.length),
+            ...(token ? { continuationToken: token } : {}),
+          });
+          runs.push(...page.runs);
+          token = page.continuationToken;
+        } while (token && runs.length < o.limit);
+        print({ runs: runs.slice(0, o.limit) }, () => runsTable(runs.slice(0, o.limit)));
+      },
+    );
+
+  program
+    .command('run')
+    .description('show one run and its stages as a timeline')
+    .argument('<instanceId>')
+    .action(async (instanceId: string) => {
+      const run = await client().getRun(instanceId);
+      print(run, () => runTimeline(run, now()));
+    });
+
+  program
+    .command('retrain')
+    .description('retrain a model now (coalesces with a run in flight)')
+    .argument('<model>')
+    .option('-p, --param <key=value>', 'training parameter override (repeatable)', collectParam, {})
+    .option('-r, --reason <text>', 'why, recorded with the trigger')
+    .option('--request-id <id>', 'idempotency key: repeating it never starts a second run')
+    .action(
+      async (
+        model: string,
+        o: { param: Record<string, string | number | boolean>; reason?: string; requestId?: string },
+      ) => {
+        const result = await client().retrain(model, {
+          ...(Object.keys(o.param).length ? { parameters: o.param } : {}),
+          ...(o.reason ? { reason: o.reason } : {}),
+          ...(o.requestId ? { requestId: o.requestId } : {}),
+        });
+        print(
+          result,
+          () => `${result.outcome} ${result.instanceId} (trigger ${result.triggerId})\n${result.statusUrl}`,
+        );
+      },
+    );
+
+  for (const approve of [true, false]) {
+    program
+      .command(approve ? 'approve' : 'reject')
+      .description(`${approve ? 'approve' : 'reject'} the deployment of a run waiting for approval`)
+      .argument('<instanceId>')
+      .option('-c, --comment <text>', 'recorded with the decision')
+      .option('--by <name>', 'who decides')
+      .action(async (instanceId: string, o: { comment?: string; by?: string }) => {
+        const result = await client().decide(instanceId, approve, {
+          ...(o.comment ? { comment: o.comment } : {}),
+          ...(o.by ? { decidedBy: o.by } : {}),
+        });
+        print(result, () => `${approve ? 'approved' : 'rejected'} ${result.instanceId}\n${result.statusUrl}`);
+      });
+  }
+
+  program
+    .command('rollback')
+    .description("put the previous model version back on the model's endpoint")
+    .argument('<model>')
+    .option('-r, --reason <text>', 'why, recorded with the rollback')
+    .action(async (model: string, o: { reason?: string }) => {
+      const result = await client().rollback(model, o.reason ? { reason: o.reason } : {});
+      print(result, () => `rollback started ${result.instanceId}\n${result.statusUrl}`);
+    });
+
+  program
+    .command('cancel')
+    .description('terminate a run and cancel its Azure ML job')
+    .argument('<instanceId>')
+    .option('-r, --reason <text>', 'why')
+    .action(async (instanceId: string, o: { reason?: string }) => {
+      const result = await client().cancel(instanceId, o.reason);
+      print(result, () => `canceled ${result.instanceId}${result.detail ? ` (${result.detail})` : ''}`);
+    });
+
+  const run = async (argv: readonly string[]): Promise<ExitCode> => {
+    try {
+      await program.parseAsync([...argv], { from: 'user' });
+      return ExitCodes.ok;
+    } catch (err) {
+      if (err instanceof CommanderError) {
+        if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) {
+          return ExitCodes.ok;
+        }
+        return ExitCodes.usage;
+      }
+      if (err instanceof CliError) {
+        io.err(`mlops: ${err.message}`);
+        return err.exitCode;
+      }
+      io.err(`mlops: unexpected error: ${(err as Error).message}`);
+      return ExitCodes.failure;
+    }
+  };
+  return { program, run };
+}

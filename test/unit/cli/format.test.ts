@@ -1,0 +1,55 @@
+import { duration, runsTable, runTimeline, shortTime } from '../../../src/cli/format';
+import type { RunDetail } from '../../../src/functions/ops/contract';
+
+const detail: RunDetail = {
+  instanceId: 'retrain-bike-demand-7f3a',
+  model: 'bike-demand',
+  kind: 'retrain',
+  status: 'running',
+  createdAt: '2026-11-22T10:00:00.000Z',
+  updatedAt: '2026-11-22T10:04:00.000Z',
+  trigger: {
+    source: 'github',
+    reason: 'push to contoso/bike-demand@main changed models/bike-demand/train.py',
+    git: {
+      provider: 'github',
+      repository: 'contoso/bike-demand',
+      sha: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
+      ref: 'refs/heads/main',
+    },
+  },
+  azureMlJob: 'bike-demand-retrain-42',
+  stages: [
+    { name: 'submitTraining', status: 'succeeded', startedAt: '2026-11-22T10:00:01Z', endedAt: '2026-11-22T10:00:03Z' },
+    { name: 'waitForRun', status: 'running', startedAt: '2026-11-22T10:00:03Z', detail: 'Running' },
+    { name: 'gate', status: 'pending' },
+  ],
+};
+
+describe('CLI formatting', () => {
+  it('when times and durations are shown, then they are short and UTC', () => {
+    expect(shortTime('2026-11-22T10:00:00.000Z')).toBe('2026-11-22 10:00:00Z');
+    expect(shortTime(undefined)).toBe('-');
+    expect([850, 12_000, 185_000, 3_725_000].map(duration)).toEqual(['850ms', '12s', '3m 05s', '1h 02m']);
+  });
+
+  it('when runs are listed, then a header and one aligned row per run appear with the trigger commit', () => {
+    const table = runsTable([detail, { ...detail, instanceId: 'x', trigger: undefined, modelVersion: '7' }]);
+    const [header, first, second] = table.split('\n');
+    expect(header).toMatch(/^INSTANCE\s+MODEL\s+KIND\s+STATUS\s+CREATED\s+TRIGGER\s+VERSION$/);
+    expect(first).toContain('github contoso/bike-demand@0d1a26e');
+    expect(second).toMatch(/\s7$/);
+    expect(header?.indexOf('MODEL')).toBe((first?.indexOf('  bike-demand') ?? 0) + 2);
+    expect(runsTable([])).toBe('No runs match.');
+  });
+
+  it('when one run is shown, then its stages read as a timeline with marks and durations', () => {
+    const text = runTimeline(detail, new Date('2026-11-22T10:04:03Z'));
+    expect(text).toContain('Run retrain-bike-demand-7f3a  bike-demand  retrain  running');
+    expect(text).toContain('git contoso/bike-demand@0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c (refs/heads/main)');
+    expect(text).toContain('Azure ML job bike-demand-retrain-42');
+    expect(text).toMatch(/10:00:01\s+✓ submitTraining\s+2s/);
+    expect(text).toMatch(/10:00:03\s+… waitForRun\s+4m 00s\s+Running/);
+    expect(text).toMatch(/○ gate\s+pending/);
+  });
+});
