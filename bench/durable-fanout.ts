@@ -1,5 +1,6 @@
 // Fan-out/fan-in on the local durable engine: prints one JSON line per size with wall time, replays (episodes) and
-// activities/s, so growth from 1k to 10k can be compared. Run: npm run build && node dist/bench/durable-fanout.js
+// activities/s, next to a tight loop doing the same calls without orchestration, so overhead and growth from 1k to
+// 10k can be compared. Run: npm run build && node dist/bench/durable-fanout.js
 import { DurableRuntime } from '../dev/host/durable';
 
 interface DfLike {
@@ -13,13 +14,26 @@ interface DfLike {
 const call = (runtime: DurableRuntime, method: string, path: string, body = '') =>
   runtime.handleHttp({ method, path, query: new URLSearchParams(), headers: {}, body }, 'http://127.0.0.1');
 
+const square = (x: unknown): number => (x as number) * (x as number);
+
+/** The limit: the same activity calls with the same JSON round trips and no orchestration at all. */
+async function tightLoop(n: number): Promise<number> {
+  const started = performance.now();
+  const results: number[] = [];
+  for (let i = 0; i < n; i++) {
+    results.push(JSON.parse(JSON.stringify(await Promise.resolve(square(JSON.parse(JSON.stringify(i)))))) as number);
+  }
+  if (results.length !== n) throw new Error('tight loop lost results');
+  return (performance.now() - started) / 1000;
+}
+
 async function runOnce(n: number, concurrency: number): Promise<Record<string, number>> {
   const runtime = new DurableRuntime({
     taskHubName: 'BenchHub',
     maxConcurrentActivityFunctions: concurrency,
     log: () => undefined,
   });
-  runtime.registerActivity('square', (x) => (x as number) * (x as number));
+  runtime.registerActivity('square', square);
   runtime.registerOrchestration('fanOut', function* (context: DfLike) {
     const count = context.df.getInput() as number;
     const tasks: unknown[] = [];
@@ -47,6 +61,7 @@ async function runOnce(n: number, concurrency: number): Promise<Record<string, n
     seconds: Number(seconds.toFixed(3)),
     episodes,
     activitiesPerSecond: Math.round(n / seconds),
+    tightLoopSeconds: Number((await tightLoop(n)).toFixed(3)),
   };
 }
 
