@@ -152,6 +152,14 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       handleManagedIdentity(identity, req, res, url);
       return;
     }
+    if (p === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      // The page the Functions host serves at its root.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(
+        '<!DOCTYPE html><html><body><h1>Your Functions 4.0 app is up and running</h1><p>Local dev host</p></body></html>',
+      );
+      return;
+    }
     if (state !== 'Running' || !app || !invoker || !httpRouter) {
       sendText(res, 503, 'Host is not running');
       return;
@@ -330,6 +338,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
           typeof fn.trigger.schedule === 'string' ? fn.trigger.schedule : '',
           nativeProcess.env,
         ),
+        { timeZone: nativeProcess.env.WEBSITE_TIME_ZONE },
       );
       timers.set(
         fn.name,

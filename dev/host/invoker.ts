@@ -53,7 +53,7 @@ export class Invoker {
         extraInputs: fn.extraInputs as unknown as InvocationContext['options']['extraInputs'],
         extraOutputs: fn.extraOutputs as unknown as InvocationContext['options']['extraOutputs'],
       },
-      logHandler: (level, ...args) => this.userLog(fn.name, level, args),
+      logHandler: (level, ...args) => this.userLog(fn.name, level, args, context),
     });
     const extraInputs = fn.extraInputs.length > 0 ? (options.extraInputsByType ?? this.defaultExtraInputs()) : {};
     for (const input of fn.extraInputs) {
@@ -115,10 +115,27 @@ export class Invoker {
     return { result, context };
   }
 
-  private userLog(functionName: string, level: string, args: unknown[]): void {
-    const text = args
+  private userLog(functionName: string, logLevel: string, args: unknown[], context: InvocationContext): void {
+    const formatted = args
       .map((a) => (typeof a === 'string' ? a : isErrorLike(a) ? (a.stack ?? a.message) : inspectValue(a)))
       .join(' ');
+    // `log` hooks see (and may rewrite) every user log line before it is written, as in the worker.
+    const hookContext = {
+      hookData: {},
+      level: logLevel,
+      message: formatted,
+      category: 'user',
+      invocationContext: context,
+    };
+    for (const hook of this.registry.hooksNamed('log')) {
+      try {
+        void hook.callback(hookContext);
+      } catch {
+        // A failing log hook must not fail the invocation.
+      }
+    }
+    const { level, message: text } = hookContext;
+    if (level === 'none') return;
     const line = `[${functionName}] ${text}`;
     if (level === 'error' || level === 'critical') this.logger.error(line);
     else if (level === 'warning') this.logger.warn(line);

@@ -12,7 +12,11 @@ export interface Schedule {
 
 const TIME_SPAN = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$/;
 
-export function parseSchedule(expression: string): Schedule {
+/**
+ * @param options.timeZone IANA zone the schedule is read in (Azure: `WEBSITE_TIME_ZONE`, default UTC there; the
+ * machine's zone here when absent).
+ */
+export function parseSchedule(expression: string, options: { timeZone?: string } = {}): Schedule {
   const trimmed = expression.trim();
   const span = TIME_SPAN.exec(trimmed);
   if (span) {
@@ -27,7 +31,11 @@ export function parseSchedule(expression: string): Schedule {
     );
   }
   // NCrontab requires both day-of-month and day-of-week to match when both are restricted (croner: domAndDow).
-  const cron = new Cron(trimmed, { paused: true, domAndDow: true });
+  const cron = new Cron(trimmed, {
+    paused: true,
+    domAndDow: true,
+    ...(options.timeZone ? { timezone: options.timeZone } : {}),
+  });
   return {
     expression: trimmed,
     next: (after) => cron.nextRun(after) ?? undefined,

@@ -108,4 +108,19 @@ describe('dev host: HTTP triggers', () => {
     expect(records.hooks.post).toContainEqual({ fn: 'boom', hookData: 'pre', failed: true });
     expect(records.hooks.post).toContainEqual({ fn: 'hello', hookData: 'pre', failed: false });
   });
+
+  it('when a function logs, then log hooks may rewrite the line and the invocation line names trigger and outcome', async () => {
+    expect((await fetch(api('chatty'))).status).toBe(200);
+    const text = logs.join('\n');
+    expect(text).toContain('[chatty] [redacted by log hook]');
+    expect(text).not.toContain('this is classified');
+    expect(text).toMatch(/\[warn\] \[chatty\] plain warning/);
+    expect(text).toMatch(/Executed 'chatty' \(httpTrigger, Id=[0-9a-f-]{36}, Duration=\d+ms\): Succeeded/);
+  });
+
+  it('when the root URL is requested, then the host answers like the Functions host', async () => {
+    const res = await fetch(`${host.url}/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Functions 4.0 app is up and running');
+  });
 });
