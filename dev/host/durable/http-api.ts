@@ -148,7 +148,13 @@ export class DurableHttpApi {
     const segments = req.path
       .split('/')
       .filter((s) => s !== '')
-      .map((s) => decodeURIComponent(s));
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          throw new BadRequest(`Malformed path segment: ${s}`);
+        }
+      });
     const method = req.method.toUpperCase();
     const [root, a, b, c] = segments;
     if (root === 'orchestrators' && a !== undefined && segments.length <= 3) {

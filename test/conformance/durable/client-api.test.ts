@@ -240,6 +240,15 @@ describe('DurableClient against the local Durable HTTP API', () => {
       expect(res.headers.get('location')).toBe(body.statusQueryGetUri);
     });
 
+    it('when ids are URL-encoded or malformed, then encoded ids round-trip and bad encodings answer 400', async () => {
+      const res = await h.call('POST', `/orchestrators/quick/${encodeURIComponent('model a:2024-01-01')}`, '');
+      expect(res.status).toBe(202);
+      const status = await waitForFinish(h.client, 'model a:2024-01-01');
+      expect(status.instanceId).toBe('model a:2024-01-01');
+      expect((await h.call('GET', '/instances/%E0%A4%A')).status).toBe(400);
+      expect((await h.call('GET', '/nothing-here')).status).toBe(404);
+    });
+
     it('when start gets invalid JSON or an unknown orchestrator, then it answers 400', async () => {
       expect(
         (await h.call('POST', '/orchestrators/quick', '{nope', { 'Content-Type': 'application/json' })).status,
