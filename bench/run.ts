@@ -1,0 +1,551 @@
+// Batch-scoring benchmarks (`npm run bench`). Prints one JSON line per figure: {bench, metric, value, target,
+// pass, ...}. Each figure is compared with a limit measured in the same run or with a fixed memory budget.
+//
+//   (a) orchestrated  1,000,000 rows over 100 files, backfill through the dev host, vs. a tight loop doing the
+//       same reads, scoring calls and writes with the same concurrency and no orchestration: ratio >= 0.8
+//   (b) noop-scaling  1,000 vs 10,000 mini-batches of no-op work on the durable engine: time ratio <= 12,
+//       peak RSS < 1 GiB (each size in its own process)
+//   (c) big-csv       peak RSS of the process that plans and scores one 2 GB CSV: < 512 MiB
+//
+// Flags: --quick (1/10 scale for development), --only a,b,c. Scale (c) with --big-csv-mb N.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+
+import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+
+import { RESOURCE_GROUP, startAzureMlEmulator, SUBSCRIPTION_ID, WORKSPACE } from '../dev/azureml-emulator';
+import { ensureLocalCertificates } from '../dev/certs/local-ca';
+import { generateBikeDemandCsv } from '../dev/demo/bike-data';
+import { DurableRuntime } from '../dev/host/durable';
+import { startDevHost } from '../dev/host/dev-host';
+import {
+  BatchActivities,
+  BatchOrchestrations,
+  batchChunkOrchestrator,
+  batchRunOrchestrator,
+} from '../src/orchestrations/batch-run';
+import { armEndpointResolver } from '../src/services/batch/endpoint-resolver';
+import { runIdFor } from '../src/services/batch/layout';
+import { scoreMiniBatch } from '../src/services/batch/mini-batch';
+import { planRun } from '../src/services/batch/plan-run';
+import { publishRun } from '../src/services/batch/publish';
+import type { MiniBatchResult, RunRef, ScoreSettings } from '../src/services/batch/types';
+
+const root = path.resolve(__dirname, '..', '..');
+const MiB = 1024 * 1024;
+
+interface Figure {
+  bench: string;
+  metric: string;
+  value: number;
+  target: string;
+  pass: boolean;
+  [detail: string]: unknown;
+}
+
+function emit(figure: Figure): void {
+  console.log(JSON.stringify(figure));
+}
+
+const staticCredential: TokenCredential = {
+  getToken: (): Promise<AccessToken> => Promise.resolve({ token: 'bench', expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
+
+function resolverFor(emulatorUrl: string) {
+  const arm = new AzureMachineLearningWorkspaces(staticCredential, SUBSCRIPTION_ID, { endpoint: emulatorUrl });
+  return armEndpointResolver(arm, { resourceGroup: RESOURCE_GROUP, workspace: WORKSPACE });
+}
+
+async function startAzurite(dir: string): Promise<{ connectionString: string; stop(): Promise<void> }> {
+  // On-disk persistence keeps the 2 GB file out of Azurite's heap.
+  const bin = require.resolve('azurite/dist/src/blob/main.js', { paths: [root] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      bin,
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      '0',
+      '--location',
+      dir,
+      '--skipApiVersionCheck',
+      '--loose',
+      '--disableTelemetry',
+      '--silent',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString();
+      const m = /listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m?.[1]) resolve(Number(m[1]));
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`azurite exited ${String(code)}: ${out}`)));
+  });
+  const endpoint = `http://127.0.0.1:${port}/devstoreaccount1`;
+  return {
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=${endpoint};`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// (a) orchestrated vs tight loop
+
+const A = { miniBatchSize: 10_000, maxParallel: 8, requestRows: 1000, requestConcurrency: 4 };
+
+async function benchOrchestrated(quick: boolean): Promise<void> {
+  const files = quick ? 10 : 100;
+  const rowsPerFile = 10_000;
+  const rows = files * rowsPerFile;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-a-'));
+  const azurite = await startAzurite(path.join(dir, 'azurite'));
+  const emulator = await startAzureMlEmulator({
+    port: 0,
+    azuriteConnectionString: azurite.connectionString,
+    seedDemo: true,
+    lroRetryAfterSeconds: 0,
+  });
+  const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  const lake = service.getContainerClient('lake');
+  await lake.createIfNotExists();
+  const date = '2026-06-01';
+  const inputPrefix = 'bench/incoming/';
+  for (let i = 0; i < files; i++) {
+    const text = generateBikeDemandCsv({ rows: rowsPerFile, seed: i + 1 });
+    await lake
+      .getBlockBlobClient(`${inputPrefix}date=${date}/part-${String(i).padStart(3, '0')}.csv`)
+      .upload(text, Buffer.byteLength(text));
+  }
+  const resolver = resolverFor(emulator.url);
+  const settings: ScoreSettings = {
+    requestRows: A.requestRows,
+    requestConcurrency: A.requestConcurrency,
+    requestTimeoutMs: 60_000,
+    outputFormat: 'csv',
+    predictionColumn: 'prediction',
+    modelVersionColumn: 'model_version',
+    features: undefined,
+  };
+
+  // The limit: plan, score every mini-batch with maxParallel in flight, publish — plain function calls.
+  const loopStarted = performance.now();
+  const startedAt = new Date().toISOString();
+  const run: RunRef = {
+    model: 'bike-demand',
+    date,
+    runId: runIdFor(startedAt),
+    instanceId: 'loop',
+    container: 'lake',
+    inputPrefix,
+    outputPrefix: 'bench/loop/',
+  };
+  const info = await resolver.describe('bike-demand');
+  const { planBlob: _p, plan } = await planRun(lake, run, { inputMode: 'tabular', miniBatchSize: A.miniBatchSize });
+  const scorer = {
+    endpoint: 'bike-demand',
+    scoringUri: info.scoringUri,
+    deployment: undefined,
+    modelVersions: info.modelVersions,
+  };
+  const results: MiniBatchResult[] = await mapLimit(plan.miniBatches, A.maxParallel, (batch) =>
+    scoreMiniBatch({ container: lake, auth: (e) => resolver.key(e) }, { run, batch, scorer, settings }),
+  );
+  await publishRun(lake, {
+    run,
+    trigger: 'bench',
+    endpoint: 'bike-demand',
+    deployment: undefined,
+    modelVersions: Object.values(info.modelVersions),
+    inputFiles: plan.files,
+    inputBytes: plan.bytes,
+    rowsIn: plan.rows,
+    format: 'csv',
+    mode: 'parts',
+    succeeded: results,
+    failures: [],
+    errorThreshold: 0,
+    startedAt,
+    scoringStartedAt: startedAt,
+    publishStartedAt: new Date().toISOString(),
+  });
+  const loopSeconds = (performance.now() - loopStarted) / 1000;
+
+  // The product: the compiled app in the dev host, started through the backfill operation.
+  const catalog = JSON.parse(fs.readFileSync(path.join(root, 'catalog.json'), 'utf8')) as {
+    models: { batch?: Record<string, unknown> }[];
+  };
+  const model = catalog.models[0];
+  if (model)
+    model.batch = { ...model.batch, inputPrefix, outputPrefix: 'bench/orchestrated/', ...A, errorThreshold: 0 };
+  const catalogPath = path.join(dir, 'catalog.json');
+  fs.writeFileSync(catalogPath, JSON.stringify(catalog));
+  const host = await startDevHost({
+    appEntry: root,
+    projectDir: root,
+    port: 0,
+    timers: false,
+    stateDir: path.join(dir, 'host'),
+    log: () => undefined,
+    appSettings: {
+      AzureWebJobsStorage: azurite.connectionString,
+      LAKE_STORAGE: azurite.connectionString,
+      AZUREML_ARM_ENDPOINT: emulator.url,
+      AZUREML_DATAPLANE_ENDPOINT: emulator.url,
+      MLOPS_CATALOG_PATH: catalogPath,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+    },
+  });
+  const started = performance.now();
+  const response = await fetch(`${host.url}/api/batch/bike-demand/backfill?code=${host.keys.function}`, {
+    method: 'POST',
+    body: JSON.stringify({ date }),
+  });
+  const body = (await response.json()) as { runs: { statusQueryGetUri: string }[] };
+  const statusUri = body.runs[0]?.statusQueryGetUri ?? '';
+  let final: { runtimeStatus: string; output: { rowsOut?: number } };
+  for (;;) {
+    final = (await (await fetch(statusUri)).json()) as typeof final;
+    if (!['Running', 'Pending'].includes(final.runtimeStatus)) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await host.close();
+  await emulator.close();
+  await azurite.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (final.runtimeStatus !== 'Completed' || final.output.rowsOut !== rows)
+    throw new Error(`orchestrated run ended ${JSON.stringify(final)}`);
+  const orchestrated = rows / seconds;
+  const loop = rows / loopSeconds;
+  emit({
+    bench: 'a-orchestrated-vs-loop',
+    metric: 'rowsPerSecondRatio',
+    value: Number((orchestrated / loop).toFixed(3)),
+    target: '>= 0.8',
+    pass: orchestrated / loop >= 0.8,
+    rows,
+    files,
+    miniBatches: plan.miniBatches.length,
+    orchestratedRowsPerSecond: Math.round(orchestrated),
+    loopRowsPerSecond: Math.round(loop),
+    orchestratedSeconds: Number(seconds.toFixed(2)),
+    loopSeconds: Number(loopSeconds.toFixed(2)),
+    ...A,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// (b) no-op mini-batches, 1k vs 10k, each in its own process
+
+async function childNoop(batches: number): Promise<Record<string, number>> {
+  const runtime = new DurableRuntime({
+    taskHubName: 'BenchHub',
+    maxConcurrentActivityFunctions: 64,
+    log: () => undefined,
+  });
+  runtime.registerOrchestration(BatchOrchestrations.run, batchRunOrchestrator);
+  runtime.registerOrchestration(BatchOrchestrations.chunk, batchChunkOrchestrator);
+  runtime.registerActivity(BatchActivities.plan, () => ({
+    planBlob: 'noop/plan.json',
+    miniBatches: batches,
+    files: 1,
+    rows: batches,
+    bytes: 0,
+    scorer: { endpoint: 'noop', scoringUri: 'https://noop', deployment: undefined, modelVersions: {} },
+  }));
+  runtime.registerActivity(BatchActivities.scoreMiniBatch, (input) => {
+    const key = String((input as { index: number }).index).padStart(6, '0');
+    return {
+      key,
+      rowsIn: 1,
+      rowsOut: 1,
+      part: { blob: key, rows: 1, bytes: 1 },
+      seconds: 0,
+      requests: 0,
+      throttled: 0,
+    };
+  });
+  runtime.registerActivity(BatchActivities.publish, () => ({
+    manifestBlob: 'm',
+    prefix: 'p',
+    failures: [],
+    alreadyPublished: false,
+  }));
+  runtime.registerActivity(BatchActivities.abandon, () => ({ failures: [], details: '' }));
+  runtime.start();
+  const call = (method: string, p: string, body = '') =>
+    runtime.handleHttp({ method, path: p, query: new URLSearchParams(), headers: {}, body }, 'http://127.0.0.1');
+  const spec = {
+    schedule: '0 0 2 * * *',
+    container: 'lake',
+    inputPrefix: 'in/',
+    outputPrefix: 'out/',
+    inputMode: 'tabular',
+    miniBatchSize: 1,
+    errorThreshold: 0,
+    maxParallel: 64,
+    maxRetries: 0,
+    retryIntervalSeconds: 1,
+    requestRows: 1,
+    requestConcurrency: 1,
+    outputFormat: 'csv',
+    outputMode: 'parts',
+    predictionColumn: 'p',
+    modelVersionColumn: 'v',
+    requestTimeoutMs: 1000,
+    dateOffsetDays: -1,
+    scorer: {},
+  };
+  const started = performance.now();
+  const res = await call(
+    'POST',
+    `/orchestrators/${BatchOrchestrations.run}/noop`,
+    JSON.stringify({ model: 'noop', date: '2026-01-01', trigger: 'bench', spec, endpoint: 'noop' }),
+  );
+  if (res.status !== 202) throw new Error(`start failed: ${res.status} ${res.body}`);
+  for (;;) {
+    const status = JSON.parse((await call('GET', '/instances/noop')).body) as {
+      runtimeStatus: string;
+      output: unknown;
+    };
+    if (status.runtimeStatus === 'Completed') break;
+    if (!['Running', 'Pending'].includes(status.runtimeStatus)) throw new Error(JSON.stringify(status));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await runtime.stop();
+  return { batches, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+function runChild(args: string[]): Record<string, number> {
+  const result = spawnSync(process.execPath, [__filename, '--child', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 16 * MiB,
+    env: process.env,
+  });
+  const line = result.stdout.trim().split('\n').pop() ?? '';
+  if (result.status !== 0 || !line.startsWith('{')) throw new Error(`child ${args.join(' ')} failed: ${result.stderr}`);
+  return JSON.parse(line) as Record<string, number>;
+}
+
+function benchNoop(quick: boolean): void {
+  const small = quick ? 100 : 1000;
+  const large = small * 10;
+  const a = runChild(['noop', String(small)]);
+  const b = runChild(['noop', String(large)]);
+  const ratio = (b.seconds ?? 0) / (a.seconds ?? 1);
+  emit({
+    bench: 'b-noop-scaling',
+    metric: 'timeRatio',
+    value: Number(ratio.toFixed(2)),
+    target: '<= 12',
+    pass: ratio <= 12,
+    small,
+    large,
+    smallSeconds: a.seconds,
+    largeSeconds: b.seconds,
+  });
+  const rss = Math.max(a.peakRssMiB ?? 0, b.peakRssMiB ?? 0);
+  emit({
+    bench: 'b-noop-scaling',
+    metric: 'peakRssMiB',
+    value: Math.round(rss),
+    target: '< 1024',
+    pass: rss < 1024,
+    batches: large,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// (c) one big CSV: generated on the fly into Azurite, planned and scored in a separate process
+
+function bigCsvStream(bytes: number): Readable {
+  let written = 0;
+  let row = 0;
+  let header = true;
+  return new Readable({
+    read() {
+      if (written >= bytes) return void this.push(null);
+      const lines: string[] = [];
+      if (header) {
+        lines.push('timestamp,hour,temperature,humidity,windspeed,workingday');
+        header = false;
+      }
+      for (let i = 0; i < 20_000; i++, row++) {
+        const hour = row % 24;
+        lines.push(
+          `2026-01-01T${String(hour).padStart(2, '0')}:00:00Z,${hour},${(10 + (row % 17)).toFixed(1)},0.${row % 9}5,${row % 30}.5,${row % 7 < 5 ? 1 : 0}`,
+        );
+      }
+      const chunk = `${lines.join('\n')}\n`;
+      written += chunk.length;
+      this.push(chunk);
+    },
+  });
+}
+
+async function childBigCsv(
+  connectionString: string,
+  emulatorUrl: string,
+  date: string,
+): Promise<Record<string, number>> {
+  const lake: ContainerClient = BlobServiceClient.fromConnectionString(connectionString).getContainerClient('lake');
+  const resolver = resolverFor(emulatorUrl);
+  const startedAt = new Date().toISOString();
+  const run: RunRef = {
+    model: 'bike-demand',
+    date,
+    runId: runIdFor(startedAt),
+    instanceId: 'big',
+    container: 'lake',
+    inputPrefix: 'big/incoming/',
+    outputPrefix: 'big/scores/',
+  };
+  const started = performance.now();
+  const { plan } = await planRun(lake, run, { inputMode: 'tabular', miniBatchSize: 100_000 });
+  const info = await resolver.describe('bike-demand');
+  const scorer = {
+    endpoint: 'bike-demand',
+    scoringUri: info.scoringUri,
+    deployment: undefined,
+    modelVersions: info.modelVersions,
+  };
+  const settings: ScoreSettings = {
+    requestRows: 2000,
+    requestConcurrency: 4,
+    requestTimeoutMs: 120_000,
+    outputFormat: 'csv',
+    predictionColumn: 'prediction',
+    modelVersionColumn: 'model_version',
+    features: undefined,
+  };
+  let rows = 0;
+  await mapLimit(plan.miniBatches, 4, async (batch) => {
+    rows += (await scoreMiniBatch({ container: lake, auth: (e) => resolver.key(e) }, { run, batch, scorer, settings }))
+      .rowsOut;
+  });
+  return {
+    bytes: plan.bytes,
+    rows,
+    miniBatches: plan.miniBatches.length,
+    seconds: (performance.now() - started) / 1000,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+async function benchBigCsv(megabytes: number): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-c-'));
+  const azurite = await startAzurite(path.join(dir, 'azurite'));
+  const emulator = await startAzureMlEmulator({
+    port: 0,
+    azuriteConnectionString: azurite.connectionString,
+    seedDemo: true,
+    lroRetryAfterSeconds: 0,
+  });
+  const lake = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('lake');
+  await lake.createIfNotExists();
+  const date = '2026-06-02';
+  await lake
+    .getBlockBlobClient(`big/incoming/date=${date}/big.csv`)
+    .uploadStream(bigCsvStream(megabytes * MiB), 8 * MiB, 4);
+  try {
+    const child = await new Promise<Record<string, number>>((resolve, reject) => {
+      const proc = spawn(
+        process.execPath,
+        [__filename, '--child', 'bigcsv', azurite.connectionString, emulator.url, date],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      proc.once('exit', (code) => {
+        const line = out.trim().split('\n').pop() ?? '';
+        if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as Record<string, number>);
+        else reject(new Error(`big csv child exited ${String(code)}: ${out}`));
+      });
+    });
+    const rss = child.peakRssMiB ?? Infinity;
+    emit({
+      bench: 'c-big-csv',
+      metric: 'peakRssMiB',
+      value: Math.round(rss),
+      target: '< 512',
+      pass: rss < 512,
+      fileMiB: megabytes,
+      rows: child.rows,
+      miniBatches: child.miniBatches,
+      seconds: Number((child.seconds ?? 0).toFixed(1)),
+    });
+  } finally {
+    await emulator.close();
+    await azurite.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '--child') {
+    const [, kind, ...rest] = argv;
+    const result =
+      kind === 'noop'
+        ? await childNoop(Number(rest[0]))
+        : await childBigCsv(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
+    console.log(JSON.stringify(result));
+    return;
+  }
+  if (!process.env.NODE_EXTRA_CA_CERTS) {
+    // The emulator's certificate is signed by the local CA; Node reads extra CAs only at start, so re-exec.
+    const { caCertPath } = await ensureLocalCertificates();
+    const result = spawnSync(process.execPath, [__filename, ...argv], {
+      stdio: 'inherit',
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: caCertPath },
+    });
+    process.exit(result.status ?? 1);
+  }
+  const quick = argv.includes('--quick');
+  const onlyIndex = argv.indexOf('--only');
+  const only = new Set((onlyIndex >= 0 ? (argv[onlyIndex + 1] ?? '') : 'a,b,c').split(','));
+  const mbIndex = argv.indexOf('--big-csv-mb');
+  const bigMb = mbIndex >= 0 ? Number(argv[mbIndex + 1]) : quick ? 200 : 2048;
+  if (only.has('b')) benchNoop(quick);
+  if (only.has('a')) await benchOrchestrated(quick);
+  if (only.has('c')) await benchBigCsv(bigMb);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
