@@ -35,6 +35,7 @@ describe('dev host: managed identity endpoint', () => {
     const token = await createCredential({ managedIdentityClientId: undefined }).getToken(
       'https://management.azure.com/.default',
     );
+    if (!token) throw new Error('no token');
     expect(token.token.split('.')).toHaveLength(3);
     const claims = JSON.parse(Buffer.from(token.token.split('.')[1] ?? '', 'base64url').toString()) as { aud: string };
     expect(claims.aud).toBe('https://management.azure.com');
