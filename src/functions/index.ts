@@ -4,3 +4,4 @@
  */
 export {};
 import './timer/batch';
+import './eventgrid';

@@ -85,3 +85,41 @@ export function sameTraffic(a: TrafficMap, b: TrafficMap): boolean {
   const names = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...names].every((n) => (a[n] ?? 0) === (b[n] ?? 0));
 }
+
+export interface RollbackCandidate {
+  readonly name: string;
+  readonly modelVersion: string | undefined;
+  readonly createdAt: string | undefined;
+  readonly provisioningState: string;
+}
+
+/**
+ * The deployment a rollback returns traffic to: the named one when given (it must exist and be provisioned),
+ * else the provisioned deployment with the highest model version below the live one's (numeric versions),
+ * else the most recently created provisioned deployment other than the live one.
+ */
+export function chooseRollbackTarget(
+  deployments: readonly RollbackCandidate[],
+  live: string | undefined,
+  requested?: string,
+): { target: string } | { error: string } {
+  const ready = deployments.filter((d) => d.provisioningState === 'Succeeded' && d.name !== live);
+  if (requested) {
+    if (requested === live) return { error: `${requested} already serves the endpoint` };
+    return ready.some((d) => d.name === requested)
+      ? { target: requested }
+      : { error: `${requested} is not a provisioned deployment of the endpoint` };
+  }
+  if (ready.length === 0) return { error: 'no other provisioned deployment to roll back to' };
+  const liveVersion = Number(deployments.find((d) => d.name === live)?.modelVersion);
+  const older = ready
+    .filter(
+      (d) =>
+        Number.isFinite(Number(d.modelVersion)) &&
+        (!Number.isFinite(liveVersion) || Number(d.modelVersion) < liveVersion),
+    )
+    .sort((a, b) => Number(b.modelVersion) - Number(a.modelVersion));
+  if (older[0]) return { target: older[0].name };
+  const newest = [...ready].sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))[0];
+  return newest ? { target: newest.name } : { error: 'no rollback target' };
+}

@@ -1,0 +1,522 @@
+import { cancelTraining, getRunMetrics, getTrainingStatus, submitTraining } from '../azureml/training';
+import {
+  beginCreateDeployment,
+  deleteDeployment,
+  ensureEndpoint,
+  getDeployment,
+  getDeploymentLogs,
+  getEndpoint,
+  listDeployments,
+  scoringCredential,
+  setTraffic,
+} from '../azureml/endpoints';
+import { getModelVersion, registerModelVersion, stringTags, tagModelVersion } from '../azureml/registry';
+import { scoreOnline } from '../azureml/scoring-client';
+import type { AzureMlWorkspace } from '../azureml/workspace';
+import { type Catalog, findModel } from '../catalog';
+import type {
+  CheckTrainingInput,
+  CheckTrainingOutput,
+  CleanupInput,
+  CompleteLaneInput,
+  CompleteLaneOutput,
+  DeployCreateInput,
+  DeployPrepareInput,
+  DeployStateOutput,
+  EndpointSnapshot,
+  FinishRunInput,
+  GetMetricsInput,
+  GetMetricsOutput,
+  LatencyInput,
+  LatencyOutput,
+  LoadPlanInput,
+  ProbeOutput,
+  RecordInput,
+  RegisterModelInput,
+  RegisterModelOutput,
+  RollbackInput,
+  RollbackOutput,
+  RunRef,
+  ScoringProbeInput,
+  SetTrafficInput,
+  SmokeOutput,
+  SubmitTrainingInput,
+  SubmitTrainingOutput,
+  TagModelInput,
+} from '../services/retrain/contracts';
+import { RetrainActivities } from '../services/retrain/contracts';
+import { MetricsUnavailableError, ModelNotInCatalogError, ReleaseCheckFailedError } from '../services/retrain/errors';
+import { LineageTags, lineageTags, MANAGED_BY, metricsFromTags } from '../services/retrain/lineage';
+import { trainingJobNameFor } from '../services/retrain/naming';
+import { type RetrainPlan, retrainPlanFor } from '../services/retrain/plan';
+import { deploymentsToDelete } from '../services/retrain/retention';
+import { chooseRollbackTarget, rollbackTraffic } from '../services/retrain/traffic';
+import type { StateStores } from '../state';
+import { type RunRecord, TERMINAL_RUN_STATUSES, type StageName, withStage } from '../state/runs';
+import {
+  type CommonDimensions,
+  type Telemetry,
+  type TelemetryEventName,
+  TelemetryEvents,
+  TelemetryMetrics,
+} from '../telemetry';
+import { completeLaneRun, newRunRecord } from '../triggers/submit';
+
+/**
+ * The retrain activities: the only code of the flow with side effects. Thin: each validates, calls a client or a
+ * store, records what happened (run record + one telemetry event) and returns plain data.
+ */
+export interface RetrainDeps {
+  readonly catalog: Catalog;
+  readonly state: StateStores;
+  readonly ws: AzureMlWorkspace;
+  readonly telemetry: Telemetry;
+  readonly now?: () => Date;
+  /** Per-request scoring options (tests shorten retries). */
+  readonly scoring?: { readonly maxRetries?: number; readonly retryDelayMs?: number };
+}
+
+type Handler = (input: never) => Promise<unknown>;
+
+function dims(run: RunRef, extra: CommonDimensions = {}): CommonDimensions {
+  return { model: run.model, triggerId: run.triggerId, instanceId: run.instanceId, runId: run.runId, ...extra };
+}
+
+const EVENT_NAMES = new Set<string>(Object.values(TelemetryEvents));
+
+export function createRetrainActivities(deps: RetrainDeps) {
+  const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  const { ws, state, telemetry } = deps;
+
+  function planOf(model: string): RetrainPlan {
+    const entry = findModel(deps.catalog, model);
+    if (!entry) throw new ModelNotInCatalogError(model);
+    return retrainPlanFor(entry);
+  }
+
+  async function updateRun(runId: string, mutate: (run: RunRecord) => RunRecord | undefined): Promise<void> {
+    await state.runs.update(runId, mutate);
+  }
+
+  const credentials = new Map<string, Promise<{ scoringUri: string; secret: string }>>();
+  function endpointAccess(endpoint: string): Promise<{ scoringUri: string; secret: string }> {
+    let access = credentials.get(endpoint);
+    if (!access) {
+      access = (async () => {
+        const e = await getEndpoint(ws, endpoint);
+        if (!e?.scoringUri) throw new ReleaseCheckFailedError('smoke', `Endpoint ${endpoint} has no scoring URI.`);
+        return { scoringUri: e.scoringUri, secret: await scoringCredential(ws, endpoint, e.authMode) };
+      })();
+      credentials.set(endpoint, access);
+      access.catch(() => credentials.delete(endpoint));
+    }
+    return access;
+  }
+
+  async function score(endpoint: string, deployment: string, body: unknown, timeoutMs: number) {
+    const access = await endpointAccess(endpoint);
+    return scoreOnline({
+      scoringUri: access.scoringUri,
+      auth: () => access.secret,
+      deployment,
+      body,
+      timeoutMs,
+      maxRetries: deps.scoring?.maxRetries ?? 2,
+      retryDelayMs: deps.scoring?.retryDelayMs ?? 250,
+    });
+  }
+
+  async function timed(endpoint: string, deployment: string, body: unknown, timeoutMs: number) {
+    try {
+      const result = await score(endpoint, deployment, body, timeoutMs);
+      return { ok: true as const, ms: result.latencyMs };
+    } catch (error) {
+      return { ok: false as const, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    }
+  }
+
+  const activities = {
+    [RetrainActivities.loadPlan]: ({ run }: LoadPlanInput): Promise<RetrainPlan> => Promise.resolve(planOf(run.model)),
+
+    [RetrainActivities.record]: async (input: RecordInput): Promise<void> => {
+      const at = now();
+      await updateRun(input.run.runId, (current) => {
+        let next: RunRecord = { ...current, updatedAt: at };
+        if (input.stage)
+          next = withStage(next, input.stage.name as StageName, input.stage.status, at, input.stage.detail);
+        if (input.status) next = { ...next, status: input.status };
+        if (input.gate) next = { ...next, gate: input.gate };
+        if (input.metrics) next = { ...next, metrics: input.metrics };
+        if (input.approval) next = { ...next, approval: { ...input.approval, at } };
+        if (input.deployment) next = { ...next, deployment: { ...(current.deployment ?? {}), ...input.deployment } };
+        return next;
+      });
+      if (input.event && EVENT_NAMES.has(input.event.name)) {
+        telemetry.trackEvent(
+          input.event.name as TelemetryEventName,
+          dims(input.run, input.event.dimensions),
+          input.event.measurements,
+        );
+      }
+    },
+
+    [RetrainActivities.submitTraining]: async ({
+      run,
+      input,
+      plan,
+    }: SubmitTrainingInput): Promise<SubmitTrainingOutput> => {
+      const key = trainingJobNameFor(run.model, run.triggerId);
+      const submitted = await submitTraining(
+        ws,
+        state.submissions,
+        {
+          model: run.model,
+          runId: run.runId,
+          instanceId: run.instanceId,
+          key,
+          training: plan.training,
+          datasetUri: input.dataset?.uri,
+          tags: {
+            [LineageTags.model]: run.model,
+            [LineageTags.runId]: run.runId,
+            [LineageTags.triggerId]: run.triggerId,
+            [LineageTags.instanceId]: run.instanceId,
+          },
+        },
+        now,
+      );
+      const at = now();
+      await updateRun(run.runId, (current) => ({
+        ...withStage(current, 'submit', 'succeeded', at, submitted.reused ? 'reused an earlier submission' : undefined),
+        training: {
+          kind: plan.training.kind,
+          jobName: submitted.jobName,
+          experiment: plan.training.experiment,
+          statusHistory: current.training?.statusHistory ?? [{ status: submitted.status, at, via: 'submit' }],
+        },
+      }));
+      if (!submitted.reused) {
+        telemetry.trackEvent(
+          TelemetryEvents.TrainingSubmitted,
+          dims(run, { job: submitted.jobName, kind: plan.training.kind }),
+        );
+      }
+      return submitted;
+    },
+
+    [RetrainActivities.checkTraining]: async (input: CheckTrainingInput): Promise<CheckTrainingOutput> => {
+      const status = await getTrainingStatus(ws, input.kind, input.jobName, input.modelOutput);
+      const at = now();
+      await updateRun(input.run.runId, (current) => {
+        const history = current.training?.statusHistory ?? [];
+        if (history[history.length - 1]?.status === status.status) return undefined;
+        return {
+          ...current,
+          updatedAt: at,
+          training: {
+            kind: current.training?.kind ?? input.kind,
+            jobName: input.jobName,
+            experiment: current.training?.experiment ?? '',
+            statusHistory: [...history, { status: status.status, at, via: input.via }],
+          },
+        };
+      });
+      return { ...status, at };
+    },
+
+    [RetrainActivities.cancelTraining]: async (input: CheckTrainingInput): Promise<void> => {
+      await cancelTraining(ws, input.kind, input.jobName);
+    },
+
+    [RetrainActivities.getMetrics]: async (input: GetMetricsInput): Promise<GetMetricsOutput> => {
+      const candidate = await getRunMetrics(ws, input.jobName);
+      if (Object.keys(candidate).length === 0) {
+        throw new MetricsUnavailableError(`Training job ${input.jobName} logged no metrics.`);
+      }
+      const endpoint = await getEndpoint(ws, input.endpoint);
+      const home = endpoint?.full ?? endpoint?.live;
+      const deployment = home ? await getDeployment(ws, input.endpoint, home) : undefined;
+      if (!deployment?.model) return { candidate, champion: undefined };
+      const version = await getModelVersion(ws, deployment.model.name, deployment.model.version);
+      let metrics = metricsFromTags(stringTags(version?.properties.tags));
+      if (Object.keys(metrics).length === 0 && version?.properties.jobName) {
+        metrics = await getRunMetrics(ws, version.properties.jobName).catch(() => ({}));
+      }
+      return { candidate, champion: { version: deployment.model.version, metrics } };
+    },
+
+    [RetrainActivities.registerModel]: async (input: RegisterModelInput): Promise<RegisterModelOutput> => {
+      const tags = lineageTags({
+        model: input.run.model,
+        dataset: input.input.dataset,
+        git: input.input.git,
+        jobName: input.jobName,
+        triggerId: input.run.triggerId,
+        triggerSource: input.input.source,
+        runId: input.run.runId,
+        instanceId: input.run.instanceId,
+        gate: input.gate,
+        metrics: input.metrics,
+      });
+      const registered = await registerModelVersion(ws, {
+        name: input.plan.registry.modelName,
+        modelUri: input.modelUri,
+        modelType: input.plan.registry.modelType,
+        jobName: input.jobName,
+        description: `Retrained by ${input.run.instanceId} (run ${input.run.runId}); gate ${input.gate.decision}.`,
+        tags,
+        properties: { [LineageTags.triggerId]: input.run.triggerId, [LineageTags.gateDecision]: input.gate.decision },
+      });
+      const at = now();
+      await updateRun(input.run.runId, (current) => ({
+        ...withStage(current, 'register', 'succeeded', at, `${registered.name}:${registered.version}`),
+        registered: { name: registered.name, version: registered.version, id: registered.id },
+      }));
+      if (!registered.reused) {
+        telemetry.trackEvent(
+          TelemetryEvents.ModelRegistered,
+          dims(input.run, { job: input.jobName, modelVersion: registered.version, gate: input.gate.decision }),
+        );
+      }
+      return { name: registered.name, version: registered.version, id: registered.id };
+    },
+
+    [RetrainActivities.tagModel]: async (input: TagModelInput): Promise<void> => {
+      await tagModelVersion(ws, input.name, input.version, input.tags);
+    },
+
+    [RetrainActivities.finishRun]: async (input: FinishRunInput): Promise<void> => {
+      const at = now();
+      let startedAt: string | undefined;
+      let changed = false;
+      await updateRun(input.run.runId, (current) => {
+        startedAt = current.startedAt;
+        if (TERMINAL_RUN_STATUSES.includes(current.status)) return undefined;
+        changed = true;
+        let next: RunRecord = { ...current, status: input.status, finishedAt: at, updatedAt: at };
+        if (input.failure)
+          next = {
+            ...withStage(next, input.failure.stage as StageName, 'failed', at, input.failure.message),
+            failure: input.failure,
+          };
+        return next;
+      });
+      if (!changed) return;
+      const extra: CommonDimensions = {
+        status: input.status,
+        ...(input.jobName ? { job: input.jobName } : {}),
+        ...(input.modelVersion ? { modelVersion: input.modelVersion } : {}),
+        ...(input.deployment ? { deployment: input.deployment } : {}),
+        ...(input.failure ? { stage: input.failure.stage, errorType: input.failure.errorType } : {}),
+      };
+      const duration = startedAt ? Date.parse(at) - Date.parse(startedAt) : undefined;
+      telemetry.trackEvent(
+        input.status === 'failed' ? TelemetryEvents.RetrainFailed : TelemetryEvents.RetrainCompleted,
+        dims(input.run, extra),
+        duration !== undefined ? { durationMs: duration } : undefined,
+      );
+      if (duration !== undefined) {
+        telemetry.trackMetric(
+          TelemetryMetrics.StageDurationMs,
+          duration,
+          dims(input.run, { stage: 'retrain', status: input.status }),
+        );
+      }
+    },
+
+    [RetrainActivities.completeLane]: async (input: CompleteLaneInput): Promise<CompleteLaneOutput> => {
+      return completeLaneRun(state, input.model, input.runId, now());
+    },
+
+    // ---- deployment -----------------------------------------------------------------------------------------
+
+    [RetrainActivities.deployPrepare]: async (input: DeployPrepareInput): Promise<EndpointSnapshot> => {
+      const endpoint = await ensureEndpoint(ws, input.endpoint, {
+        [LineageTags.managedBy]: MANAGED_BY,
+        [LineageTags.model]: input.run.model,
+      });
+      return {
+        scoringUri: endpoint.scoringUri,
+        authMode: endpoint.authMode,
+        traffic: endpoint.traffic,
+        live: endpoint.live,
+      };
+    },
+
+    [RetrainActivities.deployCreate]: async (input: DeployCreateInput): Promise<DeployStateOutput> => {
+      const created = await beginCreateDeployment(ws, {
+        endpoint: input.endpoint,
+        name: input.name,
+        modelId: input.modelId,
+        spec: input.deployment,
+        tags: {
+          [LineageTags.managedBy]: MANAGED_BY,
+          [LineageTags.model]: input.run.model,
+          [LineageTags.modelVersion]: input.modelVersion,
+          [LineageTags.runId]: input.run.runId,
+          [LineageTags.instanceId]: input.run.instanceId,
+        },
+      });
+      return { provisioningState: created.provisioningState };
+    },
+
+    [RetrainActivities.deployState]: async (input: { endpoint: string; name: string }): Promise<DeployStateOutput> => {
+      const d = await getDeployment(ws, input.endpoint, input.name);
+      return { provisioningState: d?.provisioningState ?? 'NotFound' };
+    },
+
+    [RetrainActivities.deploySmoke]: async (input: ScoringProbeInput): Promise<SmokeOutput> => {
+      try {
+        const result = await score(input.endpoint, input.deployment, input.sample, input.timeoutMs);
+        if (result.body === null || typeof result.body !== 'object') {
+          return { ok: false, detail: `HTTP ${result.status} without a JSON body` };
+        }
+        return { ok: true, detail: `HTTP ${result.status} in ${Math.round(result.latencyMs)} ms` };
+      } catch (error) {
+        return { ok: false, detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+      }
+    },
+
+    [RetrainActivities.deployLatency]: async (input: LatencyInput): Promise<LatencyOutput> => {
+      const candidateMs: number[] = [];
+      const liveMs: number[] = [];
+      let candidateFailures = 0;
+      let firstError: string | undefined;
+      // Interleaved, one at a time: both deployments see the same conditions; no self-inflicted queueing.
+      for (let i = 0; i < input.requests; i++) {
+        const c = await timed(input.endpoint, input.deployment, input.sample, input.timeoutMs);
+        if (c.ok) candidateMs.push(c.ms);
+        else {
+          candidateFailures++;
+          firstError ??= c.error;
+        }
+        if (input.live) {
+          const l = await timed(input.endpoint, input.live, input.sample, input.timeoutMs);
+          if (l.ok) liveMs.push(l.ms);
+        }
+      }
+      return { candidateMs, liveMs, candidateFailures, firstError };
+    },
+
+    [RetrainActivities.deploySetTraffic]: async (input: SetTrafficInput): Promise<EndpointSnapshot> => {
+      const endpoint = await setTraffic(ws, input.endpoint, input.traffic);
+      if (input.reason === 'shift') {
+        telemetry.trackEvent(
+          TelemetryEvents.DeploymentShifted,
+          dims(input.run, { deployment: input.deployment, modelVersion: input.modelVersion }),
+          { percent: input.traffic[input.deployment] ?? 0 },
+        );
+      }
+      await updateRun(input.run.runId, (current) =>
+        current.deployment
+          ? { ...current, deployment: { ...current.deployment, traffic: endpoint.traffic } }
+          : undefined,
+      );
+      return {
+        scoringUri: endpoint.scoringUri,
+        authMode: endpoint.authMode,
+        traffic: endpoint.traffic,
+        live: endpoint.live,
+      };
+    },
+
+    [RetrainActivities.deployProbe]: async (input: ScoringProbeInput): Promise<ProbeOutput> => {
+      let failures = 0;
+      let firstError: string | undefined;
+      for (let i = 0; i < input.requests; i++) {
+        const r = await timed(input.endpoint, input.deployment, input.sample, input.timeoutMs);
+        if (!r.ok) {
+          failures++;
+          firstError ??= r.error;
+        }
+      }
+      return { total: input.requests, failures, firstError };
+    },
+
+    [RetrainActivities.deployLogs]: async (input: { endpoint: string; name: string }): Promise<string> => {
+      return getDeploymentLogs(ws, input.endpoint, input.name, 200);
+    },
+
+    [RetrainActivities.deployDelete]: async (input: { endpoint: string; name: string }): Promise<void> => {
+      await deleteDeployment(ws, input.endpoint, input.name);
+    },
+
+    [RetrainActivities.deployCleanup]: async (input: CleanupInput): Promise<string[]> => {
+      const [endpoint, deployments] = await Promise.all([
+        getEndpoint(ws, input.endpoint),
+        listDeployments(ws, input.endpoint),
+      ]);
+      const doomed = deploymentsToDelete(
+        deployments.map((d) => ({
+          name: d.name,
+          createdAt: d.createdAt,
+          traffic: endpoint?.traffic[d.name] ?? 0,
+          managed: d.managed,
+        })),
+        input.keep,
+        input.retention,
+      );
+      for (const name of doomed) await deleteDeployment(ws, input.endpoint, name);
+      return doomed;
+    },
+
+    [RetrainActivities.rollbackEndpoint]: async (input: RollbackInput): Promise<RollbackOutput> => {
+      const entry = findModel(deps.catalog, input.model);
+      if (!entry) throw new ModelNotInCatalogError(input.model);
+      const endpointName = entry.deployment.endpoint;
+      const [endpoint, deployments] = await Promise.all([
+        getEndpoint(ws, endpointName),
+        listDeployments(ws, endpointName),
+      ]);
+      if (!endpoint) throw new ReleaseCheckFailedError('rollback', `Endpoint ${endpointName} does not exist.`);
+      const choice = chooseRollbackTarget(
+        deployments.map((d) => ({
+          name: d.name,
+          modelVersion: d.model?.version,
+          createdAt: d.createdAt,
+          provisioningState: d.provisioningState,
+        })),
+        endpoint.live,
+        input.target,
+      );
+      if ('error' in choice)
+        throw new ReleaseCheckFailedError('rollback', `Cannot roll back ${input.model}: ${choice.error}.`);
+      const traffic = rollbackTraffic(endpoint.traffic, endpoint.live ?? choice.target, choice.target);
+      const updated = await setTraffic(ws, endpointName, traffic);
+      const run: RunRef = { model: input.model, runId: input.runId, triggerId: input.runId, instanceId: input.runId };
+      const at = now();
+      const record = newRunRecord(
+        { runId: input.runId, triggerId: input.runId, model: input.model, source: 'manual', occurredAt: at },
+        input.runId,
+        at,
+        'rollback',
+      );
+      await state.runs.create({ ...record, source: 'ops' });
+      await updateRun(input.runId, (current) => ({
+        ...withStage(current, 'rollback', 'succeeded', at, `${endpoint.live ?? '(none)'} → ${choice.target}`),
+        status: 'succeeded',
+        finishedAt: at,
+        deployment: {
+          endpoint: endpointName,
+          name: choice.target,
+          previous: endpoint.live,
+          traffic: updated.traffic,
+          outcome: 'rolledBack',
+        },
+      }));
+      telemetry.trackEvent(
+        TelemetryEvents.DeploymentRolledBack,
+        dims(run, {
+          deployment: choice.target,
+          from: endpoint.live,
+          reason: 'operator',
+          requestedBy: input.requestedBy,
+        }),
+      );
+      return { endpoint: endpointName, from: endpoint.live, to: choice.target, traffic: updated.traffic };
+    },
+  } satisfies Record<string, Handler>;
+  return activities;
+}
+
+export type RetrainActivityHandlers = ReturnType<typeof createRetrainActivities>;

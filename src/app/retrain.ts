@@ -1,0 +1,62 @@
+/**
+ * Composition of the retrain flow: orchestrations, activities, Event Grid triggers, HTTP operations and the lane
+ * reconciler, over the shared app context.
+ */
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+
+import { createRetrainActivities, type RetrainDeps } from '../activities/retrain-activities';
+import { registerAzureMlRunEvents } from '../functions/eventgrid/azureml-run-events';
+import { registerDatasetUploaded } from '../functions/eventgrid/dataset-uploaded';
+import { registerRetrainHttpFunctions } from '../functions/http/retrain-ops';
+import { retrainOrchestrator } from '../orchestrations/retrain';
+import { retrainDeployOrchestrator } from '../orchestrations/retrain-deploy';
+import { retrainRollbackOrchestrator } from '../orchestrations/retrain-rollback';
+import { RetrainActivities, RetrainOrchestrations } from '../services/retrain/contracts';
+import { durableOrchestrationClient } from '../triggers/orchestration-client';
+import { reconcileRetrainLanes } from '../triggers/reconcile';
+import type { AppContext } from './context';
+
+export const RETRAIN_RECONCILER = 'retrainReconciler';
+
+export function retrainDepsFrom(context: AppContext): RetrainDeps {
+  return { catalog: context.catalog, state: context.state, ws: context.workspace, telemetry: context.telemetry };
+}
+
+/** Registers the orchestrations and activities only (what the durable engine runs). */
+export function registerRetrainDurableFunctions(deps: () => RetrainDeps): void {
+  df.app.orchestration(RetrainOrchestrations.retrain, retrainOrchestrator);
+  df.app.orchestration(RetrainOrchestrations.deploy, retrainDeployOrchestrator);
+  df.app.orchestration(RetrainOrchestrations.rollback, retrainRollbackOrchestrator);
+  let handlers: ReturnType<typeof createRetrainActivities> | undefined;
+  const resolve = () => (handlers ??= createRetrainActivities(deps()));
+  for (const name of Object.values(RetrainActivities)) {
+    df.app.activity(name, {
+      handler: (input: unknown) => (resolve()[name] as (i: unknown) => Promise<unknown>)(input),
+    });
+  }
+}
+
+/** Registers every retrain function. `context` is resolved on first use. */
+export function registerRetrainFunctions(context: () => AppContext): void {
+  registerRetrainDurableFunctions(() => retrainDepsFrom(context()));
+  const submitDeps = () => {
+    const c = context();
+    return { catalog: c.catalog, state: c.state, telemetry: c.telemetry };
+  };
+  registerDatasetUploaded(() => ({ ...submitDeps(), ws: context().workspace }));
+  registerAzureMlRunEvents(() => context().state);
+  registerRetrainHttpFunctions(submitDeps);
+  app.timer(RETRAIN_RECONCILER, {
+    schedule: '0 */5 * * * *',
+    extraInputs: [df.input.durableClient()],
+    handler: async (_timer, invocation) => {
+      const report = await reconcileRetrainLanes({
+        ...submitDeps(),
+        orchestrations: durableOrchestrationClient(df.getClient(invocation)),
+      });
+      const changed = Object.entries(report).filter(([, ids]) => (ids as string[]).length > 0);
+      if (changed.length > 0) invocation.log(`retrain reconciler: ${JSON.stringify(report)}`);
+    },
+  });
+}
