@@ -229,8 +229,13 @@ export class Dispatcher {
 
   private async runEpisode(instanceId: string): Promise<boolean> {
     const instance = this.backend.getInstance(instanceId);
-    if (!instance || instance.pendingEvents.length === 0) return false;
+    if (!instance) {
+      this.notBefore.delete(instanceId);
+      return false;
+    }
+    if (instance.pendingEvents.length === 0) return false;
     if (TERMINAL.has(instance.status)) {
+      this.notBefore.delete(instanceId);
       // Late events for a finished instance (e.g. a canceled timer firing) have nothing to act on.
       instance.pendingEvents = [];
       return false;
