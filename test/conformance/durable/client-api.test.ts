@@ -18,7 +18,7 @@ describe('DurableClient against the local Durable HTTP API', () => {
         rt.registerOrchestration('waitForGo', function* (context: OrchestrationContext) {
           context.df.setCustomStatus({ phase: 'waiting' });
           const go: unknown = yield context.df.waitForExternalEvent('go');
-          context.df.setCustomStatus({ phase: 'done' });
+          context.df.setCustomStatus(go === 'clear' ? null : { phase: 'done' });
           return { go };
         });
         rt.registerOrchestration('boom', function* (context: OrchestrationContext) {
@@ -93,6 +93,14 @@ describe('DurableClient against the local Durable HTTP API', () => {
       customStatus: { phase: 'done' },
       output: { go: { at: 1 } },
     });
+  });
+
+  it('when custom status is set to null, then the status API shows it cleared', async () => {
+    const id = await h.client.startNew('waitForGo');
+    await waitFor(async () => ((await h.client.getStatus(id)).customStatus ? true : undefined), 'custom status');
+    await h.client.raiseEvent(id, 'go', 'clear');
+    const done = await waitForFinish(h.client, id);
+    expect(done.customStatus).toBeNull();
   });
 
   it('when an orchestrator throws, then the status is Failed (HTTP 200) with the failure text as output', async () => {

@@ -136,6 +136,11 @@ export class ClassicDurableContext {
     // The core serialises eagerly, so a non-JSON value fails here, inside the orchestrator, as it should.
     this.ctx.setCustomStatus(customStatusObject);
     this.status = customStatusObject;
+    if (customStatusObject === null || customStatusObject === undefined) {
+      // The core forgets the value, and its backend then keeps the previous one; Azure clears it. Record JSON null.
+      const internals = this.ctx as unknown as { _customStatus?: string };
+      if ('_customStatus' in internals) internals._customStatus = 'null';
+    }
   }
 
   continueAsNew(input: unknown): void {
