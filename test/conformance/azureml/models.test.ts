@@ -140,7 +140,8 @@ describe('Azure ML emulator: model registry (real @azure/arm-machinelearning cli
     expect(events.value).toEqual([
       expect.objectContaining({
         subject: 'models/evented:7',
-        topic: expect.stringMatching(/\/workspaces\/local$/),
+        topic:
+          '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.MachineLearningServices/workspaces/local',
         data: { ModelName: 'evented', ModelVersion: 7, ModelTags: { a: 'b' }, ModelProperties: {} },
         dataVersion: '',
         metadataVersion: '1',

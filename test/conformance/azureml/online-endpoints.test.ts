@@ -9,7 +9,7 @@ const deployment = (model = modelVersionId('bike-demand', '1')): OnlineDeploymen
     endpointComputeType: 'Managed',
     model,
     instanceType: 'Standard_DS3_v2',
-  } as OnlineDeployment['properties'],
+  },
 });
 const SAMPLE = { input_data: { columns: BIKE_FEATURES, data: [[8, 20, 0.5, 10, 1]] } };
 
@@ -155,7 +155,8 @@ describe('Azure ML emulator: managed online endpoints and deployments (real clie
       properties: { authMode: 'AMLToken', traffic: { blue: 100 } },
     });
     const token = await env.client.onlineEndpoints.getToken(RG, WS, 'tok');
-    expect(token).toMatchObject({ tokenType: 'Bearer', accessToken: expect.any(String) });
+    expect(token.tokenType).toBe('Bearer');
+    expect(token.accessToken).toBeTruthy();
     expect(token.expiryTimeUtc).toBeGreaterThan(token.refreshAfterTimeUtc ?? 0);
     await expect(env.client.onlineEndpoints.listKeys(RG, WS, 'tok')).rejects.toMatchObject({ statusCode: 400 });
     const uri = `${env.url}/onlineEndpoints/tok/score`;

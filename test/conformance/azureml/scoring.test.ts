@@ -1,4 +1,3 @@
-import type { OnlineDeployment } from '@azure/arm-machinelearning';
 import { BIKE_FEATURES, modelVersionId, RG, startTestEmulator, type TestEmulator, WS } from './support';
 
 const SAMPLE = { input_data: { columns: BIKE_FEATURES, data: [[8, 20, 0.5, 10, 1]] } };
@@ -50,7 +49,7 @@ describe('Azure ML emulator: online scoring data plane', () => {
         endpointComputeType: 'Managed',
         model: modelVersionId('bike-demand', '1'),
         requestSettings,
-      } as OnlineDeployment['properties'],
+      },
     });
   };
   const setTraffic = (traffic: Record<string, number>) =>

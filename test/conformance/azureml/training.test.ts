@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { JobBase, OnlineDeployment, PipelineJob } from '@azure/arm-machinelearning';
+import type { JobBase, PipelineJob } from '@azure/arm-machinelearning';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { BIKE_DEMAND_TRUE_COEFFICIENTS, generateBikeDemandCsv } from '../../../dev/demo/bike-data';
 import { BIKE_DEMAND_PIPELINE_ENDPOINT_ID } from '../../../dev/azureml-emulator';
@@ -104,7 +104,7 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
       properties: {
         endpointComputeType: 'Managed',
         model: modelVersionId('bikes', '1'),
-      } as OnlineDeployment['properties'],
+      },
     });
     const key = (await env.client.onlineEndpoints.listKeys(RG, WS, 'bikes')).primaryKey ?? '';
     const rows = [
