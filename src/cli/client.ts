@@ -47,27 +47,27 @@ export class OpsClient {
     return this.request<RunPage>('GET', `ops/runs${qs ? `?${qs}` : ''}`);
   }
 
-  getRun(instanceId: string): Promise<RunDetail> {
-    return this.request<RunDetail>('GET', `ops/runs/${encodeURIComponent(instanceId)}`);
+  getRun(runId: string): Promise<RunDetail> {
+    return this.request<RunDetail>('GET', `ops/runs/${encodeURIComponent(runId)}`);
   }
 
   retrain(model: string, body: RetrainRequestBody): Promise<TriggerAccepted> {
     return this.request<TriggerAccepted>('POST', `ops/models/${encodeURIComponent(model)}/retrain`, body);
   }
 
-  decide(instanceId: string, approve: boolean, body: DecisionRequestBody): Promise<OperationAccepted> {
+  decide(runId: string, approve: boolean, body: DecisionRequestBody): Promise<OperationAccepted> {
     const op = approve ? 'approve' : 'reject';
-    return this.request<OperationAccepted>('POST', `ops/runs/${encodeURIComponent(instanceId)}/${op}`, body);
+    return this.request<OperationAccepted>('POST', `ops/runs/${encodeURIComponent(runId)}/${op}`, body);
   }
 
   rollback(model: string, body: RollbackRequestBody): Promise<OperationAccepted> {
     return this.request<OperationAccepted>('POST', `ops/models/${encodeURIComponent(model)}/rollback`, body);
   }
 
-  cancel(instanceId: string, reason: string | undefined): Promise<OperationAccepted> {
+  cancel(runId: string, reason: string | undefined): Promise<OperationAccepted> {
     return this.request<OperationAccepted>(
       'POST',
-      `ops/runs/${encodeURIComponent(instanceId)}/cancel`,
+      `ops/runs/${encodeURIComponent(runId)}/cancel`,
       reason ? { reason } : {},
     );
   }

@@ -33,9 +33,9 @@ function triggerText(run: RunSummary): string {
 /** A table of runs with a header row; columns sized to their content. */
 export function runsTable(runs: readonly RunSummary[]): string {
   if (runs.length === 0) return 'No runs match.';
-  const header = ['INSTANCE', 'MODEL', 'KIND', 'STATUS', 'CREATED', 'TRIGGER', 'VERSION'];
+  const header = ['RUN', 'MODEL', 'KIND', 'STATUS', 'CREATED', 'TRIGGER', 'VERSION'];
   const rows = runs.map((r) => [
-    r.instanceId,
+    r.runId,
     r.model,
     r.kind,
     r.status,
@@ -58,13 +58,12 @@ const STAGE_MARK: Readonly<Record<RunStage['status'], string>> = {
   running: '…',
   pending: '○',
   skipped: '-',
-  canceled: '⊘',
 };
 
 /** One run as a header plus its stages as a timeline (start time, mark, name, duration or state, detail). */
 export function runTimeline(run: RunDetail, now: Date = new Date()): string {
   const lines = [
-    `Run ${run.instanceId}  ${run.model}  ${run.kind}  ${run.status}`,
+    `Run ${run.runId}  ${run.model}  ${run.kind}  ${run.status}`,
     `Created ${shortTime(run.createdAt)} · updated ${shortTime(run.updatedAt)}`,
   ];
   if (run.trigger) {
@@ -75,6 +74,7 @@ export function runTimeline(run: RunDetail, now: Date = new Date()): string {
     );
   }
   const facts = [
+    `instance ${run.instanceId}`,
     run.azureMlJob ? `Azure ML job ${run.azureMlJob}` : undefined,
     run.modelVersion ? `model version ${run.modelVersion}` : undefined,
   ].filter(Boolean);

@@ -133,9 +133,9 @@ export function createProgram(io: CliIo): { program: Command; run: (argv: readon
   program
     .command('run')
     .description('show one run and its stages as a timeline')
-    .argument('<instanceId>')
-    .action(async (instanceId: string) => {
-      const run = await client().getRun(instanceId);
+    .argument('<runId>')
+    .action(async (runId: string) => {
+      const run = await client().getRun(runId);
       print(run, () => runTimeline(run, now()));
     });
 
@@ -156,10 +156,7 @@ export function createProgram(io: CliIo): { program: Command; run: (argv: readon
           ...(o.reason ? { reason: o.reason } : {}),
           ...(o.requestId ? { requestId: o.requestId } : {}),
         });
-        print(
-          result,
-          () => `${result.outcome} ${result.instanceId} (trigger ${result.triggerId})\n${result.statusUrl}`,
-        );
+        print(result, () => `${result.outcome} ${result.runId} (instance ${result.instanceId})\n${result.statusUrl}`);
       },
     );
 
@@ -167,15 +164,15 @@ export function createProgram(io: CliIo): { program: Command; run: (argv: readon
     program
       .command(approve ? 'approve' : 'reject')
       .description(`${approve ? 'approve' : 'reject'} the deployment of a run waiting for approval`)
-      .argument('<instanceId>')
+      .argument('<runId>')
       .option('-c, --comment <text>', 'recorded with the decision')
       .option('--by <name>', 'who decides')
-      .action(async (instanceId: string, o: { comment?: string; by?: string }) => {
-        const result = await client().decide(instanceId, approve, {
+      .action(async (runId: string, o: { comment?: string; by?: string }) => {
+        const result = await client().decide(runId, approve, {
           ...(o.comment ? { comment: o.comment } : {}),
           ...(o.by ? { decidedBy: o.by } : {}),
         });
-        print(result, () => `${approve ? 'approved' : 'rejected'} ${result.instanceId}\n${result.statusUrl}`);
+        print(result, () => `${approve ? 'approved' : 'rejected'} ${result.runId}\n${result.statusUrl}`);
       });
   }
 
@@ -186,17 +183,17 @@ export function createProgram(io: CliIo): { program: Command; run: (argv: readon
     .option('-r, --reason <text>', 'why, recorded with the rollback')
     .action(async (model: string, o: { reason?: string }) => {
       const result = await client().rollback(model, o.reason ? { reason: o.reason } : {});
-      print(result, () => `rollback started ${result.instanceId}\n${result.statusUrl}`);
+      print(result, () => `rollback started ${result.runId}\n${result.statusUrl}`);
     });
 
   program
     .command('cancel')
     .description('terminate a run and cancel its Azure ML job')
-    .argument('<instanceId>')
+    .argument('<runId>')
     .option('-r, --reason <text>', 'why')
-    .action(async (instanceId: string, o: { reason?: string }) => {
-      const result = await client().cancel(instanceId, o.reason);
-      print(result, () => `canceled ${result.instanceId}${result.detail ? ` (${result.detail})` : ''}`);
+    .action(async (runId: string, o: { reason?: string }) => {
+      const result = await client().cancel(runId, o.reason);
+      print(result, () => `canceled ${result.runId}${result.detail ? ` (${result.detail})` : ''}`);
     });
 
   const run = async (argv: readonly string[]): Promise<ExitCode> => {

@@ -10,17 +10,19 @@ const modelName = z
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/, 'must be a model name from the catalog')
   .describe('Model name from the catalog');
 
-export const runKinds = ['retrain', 'deploy', 'rollback', 'batch'] as const;
+/** Run kinds and statuses as the run records (src/state/runs.ts) keep them, plus `canceled` (ops cancel). */
+export const runKinds = ['retrain', 'rollback'] as const;
 export const runStatuses = [
-  'pending',
   'running',
-  'waitingForApproval',
+  'awaitingApproval',
   'succeeded',
-  'failed',
   'rejected',
+  'rolledBack',
+  'failed',
+  'superseded',
   'canceled',
 ] as const;
-export const stageStatuses = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'canceled'] as const;
+export const stageStatuses = ['running', 'succeeded', 'failed', 'skipped', 'pending'] as const;
 
 export type RunKind = (typeof runKinds)[number];
 export type RunStatus = (typeof runStatuses)[number];
@@ -36,12 +38,14 @@ export const gitLineageSchema = z.object({
 });
 
 export const runSummarySchema = z.object({
-  instanceId: z.string(),
+  runId: z.string().describe('Run id (equals the id of the trigger that started it)'),
+  instanceId: z.string().describe('Orchestration instance executing the run (retrain-<model> for retrains)'),
   model: z.string(),
   kind: z.enum(runKinds),
   status: z.enum(runStatuses),
-  createdAt: z.string().describe('ISO 8601'),
+  createdAt: z.string().describe('ISO 8601: when the run started'),
   updatedAt: z.string().describe('ISO 8601'),
+  finishedAt: z.string().optional(),
   triggerId: z.string().optional(),
   trigger: z
     .object({
@@ -130,13 +134,14 @@ export const cancelRequestSchema = z.object({ reason: z.string().max(500).option
 
 export const triggerAcceptedSchema = z.object({
   outcome: z.enum(['started', 'queued', 'duplicate']),
+  runId: z.string(),
   instanceId: z.string(),
   triggerId: z.string(),
   statusUrl: z.string(),
 });
 
 export const operationAcceptedSchema = z.object({
-  instanceId: z.string(),
+  runId: z.string(),
   operation: z.enum(['approve', 'reject', 'rollback', 'cancel']),
   statusUrl: z.string(),
   detail: z.string().optional(),

@@ -52,8 +52,8 @@ function apiBase(request: HttpRequest): string {
   return `${url.origin}${cut >= 0 ? url.pathname.slice(0, cut) : '/api'}`;
 }
 
-export function statusUrl(request: HttpRequest, instanceId: string): string {
-  return `${apiBase(request)}/ops/runs/${encodeURIComponent(instanceId)}`;
+export function statusUrl(request: HttpRequest, runId: string): string {
+  return `${apiBase(request)}/ops/runs/${encodeURIComponent(runId)}`;
 }
 
 function requireModel(service: OperationsService, model: string): void {
@@ -85,9 +85,9 @@ export const opsHandlers: Readonly<Record<OpsOperation, Handler>> = {
   },
 
   getRun: async (service, request) => {
-    const instanceId = param(request, 'instanceId');
-    const run = await service.getRun(instanceId);
-    if (!run) throw new RunNotFoundError(instanceId);
+    const runId = param(request, 'runId');
+    const run = await service.getRun(runId);
+    if (!run) throw new RunNotFoundError(runId);
     return { status: 200, jsonBody: run };
   },
 
@@ -106,7 +106,7 @@ export const opsHandlers: Readonly<Record<OpsOperation, Handler>> = {
       ...(body.parameters ? { parameters: body.parameters } : {}),
       ...(body.requestedBy ? { requestedBy: body.requestedBy } : {}),
     });
-    const result: TriggerAccepted = { ...outcome, statusUrl: statusUrl(request, outcome.instanceId) };
+    const result: TriggerAccepted = { ...outcome, statusUrl: statusUrl(request, outcome.runId) };
     return outcome.outcome === 'duplicate' ? { status: 200, jsonBody: result } : accepted(result);
   },
 
@@ -117,31 +117,31 @@ export const opsHandlers: Readonly<Record<OpsOperation, Handler>> = {
     const model = param(request, 'model');
     requireModel(service, model);
     const body = await jsonBody(request, rollbackRequestSchema);
-    const { instanceId } = await service.rollback(model, body);
-    return accepted({ instanceId, operation: 'rollback', statusUrl: statusUrl(request, instanceId) });
+    const { runId } = await service.rollback(model, body);
+    return accepted({ runId, operation: 'rollback', statusUrl: statusUrl(request, runId) });
   },
 
   cancel: async (service, request) => {
-    const instanceId = param(request, 'instanceId');
+    const runId = param(request, 'runId');
     const body = await jsonBody(request, cancelRequestSchema);
-    const { detail } = await service.cancel(instanceId, body);
+    const { detail } = await service.cancel(runId, body);
     return accepted({
-      instanceId,
+      runId,
       operation: 'cancel',
-      statusUrl: statusUrl(request, instanceId),
+      statusUrl: statusUrl(request, runId),
       ...(detail ? { detail } : {}),
     });
   },
 };
 
 async function decide(service: OperationsService, request: HttpRequest, approved: boolean): Promise<HttpResponseInit> {
-  const instanceId = param(request, 'instanceId');
+  const runId = param(request, 'runId');
   const body = await jsonBody(request, decisionRequestSchema);
-  await service.decideApproval(instanceId, { approved, ...body });
+  await service.decideApproval(runId, { approved, ...body });
   return accepted({
-    instanceId,
+    runId,
     operation: approved ? 'approve' : 'reject',
-    statusUrl: statusUrl(request, instanceId),
+    statusUrl: statusUrl(request, runId),
   });
 }
 

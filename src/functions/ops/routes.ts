@@ -46,7 +46,7 @@ export const opsRoutes: readonly OpsRoute[] = [
   {
     operation: 'getRun',
     name: 'opsGetRun',
-    route: 'ops/runs/{instanceId}',
+    route: 'ops/runs/{runId}',
     method: 'GET',
     summary: 'One run with its stages',
     responses: { 200: { description: 'The run', schema: runDetailSchema } },
@@ -68,7 +68,7 @@ export const opsRoutes: readonly OpsRoute[] = [
   {
     operation: 'approve',
     name: 'opsApprove',
-    route: 'ops/runs/{instanceId}/approve',
+    route: 'ops/runs/{runId}/approve',
     method: 'POST',
     summary: 'Approve the deployment of a run waiting at its approval gate',
     body: decisionRequestSchema,
@@ -78,7 +78,7 @@ export const opsRoutes: readonly OpsRoute[] = [
   {
     operation: 'reject',
     name: 'opsReject',
-    route: 'ops/runs/{instanceId}/reject',
+    route: 'ops/runs/{runId}/reject',
     method: 'POST',
     summary: 'Reject the deployment of a run waiting at its approval gate',
     body: decisionRequestSchema,
@@ -98,7 +98,7 @@ export const opsRoutes: readonly OpsRoute[] = [
   {
     operation: 'cancel',
     name: 'opsCancel',
-    route: 'ops/runs/{instanceId}/cancel',
+    route: 'ops/runs/{runId}/cancel',
     method: 'POST',
     summary: 'Terminate a run and cancel its Azure ML job',
     body: cancelRequestSchema,

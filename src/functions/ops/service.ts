@@ -11,30 +11,27 @@ import type { ListRunsQuery, RunDetail, RunPage } from './contract';
  */
 export interface OperationsService {
   listRuns(query: ListRunsQuery): Promise<RunPage>;
-  getRun(instanceId: string): Promise<RunDetail | undefined>;
+  getRun(runId: string): Promise<RunDetail | undefined>;
   /** Manual retrain through the same start/coalesce path as every other trigger. */
   readonly submit: RetrainTriggerSubmitter;
   /** Raises the approval event of a run waiting at its approval gate. */
-  decideApproval(
-    instanceId: string,
-    decision: { approved: boolean; comment?: string; decidedBy?: string },
-  ): Promise<void>;
+  decideApproval(runId: string, decision: { approved: boolean; comment?: string; decidedBy?: string }): Promise<void>;
   /** Puts the previous model version back on the model's endpoint; returns the rollback run. */
-  rollback(model: string, request: { reason?: string; requestedBy?: string }): Promise<{ instanceId: string }>;
+  rollback(model: string, request: { reason?: string; requestedBy?: string }): Promise<{ runId: string }>;
   /** Terminates the run's orchestration and cancels its Azure ML job, if any. */
-  cancel(instanceId: string, request: { reason?: string }): Promise<{ detail?: string }>;
+  cancel(runId: string, request: { reason?: string }): Promise<{ detail?: string }>;
   /** Model names of the catalog (to answer 404 for unknown ones before anything else happens). */
   modelNames(): readonly string[];
 }
 
 export class RunNotFoundError extends Error {
   readonly code = 'RunNotFound';
-  readonly instanceId: string;
+  readonly runId: string;
 
-  constructor(instanceId: string) {
-    super(`Run '${instanceId}' was not found.`);
+  constructor(runId: string) {
+    super(`Run '${runId}' was not found.`);
     this.name = 'RunNotFoundError';
-    this.instanceId = instanceId;
+    this.runId = runId;
   }
 }
 

@@ -42,6 +42,7 @@ export interface WebhookSpec {
 export interface RunSummary {
   readonly model: string;
   readonly outcome: RetrainTriggerOutcome['outcome'];
+  readonly runId: string;
   readonly instanceId: string;
   readonly triggerId: string;
   readonly statusUrl: string;
@@ -64,8 +65,8 @@ function apiBase(request: HttpRequest): string {
   return `${url.origin}${cut >= 0 ? url.pathname.slice(0, cut) : '/api'}`;
 }
 
-export function runStatusUrl(request: HttpRequest, instanceId: string): string {
-  return `${apiBase(request)}/ops/runs/${encodeURIComponent(instanceId)}`;
+export function runStatusUrl(request: HttpRequest, runId: string): string {
+  return `${apiBase(request)}/ops/runs/${encodeURIComponent(runId)}`;
 }
 
 function assertVerified(result: VerificationResult): void {
@@ -122,9 +123,10 @@ export async function handleWebhook(
     const runs: RunSummary[] = outcomes.map((o, i) => ({
       model: requests[i]?.model ?? '',
       outcome: o.outcome,
+      runId: o.runId,
       instanceId: o.instanceId,
       triggerId: o.triggerId,
-      statusUrl: runStatusUrl(request, o.instanceId),
+      statusUrl: runStatusUrl(request, o.runId),
     }));
     const allDuplicates = runs.every((r) => r.outcome === 'duplicate');
     deps.telemetry?.trackEvent(TelemetryEvents.WebhookAccepted, {
@@ -134,12 +136,13 @@ export async function handleWebhook(
       outcomes: runs.map((r) => r.outcome).join(','),
     });
     context.log(
-      `${spec.source} webhook delivery ${deliveryId}: ${runs.map((r) => `${r.model}=${r.outcome}(${r.instanceId})`).join(', ')}`,
+      `${spec.source} webhook delivery ${deliveryId}: ${runs.map((r) => `${r.model}=${r.outcome}(${r.runId})`).join(', ')}`,
     );
     const body = {
       deliveryId,
       ...(allDuplicates ? { duplicate: true } : {}),
       instanceIds: [...new Set(runs.map((r) => r.instanceId))],
+      runIds: runs.map((r) => r.runId),
       runs,
     };
     const first = runs[0];

@@ -35,6 +35,8 @@ export interface RetrainTriggerOutcome {
   /** `started`: a new run; `queued`: coalesced behind the run in flight; `duplicate`: seen before. */
   readonly outcome: 'started' | 'queued' | 'duplicate';
   /** The run that handles (or handled) this trigger; for `duplicate`, the original one. */
+  readonly runId: string;
+  /** Orchestration instance executing (or about to execute) the run. */
   readonly instanceId: string;
   readonly triggerId: string;
 }

@@ -15,7 +15,7 @@ import type { RetrainTriggerOutcome, RetrainTriggerRequest } from '../../../src/
 export class MemoryOperations implements OperationsService {
   readonly runs: RunDetail[] = [];
   readonly submitted: RetrainTriggerRequest[] = [];
-  readonly decisions: { instanceId: string; approved: boolean; comment?: string; decidedBy?: string }[] = [];
+  readonly decisions: { runId: string; approved: boolean; comment?: string; decidedBy?: string }[] = [];
   readonly rollbacks: { model: string; reason?: string }[] = [];
   readonly cancels: string[] = [];
   private readonly byKey = new Map<string, RetrainTriggerOutcome>();
@@ -38,8 +38,8 @@ export class MemoryOperations implements OperationsService {
     return Promise.resolve({ runs: page, ...(next ? { continuationToken: next } : {}) });
   }
 
-  getRun(instanceId: string): Promise<RunDetail | undefined> {
-    return Promise.resolve(this.runs.find((r) => r.instanceId === instanceId));
+  getRun(runId: string): Promise<RunDetail | undefined> {
+    return Promise.resolve(this.runs.find((r) => r.runId === runId));
   }
 
   readonly submit = (r: RetrainTriggerRequest): Promise<RetrainTriggerOutcome> => {
@@ -48,38 +48,40 @@ export class MemoryOperations implements OperationsService {
     if (prior) return Promise.resolve({ ...prior, outcome: 'duplicate' });
     const outcome: RetrainTriggerOutcome = {
       outcome: 'started',
-      instanceId: `run-${this.byKey.size + 1}`,
+      runId: `run-${this.byKey.size + 1}`,
+      instanceId: `retrain-${r.model}`,
       triggerId: `t-${this.byKey.size + 1}`,
     };
     this.byKey.set(r.dedupeKey, outcome);
     return Promise.resolve(outcome);
   };
 
-  decideApproval(instanceId: string, decision: { approved: boolean; comment?: string; decidedBy?: string }) {
-    const run = this.runs.find((r) => r.instanceId === instanceId);
-    if (!run) return Promise.reject(new RunNotFoundError(instanceId));
-    if (run.status !== 'waitingForApproval') {
-      return Promise.reject(new ConflictError(`Run '${instanceId}' is ${run.status}, not waiting for approval.`));
+  decideApproval(runId: string, decision: { approved: boolean; comment?: string; decidedBy?: string }) {
+    const run = this.runs.find((r) => r.runId === runId);
+    if (!run) return Promise.reject(new RunNotFoundError(runId));
+    if (run.status !== 'awaitingApproval') {
+      return Promise.reject(new ConflictError(`Run '${runId}' is ${run.status}, not awaiting approval.`));
     }
-    this.decisions.push({ instanceId, ...decision });
+    this.decisions.push({ runId, ...decision });
     return Promise.resolve();
   }
 
   rollback(model: string, request: { reason?: string }) {
     this.rollbacks.push({ model, ...request });
-    return Promise.resolve({ instanceId: `rollback-${model}` });
+    return Promise.resolve({ runId: `rollback-${model}` });
   }
 
-  cancel(instanceId: string) {
-    if (!this.runs.some((r) => r.instanceId === instanceId)) return Promise.reject(new RunNotFoundError(instanceId));
-    this.cancels.push(instanceId);
+  cancel(runId: string) {
+    if (!this.runs.some((r) => r.runId === runId)) return Promise.reject(new RunNotFoundError(runId));
+    this.cancels.push(runId);
     return Promise.resolve({ detail: 'Azure ML job job-1 cancel requested' });
   }
 }
 
-export function run(instanceId: string, overrides: Partial<RunDetail> = {}): RunDetail {
+export function run(runId: string, overrides: Partial<RunDetail> = {}): RunDetail {
   return {
-    instanceId,
+    runId,
+    instanceId: 'retrain-bike-demand',
     model: 'bike-demand',
     kind: 'retrain',
     status: 'running',

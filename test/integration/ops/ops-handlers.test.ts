@@ -13,7 +13,7 @@ describe('operations API handlers', () => {
       path: 'ops/runs?model=bike-demand&status=succeeded,failed&pageSize=2&from=2026-11-20T12:00:00Z',
     });
     expect(first.status).toBe(200);
-    expect((first.body.runs as { instanceId: string }[]).map((r) => r.instanceId)).toEqual(['c', 'b']);
+    expect((first.body.runs as { runId: string }[]).map((r) => r.runId)).toEqual(['c', 'b']);
     expect(first.body.continuationToken).toBeUndefined();
 
     const paged = await call(ops, 'listRuns', { path: 'ops/runs?pageSize=3' });
@@ -21,7 +21,7 @@ describe('operations API handlers', () => {
     const next = await call(ops, 'listRuns', {
       path: `ops/runs?pageSize=3&continuationToken=${String(paged.body.continuationToken)}`,
     });
-    expect((next.body.runs as { instanceId: string }[]).map((r) => r.instanceId)).toEqual(['a']);
+    expect((next.body.runs as { runId: string }[]).map((r) => r.runId)).toEqual(['a']);
   });
 
   it('when a filter is invalid, then 400 names the query field', async () => {
@@ -41,11 +41,11 @@ describe('operations API handlers', () => {
   it('when one run is fetched, then it comes with its stages; an unknown id is 404', async () => {
     const ops = new MemoryOperations();
     ops.runs.push(run('r1', { stages: [{ name: 'submitTraining', status: 'succeeded' }] }));
-    expect(await call(ops, 'getRun', { path: 'ops/runs/r1', params: { instanceId: 'r1' } })).toMatchObject({
+    expect(await call(ops, 'getRun', { path: 'ops/runs/r1', params: { runId: 'r1' } })).toMatchObject({
       status: 200,
-      body: { instanceId: 'r1', stages: [{ name: 'submitTraining' }] },
+      body: { runId: 'r1', stages: [{ name: 'submitTraining' }] },
     });
-    expect(await call(ops, 'getRun', { path: 'ops/runs/zz', params: { instanceId: 'zz' } })).toMatchObject({
+    expect(await call(ops, 'getRun', { path: 'ops/runs/zz', params: { runId: 'zz' } })).toMatchObject({
       status: 404,
       body: { error: { code: 'RunNotFound' } },
     });
@@ -60,7 +60,7 @@ describe('operations API handlers', () => {
     });
     expect(answer).toMatchObject({
       status: 202,
-      body: { outcome: 'started', instanceId: 'run-1', statusUrl: 'http://127.0.0.1:7071/api/ops/runs/run-1' },
+      body: { outcome: 'started', runId: 'run-1', statusUrl: 'http://127.0.0.1:7071/api/ops/runs/run-1' },
     });
     expect(ops.submitted[0]).toMatchObject({
       model: 'bike-demand',
@@ -74,7 +74,7 @@ describe('operations API handlers', () => {
       params: { model: 'bike-demand' },
       body: { requestId: 'req-1' },
     });
-    expect(again).toMatchObject({ status: 200, body: { outcome: 'duplicate', instanceId: 'run-1' } });
+    expect(again).toMatchObject({ status: 200, body: { outcome: 'duplicate', runId: 'run-1' } });
   });
 
   it('when a retrain names an unknown model or an invalid body, then 404 / 400 and nothing is submitted', async () => {
@@ -102,24 +102,25 @@ describe('operations API handlers', () => {
 
   it('when a waiting run is approved or rejected, then the decision is raised; a run not waiting is 409', async () => {
     const ops = new MemoryOperations();
-    ops.runs.push(run('w1', { status: 'waitingForApproval' }), run('w2', { status: 'waitingForApproval' }), run('x'));
+    ops.runs.push(run('w1', { status: 'awaitingApproval' }), run('w2', { status: 'awaitingApproval' }), run('x'));
     expect(
       await call(ops, 'approve', {
         path: 'ops/runs/w1/approve',
-        params: { instanceId: 'w1' },
+        params: { runId: 'w1' },
         body: { comment: 'ok' },
       }),
-    ).toMatchObject({ status: 202, body: { operation: 'approve', instanceId: 'w1' } });
+    ).toMatchObject({ status: 202, body: { operation: 'approve', runId: 'w1' } });
     expect(
-      (await call(ops, 'reject', { path: 'ops/runs/w2/reject', params: { instanceId: 'w2' }, rawBody: '' })).status,
+      (await call(ops, 'reject', { path: 'ops/runs/w2/reject', params: { runId: 'w2' }, rawBody: '' })).status,
     ).toBe(202);
     expect(ops.decisions).toEqual([
-      { instanceId: 'w1', approved: true, comment: 'ok' },
-      { instanceId: 'w2', approved: false },
+      { runId: 'w1', approved: true, comment: 'ok' },
+      { runId: 'w2', approved: false },
     ]);
-    expect(
-      await call(ops, 'approve', { path: 'ops/runs/x/approve', params: { instanceId: 'x' }, body: {} }),
-    ).toMatchObject({ status: 409, body: { error: { code: 'Conflict' } } });
+    expect(await call(ops, 'approve', { path: 'ops/runs/x/approve', params: { runId: 'x' }, body: {} })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'Conflict' } },
+    });
   });
 
   it('when a rollback or cancel is requested, then the service is asked and 202 answers', async () => {
@@ -131,16 +132,14 @@ describe('operations API handlers', () => {
         params: { model: 'churn' },
         body: { reason: 'bad canary' },
       }),
-    ).toMatchObject({ status: 202, body: { operation: 'rollback', instanceId: 'rollback-churn' } });
-    expect(
-      await call(ops, 'cancel', { path: 'ops/runs/r9/cancel', params: { instanceId: 'r9' }, body: {} }),
-    ).toMatchObject({
+    ).toMatchObject({ status: 202, body: { operation: 'rollback', runId: 'rollback-churn' } });
+    expect(await call(ops, 'cancel', { path: 'ops/runs/r9/cancel', params: { runId: 'r9' }, body: {} })).toMatchObject({
       status: 202,
       body: { operation: 'cancel', detail: expect.stringContaining('job-1') as unknown },
     });
-    expect(
-      (await call(ops, 'cancel', { path: 'ops/runs/no/cancel', params: { instanceId: 'no' }, body: {} })).status,
-    ).toBe(404);
+    expect((await call(ops, 'cancel', { path: 'ops/runs/no/cancel', params: { runId: 'no' }, body: {} })).status).toBe(
+      404,
+    );
     expect(ops.rollbacks).toEqual([{ model: 'churn', reason: 'bad canary' }]);
     expect(ops.cancels).toEqual(['r9']);
   });
@@ -148,7 +147,7 @@ describe('operations API handlers', () => {
   it('when the service throws something unexpected, then 500 carries the invocation id and no message', async () => {
     const ops = new MemoryOperations();
     ops.getRun = () => Promise.reject(new Error('AccountKey=Eby8vdM02x leaked?'));
-    const answer = await call(ops, 'getRun', { path: 'ops/runs/r1', params: { instanceId: 'r1' } });
+    const answer = await call(ops, 'getRun', { path: 'ops/runs/r1', params: { runId: 'r1' } });
     expect(answer.status).toBe(500);
     expect(JSON.stringify(answer.body)).toContain('inv-1');
     expect(JSON.stringify(answer.body)).not.toContain('Eby8');

@@ -2,7 +2,8 @@ import { duration, runsTable, runTimeline, shortTime } from '../../../src/cli/fo
 import type { RunDetail } from '../../../src/functions/ops/contract';
 
 const detail: RunDetail = {
-  instanceId: 'retrain-bike-demand-7f3a',
+  runId: 't7f3a0c1d2e3f405162738495',
+  instanceId: 'retrain-bike-demand',
   model: 'bike-demand',
   kind: 'retrain',
   status: 'running',
@@ -34,9 +35,9 @@ describe('CLI formatting', () => {
   });
 
   it('when runs are listed, then a header and one aligned row per run appear with the trigger commit', () => {
-    const table = runsTable([detail, { ...detail, instanceId: 'x', trigger: undefined, modelVersion: '7' }]);
+    const table = runsTable([detail, { ...detail, runId: 'x', trigger: undefined, modelVersion: '7' }]);
     const [header, first, second] = table.split('\n');
-    expect(header).toMatch(/^INSTANCE\s+MODEL\s+KIND\s+STATUS\s+CREATED\s+TRIGGER\s+VERSION$/);
+    expect(header).toMatch(/^RUN\s+MODEL\s+KIND\s+STATUS\s+CREATED\s+TRIGGER\s+VERSION$/);
     expect(first).toContain('github contoso/bike-demand@0d1a26e');
     expect(second).toMatch(/\s7$/);
     expect(header?.indexOf('MODEL')).toBe((first?.indexOf('  bike-demand') ?? 0) + 2);
@@ -45,7 +46,7 @@ describe('CLI formatting', () => {
 
   it('when one run is shown, then its stages read as a timeline with marks and durations', () => {
     const text = runTimeline(detail, new Date('2026-11-22T10:04:03Z'));
-    expect(text).toContain('Run retrain-bike-demand-7f3a  bike-demand  retrain  running');
+    expect(text).toContain('Run t7f3a0c1d2e3f405162738495  bike-demand  retrain  running');
     expect(text).toContain('git contoso/bike-demand@0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c (refs/heads/main)');
     expect(text).toContain('Azure ML job bike-demand-retrain-42');
     expect(text).toMatch(/10:00:01\s+✓ submitTraining\s+2s/);

@@ -35,7 +35,8 @@ function cli(env: { url?: string; key?: string } = {}) {
 }
 
 const run1 = {
-  instanceId: 'r1',
+  runId: 'r1',
+  instanceId: 'retrain-bike-demand',
   model: 'bike-demand',
   kind: 'retrain',
   status: 'succeeded',
@@ -60,7 +61,7 @@ describe('mlops CLI', () => {
         pageSize: '20',
       });
       expect(api.seen[0]?.key).toBe('k-123');
-      expect(c.out.join('\n')).toMatch(/INSTANCE[\s\S]*r1\s+bike-demand/);
+      expect(c.out.join('\n')).toMatch(/RUN[\s\S]*r1\s+bike-demand/);
     } finally {
       await api.close();
     }
@@ -80,7 +81,7 @@ describe('mlops CLI', () => {
   it('when no key is given for a loopback URL, then the dev host default key is sent', async () => {
     const api = await fakeApi(() => ({
       status: 202,
-      body: { outcome: 'started', instanceId: 'r2', triggerId: 't', statusUrl: 'u' },
+      body: { outcome: 'started', runId: 'r2', instanceId: 'retrain-bike-demand', triggerId: 'r2', statusUrl: 'u' },
     }));
     try {
       const c = cli({ url: api.url });

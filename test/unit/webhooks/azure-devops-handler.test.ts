@@ -35,7 +35,7 @@ describe('POST /api/webhooks/azure-devops', () => {
     const body = JSON.stringify(azureDevOpsBuildComplete());
     await h.post(azureDevOpsWebhook, path, body, auth());
     const again = await h.post(azureDevOpsWebhook, path, body, auth());
-    expect(again).toMatchObject({ status: 200, body: { duplicate: true, instanceIds: ['run-1'] } });
+    expect(again).toMatchObject({ status: 200, body: { duplicate: true, runIds: ['run-1'] } });
     expect(h.submitter.started()).toBe(1);
   });
 

@@ -54,7 +54,7 @@ describe('POST /api/webhooks/generic', () => {
     const h = harness(catalog, { now: () => NOW });
     await h.post(genericWebhook, path, validBody, headers(validBody));
     const again = await h.post(genericWebhook, path, validBody, headers(validBody, { at: NOW + 60_000 }));
-    expect(again).toMatchObject({ status: 200, body: { duplicate: true, instanceIds: ['run-1'] } });
+    expect(again).toMatchObject({ status: 200, body: { duplicate: true, runIds: ['run-1'] } });
   });
 
   it('when a captured request is replayed after the 300 s window, then 401 and nothing starts', async () => {

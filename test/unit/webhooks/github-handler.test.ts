@@ -30,12 +30,14 @@ describe('POST /api/webhooks/github', () => {
     expect(answer.status).toBe(202);
     expect(answer.body).toMatchObject({
       deliveryId: delivery,
-      instanceIds: ['run-1'],
+      instanceIds: ['retrain-bike-demand'],
+      runIds: ['run-1'],
       runs: [
         {
           model: 'bike-demand',
           outcome: 'started',
-          instanceId: 'run-1',
+          runId: 'run-1',
+          instanceId: 'retrain-bike-demand',
           statusUrl: 'http://127.0.0.1:7071/api/ops/runs/run-1',
         },
       ],
@@ -67,7 +69,7 @@ describe('POST /api/webhooks/github', () => {
 
     expect(first.status).toBe(202);
     expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({ duplicate: true, instanceIds: ['run-1'], runs: [{ outcome: 'duplicate' }] });
+    expect(second.body).toMatchObject({ duplicate: true, runIds: ['run-1'], runs: [{ outcome: 'duplicate' }] });
     expect(h.submitter.started()).toBe(1);
   });
 
@@ -81,7 +83,7 @@ describe('POST /api/webhooks/github', () => {
     expect(h.submitter.started()).toBe(1);
     expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 200)).toHaveLength(19);
-    expect(new Set(answers.flatMap((a) => a.body.instanceIds as string[]))).toEqual(new Set(['run-1']));
+    expect(new Set(answers.flatMap((a) => a.body.runIds as string[]))).toEqual(new Set(['run-1']));
   });
 
   it('when the signature was made with another secret, then 401 and nothing is submitted', async () => {
