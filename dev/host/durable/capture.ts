@@ -1,3 +1,5 @@
+import { useTaskFailedErrorFrom } from './classic/failures';
+
 /** A classic orchestrator as the app registered it (the raw `function*`, not durable-functions' wrapper). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- same shape as DurableRuntime.registerOrchestration
 export type RawOrchestrator = (...args: any[]) => Generator;
@@ -32,6 +34,7 @@ export function captureDurableRegistrations(df: unknown): CapturedDurable {
       'captureDurableRegistrations expects the durable-functions module (with df.app.orchestration/activity).',
     );
   }
+  useTaskFailedErrorFrom(df);
   const orchestrations = new Map<string, RawOrchestrator>();
   const activities = new Map<string, RawActivityHandler>();
   const entities = new Map<string, RawEntityHandler>();

@@ -13,11 +13,18 @@ export interface ClassicFailureDetails {
 }
 
 // The published typings only declare `(failureDetails)`; the 3.5.0 runtime also takes the task's name and id.
-const ClassicTaskFailedError = TaskFailedError as unknown as new (
-  details: ClassicFailureDetails,
-  taskName?: string,
-  taskId?: number,
-) => TaskFailedError;
+type TaskFailedErrorClass = new (details: ClassicFailureDetails, taskName?: string, taskId?: number) => Error;
+
+let ClassicTaskFailedError = TaskFailedError as unknown as TaskFailedErrorClass;
+
+/**
+ * Uses the app's own copy of durable-functions for the errors thrown into orchestrators, so `instanceof
+ * df.TaskFailedError` holds in app code even when the app resolves a different copy than this module does.
+ */
+export function useTaskFailedErrorFrom(df: unknown): void {
+  const candidate = (df as { TaskFailedError?: unknown } | null)?.TaskFailedError;
+  if (typeof candidate === 'function') ClassicTaskFailedError = candidate as TaskFailedErrorClass;
+}
 
 function failureDetails(errorType: string, errorMessage: string, stackTrace?: string): ClassicFailureDetails {
   const details: ClassicFailureDetails = {
@@ -36,7 +43,7 @@ function failureDetails(errorType: string, errorMessage: string, stackTrace?: st
  * written against Azure (`err.failureDetails.errorType === 'ModelNotFound'`) behaves the same locally.
  */
 export function toClassicTaskError(error: unknown, taskName: string | undefined): Error {
-  if (error instanceof TaskFailedError) return error;
+  if (error instanceof ClassicTaskFailedError) return error;
   if (error instanceof CoreTaskFailedError) {
     const d = error.details;
     const details = failureDetails(d.errorType || 'Error', d.message ?? error.message, d.stackTrace);
