@@ -450,8 +450,11 @@ async function childBigCsv(
   };
   let rows = 0;
   await mapLimit(plan.miniBatches, 4, async (batch) => {
-    rows += (await scoreMiniBatch({ container: lake, auth: (e) => resolver.key(e) }, { run, batch, scorer, settings }))
-      .rowsOut;
+    const result = await scoreMiniBatch(
+      { container: lake, auth: (e) => resolver.key(e) },
+      { run, batch, scorer, settings },
+    );
+    rows += result.rowsOut;
   });
   return {
     bytes: plan.bytes,
@@ -523,9 +526,9 @@ async function main(argv: string[]): Promise<void> {
     console.log(JSON.stringify(result));
     return;
   }
-  if (!process.env.NODE_EXTRA_CA_CERTS) {
+  const { caCertPath } = await ensureLocalCertificates();
+  if (process.env.NODE_EXTRA_CA_CERTS !== caCertPath) {
     // The emulator's certificate is signed by the local CA; Node reads extra CAs only at start, so re-exec.
-    const { caCertPath } = await ensureLocalCertificates();
     const result = spawnSync(process.execPath, [__filename, ...argv], {
       stdio: 'inherit',
       env: { ...process.env, NODE_EXTRA_CA_CERTS: caCertPath },

@@ -62,7 +62,7 @@ export async function writeStream(
 ): Promise<void> {
   await container
     .getBlockBlobClient(name)
-    .uploadStream(stream, 4 * 1024 * 1024, 4, { blobHTTPHeaders: { blobContentType: contentType } });
+    .uploadStream(stream, 4 * 1024 * 1024, 2, { blobHTTPHeaders: { blobContentType: contentType } });
 }
 
 /** Server-side copy within the account (same-account sources are authorised by the request's credential). */
