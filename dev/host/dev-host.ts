@@ -12,21 +12,21 @@ import path from 'node:path';
 
 import { handleAdmin, type HostState } from './admin';
 import { type LoadedApp, loadApp, runAppStartHooks, runAppTerminateHooks } from './app-loader';
-import { nativeProcess } from './native-module';
-import { DURABLE_PATH, DURABLE_SYSTEM_KEY, DurableBridge } from './durable-bridge';
+import { DURABLE_PATH, DURABLE_SYSTEM_KEY, DurableBridge, handleDurableWebhook } from './durable-bridge';
 import { EVENT_GRID_PATH, handleEventGrid } from './eventgrid';
-import { flatHeaders, readBody, requestOrigin, sendText } from './http/http-io';
+import { requestOrigin, sendText } from './http/http-io';
 import { HttpTriggerRouter } from './http/http-trigger';
 import { type InvocationRecord, Invoker } from './invoker';
-import { type HostKeys, hostKeysFrom, isAuthorized, presentedKey } from './keys';
+import { type HostKeys, hostKeysFrom } from './keys';
 import { createHostLogger, errorMessage, type HostLogger, type LogSink } from './log';
 import { defaultManagedIdentity, handleManagedIdentity, IDENTITY_PATH } from './managed-identity';
-import { readHostJson, readLocalSettings, resolveAppSettingReferences } from './settings';
+import { nativeProcess } from './native-module';
+import { readHostJson, readLocalSettings } from './settings';
 import { TelemetrySink, TRACK_PATHS } from './telemetry-sink';
 import { type Clock, systemClock } from './timers/clock';
-import { parseSchedule } from './timers/schedule';
 import { FileScheduleMonitor, InMemoryScheduleMonitor, type ScheduleMonitor } from './timers/schedule-monitor';
-import { TimerListener } from './timers/timer-listener';
+import type { TimerListener } from './timers/timer-listener';
+import { createTimerListeners } from './timers/timer-triggers';
 
 export interface DevHostOptions {
   /** The compiled app: a .js entry or a folder with package.json "main". */
@@ -169,7 +169,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       return;
     }
     if (p === DURABLE_PATH || p.startsWith(`${DURABLE_PATH}/`)) {
-      await handleDurable(req, res, url);
+      await handleDurableWebhook(durable, keys, req, res, url, requestOrigin(req, origin));
       return;
     }
     const prefix = routePrefix ? `/${routePrefix}` : '';
@@ -177,32 +177,6 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       if (await httpRouter.handle(req, res, url, p.slice(prefix.length))) return;
     }
     sendText(res, 404, '');
-  };
-
-  const handleDurable = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const key = presentedKey(url.searchParams, req.headers);
-    if (!isAuthorized(keys, 'system', key, DURABLE_SYSTEM_KEY)) {
-      sendText(res, 401, '');
-      return;
-    }
-    const body = (await readBody(req)).toString('utf8');
-    const pending = durable?.handleHttp(
-      {
-        method: req.method ?? 'GET',
-        path: url.pathname.slice(DURABLE_PATH.length),
-        query: url.searchParams,
-        headers: flatHeaders(req),
-        body,
-      },
-      requestOrigin(req, origin),
-    );
-    if (!pending) {
-      sendText(res, 404, 'The app has no durable functions');
-      return;
-    }
-    const answer = await pending;
-    res.writeHead(answer.status, answer.headers);
-    res.end(answer.body);
   };
 
   const runNow = (name: string, input: string | undefined): boolean => {
@@ -332,27 +306,15 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
             path.join(options.stateDir ?? path.join(projectDir, '.local', 'devhost'), 'timers'),
             hostId,
           ));
-    for (const fn of loaded.registry.byTrigger('timerTrigger')) {
-      const schedule = parseSchedule(
-        resolveAppSettingReferences(
-          typeof fn.trigger.schedule === 'string' ? fn.trigger.schedule : '',
-          nativeProcess.env,
-        ),
-        { timeZone: nativeProcess.env.WEBSITE_TIME_ZONE },
-      );
-      timers.set(
-        fn.name,
-        new TimerListener({
-          functionName: fn.name,
-          schedule,
-          runOnStartup: fn.trigger.runOnStartup === true,
-          useMonitor: typeof fn.trigger.useMonitor === 'boolean' ? fn.trigger.useMonitor : undefined,
-          clock: options.clock ?? systemClock,
-          monitor,
-          logger,
-          invoke: (timerInfo) => currentInvoker.invoke(fn, timerInfo, { triggerMetadata: { timer: timerInfo } }),
-        }),
-      );
+    for (const listener of createTimerListeners({
+      functions: loaded.registry.byTrigger('timerTrigger'),
+      invoker: currentInvoker,
+      env: nativeProcess.env,
+      clock: options.clock ?? systemClock,
+      monitor,
+      logger,
+    })) {
+      timers.set(listener.name, listener);
     }
     state = 'Running';
     if (options.timers !== false) await Promise.all([...timers.values()].map((t) => t.start()));

@@ -6,10 +6,15 @@
  * @remarks The engine module is loaded at runtime so the host still serves plain apps when it is absent.
  */
 import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+
 import type { InvocationContext } from '@azure/functions';
 
+import { flatHeaders, readBody, sendText } from './http/http-io';
+
 import type { Invoker } from './invoker';
+import { type HostKeys, isAuthorized, presentedKey } from './keys';
 import type { HostLogger } from './log';
 import type { FunctionRegistry } from './registry';
 
@@ -144,4 +149,40 @@ export class DurableBridge {
     await this.runtime?.stop();
     this.runtime = undefined;
   }
+}
+
+/**
+ * `/runtime/webhooks/durabletask/*`: checks the durable extension's system key (or the master key) and hands the
+ * request to the engine's HTTP API.
+ */
+export async function handleDurableWebhook(
+  bridge: DurableBridge | undefined,
+  keys: HostKeys,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  origin: string,
+): Promise<void> {
+  if (!isAuthorized(keys, 'system', presentedKey(url.searchParams, req.headers), DURABLE_SYSTEM_KEY)) {
+    sendText(res, 401, '');
+    return;
+  }
+  const body = (await readBody(req)).toString('utf8');
+  const pending = bridge?.handleHttp(
+    {
+      method: req.method ?? 'GET',
+      path: url.pathname.slice(DURABLE_PATH.length),
+      query: url.searchParams,
+      headers: flatHeaders(req),
+      body,
+    },
+    origin,
+  );
+  if (!pending) {
+    sendText(res, 404, 'The app has no durable functions');
+    return;
+  }
+  const answer = await pending;
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
 }
