@@ -1,0 +1,134 @@
+import { getEndpoint, listDeployments } from '../../../src/azureml/endpoints';
+import { getModelVersion, listModelVersions } from '../../../src/azureml/registry';
+import { LineageTags } from '../../../src/services/retrain/lineage';
+import { demoCatalog, fastPlan, type RetrainHarness, startRetrainHarness, waitForRun } from './harness';
+
+jest.setTimeout(180_000);
+
+describe('retrain orchestration (emulator + in-memory durable engine)', () => {
+  let h: RetrainHarness;
+
+  beforeAll(async () => {
+    h = await startRetrainHarness();
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('when a dataset upload triggers a retrain, then the new version serves 100 % with lineage tags', async () => {
+    // Arrange: polling far slower than training, so only the Azure ML run event can end the wait in time.
+    await h.begin({
+      planTweak: (p) => ({
+        ...fastPlan(p),
+        polling: { initialIntervalSeconds: 120, maxIntervalSeconds: 120, backoffCoefficient: 1 },
+      }),
+    });
+    const trigger = await h.uploadDataset('bike-demand/2026-11-20.csv');
+
+    // Act
+    const submitted = await h.submit(trigger);
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    // Assert
+    expect(submitted).toMatchObject({ outcome: 'started', instanceId: 'retrain-bike-demand' });
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toMatchObject({ status: 'succeeded', modelVersion: '2', deployment: 'bike-demand-v2' });
+    const endpoint = await getEndpoint(h.ws, 'bike-demand');
+    expect(endpoint?.traffic).toMatchObject({ 'bike-demand-v2': 100, 'bike-demand-v1': 0 });
+    const version = await getModelVersion(h.ws, 'bike-demand', '2');
+    const tags = version?.properties.tags ?? {};
+    expect(tags).toMatchObject({
+      [LineageTags.datasetUri]: trigger.dataset?.uri,
+      [LineageTags.datasetETag]: trigger.dataset?.eTag,
+      [LineageTags.triggerId]: submitted.triggerId,
+      [LineageTags.instanceId]: 'retrain-bike-demand',
+      [LineageTags.gateDecision]: 'accepted',
+    });
+    expect(tags[LineageTags.job]).toMatch(/^batchjob-/);
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      registered: { version: '2' },
+      deployment: { name: 'bike-demand-v2' },
+    });
+    expect(run?.training?.statusHistory.some((s) => s.via === 'event')).toBe(true);
+    expect(run?.stages.map((s) => `${s.name}:${s.status}`)).toEqual(
+      expect.arrayContaining([
+        'submit:succeeded',
+        'training:succeeded',
+        'gate:succeeded',
+        'register:succeeded',
+        'smoke:succeeded',
+        'latency:succeeded',
+        'traffic:succeeded',
+        'deploy:succeeded',
+      ]),
+    );
+    const custom = status.customStatus as { trainingStatus: { status: string }[] };
+    expect(custom.trainingStatus.map((s) => s.status)).toContain('Completed');
+    expect(h.scenario().telemetry.names()).toEqual(
+      expect.arrayContaining([
+        'TriggerReceived',
+        'RetrainStarted',
+        'TrainingSubmitted',
+        'TrainingCompleted',
+        'GateDecided',
+        'ModelRegistered',
+        'DeploymentStarted',
+        'DeploymentShifted',
+        'DeploymentSucceeded',
+        'RetrainCompleted',
+      ]),
+    );
+    // Retention 1: the previous deployment stays as the rollback target.
+    expect((await listDeployments(h.ws, 'bike-demand')).map((d) => d.name).sort()).toEqual([
+      'bike-demand-v1',
+      'bike-demand-v2',
+    ]);
+  });
+
+  it('when the candidate misses a gate threshold, then the version is registered as rejected and traffic stays', async () => {
+    await h.begin({
+      catalog: demoCatalog((m) => {
+        m.gate = { metrics: [{ name: 'r2', goal: 'maximize', threshold: 0.99999, compareToChampion: false }] };
+      }),
+    });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/gate.csv'));
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'rejected', modelVersion: '2' });
+    const version = await getModelVersion(h.ws, 'bike-demand', '2');
+    expect(version?.properties.tags?.[LineageTags.gateDecision]).toBe('rejected');
+    expect(version?.properties.tags?.[LineageTags.gateReasons]).toMatch(/^r2 0\.\d+ misses the threshold >= 0\.99999$/);
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual({ 'bike-demand-v1': 100 });
+    expect((await h.scenario().state.runs.get(submitted.runId))?.status).toBe('rejected');
+  });
+
+  it('when the training run fails, then the run fails at training and no version is registered', async () => {
+    await h.begin({});
+    await h.emulatorCall('POST', '/_emulator/faults/jobs', { mode: 'fail', message: 'out of memory' });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/fail.csv'));
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'failed' });
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    expect(run?.failure).toMatchObject({ stage: 'training', errorType: 'TrainingFailedError' });
+    expect(run?.failure?.message).toContain('Failed');
+    expect((await listModelVersions(h.ws, 'bike-demand')).map((v) => v.name)).toEqual(['1']);
+    expect(h.scenario().telemetry.names()).toContain('RetrainFailed');
+  });
+
+  it('when the training run hangs past the timeout, then it is cancelled and the run fails as timed out', async () => {
+    await h.begin({ planTweak: (p) => ({ ...fastPlan(p), trainingTimeoutSeconds: 3 }) });
+    await h.emulatorCall('POST', '/_emulator/faults/jobs', { mode: 'hang' });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/hang.csv'));
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'failed' });
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    expect(run?.failure).toMatchObject({ stage: 'training', errorType: 'TrainingTimedOutError' });
+    const job = (await h.emulatorCall('GET', `/_emulator/jobs/${run?.training?.jobName ?? ''}`)) as { status: string };
+    expect(['CancelRequested', 'Canceled']).toContain(job.status);
+  });
+});
