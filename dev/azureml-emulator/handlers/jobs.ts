@@ -24,7 +24,7 @@ import type { EmulatorContext } from '../context';
 import { badRequest, notFound, notSupported } from '../errors';
 import { type EmulatorRequest, jsonBody, param, query, type Router } from '../http';
 import { type Engine, isTerminal } from '../runtime/engine';
-import type { JobRecord, JsonObject } from '../state';
+import type { JobRecord, Json, JsonObject } from '../state';
 import { locationHeaders } from './lro';
 
 export const JOB_TYPE = 'Microsoft.MachineLearningServices/workspaces/jobs';
@@ -60,6 +60,35 @@ const COMMAND_FIELDS = [
   'resources',
 ];
 const PIPELINE_FIELDS = [...JOB_BASE_FIELDS, 'jobs', 'settings', 'sourceJobId'];
+
+const ASSET_INPUT_TYPES = ['uri_file', 'uri_folder', 'mltable', 'custom_model', 'mlflow_model', 'triton_model'];
+const INPUT_TYPES = ['literal', ...ASSET_INPUT_TYPES];
+
+/**
+ * Asset inputs need a `uri`, literals a `value`, as in the service's schema. Checked strictly because
+ * @azure/arm-machinelearning 2.1.1 silently drops `uri` from asset inputs (its discriminator table registers them
+ * under AssetJobInput), and a job without its data must fail loudly rather than run on nothing.
+ */
+function checkInputs(inputs: Json | undefined): void {
+  if (!isObject(inputs)) return;
+  for (const [name, input] of Object.entries(inputs)) {
+    const target = `properties.inputs.${name}`;
+    if (!isObject(input)) throw badRequest(`'${target}' must be an object.`, target);
+    const type = text(input['jobInputType']);
+    if (!INPUT_TYPES.includes(type)) {
+      throw badRequest(
+        `'${target}.jobInputType' must be one of ${INPUT_TYPES.join(', ')}; got '${type}'.`,
+        `${target}.jobInputType`,
+      );
+    }
+    if (ASSET_INPUT_TYPES.includes(type) && (typeof input['uri'] !== 'string' || input['uri'] === '')) {
+      throw badRequest(
+        `'${target}.uri' is required for ${type} inputs. (@azure/arm-machinelearning 2.1.1 drops it when serializing; send this job with a raw PUT.)`,
+        `${target}.uri`,
+      );
+    }
+  }
+}
 
 export function jobServices(context: EmulatorContext, name: string): JsonObject {
   const tracking = new URL(`/mlflow/v1.0${WORKSPACE_ID}`, context.baseUrl());
@@ -140,6 +169,7 @@ export function registerJobRoutes(router: Router, context: EmulatorContext, engi
     if (properties['inputs'] !== undefined && properties['inputs'] !== null && !isObject(properties['inputs'])) {
       throw badRequest("'properties.inputs' must be an object.", 'properties.inputs');
     }
+    checkInputs(properties['inputs']);
     delete properties['status'];
     const job = newJobRecord(context, engine, name, properties, 'arm');
     engine.submitJob(job);

@@ -263,17 +263,20 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     expect(unauthenticated.status).toBe(401);
   });
 
-  it('when @azure/arm-machinelearning 2.1.1 submits a uri_file input, then its serializer has dropped the uri (SDK tripwire)', async () => {
-    await env.client.jobs.createOrUpdate(
+  it('when @azure/arm-machinelearning 2.1.1 submits a uri_file input, then its serializer drops the uri and the emulator answers 400 (SDK tripwire)', async () => {
+    const submitted = env.client.jobs.createOrUpdate(
       RG,
       WS,
       'sdk-tripwire',
       trainingJob({ training_data: { jobInputType: 'uri_file', uri: DATA_URI }, target_column: literal('count') }),
     );
-    const stored = (await (await env.arm('GET', '/jobs/sdk-tripwire')).json()) as {
-      properties: { inputs: Record<string, Record<string, unknown>> };
-    };
-    // If this starts failing, the SDK fixed its discriminator table and jobs can be submitted through it again.
-    expect(stored.properties.inputs['training_data']).toEqual({ jobInputType: 'uri_file' });
+    // If this starts failing, the SDK fixed its discriminator table and jobs with data inputs can go through it again.
+    await expect(submitted).rejects.toMatchObject({ statusCode: 400 });
+    const raw = await env.arm(
+      'PUT',
+      '/jobs/sdk-tripwire',
+      trainingJob({ training_data: { jobInputType: 'uri_file' } }),
+    );
+    expect(await raw.json()).toMatchObject({ error: { target: 'properties.inputs.training_data.uri' } });
   });
 });
