@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -8,76 +7,13 @@ import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 
 import { connectionStringFor } from '../../support/azurite';
-import { freePorts } from '../../support/free-port';
+import { launchPlatform } from '../../support/launcher';
 import { waitFor } from '../../support/wait-for';
 
 const root = path.resolve(__dirname, '..', '..', '..');
-const launcherScript = path.join(root, 'dist', 'dev', 'launcher', 'main.js');
 const MASTER_KEY = 'local-master-key';
 
 jest.setTimeout(120_000);
-
-interface Launched {
-  child: ChildProcess;
-  output: string[];
-  stateDir: string;
-  ports: { host: number; https: number; blob: number; queue: number; table: number; azureml: number };
-  exit: Promise<number | null>;
-}
-
-async function launch(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Launched> {
-  const [host, httpsPort, blob, queue, table, azureml] = (await freePorts(6)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'launcher-e2e-'));
-  const args = [
-    launcherScript,
-    ...[
-      '--port',
-      host,
-      '--https-port',
-      httpsPort,
-      '--blob-port',
-      blob,
-      '--queue-port',
-      queue,
-      '--table-port',
-      table,
-    ].map(String),
-    ...['--azureml-port', String(azureml), '--state-dir', stateDir],
-    ...extraArgs,
-  ];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
-  child.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`launcher exited early:\n${output.join('')}`);
-      const res = await fetch(`http://127.0.0.1:${host}/admin/host/status`, {
-        headers: { 'x-functions-key': MASTER_KEY },
-      });
-      return ((await res.json()) as { state: string }).state === 'Running';
-    },
-    { timeoutMs: 90_000, intervalMs: 250, description: 'the dev host to report Running' },
-  );
-  // The launcher is ready once it says so (the blob watcher starts after the host).
-  await waitFor(() => output.join('').includes('[launcher] ready'), {
-    timeoutMs: 30_000,
-    description: 'the launcher to be ready',
-  });
-  return { child, output, stateDir, ports: { host, https: httpsPort, blob, queue, table, azureml }, exit };
-}
 
 async function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -105,9 +41,13 @@ function postTls(url: string, ca: Buffer, body: string): Promise<{ status: numbe
 
 describe('npm start (the launcher)', () => {
   it('when the launcher runs the app, then the host reports Running and SIGTERM stops every process cleanly', async () => {
-    const launched = await launch();
+    const launched = await launchPlatform();
     const { ports } = launched;
     try {
+      const status = await fetch(`${launched.hostUrl}/admin/host/status`, {
+        headers: { 'x-functions-key': MASTER_KEY },
+      });
+      expect(await status.json()).toMatchObject({ state: 'Running' });
       expect((await fetch(`http://127.0.0.1:${ports.host}/admin/host/status`)).status).toBe(401);
       const functions = (await (
         await fetch(`http://127.0.0.1:${ports.host}/admin/functions?code=${MASTER_KEY}`)
@@ -115,7 +55,7 @@ describe('npm start (the launcher)', () => {
       expect(functions.length).toBeGreaterThan(0);
       expect(await portOpen(ports.blob)).toBe(true);
     } finally {
-      launched.child.kill('SIGTERM');
+      await launched.stop();
     }
     expect(await launched.exit).toBe(0);
     expect(launched.output.join('')).toContain('[launcher] stopped');
@@ -138,8 +78,8 @@ describe('npm start (the launcher)', () => {
         ],
       }),
     );
-    const launched = await launch(
-      [
+    const launched = await launchPlatform({
+      args: [
         '--app',
         path.join(root, 'test', 'fixtures', 'apps', 'basic'),
         '--subscriptions',
@@ -148,8 +88,8 @@ describe('npm start (the launcher)', () => {
         '--poll-interval',
         '200',
       ],
-      { TICK_SCHEDULE: '0 0 0 1 1 *' },
-    );
+      env: { TICK_SCHEDULE: '0 0 0 1 1 *' },
+    });
     const { ports } = launched;
     try {
       const blobs = BlobServiceClient.fromConnectionString(
@@ -185,7 +125,7 @@ describe('npm start (the launcher)', () => {
       ).json()) as unknown[];
       expect(stored).toHaveLength(1);
     } finally {
-      launched.child.kill('SIGTERM');
+      await launched.stop();
     }
     expect(await launched.exit).toBe(0);
   });

@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { freePorts } from './free-port';
+import { waitFor } from './wait-for';
+
+export interface LaunchedPlatform {
+  readonly child: ChildProcess;
+  /** Launcher output so far (all components, prefixed). */
+  readonly output: string[];
+  readonly stateDir: string;
+  readonly ports: { host: number; https: number; blob: number; queue: number; table: number; azureml: number };
+  /** `http://127.0.0.1:<host port>` */
+  readonly hostUrl: string;
+  /** The master key the launcher's settings use (DevHost.MasterKey, default local-master-key). */
+  readonly masterKey: string;
+  /** Resolves with the launcher's exit code. */
+  readonly exit: Promise<number | null>;
+  /** SIGTERM, then waits for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Runs `npm start`'s launcher (dist/dev/launcher/main.js; build first) as a child process on free ports with a
+ * throw-away state directory, and resolves once it reports ready and the host answers Running.
+ */
+export async function launchPlatform(
+  options: { args?: string[]; env?: NodeJS.ProcessEnv; masterKey?: string; timeoutMs?: number } = {},
+): Promise<LaunchedPlatform> {
+  const root = path.resolve(__dirname, '..', '..');
+  const [host, httpsPort, blob, queue, table, azureml] = (await freePorts(6)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'launcher-'));
+  const masterKey = options.masterKey ?? 'local-master-key';
+  const args = [
+    path.join(root, 'dist', 'dev', 'launcher', 'main.js'),
+    ...['--port', host, '--https-port', httpsPort, '--blob-port', blob, '--queue-port', queue].map(String),
+    ...['--table-port', table, '--azureml-port', azureml].map(String),
+    ...['--state-dir', stateDir],
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
+  const output: string[] = [];
+  child.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
+  child.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const hostUrl = `http://127.0.0.1:${host}`;
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`launcher exited early:\n${output.join('')}`);
+        if (!output.join('').includes('[launcher] ready')) return false;
+        const res = await fetch(`${hostUrl}/admin/host/status`, { headers: { 'x-functions-key': masterKey } });
+        return ((await res.json()) as { state?: string }).state === 'Running';
+      },
+      { timeoutMs: options.timeoutMs ?? 90_000, intervalMs: 250, description: 'the launcher to be ready' },
+    );
+  } catch (error) {
+    child.kill('SIGTERM');
+    await exit;
+    throw error;
+  }
+  return {
+    child,
+    output,
+    stateDir,
+    ports: { host, https: httpsPort, blob, queue, table, azureml },
+    hostUrl,
+    masterKey,
+    exit,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exit;
+    },
+  };
+}
