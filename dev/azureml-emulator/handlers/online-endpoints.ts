@@ -213,8 +213,6 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     if (properties['compute'] !== undefined && properties['compute'] !== null) {
       throw notSupported('Kubernetes online endpoints (properties.compute)');
     }
-    if (body['kind'] !== undefined && body['kind'] !== 'Managed')
-      throw notSupported(`Online endpoint kind '${text(body['kind'])}'`);
     const existing = state().onlineEndpoints[name];
     if (existing) ensureIdle(existing, 'Online endpoint');
     validateTraffic(properties, Object.keys(state().onlineDeployments[name] ?? {}));
