@@ -3,7 +3,7 @@
  * registration, preInvocation hooks (which may replace inputs or the handler), the handler with
  * `(...inputs, context)`, postInvocation hooks (which may replace the result or the error), and one log line.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 import type { InvocationContext } from '@azure/functions';
 
@@ -16,6 +16,8 @@ export interface InvokeOptions {
   /** Values for extra input bindings, by binding type (e.g. `durableClient`). */
   extraInputsByType?: Record<string, unknown>;
   invocationId?: string;
+  /** W3C `traceparent` of the caller (HTTP header); a new trace is started when absent. */
+  traceParent?: string;
 }
 
 export interface InvocationResult {
@@ -47,6 +49,8 @@ export class Invoker {
       invocationId: options.invocationId ?? randomUUID(),
       functionName: fn.name,
       triggerMetadata: options.triggerMetadata,
+      // As the host does: the invocation joins the caller's trace, or starts one.
+      traceContext: { traceParent: childTraceParent(options.traceParent), traceState: '', attributes: {} },
       options: {
         trigger: fn.trigger as unknown as InvocationContext['options']['trigger'],
         return: fn.returnBinding as unknown as InvocationContext['options']['return'],
@@ -153,4 +157,13 @@ function inspectValue(value: unknown): string {
 
 function isErrorLike(value: unknown): value is Error {
   return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
+}
+
+const TRACE_PARENT = /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/;
+
+/** A traceparent for a new span under `parent` (same trace id), or for a new sampled trace. */
+function childTraceParent(parent: string | undefined): string {
+  const m = parent ? TRACE_PARENT.exec(parent.trim()) : null;
+  const traceId = m?.[1] ?? randomBytes(16).toString('hex');
+  return `00-${traceId}-${randomBytes(8).toString('hex')}-${m?.[2] ?? '01'}`;
 }

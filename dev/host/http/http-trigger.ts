@@ -102,6 +102,7 @@ export class HttpTriggerRouter {
       ({ result } = await invoker.invoke(route.fn, request, {
         triggerMetadata: { headers: flatHeaders(req), query: Object.fromEntries(url.searchParams), params },
         extraInputsByType: this.deps.extraInputsFor(origin),
+        traceParent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined,
       }));
     } catch (error) {
       // Azure answers 500 with no details; the message is in the invocation log line.

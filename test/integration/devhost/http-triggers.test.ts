@@ -28,9 +28,19 @@ describe('dev host: HTTP triggers', () => {
       q: ['1', '2'],
       url: `${host.url}/api/hello/Ada%20L?q=1&q=2`,
       functionName: 'hello',
+      traceParent: expect.any(String),
     });
     const without = await fetch(api('hello'));
-    expect(await without.json()).toMatchObject({ name: null });
+    expect(await without.json()).toMatchObject({
+      name: null,
+      traceParent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/),
+    });
+    const traced = await fetch(api('hello'), {
+      headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    });
+    expect(((await traced.json()) as { traceParent: string }).traceParent).toMatch(
+      /^00-0af7651916cd43dd8448eb211c80319c-(?!b7ad6b7169203331)[0-9a-f]{16}-01$/,
+    );
   });
 
   it('when routes overlap, then literals win, constraints pick the route, and catch-all keeps slashes', async () => {
