@@ -26,13 +26,23 @@ export interface DispatcherStats {
   rounds: number;
   /** True while the loop sleeps waiting for work. */
   parked: boolean;
+  /** Results and timer firings dropped because they belong to an earlier execution of the instance. */
+  staleEventsDropped: number;
   activitiesInFlight: number;
 }
 
 interface ActivityOutcome {
   item: ActivityWorkItem;
+  /** The execution that scheduled the activity; results for any other execution are stale. */
+  executionId: string;
   output?: string;
   error?: Error;
+}
+
+/** The execution a batch of scheduled activities belongs to, and how many of them have not started yet. */
+interface ScheduledBatch {
+  executionId: string;
+  unstarted: number;
 }
 
 const S = pb.OrchestrationStatus;
@@ -70,7 +80,16 @@ export class Dispatcher {
   private stopped = true;
   private loop: Promise<void> | undefined;
   private readonly notifiesOnEnqueue: boolean;
-  private readonly counters = { episodes: 0, activitiesStarted: 0, activitiesCompleted: 0, rounds: 0, parked: false };
+  private readonly counters = {
+    episodes: 0,
+    activitiesStarted: 0,
+    activitiesCompleted: 0,
+    rounds: 0,
+    parked: false,
+    staleEventsDropped: 0,
+  };
+  /** Keyed by the completion token the backend stamps on the activity work items of one commit. */
+  private readonly scheduled = new Map<number, ScheduledBatch>();
 
   constructor(
     private readonly backend: InMemoryOrchestrationBackend,
@@ -172,8 +191,14 @@ export class Dispatcher {
   private applyCompletions(): boolean {
     if (this.completions.length === 0) return false;
     const batch = this.completions.splice(0);
-    for (const { item, output, error } of batch) {
+    for (const { item, executionId, output, error } of batch) {
       this.counters.activitiesCompleted++;
+      // The backend matches results by task id only; after continue-as-new or an id reuse the new execution may
+      // have a task with the same id, which a late result from the old execution would complete.
+      if (this.backend.getInstance(item.instanceId)?.executionId !== executionId) {
+        this.counters.staleEventsDropped++;
+        continue;
+      }
       try {
         this.backend.completeActivity(item.instanceId, item.taskId, output, error);
       } catch (e) {
@@ -189,16 +214,17 @@ export class Dispatcher {
       const item = this.backend.getNextActivityWorkItem();
       if (!item) break;
       const instance = this.backend.getInstance(item.instanceId);
-      // Work for an instance that has ended (terminated, purged) is dropped.
-      if (!instance || TERMINAL.has(instance.status)) continue;
+      const executionId = this.takeScheduled(item.completionToken) ?? instance?.executionId;
+      // Work for an instance that has ended (terminated, purged) or moved on to a new execution is dropped.
+      if (!instance || TERMINAL.has(instance.status) || instance.executionId !== executionId) continue;
       started = true;
       this.counters.activitiesStarted++;
       const executor = new ActivityExecutor(this.registry, this.logger);
       const run = executor
         .execute(item.instanceId, item.name, item.taskId, item.input)
         .then(
-          (output) => void this.completions.push({ item, output }),
-          (e: unknown) => void this.completions.push({ item, error: toError(e) }),
+          (output) => void this.completions.push({ item, executionId, output }),
+          (e: unknown) => void this.completions.push({ item, executionId, error: toError(e) }),
         )
         .finally(() => {
           this.inFlight.delete(run);
@@ -240,6 +266,8 @@ export class Dispatcher {
       instance.pendingEvents = [];
       return false;
     }
+    this.dropStaleTimerFirings(instance);
+    if (instance.pendingEvents.length === 0) return false;
     // The real backends open every episode with OrchestratorStarted (it sets currentUtcDateTime); the in-memory one
     // only does so at creation, which would freeze the orchestration clock. Add it to the batch being committed.
     if (!instance.pendingEvents[0]?.hasOrchestratorstarted()) {
@@ -297,8 +325,11 @@ export class Dispatcher {
     actions: pb.OrchestratorAction[],
     customStatus: string | undefined,
   ): void {
+    const executionId = instance.executionId;
     try {
       this.backend.completeOrchestration(instance.instanceId, token, actions, customStatus);
+      const activities = actions.filter((a) => a.hasScheduletask()).length;
+      if (activities > 0) this.scheduled.set(token, { executionId, unstarted: activities });
       return;
     } catch (e) {
       this.options.log(
@@ -311,6 +342,35 @@ export class Dispatcher {
         this.forceFail(instance, toError(again));
       }
     }
+  }
+
+  private takeScheduled(token: number): string | undefined {
+    const batch = this.scheduled.get(token);
+    if (!batch) return undefined;
+    if (--batch.unstarted <= 0) this.scheduled.delete(token);
+    return batch.executionId;
+  }
+
+  /**
+   * Backend timers are not cancelled by continue-as-new, and the backend matches TimerFired by id only, so a timer of
+   * an earlier execution could fire a new execution's timer with the same id early. A firing counts only if the
+   * current history created that timer id for that same time.
+   */
+  private dropStaleTimerFirings(instance: OrchestrationInstance): void {
+    const created = new Map<number, number | undefined>();
+    for (const h of instance.history) {
+      const timer = h.getTimercreated();
+      if (timer) created.set(h.getEventid(), timestampMs(timer.getFireat()));
+    }
+    const kept = instance.pendingEvents.filter((e) => {
+      const fired = e.getTimerfired();
+      if (!fired) return true;
+      const id = fired.getTimerid();
+      const live = created.has(id) && created.get(id) === timestampMs(fired.getFireat());
+      if (!live) this.counters.staleEventsDropped++;
+      return live;
+    });
+    if (kept.length !== instance.pendingEvents.length) instance.pendingEvents = kept;
   }
 
   /** Last resort when even a failure cannot be committed (e.g. the history cap): fail the instance in place. */

@@ -111,6 +111,88 @@ describe('durable dispatch loop', () => {
   });
 });
 
+describe('stale work from an earlier execution', () => {
+  let h: Harness;
+  const gates = new Map<string, Gate>();
+  const gate = (key: string): Gate => {
+    let g = gates.get(key);
+    if (!g) gates.set(key, (g = new Gate()));
+    return g;
+  };
+
+  beforeAll(async () => {
+    h = await startHarness((rt) => {
+      rt.registerActivity('gatedEcho', async (input) => {
+        await gate(String(input)).opened;
+        return input;
+      });
+      // Generation 0 leaves an activity (task id 1) running and continues as new; generation 1 schedules its own
+      // activity, which gets the same task id.
+      rt.registerOrchestration('abandonActivity', function* (context: OrchestrationContext) {
+        const generation = context.df.getInput<number>() ?? 0;
+        if (generation === 0) {
+          const slow = context.df.callActivity('gatedEcho', `${context.df.instanceId}-old`);
+          yield context.df.Task.any([slow, context.df.waitForExternalEvent('skip')]);
+          context.df.continueAsNew(1);
+          return undefined;
+        }
+        context.df.setCustomStatus('generation 1');
+        return (yield context.df.callActivity('gatedEcho', `${context.df.instanceId}-new`)) as unknown;
+      });
+      // Generation 0 cancels a short timer (id 1) and continues as new; generation 1 waits on a long timer (id 1).
+      rt.registerOrchestration('abandonTimer', function* (context: OrchestrationContext) {
+        const generation = context.df.getInput<number>() ?? 0;
+        const now = context.df.currentUtcDateTime.getTime();
+        // Generation 0's timer must still be pending when 'skip' arrives, and fire while generation 1 waits.
+        const timer = context.df.createTimer(new Date(now + (generation === 0 ? 1000 : 60_000)));
+        const event = context.df.waitForExternalEvent(generation === 0 ? 'skip' : 'finish');
+        context.df.setCustomStatus(`generation ${generation}`);
+        const winner: unknown = yield context.df.Task.any([timer, event]);
+        if (winner === event) timer.cancel();
+        if (generation === 0) {
+          context.df.continueAsNew(1);
+          return undefined;
+        }
+        return winner === event ? 'event' : 'timer';
+      });
+    });
+  });
+  afterAll(async () => {
+    for (const g of gates.values()) g.open();
+    await h.stop();
+  });
+
+  async function waitForCustomStatus(id: string, expected: string): Promise<void> {
+    await waitFor(async () => ((await h.client.getStatus(id)).customStatus === expected ? true : undefined), expected);
+  }
+
+  it('when an abandoned activity of the previous execution finishes, then its result does not complete the new one', async () => {
+    const id = await h.client.startNew('abandonActivity', { instanceId: 'stale-activity', input: 0 });
+    await waitForStatus(h.client, id, 'Running');
+    await h.client.raiseEvent(id, 'skip', true);
+    await waitForCustomStatus(id, 'generation 1');
+    const dropped = h.runtime.stats().staleEventsDropped;
+    gate(`${id}-old`).open();
+    await waitFor(() => (h.runtime.stats().staleEventsDropped > dropped ? true : undefined), 'the stale result');
+    gate(`${id}-new`).open();
+    const status = await waitForFinish(h.client, id);
+    expect(status.output).toBe(`${id}-new`);
+  });
+
+  it("when a cancelled timer of the previous execution fires, then it does not fire the new execution's timer", async () => {
+    const id = await h.client.startNew('abandonTimer', { instanceId: 'stale-timer', input: 0 });
+    await waitForCustomStatus(id, 'generation 0');
+    const dropped = h.runtime.stats().staleEventsDropped;
+    await h.client.raiseEvent(id, 'skip', true);
+    await waitForCustomStatus(id, 'generation 1');
+    await waitFor(() => (h.runtime.stats().staleEventsDropped > dropped ? true : undefined), 'the stale timer');
+    expect((await h.client.getStatus(id)).runtimeStatus).toBe('Running');
+    await h.client.raiseEvent(id, 'finish', true);
+    const status = await waitForFinish(h.client, id);
+    expect(status.output).toBe('event');
+  }, 20_000);
+});
+
 describe('durable timers and failure containment', () => {
   let h: Harness;
 
@@ -160,7 +242,7 @@ describe('durable timers and failure containment', () => {
     await h.client.raiseEvent(id, 'done', true);
     const status = await waitForFinish(h.client, id);
     expect(status.output).toBe('event');
-  });
+  }, 20_000);
 
   it('when a timer is longer than one backend timer, then it is chained and fires no earlier than asked', async () => {
     const id = await h.client.startNew('chainedTimer');
