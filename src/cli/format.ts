@@ -26,7 +26,7 @@ export function duration(ms: number): string {
 function triggerText(run: RunSummary): string {
   const t = run.trigger;
   if (!t) return '-';
-  const git = t.git ? ` ${t.git.repository}@${t.git.sha.slice(0, 7)}` : '';
+  const git = t.git ? ` ${t.git.repository}${t.git.sha ? `@${t.git.sha.slice(0, 7)}` : ''}` : '';
   return `${t.source}${git}`;
 }
 
@@ -70,7 +70,9 @@ export function runTimeline(run: RunDetail, now: Date = new Date()): string {
     const git = run.trigger.git;
     lines.push(
       `Trigger ${run.trigger.source}${run.trigger.reason ? `: ${run.trigger.reason}` : ''}` +
-        (git ? `\n  git ${git.repository}@${git.sha} (${git.ref})${git.ciRunUrl ? ` ${git.ciRunUrl}` : ''}` : ''),
+        (git
+          ? `\n  git ${git.repository}${git.sha ? `@${git.sha}` : ''}${git.ref ? ` (${git.ref})` : ''}${git.ciRunUrl ? ` ${git.ciRunUrl}` : ''}`
+          : ''),
     );
   }
   const facts = [

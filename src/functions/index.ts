@@ -5,3 +5,5 @@
 export {};
 import './timer/batch';
 import './eventgrid';
+import './webhooks/app';
+import './ops/app';

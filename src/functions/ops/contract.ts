@@ -30,10 +30,10 @@ export type RunStatus = (typeof runStatuses)[number];
 const parameterValue = z.union([z.string(), z.number(), z.boolean()]);
 
 export const gitLineageSchema = z.object({
-  provider: z.enum(['github', 'azureDevOps', 'generic']),
+  provider: z.string().optional().describe('github, azureDevOps or generic'),
   repository: z.string(),
-  sha: z.string(),
-  ref: z.string(),
+  sha: z.string().optional(),
+  ref: z.string().optional().describe('Branch or ref'),
   ciRunUrl: z.string().optional(),
 });
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { BatchBackfillFunction } from '../http/batch-backfill';
+import { RetrainHttpFunctions } from '../http/retrain-ops';
 import { WebhookFunctions } from '../webhooks/register';
 import { problemSchema } from './contract';
 import { pathParameters, opsRoutes } from './routes';
@@ -55,6 +57,62 @@ export const webhookRoutes = [
 ] as const;
 
 export const OPENAPI_ROUTE = 'openapi.json';
+
+/**
+ * Other HTTP operations the app registers (retrain and batch areas); described briefly here so the document lists
+ * every route. Their request bodies are documented with their modules.
+ */
+export const otherOperationRoutes = [
+  {
+    name: RetrainHttpFunctions.approval.name,
+    route: RetrainHttpFunctions.approval.route,
+    summary:
+      'Approve or reject a retrain run at its approval gate: {"decision": "approve"|"reject", "by"?, "comment"?}',
+  },
+  {
+    name: RetrainHttpFunctions.rollback.name,
+    route: RetrainHttpFunctions.rollback.route,
+    summary: 'Roll a model back to its previous deployment: {"deployment"?, "by"?}',
+  },
+  {
+    name: RetrainHttpFunctions.retrain.name,
+    route: RetrainHttpFunctions.retrain.route,
+    summary: 'Manual retrain of a model (retrain area; the ops API offers the same as ops/models/{model}/retrain)',
+  },
+  {
+    name: BatchBackfillFunction.name,
+    route: BatchBackfillFunction.route,
+    summary: 'Backfill batch scoring for a date or range: {"date"} or {"from", "to"?}, "replace"?',
+  },
+] as const;
+
+function otherPaths(): Json {
+  const paths: Json = {};
+  for (const o of otherOperationRoutes) {
+    paths[`/${o.route}`] = {
+      post: {
+        operationId: o.name,
+        summary: o.summary,
+        tags: ['operations'],
+        security: [{ functionKey: [] }, { functionKeyQuery: [] }],
+        parameters: pathParameters(o.route).map((name) => ({
+          name,
+          in: 'path',
+          required: true,
+          schema: { type: 'string' },
+        })),
+        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object' } } } },
+        responses: {
+          '202': { description: 'Accepted' },
+          ...Object.fromEntries(
+            [400, 401, 404, 409, 500].map((s) => [String(s), problemResponse(STANDARD_ERRORS[s] ?? 'Error')]),
+          ),
+        },
+      },
+    };
+  }
+  return paths;
+}
 
 function opsPaths(): Json {
   const paths: Record<string, Json> = {};
@@ -148,6 +206,7 @@ export function buildOpenApiDocument(serverUrl = '/api', version = '0.1.0'): Jso
     paths: {
       ...opsPaths(),
       ...webhookPaths(),
+      ...otherPaths(),
       [`/${OPENAPI_ROUTE}`]: {
         get: {
           operationId: 'openApiDocument',

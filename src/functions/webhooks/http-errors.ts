@@ -24,6 +24,10 @@ const STATUS_BY_NAME: Readonly<Record<string, number>> = {
   RunNotFoundError: 404,
   ConflictError: 409,
   OperationNotSupportedError: 501,
+  // src/triggers and src/services/retrain errors reaching the ops API
+  RetrainRunNotFoundError: 404,
+  ModelNotInCatalogError: 404,
+  RetrainRunStateError: 409,
 };
 
 interface KnownError extends Error {

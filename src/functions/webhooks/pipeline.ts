@@ -82,12 +82,14 @@ function assertVerified(result: VerificationResult): void {
  */
 export async function handleWebhook(
   spec: WebhookSpec,
-  deps: WebhookDeps,
+  resolveDeps: WebhookDeps | (() => WebhookDeps),
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   let deliveryId: string | undefined;
+  let deps: WebhookDeps | undefined;
   try {
+    deps = typeof resolveDeps === 'function' ? resolveDeps() : resolveDeps;
     spec.ensureConfigured(deps);
     if (spec.verifyHeaders) assertVerified(spec.verifyHeaders(request, deps));
     const raw = await readLimitedBody(request);
@@ -113,11 +115,12 @@ export async function handleWebhook(
     }
 
     const receivedAt = new Date((deps.now ?? Date.now)()).toISOString();
+    const submit = deps.submit;
     const source = spec.source;
     const id = deliveryId;
     const outcomes = await Promise.all(
       requests.map((r) =>
-        deps.submit({ ...r, source, deliveryId: id, dedupeKey: dedupeKeyFor(source, id, r.model), receivedAt }),
+        submit({ ...r, source, deliveryId: id, dedupeKey: dedupeKeyFor(source, id, r.model), receivedAt }),
       ),
     );
     const runs: RunSummary[] = outcomes.map((o, i) => ({
@@ -154,7 +157,7 @@ export async function handleWebhook(
   } catch (err) {
     const e = err as { name?: string; reason?: string; message?: string };
     if (e.name === 'WebhookUnauthorizedError' || e.name === 'PayloadTooLargeError') {
-      deps.telemetry?.trackEvent(TelemetryEvents.WebhookRejected, {
+      deps?.telemetry?.trackEvent(TelemetryEvents.WebhookRejected, {
         source: spec.source,
         reason: e.reason ?? e.name,
         ...(deliveryId ? { deliveryId } : {}),

@@ -1,4 +1,5 @@
 import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
 
 import { azureDevOpsWebhook } from './azure-devops';
 import type { WebhookDeps } from './deps';
@@ -13,16 +14,20 @@ export const WebhookFunctions = {
   generic: { name: 'genericWebhook', route: 'webhooks/generic' },
 } as const;
 
-/** The HTTP handler of one webhook; exported for handler-level tests. */
-export function webhookHandler(spec: WebhookSpec, deps: () => WebhookDeps) {
-  return (request: HttpRequest, context: InvocationContext) => handleWebhook(spec, deps(), request, context);
+/** Builds the webhook dependencies for one invocation (the submit path needs that invocation's durable client). */
+export type WebhookDepsFactory = (client: df.DurableClient, context: InvocationContext) => WebhookDeps;
+
+/** The HTTP handler of one webhook. */
+export function webhookHandler(spec: WebhookSpec, factory: WebhookDepsFactory) {
+  return (request: HttpRequest, context: InvocationContext) =>
+    handleWebhook(spec, () => factory(df.getClient(context), context), request, context);
 }
 
 /**
  * Registers the three CI webhooks. They are anonymous at the platform level because CI systems cannot send a
  * function key in a header: each authenticates by its own signature or credentials instead.
  */
-export function registerWebhookFunctions(deps: () => WebhookDeps): void {
+export function registerWebhookFunctions(factory: WebhookDepsFactory): void {
   const specs: [keyof typeof WebhookFunctions, WebhookSpec][] = [
     ['github', gitHubWebhook],
     ['azureDevOps', azureDevOpsWebhook],
@@ -30,6 +35,12 @@ export function registerWebhookFunctions(deps: () => WebhookDeps): void {
   ];
   for (const [key, spec] of specs) {
     const { name, route } = WebhookFunctions[key];
-    app.http(name, { route, methods: ['POST'], authLevel: 'anonymous', handler: webhookHandler(spec, deps) });
+    app.http(name, {
+      route,
+      methods: ['POST'],
+      authLevel: 'anonymous',
+      extraInputs: [df.input.durableClient()],
+      handler: webhookHandler(spec, factory),
+    });
   }
 }

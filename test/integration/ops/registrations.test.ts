@@ -1,83 +1,77 @@
 /**
- * The OpenAPI document must describe exactly the HTTP routes the app registers. The registrations are captured the
- * way the Functions worker sees them: the compiled modules are loaded by the dev host's app loader, which provides
- * `@azure/functions-core`.
+ * The OpenAPI document must describe exactly the HTTP routes the app registers. The compiled app is loaded by the
+ * dev host (as the Functions worker would load it) and the document is fetched over HTTP from the same host.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { loadApp, type LoadedApp } from '../../../dev/host/app-loader';
-import { buildOpenApiDocument } from '../../../src/functions/ops';
+import { type DevHost, startDevHost } from '../../../dev/host/dev-host';
 
 const root = path.resolve(__dirname, '..', '..', '..');
-const dist = path.join(root, 'dist', 'src', 'functions');
 
-interface HttpRegistration {
-  name: string;
-  route: string;
-  methods: string[];
-  authLevel: string;
+interface Operation {
+  security?: unknown[];
+}
+interface OpenApi {
+  servers: { url: string }[];
+  paths: Record<string, Record<string, Operation>>;
 }
 
-function httpRegistrations(app: LoadedApp): HttpRegistration[] {
-  return app.registry
-    .all()
-    .filter((f) => f.trigger.type === 'httpTrigger')
-    .map((f) => ({
-      name: f.name,
-      route: String(f.trigger.route),
-      methods: (f.trigger.methods as string[]).map((m) => m.toUpperCase()),
-      authLevel: String(f.trigger.authLevel),
-    }));
-}
-
-const available = fs.existsSync(path.join(dist, 'ops', 'register.js'));
-(available ? describe : describe.skip)('OpenAPI document vs. registered HTTP functions', () => {
-  let app: LoadedApp;
-  // Beside the compiled app (so it resolves the app's node_modules, and the loader re-evaluates dist/ modules).
-  const entry = path.join(root, 'dist', `openapi-registrations.${process.pid}.entry.js`);
+const built = fs.existsSync(path.join(root, 'dist', 'src', 'index.js'));
+(built ? describe : describe.skip)('OpenAPI document vs. the app’s registered HTTP functions', () => {
+  let host: DevHost;
+  let doc: OpenApi;
+  let status: number;
 
   beforeAll(async () => {
-    // An entry that registers the webhook and operations modules the way src/functions does.
-    fs.writeFileSync(
-      entry,
-      [
-        `const webhooks = require(${JSON.stringify(path.join(dist, 'webhooks', 'register.js'))});`,
-        `const ops = require(${JSON.stringify(path.join(dist, 'ops', 'register.js'))});`,
-        `webhooks.registerWebhookFunctions(() => { throw new Error('not invoked'); });`,
-        `ops.registerOpsFunctions(() => { throw new Error('not invoked'); });`,
-      ].join('\n'),
-    );
-    app = await loadApp({ entry, functionAppDirectory: root, log: () => {} });
+    host = await startDevHost({ appEntry: root, projectDir: root, port: 0, timers: false, log: () => {} });
+    const response = await fetch(`${host.url}/api/openapi.json`);
+    status = response.status;
+    doc = (await response.json()) as OpenApi;
   });
 
-  afterAll(() => {
-    app?.release();
-    fs.rmSync(entry, { force: true });
+  afterAll(async () => {
+    await host?.close();
   });
 
-  it('when the modules are loaded, then each registered route and method is in the document and vice versa', () => {
-    const doc = buildOpenApiDocument() as { paths: Record<string, Record<string, { security?: unknown[] }>> };
-    const registered = httpRegistrations(app)
+  const registrations = () =>
+    host.app.registry
+      .all()
+      .filter((f) => f.trigger.type === 'httpTrigger')
+      .map((f) => ({
+        name: f.name,
+        route: String(f.trigger.route),
+        methods: (f.trigger.methods as string[]).map((m) => m.toUpperCase()),
+        authLevel: String(f.trigger.authLevel),
+      }));
+
+  it('when fetched without a key, then the document is served (anonymous) with the caller-facing server URL', () => {
+    expect(status).toBe(200);
+    expect(doc.servers).toEqual([{ url: `${host.url}/api` }]);
+  });
+
+  it('when compared, then every registered route and method is documented and nothing else is', () => {
+    const registered = registrations()
       .flatMap((r) => r.methods.map((m) => `${m} /${r.route}`))
       .sort();
     const documented = Object.entries(doc.paths)
       .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
       .sort();
-    expect(registered.length).toBeGreaterThan(5);
+    expect(registered.length).toBeGreaterThanOrEqual(15);
     expect(documented).toEqual(registered);
   });
 
-  it('when the modules are loaded, then auth levels agree with the documented security', () => {
-    const doc = buildOpenApiDocument() as { paths: Record<string, Record<string, { security?: unknown[] }>> };
-    for (const r of httpRegistrations(app)) {
-      for (const m of r.methods) {
+  it('when compared, then a route is anonymous in the document exactly when it is registered anonymous', () => {
+    const mismatches = registrations().flatMap((r) =>
+      r.methods.flatMap((m) => {
         const security = doc.paths[`/${r.route}`]?.[m.toLowerCase()]?.security ?? [];
-        expect({ fn: r.name, anonymous: security.length === 0 }).toEqual({
-          fn: r.name,
-          anonymous: r.authLevel === 'anonymous',
-        });
-      }
-    }
+        return (security.length === 0) === (r.authLevel === 'anonymous') ? [] : [`${m} ${r.route} (${r.authLevel})`];
+      }),
+    );
+    expect(mismatches).toEqual([]);
+  });
+
+  it('when an operations route is called without a function key, then the host answers 401', async () => {
+    expect((await fetch(`${host.url}/api/ops/runs`)).status).toBe(401);
   });
 });

@@ -1,0 +1,9 @@
+/**
+ * Registers the operations API and the OpenAPI document on import, over the shared app context (built on first
+ * use from the validated settings and catalog).
+ */
+import { getAppContext } from '../../app/context';
+import { registerOpsFunctions } from './register';
+import { retrainOperations } from './retrain-operations';
+
+registerOpsFunctions((client) => retrainOperations(getAppContext(), client));
