@@ -98,9 +98,10 @@ export function blobAsyncBuffer(
   return {
     byteLength,
     async slice(start: number, end?: number): Promise<ArrayBuffer> {
-      const stop = end ?? byteLength;
-      const buffer = Buffer.alloc(stop - start);
-      if (stop > start) await client.downloadToBuffer(buffer, start, stop - start, { concurrency: 1 });
+      const from = Math.max(0, Math.min(start, byteLength));
+      const stop = Math.max(from, Math.min(end ?? byteLength, byteLength));
+      const buffer = Buffer.alloc(stop - from);
+      if (stop > from) await client.downloadToBuffer(buffer, from, stop - from, { concurrency: 1 });
       return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length);
     },
   };

@@ -114,7 +114,8 @@ function wholeFile(file: InputFile): Slice {
  * checkpoints, Parquet at row-group boundaries, oversized row groups by row range); consecutive pieces are packed
  * into mini-batches of at most `miniBatchSize` rows and {@link MAX_SLICES_PER_BATCH} slices, so many tiny files share
  * a mini-batch and a huge file becomes many. `files`: mini-batches of `miniBatchSize` whole files (files without
- * data rows are skipped). Files are taken in name order, so the plan is deterministic.
+ * data rows are skipped). Files are taken in name order, so the plan is deterministic; files whose columns differ
+ * from the previous file's never share a mini-batch.
  * @throws PlanTooLargeError beyond {@link MAX_MINI_BATCHES}.
  */
 export function planMiniBatches(
@@ -135,8 +136,13 @@ export function planMiniBatches(
     current = [];
     currentRows = 0;
   };
+  let currentSchema: string | undefined;
   for (const file of files) {
     if (file.rows === 0) continue;
+    // A mini-batch writes one part with one set of columns: files with other columns start a new one.
+    const schema = file.columns.join('\u0000');
+    if (currentSchema !== undefined && schema !== currentSchema) close();
+    currentSchema = schema;
     if (options.inputMode === 'files') {
       current.push(wholeFile(file));
       currentRows += file.rows;

@@ -1,6 +1,7 @@
 // Batch activities against Azurite and the Azure ML emulator: real blob and scoring traffic, no durable engine.
 import { parse } from 'csv-parse/sync';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 
 import { createBatchActivities, type FinalizeInput } from '../../../src/activities/batch-activities';
 import { BatchActivities, type ScoreMiniBatchRef } from '../../../src/orchestrations/batch-run';
@@ -205,6 +206,42 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
       rows: { out: number };
     };
     expect(manifest).toMatchObject({ runId: '20261123t093000000z', rows: { out: 150 } });
+  });
+
+  it('when the partition mixes CSV and a Parquet file of several row groups, then both are scored in order', async () => {
+    const spec = bikeSpec({ ...uniquePrefixes('mixed'), miniBatchSize: 50, requestRows: 30 });
+    const csvRows = await seedCsv(env.lake, spec.inputPrefix, DATE, [60]);
+    const n = 130;
+    const columnData = [
+      { name: 'hour', data: Array.from({ length: n }, (_, i) => i % 24), type: 'DOUBLE' as const },
+      { name: 'temperature', data: Array.from({ length: n }, (_, i) => 10 + (i % 15)), type: 'DOUBLE' as const },
+      { name: 'humidity', data: Array.from({ length: n }, () => 0.5), type: 'DOUBLE' as const },
+      { name: 'windspeed', data: Array.from({ length: n }, (_, i) => i % 20), type: 'DOUBLE' as const },
+      { name: 'workingday', data: Array.from({ length: n }, (_, i) => i % 2), type: 'DOUBLE' as const },
+      { name: 'id', data: Array.from({ length: n }, (_, i) => `row-${i}`), type: 'STRING' as const },
+    ];
+    const buffer = Buffer.from(parquetWriteBuffer({ columnData, rowGroupSize: 40 }));
+    await env.lake.getBlockBlobClient(`${spec.inputPrefix}date=${DATE}/zz.parquet`).upload(buffer, buffer.length);
+    const { plan, results } = await runThrough(spec, '2026-11-22T02:00:00.000Z');
+    expect(plan.rows).toBe(csvRows + n);
+    expect(results.reduce((sum, r) => sum + r.rowsOut, 0)).toBe(csvRows + n);
+    // The CSV file (part-000.csv) sorts before zz.parquet, so the last published part is the Parquet file's tail.
+    const finalPrefix = `${spec.outputPrefix}date=${DATE}/`;
+    const parts = (await listNames(env.lake, finalPrefix)).filter((name) => name.startsWith('part-'));
+    expect(plan.miniBatches).toBe(parts.length);
+    const last = await blobText(env.lake, finalPrefix + (parts[parts.length - 1] ?? ''));
+    const rows: Record<string, string>[] = parse(last, { columns: true });
+    expect(Object.keys(rows[0] ?? {})).toEqual([
+      'hour',
+      'temperature',
+      'humidity',
+      'windspeed',
+      'workingday',
+      'id',
+      'prediction',
+      'model_version',
+    ]);
+    expect(rows[rows.length - 1]?.id).toBe('row-129');
   });
 
   it('when Parquet output is combined with appendRow, then one readable file holds all rows', async () => {

@@ -136,6 +136,14 @@ describe('planning mini-batches', () => {
     ).toEqual([['c2', 'p0-8'], ['p8-18'], ['p18-28'], ['p28-33']]);
   });
 
+  it('when consecutive files have different columns, then they never share a mini-batch', () => {
+    const a = csvFile('d/a.csv', 'x,y\n1,2\n', 10);
+    const b = csvFile('d/b.csv', 'x,z\n1,2\n', 10);
+    const c = csvFile('d/c.csv', 'x,z\n3,4\n', 10);
+    const plan = planMiniBatches([a, b, c], { inputMode: 'tabular', miniBatchSize: 10 });
+    expect(plan.miniBatches.map((m) => m.slices.map((s) => s.blob))).toEqual([['d/a.csv'], ['d/b.csv', 'd/c.csv']]);
+  });
+
   it('when inputMode is files, then mini-batches hold miniBatchSize whole files', () => {
     const files = Array.from({ length: 5 }, (_, i) => csvFile(`d/f${i}.csv`, rowsOf('', 4), Number.MAX_SAFE_INTEGER));
     const plan = planMiniBatches(files, { inputMode: 'files', miniBatchSize: 2 });
