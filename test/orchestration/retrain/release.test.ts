@@ -1,0 +1,129 @@
+import { getEndpoint, listDeployments } from '../../../src/azureml/endpoints';
+import { demoCatalog, fastPlan, type RetrainHarness, startRetrainHarness, waitFor, waitForRun } from './harness';
+
+jest.setTimeout(180_000);
+
+const faults = (deployment: string) => `/_emulator/onlineEndpoints/bike-demand/deployments/${deployment}/scoringFaults`;
+
+describe('release of a retrained version (deploy sub-orchestration)', () => {
+  let h: RetrainHarness;
+
+  beforeAll(async () => {
+    h = await startRetrainHarness();
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('when the smoke test fails, then traffic stays on the previous deployment and the logs are in the failure report', async () => {
+    await h.begin({});
+    await h.emulatorCall('PUT', faults('bike-demand-v2'), { failures: { statusCode: 500, share: 1, message: 'boom' } });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/smoke.csv'));
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'rolledBack', modelVersion: '2' });
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    expect(run?.failure).toMatchObject({ stage: 'smoke', errorType: 'ReleaseCheckFailedError' });
+    expect(run?.failure?.message).toContain('smoke test failed');
+    expect(run?.failure?.deploymentLogs?.length).toBeGreaterThan(0);
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toMatchObject({
+      'bike-demand-v1': 100,
+      'bike-demand-v2': 0,
+    });
+    // onFailure: delete (catalog default) — the failed deployment goes away.
+    await waitFor(
+      async () =>
+        (await listDeployments(h.ws, 'bike-demand')).some((d) => d.name === 'bike-demand-v2') ? undefined : true,
+      'failed deployment deleted',
+    );
+    expect(h.scenario().telemetry.names()).toContain('DeploymentRolledBack');
+  });
+
+  it('when the new deployment is much slower than the live one, then the latency check rolls it back', async () => {
+    await h.begin({
+      catalog: demoCatalog((m) => {
+        (m.deployment as Record<string, unknown>).onFailure = 'keep';
+      }),
+      planTweak: (p) => {
+        const fast = fastPlan(p);
+        return {
+          ...fast,
+          deployment: { ...fast.deployment, latency: { requests: 5, p95BudgetMs: 10_000, maxRatioToLive: 2 } },
+        };
+      },
+    });
+    await h.emulatorCall('PUT', faults('bike-demand-v2'), { latencyMs: 600 });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/slow.csv'));
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'rolledBack' });
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    expect(run?.failure?.stage).toBe('latency');
+    expect(run?.failure?.message).toMatch(/the live deployment's \d+ ms \(over the limit 2×\)/);
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toMatchObject({
+      'bike-demand-v1': 100,
+      'bike-demand-v2': 0,
+    });
+    // onFailure: keep — the deployment stays for inspection.
+    expect((await listDeployments(h.ws, 'bike-demand')).map((d) => d.name)).toContain('bike-demand-v2');
+  });
+
+  it('when errors appear during a canary bake, then 100 % goes back to the previous deployment', async () => {
+    await h.begin({
+      catalog: demoCatalog((m) => {
+        Object.assign(m.deployment as Record<string, unknown>, { strategy: 'canary', canarySteps: [30, 100] });
+      }),
+      planTweak: (p) => {
+        const fast = fastPlan(p);
+        return {
+          ...fast,
+          deployment: { ...fast.deployment, bakeTimeSeconds: 3, bakeProbeRequests: 5, maxErrorRate: 0.1 },
+        };
+      },
+    });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/canary.csv'));
+    // The first canary step is live: now the new deployment starts failing.
+    await waitFor(
+      async () => ((await getEndpoint(h.ws, 'bike-demand'))?.traffic['bike-demand-v2'] === 30 ? true : undefined),
+      'canary at 30 %',
+    );
+    await h.emulatorCall('PUT', faults('bike-demand-v2'), { failures: { statusCode: 500, share: 1 } });
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'rolledBack' });
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    expect(run?.failure?.stage).toBe('traffic');
+    expect(run?.failure?.message).toContain('error rate 100.0 % at 30 % traffic');
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toMatchObject({
+      'bike-demand-v1': 100,
+      'bike-demand-v2': 0,
+    });
+  });
+
+  it('when an operator asks for a rollback after a release, then the previous version serves 100 % again', async () => {
+    await h.begin({});
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/ok.csv'));
+    await waitForRun(h, submitted.instanceId, submitted.runId);
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic['bike-demand-v2']).toBe(100);
+
+    await h.client.startNew('retrainRollbackOrchestrator', {
+      instanceId: 'rollback-test-1',
+      input: { model: 'bike-demand', runId: 'rollback-test-1', requestedBy: 'ops@example.com' },
+    });
+    const done = await waitFor(async () => {
+      const s = await h.client.getStatus('rollback-test-1');
+      return ['Completed', 'Failed'].includes(String(s.runtimeStatus)) ? s : undefined;
+    }, 'rollback');
+
+    expect(done.output).toMatchObject({ from: 'bike-demand-v2', to: 'bike-demand-v1' });
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toMatchObject({
+      'bike-demand-v1': 100,
+      'bike-demand-v2': 0,
+    });
+    expect(await h.scenario().state.runs.get('rollback-test-1')).toMatchObject({
+      kind: 'rollback',
+      status: 'succeeded',
+    });
+  });
+});
