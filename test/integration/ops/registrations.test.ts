@@ -28,7 +28,7 @@ const built = fs.existsSync(path.join(root, 'dist', 'src', 'index.js'));
     const response = await fetch(`${host.url}/api/openapi.json`);
     status = response.status;
     doc = (await response.json()) as OpenApi;
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await host?.close();
