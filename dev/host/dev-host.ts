@@ -181,7 +181,8 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
 
   const runNow = (name: string, input: string | undefined): boolean => {
     const fn = app?.registry.get(name);
-    if (!fn || !invoker || fn.trigger.type === 'httpTrigger') return false;
+    // HTTP functions are called over HTTP; durable functions only run under the durable engine.
+    if (!fn || !invoker || /^(http|orchestration|activity|entity)Trigger$/.test(fn.trigger.type)) return false;
     const timer = timers.get(fn.name);
     if (timer) {
       void timer.fireNow();
