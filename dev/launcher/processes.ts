@@ -65,7 +65,8 @@ export function spawnNode(
   cwd: string,
   ipc = false,
 ): ChildProcess {
-  return spawn(process.execPath, [script, ...args], {
+  // Source maps: stack traces from the compiled app and host point at the TypeScript sources.
+  return spawn(process.execPath, ['--enable-source-maps', script, ...args], {
     cwd,
     env,
     stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
