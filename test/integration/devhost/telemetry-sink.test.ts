@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import { ensureLocalCertificates } from '../../../dev/certs/local-ca';
 import type { DevHost } from '../../../dev/host/dev-host';
@@ -75,5 +76,21 @@ describe('dev host: Application Insights ingestion sink', () => {
     telemetry.trackEvent('RetrainStarted', { model: 'none' });
     await expect(telemetry.flush()).resolves.toBeUndefined();
     expect(await query('name=RetrainStarted')).toEqual([]);
+  });
+
+  it('when an older SDK posts gzipped newline-delimited envelopes over HTTP, then they are stored too', async () => {
+    const line = (name: string): string =>
+      JSON.stringify({
+        name: 'Microsoft.ApplicationInsights.Event',
+        iKey: 'k',
+        data: { baseType: 'EventData', baseData: { ver: 2, name } },
+      });
+    const res = await fetch(`${host.url}/v2/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-json-stream', 'content-encoding': 'gzip' },
+      body: gzipSync(`${line('GzipOne')}\n${line('GzipTwo')}\n`),
+    });
+    expect(await res.json()).toEqual({ itemsReceived: 2, itemsAccepted: 2, errors: [] });
+    expect(await query('name=GzipTwo&type=event')).toHaveLength(1);
   });
 });
