@@ -38,8 +38,19 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
   const now = context.clock.now();
   const csv = generateBikeDemandCsv({ rows: 2000, seed: 42 });
   let dataUri = `azureml://datastores/${BIKE_DEMAND_DATASET_CONTAINER}/paths/${BIKE_DEMAND_DATASET_PATH}`;
+  let uploaded = false;
   if (context.dataAccess.hasBlobStorage()) {
-    await context.dataAccess.uploadText(BIKE_DEMAND_DATASET_CONTAINER, BIKE_DEMAND_DATASET_PATH, csv);
+    try {
+      await context.dataAccess.uploadText(BIKE_DEMAND_DATASET_CONTAINER, BIKE_DEMAND_DATASET_PATH, csv);
+      uploaded = true;
+    } catch (error) {
+      // A missing Azurite must not keep the emulator from starting: the seed model trains from memory instead.
+      context.log(
+        `seed: cannot upload the demo CSV to Azurite (${error instanceof Error ? error.message : String(error)}); training from memory`,
+      );
+    }
+  }
+  if (uploaded) {
     state.dataContainers['bike-demand-train'] ??= {
       name: 'bike-demand-train',
       body: { properties: { dataType: 'uri_file' } },

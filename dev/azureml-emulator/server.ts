@@ -202,6 +202,30 @@ export class AzureMlEmulator {
     });
   }
 
+  /** Consumes a matching management-plane fault: ARM throttling looks like 429/503 with Retry-After. */
+  private injectArmFault(method: string, pathname: string): void {
+    const faults = this.store.data.faults.arm ?? [];
+    const index = faults.findIndex(
+      (fault) =>
+        (fault.method === undefined || fault.method.toUpperCase() === method.toUpperCase()) &&
+        (fault.pathContains === undefined || pathname.toLowerCase().includes(fault.pathContains.toLowerCase())),
+    );
+    const fault = faults[index];
+    if (!fault) return;
+    fault.count -= 1;
+    if (fault.count <= 0) faults.splice(index, 1);
+    this.store.changed();
+    const throttled = fault.statusCode === 429;
+    throw new EmulatorHttpError(
+      fault.statusCode,
+      throttled ? 'TooManyRequests' : 'ServiceUnavailable',
+      throttled
+        ? 'The request was throttled (injected by the emulator control API).'
+        : 'The service is temporarily unavailable (injected by the emulator control API).',
+      { headers: { 'Retry-After': String(fault.retryAfterSeconds) } },
+    );
+  }
+
   private async handle(
     incoming: import('node:http').IncomingMessage,
     outgoing: import('node:http').ServerResponse,
@@ -213,7 +237,10 @@ export class AzureMlEmulator {
       const url = new URL(incoming.url ?? '/', this.url);
       const match = this.router.match(incoming.method ?? 'GET', url.pathname);
       checkWorkspace(match.params);
-      if (match.auth === 'bearer') checkBearer(incoming.headers.authorization);
+      if (match.auth === 'bearer') {
+        checkBearer(incoming.headers.authorization);
+        this.injectArmFault(incoming.method ?? 'GET', url.pathname);
+      }
       const request: EmulatorRequest = {
         method: incoming.method ?? 'GET',
         url,

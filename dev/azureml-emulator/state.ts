@@ -137,6 +137,18 @@ export interface FaultState {
   scoring: Record<string, { failures?: ScoringFault; latencyMs?: number; throttle?: ScoringFault }>;
   /** Deployments (`endpoint/deployment`) whose next provisioning fails with this message. */
   provisioning: Record<string, string>;
+  /** Management-plane throttling: the next `count` matching ARM requests answer `statusCode` with Retry-After. */
+  arm?: ArmFault[];
+}
+
+export interface ArmFault {
+  statusCode: number;
+  count: number;
+  retryAfterSeconds: number;
+  /** Only requests with this HTTP method (any when absent). */
+  method?: string;
+  /** Only requests whose path contains this text, case-insensitive (any when absent). */
+  pathContains?: string;
 }
 
 export interface StepDurations {

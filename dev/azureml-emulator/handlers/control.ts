@@ -10,7 +10,7 @@ import { badRequest, notFound } from '../errors';
 import { type EmulatorRequest, jsonBody, param, query, type Router } from '../http';
 import type { Engine } from '../runtime/engine';
 import { deploymentKey } from '../runtime/logs';
-import type { JobFault, PipelineEndpointRecord, ScoringFault, StepDurations } from '../state';
+import type { ArmFault, JobFault, PipelineEndpointRecord, ScoringFault, StepDurations } from '../state';
 import { runHistoryBody } from './v1-pipelines';
 import type { ScoringService } from './scoring';
 
@@ -116,6 +116,27 @@ export function registerControlRoutes(router: Router, deps: ControlDependencies)
     for (let i = 0; i < count; i += 1) state().faults.nextJobs.push({ ...fault });
     context.store.changed();
     return { status: 200, body: { pending: state().faults.nextJobs } };
+  });
+  add('POST', '/faults/arm', (request) => {
+    const body = jsonBody(request);
+    const statusCode = numberField(body, 'statusCode') ?? 429;
+    if (![429, 500, 502, 503, 504].includes(statusCode))
+      throw badRequest("'statusCode' must be 429, 500, 502, 503 or 504.", 'statusCode');
+    const fault: ArmFault = {
+      statusCode,
+      count: numberField(body, 'count', { min: 1 }) ?? 1,
+      retryAfterSeconds: numberField(body, 'retryAfterSeconds', { min: 0 }) ?? 1,
+      ...(typeof body['method'] === 'string' ? { method: body['method'] } : {}),
+      ...(typeof body['pathContains'] === 'string' ? { pathContains: body['pathContains'] } : {}),
+    };
+    (state().faults.arm ??= []).push(fault);
+    context.store.changed();
+    return { status: 200, body: { pending: state().faults.arm } };
+  });
+  add('DELETE', '/faults/arm', () => {
+    state().faults.arm = [];
+    context.store.changed();
+    return { status: 200, body: { pending: [] } };
   });
   add('DELETE', '/faults/jobs', () => {
     state().faults.nextJobs = [];

@@ -180,4 +180,22 @@ describe('Azure ML emulator: jobs (real @azure/arm-machinelearning client)', () 
     expect(response.status).toBe(404);
     expect(((await response.json()) as { error: { message: string } }).error.message).toContain("'other'");
   });
+
+  it('when ARM throttling is injected, then 429 carries Retry-After and the SDK retries past it', async () => {
+    await env.client.jobs.createOrUpdate(RG, WS, 'job-throttled', pipelineJob());
+    await env.control('POST', '/faults/arm', {
+      statusCode: 429,
+      count: 2,
+      retryAfterSeconds: 0,
+      method: 'GET',
+      pathContains: '/jobs/',
+    });
+    const raw = await env.arm('GET', '/jobs/job-throttled');
+    expect(raw.status).toBe(429);
+    expect(raw.headers.get('retry-after')).toBe('0');
+    expect(await raw.json()).toMatchObject({ error: { code: 'TooManyRequests' } });
+    const job = await env.client.jobs.get(RG, WS, 'job-throttled');
+    expect(job.name).toBe('job-throttled');
+    expect((await env.arm('GET', '/jobs/job-throttled')).status).toBe(200);
+  });
 });
