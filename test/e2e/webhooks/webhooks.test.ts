@@ -126,7 +126,7 @@ describe('CI webhooks through the dev host', () => {
 
     const answers = await Promise.all(Array.from({ length: 20 }, () => post('webhooks/github', body, headers)));
 
-    expect(answers.map((a) => a.status).sort()).toEqual([...Array(19).fill(200), 202].sort());
+    expect(answers.map((a) => a.status).sort()).toEqual([...Array<number>(19).fill(200), 202].sort());
     const named = new Set(answers.flatMap((a) => a.body.runIds as string[]));
     expect(named.size).toBe(1);
     // The model's first run is still in flight, so the new trigger waits as its follow-up (no second run yet).
