@@ -98,4 +98,30 @@ describe('dev host: timer triggers', () => {
       await host.close();
     }
   });
+
+  it('when a timer is triggered while it is still running, then the second run waits for the first to finish', async () => {
+    const clock = new ManualClock('2026-03-02T10:00:30Z');
+    const { host } = await startFixtureHost('basic', {
+      appSettings: { TICK_SCHEDULE: '0 0 0 1 1 *' },
+      clock,
+      scheduleMonitor: new InMemoryScheduleMonitor(),
+    });
+    const slowEvents = async (): Promise<string[]> =>
+      (await timerRecords(host.url)).map((r) => r.fn).filter((fn) => fn.startsWith('slow'));
+    const runNow = (): Promise<Response> =>
+      fetch(`${host.url}/admin/functions/slow?code=${host.keys.master}`, { method: 'POST', body: '{}' });
+    const release = async (): Promise<boolean> =>
+      (await fetch(`${host.url}/api/release`, { method: 'POST' })).status === 200;
+    try {
+      expect((await runNow()).status).toBe(202);
+      await waitFor(async () => (await slowEvents()).length === 1);
+      expect((await runNow()).status).toBe(202);
+      await waitFor(release, { description: 'the first run to be released' });
+      await waitFor(release, { description: 'the second run to start and be released' });
+      await waitFor(async () => (await slowEvents()).length === 4);
+      expect(await slowEvents()).toEqual(['slow-start', 'slow-end', 'slow-start', 'slow-end']);
+    } finally {
+      await host.close();
+    }
+  });
 });
