@@ -76,27 +76,21 @@ function parseBody(body: string): { present: boolean; json?: string } {
   }
 }
 
+// Like the extension (DateTime.TryParse / Enum.TryParse), values that do not parse are ignored, not rejected.
 function parseDate(query: URLSearchParams, key: string): Date | undefined {
   const raw = query.get(key);
   if (!raw) return undefined;
   const d = new Date(raw);
-  if (Number.isNaN(d.getTime())) throw new BadRequest(`'${key}' is not a valid date: ${raw}`);
-  return d;
+  return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
 function parseStatuses(query: URLSearchParams): Set<RuntimeStatus> | undefined {
-  const raw = query.get('runtimeStatus');
-  if (!raw) return undefined;
   const out = new Set<RuntimeStatus>();
-  for (const part of raw
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const match = ALL_STATUSES.find((s) => s.toLowerCase() === part.toLowerCase());
-    if (!match) throw new BadRequest(`'runtimeStatus' contains an unknown status: ${part}`);
-    out.add(match);
+  for (const part of query.getAll('runtimeStatus').flatMap((v) => v.split(','))) {
+    const match = ALL_STATUSES.find((s) => s === part.trim());
+    if (match) out.add(match);
   }
-  return out;
+  return out.size > 0 ? out : undefined;
 }
 
 const flag = (query: URLSearchParams, key: string, fallback: boolean): boolean => {
@@ -189,7 +183,8 @@ export class DurableHttpApi {
   private checkStatus(origin: string, req: DurableHttpRequest, instanceId: string): DurableHttpResponse {
     const payload = this.managementPayload(origin, instanceId, req.query.get('code') ?? '');
     const { id, statusQueryGetUri, sendEventPostUri, terminatePostUri, purgeHistoryDeleteUri } = payload;
-    const { restartPostUri, suspendPostUri, resumePostUri, rewindPostUri } = payload;
+    const { restartPostUri, suspendPostUri, resumePostUri } = payload;
+    // The extension's check-status body has no rewindPostUri (the management payload has one).
     return json(
       202,
       {
@@ -197,7 +192,6 @@ export class DurableHttpApi {
         statusQueryGetUri,
         sendEventPostUri,
         terminatePostUri,
-        rewindPostUri,
         purgeHistoryDeleteUri,
         restartPostUri,
         suspendPostUri,
@@ -242,11 +236,17 @@ export class DurableHttpApi {
     const body = parseBody(req.body);
     const conflict = this.createInstance(registered, instanceId, body.json);
     if (conflict) return conflict;
+    return this.startResponse(req, origin, instanceId);
+  }
+
+  /** The check-status response, or with `?timeout=` (seconds) the result if the instance finishes in time. */
+  private startResponse(req: DurableHttpRequest, origin: string, instanceId: string): Promise<DurableHttpResponse> {
     const timeout = Number(req.query.get('timeout'));
+    // The engine is poll-free (like providers with SupportsPollFreeWait), so pollingInterval is not required.
     if (req.query.has('timeout') && Number.isFinite(timeout) && timeout > 0) {
       return this.waitForCompletion(req, origin, instanceId, timeout * 1000);
     }
-    return this.checkStatus(origin, req, instanceId);
+    return Promise.resolve(this.checkStatus(origin, req, instanceId));
   }
 
   private async waitForCompletion(
@@ -340,7 +340,9 @@ export class DurableHttpApi {
   }
 
   private purgeBy(req: DurableHttpRequest): DurableHttpResponse {
-    if (!req.query.get('createdTimeFrom')) return text(400, "'createdTimeFrom' is required.");
+    if (!parseDate(req.query, 'createdTimeFrom')) {
+      return text(400, "Please provide value for 'createdTimeFrom' parameter.");
+    }
     const filter = this.filterFrom(req.query);
     let deleted = 0;
     for (let page = this.deps.store.query(filter, 1000); ;) {
@@ -390,12 +392,12 @@ export class DurableHttpApi {
     return text(501, 'Rewind is not supported by the local durable engine.');
   }
 
-  private restart(req: DurableHttpRequest, origin: string, instanceId: string): DurableHttpResponse {
+  private async restart(req: DurableHttpRequest, origin: string, instanceId: string): Promise<DurableHttpResponse> {
     const record = this.deps.store.get(instanceId);
-    if (!record) return text(404, `No instance with ID '${instanceId}' found.`);
+    if (!record) return text(400, 'InstanceId does not match a valid orchestration instance.');
     const newId = flag(req.query, 'restartWithNewInstanceId', true) ? randomUUID().replace(/-/g, '') : instanceId;
     const raw = this.deps.store.raw(instanceId);
     const conflict = this.createInstance(record.name, newId, raw?.input);
-    return conflict ?? this.checkStatus(origin, req, newId);
+    return conflict ?? this.startResponse(req, origin, newId);
   }
 }

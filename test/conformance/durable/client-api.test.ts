@@ -238,7 +238,6 @@ describe('DurableClient against the local Durable HTTP API', () => {
           'purgeHistoryDeleteUri',
           'restartPostUri',
           'resumePostUri',
-          'rewindPostUri',
           'sendEventPostUri',
           'statusQueryGetUri',
           'suspendPostUri',
@@ -330,6 +329,16 @@ describe('DurableClient against the local Durable HTTP API', () => {
       for (const op of ['terminate', 'suspend', 'resume']) {
         expect((await h.call('POST', `/instances/${done}/${op}?reason=x`)).status).toBe(410);
       }
+    });
+
+    it('when list filters do not parse, then they are ignored as the extension ignores them', async () => {
+      const res = await h.call('GET', '/instances?runtimeStatus=NotAStatus&createdTimeFrom=not-a-date&top=1');
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as unknown[]).length).toBe(1);
+    });
+
+    it('when restart names an unknown instance, then it answers 400', async () => {
+      expect((await h.call('POST', '/instances/unknown-id/restart')).status).toBe(400);
     });
 
     it('when restart is asked for, then a new instance runs with the same input', async () => {
