@@ -11,6 +11,7 @@ import { type StorageEvents, readSubscriptions, startStorageEvents } from '../ho
 import { hostKeysFrom } from '../host/keys';
 import { errorMessage } from '../host/log';
 import { readLocalSettings } from '../host/settings';
+import { extraCaCertsFile } from '../tools/ca-bundle';
 import { helpText, type LauncherOptions, parseLauncherOptions } from './options';
 import { pipeWithPrefix, portInUse, spawnNode, stopChild, waitForPort } from './processes';
 
@@ -195,7 +196,7 @@ async function main(): Promise<number> {
     const hostEnv: NodeJS.ProcessEnv = {
       ...process.env,
       ...appSettingsFor(o, settings.values, emulatorUrl),
-      ...(certs ? { NODE_EXTRA_CA_CERTS: certs.caCertPath } : {}),
+      ...(certs ? { NODE_EXTRA_CA_CERTS: extraCaCertsFile(certs.caCertPath) } : {}),
     };
     const hostArgs = [
       '--app',
