@@ -276,7 +276,8 @@ export class Engine {
     }
     const work = (async () => {
       try {
-        const stream = await this.context.dataAccess.openCsv(spec.dataUri, { folder: spec.folder });
+        const data = this.resolveDataAsset(spec.dataUri, spec.folder);
+        const stream = await this.context.dataAccess.openCsv(data.uri, { folder: data.folder });
         const result = await trainFromCsv(stream, {
           targetColumn: spec.targetColumn,
           ...(spec.alpha !== undefined ? { alpha: spec.alpha } : {}),
@@ -302,6 +303,22 @@ export class Engine {
       }
     })();
     this.trainings.set(job.name, work);
+  }
+
+  /**
+   * Data asset references (`azureml:<name>:<version>` or the version's ARM id) resolve to the version's `dataUri`,
+   * so lineage-friendly inputs train on the registered data.
+   */
+  private resolveDataAsset(uri: string, folder: boolean): { uri: string; folder: boolean } {
+    const match =
+      /^azureml:([^:/]+):([^:/]+)$/i.exec(uri) ?? /\/workspaces\/[^/]+\/data\/([^/]+)\/versions\/([^/?]+)$/i.exec(uri);
+    if (!match?.[1] || !match[2]) return { uri, folder };
+    const name = decodeURIComponent(match[1]);
+    const version = this.state.dataVersions[name]?.[decodeURIComponent(match[2])];
+    if (!version) throw new Error(`Data asset ${name}:${match[2]} does not exist in the workspace.`);
+    const properties = version.body['properties'] as JsonObject;
+    const dataUri = text(properties['dataUri']);
+    return { uri: dataUri, folder: text(properties['dataType']) === 'uri_folder' || dataUri.endsWith('/') };
   }
 
   private recordOutputs(job: JobRecord): void {

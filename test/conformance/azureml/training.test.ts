@@ -174,6 +174,29 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     expect((await terminal('train-url')).properties.status).toBe('Completed');
   });
 
+  it('when the input is a registered data asset (azureml:<name>:<version>), then the job trains on its dataUri', async () => {
+    await env.client.dataVersions.createOrUpdate(RG, WS, 'bike-rides', '3', {
+      properties: { dataType: 'uri_file', dataUri: DATA_URI },
+    });
+    await submit(
+      'train-asset',
+      trainingJob({
+        training_data: { jobInputType: 'uri_file', uri: 'azureml:bike-rides:3' },
+        target_column: literal('count'),
+      }),
+    );
+    await submit(
+      'train-asset-missing',
+      trainingJob({
+        training_data: { jobInputType: 'uri_file', uri: 'azureml:bike-rides:4' },
+        target_column: literal('count'),
+      }),
+    );
+    expect((await terminal('train-asset')).properties.status).toBe('Completed');
+    const missing = await terminal('train-asset-missing');
+    expect((missing.properties as unknown as { error: { message: string } }).error.message).toMatch(/bike-rides:4/);
+  });
+
   it('when a local file path is the input, then it trains from disk', async () => {
     const file = path.join(tempDir, 'bikes.csv');
     await writeFile(file, generateBikeDemandCsv({ rows: 500, seed: 3 }));
