@@ -1,0 +1,277 @@
+// Signed-webhook benchmark (`node dist/bench/webhooks.js`, or from the bench harness through `runWebhookBench`).
+// Prints one JSON line per figure: {bench, metric, value, target, pass, ...}.
+//
+// The compiled app runs in the dev host in a child process (as under `npm start`), bound to 127.0.0.1; this process
+// sends signed GitHub push deliveries over keep-alive loopback connections. Each request is authenticated
+// (HMAC-SHA256 over the raw body), parsed, validated and matched against the catalog; the pushes touch no model
+// path, so the answer is 202 {"ignored": …} and the measurement is the webhook edge, not storage or Azure ML.
+//
+// Targets (2 cores): >= 1,000 requests/s and p99 < 50 ms. A second figure measures rejected (mis-signed) requests.
+// Bounded: --requests N (default 5000) per scenario, --max-seconds S (default 30), --concurrency C (default 32).
+import { type ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+
+import { signatureHeader } from '../src/security';
+
+const root = path.resolve(__dirname, '..', '..');
+const SECRET = 'bench-github-secret';
+
+export interface WebhookBenchOptions {
+  readonly requests?: number;
+  readonly concurrency?: number;
+  readonly maxSeconds?: number;
+  readonly warmupRequests?: number;
+  readonly emit?: (figure: Record<string, unknown>) => void;
+}
+
+interface HostProcess {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the dev host with the compiled app in a child process and resolves with its loopback URL. */
+async function startHostProcess(): Promise<HostProcess> {
+  const script = `
+    const { startDevHost } = require(${JSON.stringify(path.join(root, 'dist', 'dev', 'host', 'dev-host.js'))});
+    startDevHost({
+      appEntry: ${JSON.stringify(root)}, projectDir: ${JSON.stringify(root)}, port: 0, timers: false,
+      log: () => {}, appSettings: { GITHUB_WEBHOOK_SECRET: ${JSON.stringify(SECRET)}, APPLICATIONINSIGHTS_CONNECTION_STRING: '' },
+    }).then((host) => {
+      process.stdout.write('READY ' + host.url + '\\n');
+      process.on('SIGTERM', () => host.close().then(() => process.exit(0)));
+    }, (err) => { console.error(err); process.exit(1); });`;
+  const child: ChildProcess = spawn(process.execPath, ['-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dev host did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /READY (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dev host exited with ${String(code)}:\n${output}`));
+    });
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  if (new URL(url).hostname !== '127.0.0.1') throw new Error(`refusing a non-loopback host: ${url}`);
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+interface Prepared {
+  readonly body: Buffer;
+  readonly headers: Record<string, string>;
+}
+
+/** A pool of signed deliveries (distinct delivery ids), prepared before timing starts. */
+function preparePushes(count: number, secret: string): Prepared[] {
+  return Array.from({ length: count }, (_, i) => {
+    const body = Buffer.from(
+      JSON.stringify({
+        ref: 'refs/heads/main',
+        before: '6113728f27ae82c7b1a177c8d03f9e96e0adf246',
+        after: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
+        created: false,
+        deleted: false,
+        forced: false,
+        compare: 'https://github.com/contoso/bike-demand/compare/6113728f27ae...0d1a26e67d8f',
+        commits: [
+          {
+            id: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
+            message: `docs change ${i}`,
+            timestamp: '2026-11-22T12:00:00Z',
+            added: [],
+            removed: [],
+            modified: [`docs/page-${i}.md`, 'README.md'],
+          },
+        ],
+        repository: { full_name: 'contoso/bike-demand', name: 'bike-demand', default_branch: 'main' },
+        pusher: { name: 'bench' },
+        sender: { login: 'bench' },
+      }),
+    );
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(body.length),
+        'x-github-event': 'push',
+        'x-github-delivery': `bench-${i}`,
+        'x-hub-signature-256': signatureHeader(secret, body),
+      },
+    };
+  });
+}
+
+interface RunResult {
+  readonly completed: number;
+  readonly elapsedMs: number;
+  readonly latenciesMs: number[];
+  readonly statuses: Record<string, number>;
+  readonly errors: number;
+}
+
+function send(agent: http.Agent, url: URL, p: Prepared): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { agent, hostname: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: p.headers },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(p.body);
+  });
+}
+
+async function drive(
+  target: URL,
+  pool: readonly Prepared[],
+  total: number,
+  concurrency: number,
+  maxMs: number,
+): Promise<RunResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const latenciesMs: number[] = [];
+  const statuses: Record<string, number> = {};
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + maxMs;
+  const worker = async (): Promise<void> => {
+    while (next < total && performance.now() < deadline) {
+      const p = pool[next++ % pool.length]!;
+      const t0 = performance.now();
+      try {
+        const status = await send(agent, target, p);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        latenciesMs.push(performance.now() - t0);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsedMs = performance.now() - started;
+  agent.destroy();
+  return { completed: latenciesMs.length, elapsedMs, latenciesMs, statuses, errors };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, i)]!;
+}
+
+function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+export async function runWebhookBench(options: WebhookBenchOptions = {}): Promise<boolean> {
+  const emit = options.emit ?? ((f) => console.log(JSON.stringify(f)));
+  const requests = options.requests ?? 5000;
+  const concurrency = options.concurrency ?? 32;
+  const maxMs = (options.maxSeconds ?? 30) * 1000;
+  const host = await startHostProcess();
+  let allPass = true;
+  try {
+    const target = new URL(`${host.url}/api/webhooks/github`);
+    const valid = preparePushes(512, SECRET);
+    const forged = preparePushes(64, 'not-the-secret');
+
+    // Warm-up: JIT, keep-alive sockets, the app's lazily built context.
+    await drive(target, valid, options.warmupRequests ?? 500, concurrency, maxMs);
+
+    for (const [scenario, pool] of [
+      ['signed-push-ignored', valid],
+      ['mis-signed-rejected', forged],
+    ] as const) {
+      const r = await drive(target, pool, requests, concurrency, maxMs);
+      const sorted = [...r.latenciesMs].sort((a, b) => a - b);
+      const throughput = (r.completed / r.elapsedMs) * 1000;
+      const p99 = percentile(sorted, 99);
+      const expected = scenario === 'signed-push-ignored' ? '202' : '401';
+      const correct = (r.statuses[expected] ?? 0) === r.completed && r.errors === 0;
+      const details = {
+        scenario,
+        requests: r.completed,
+        concurrency,
+        elapsedMs: round(r.elapsedMs),
+        p50Ms: round(percentile(sorted, 50)),
+        p90Ms: round(percentile(sorted, 90)),
+        maxMs: round(sorted[sorted.length - 1] ?? Number.NaN),
+        statuses: r.statuses,
+        errors: r.errors,
+        cpus: os.cpus().length,
+        // Other work on the machine skews the figures; recorded so a run can be judged.
+        loadAverage1m: round(os.loadavg()[0] ?? 0),
+      };
+      const throughputPass = throughput >= 1000 && correct;
+      const latencyPass = p99 < 50 && correct;
+      emit({
+        bench: 'webhooks',
+        metric: 'throughputPerSecond',
+        value: round(throughput, 1),
+        target: '>= 1000',
+        pass: throughputPass,
+        ...details,
+      });
+      emit({
+        bench: 'webhooks',
+        metric: 'p99LatencyMs',
+        value: round(p99),
+        target: '< 50',
+        pass: latencyPass,
+        ...details,
+      });
+      allPass &&= throughputPass && latencyPass;
+    }
+  } finally {
+    await host.stop();
+  }
+  return allPass;
+}
+
+if (require.main === module) {
+  const { values } = parseArgs({
+    options: {
+      requests: { type: 'string' },
+      concurrency: { type: 'string' },
+      'max-seconds': { type: 'string' },
+    },
+  });
+  runWebhookBench({
+    ...(values.requests ? { requests: Number(values.requests) } : {}),
+    ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+    ...(values['max-seconds'] ? { maxSeconds: Number(values['max-seconds']) } : {}),
+  }).then(
+    (pass) => {
+      process.exitCode = pass ? 0 : 1;
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 2;
+    },
+  );
+}
