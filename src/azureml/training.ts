@@ -105,10 +105,10 @@ export async function submitTraining(
         outputs: { [training.modelOutput]: { jobOutputType: 'custom_model', mode: 'Upload' } },
         tags: { ...request.tags, [IDEMPOTENCY_TAG]: request.key },
       },
-    } as unknown as JobBase;
-    const created = await call('create Azure ML pipeline job', () =>
-      ws.arm.jobs.createOrUpdate(ws.resourceGroup, ws.workspace, request.key, body),
-    );
+    };
+    // Raw PUT: @azure/arm-machinelearning 2.1.1 drops `uri` of uri_file/uri_folder job inputs when serializing.
+    const url = `${ws.armEndpoint}${workspacePath(ws)}/jobs/${encodeURIComponent(request.key)}?api-version=${ws.apiVersion}`;
+    const created = await dataPlaneJson<JobBase>(ws, 'create Azure ML pipeline job', url, { method: 'PUT', body });
     return { jobName: request.key, status: statusOf(created), reused: false };
   }
 

@@ -11,6 +11,10 @@ import { AzureMlRequestError, AzureMlTransientError } from '../services/retrain/
 export interface AzureMlWorkspace {
   readonly arm: AzureMachineLearningWorkspaces;
   readonly credential: TokenCredential;
+  /** ARM endpoint (for the few raw management calls the 2.1.1 client cannot express). */
+  readonly armEndpoint: string;
+  /** api-version of raw management calls: the configured one, else the client's default. */
+  readonly apiVersion: string;
   readonly subscriptionId: string;
   readonly resourceGroup: string;
   readonly workspace: string;
@@ -41,9 +45,12 @@ export function createWorkspace(
   credential: TokenCredential,
   options: { lroIntervalMs?: number; arm?: AzureMachineLearningWorkspaces } = {},
 ): AzureMlWorkspace {
+  const arm = options.arm ?? createArmClient(config, credential);
   return {
-    arm: options.arm ?? createArmClient(config, credential),
+    arm,
     credential,
+    armEndpoint: config.azureml.armEndpoint,
+    apiVersion: config.azureml.apiVersion ?? arm.apiVersion,
     subscriptionId: config.azureml.subscriptionId,
     resourceGroup: config.azureml.resourceGroup,
     workspace: config.azureml.workspace,
