@@ -7,7 +7,7 @@
  */
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import forge from 'node-forge';
 
@@ -55,20 +55,24 @@ export async function ensureLocalCertificates(
   };
   const caKeyPath = path.join(dir, 'local-ca-key.pem');
   await mkdir(dir, { recursive: true });
-
-  let ca = await readValidCa(paths.caCertPath, caKeyPath, renewBeforeMs);
-  let caRenewed = false;
-  if (!ca) {
-    ca = createCa();
-    await writeAtomically(caKeyPath, ca.keyPem, 0o600);
-    await writeAtomically(paths.caCertPath, ca.certPem);
-    caRenewed = true;
-  }
-  if (caRenewed || !(await serverCertificateIsValid(paths, ca.certPem, renewBeforeMs))) {
-    const server = createServerCertificate(ca);
-    await writeAtomically(paths.keyPath, server.keyPem, 0o600);
-    await writeAtomically(paths.certPath, server.certPem);
-  }
+  // Fast path without the lock: valid files are only read.
+  const existing = await readValidCa(paths.caCertPath, caKeyPath, renewBeforeMs);
+  if (existing && (await serverCertificateIsValid(paths, existing.certPem, renewBeforeMs))) return paths;
+  await withDirectoryLock(path.join(dir, '.lock'), async () => {
+    let ca = await readValidCa(paths.caCertPath, caKeyPath, renewBeforeMs);
+    let caRenewed = false;
+    if (!ca) {
+      ca = createCa();
+      await writeAtomically(caKeyPath, ca.keyPem, 0o600);
+      await writeAtomically(paths.caCertPath, ca.certPem);
+      caRenewed = true;
+    }
+    if (caRenewed || !(await serverCertificateIsValid(paths, ca.certPem, renewBeforeMs))) {
+      const server = createServerCertificate(ca);
+      await writeAtomically(paths.keyPath, server.keyPem, 0o600);
+      await writeAtomically(paths.certPath, server.certPem);
+    }
+  });
   return paths;
 }
 
@@ -191,6 +195,31 @@ function createServerCertificate(ca: PemPair): PemPair {
   ]);
   cert.sign(caKey, forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
+}
+
+/**
+ * Serialises generation across processes (a launcher and a test run may start together on a fresh machine), so the
+ * CA and the server certificate on disk always belong together. `mkdir` is atomic; a lock older than 60 s is stale.
+ */
+async function withDirectoryLock(lockDir: string, work: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await mkdir(lockDir);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const info = await stat(lockDir).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs > 60_000) await rm(lockDir, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for the certificate lock ${lockDir}.`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  try {
+    await work();
+  } finally {
+    await rm(lockDir, { recursive: true, force: true });
+  }
 }
 
 async function writeAtomically(file: string, content: string, mode = 0o644): Promise<void> {

@@ -185,4 +185,19 @@ describe('local CA', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('when several callers ensure certificates at once on an empty dir, then one consistent CA and server pair results', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'aml-certs-'));
+    try {
+      const results = await Promise.all([1, 2, 3].map(() => ensureLocalCertificates({ dir })));
+      const first = results[0];
+      if (!first) throw new Error('no result');
+      const ca = new X509Certificate(await readFile(first.caCertPath));
+      const server = new X509Certificate(await readFile(first.certPath));
+      expect(server.verify(ca.publicKey)).toBe(true);
+      await expect(stat(path.join(dir, '.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
