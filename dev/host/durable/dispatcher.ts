@@ -8,8 +8,15 @@ import {
   Registry,
   pb,
   pbh,
-  timestampMs,
 } from './core';
+import {
+  dropStaleTimerFirings,
+  forceFail,
+  isTerminalStatus,
+  openEpisode,
+  replaceFinishedChildren,
+  restoreSubOrchestrationFailureTypes,
+} from './episode-fixups';
 
 export interface DispatcherOptions {
   maxConcurrentActivities: number;
@@ -46,12 +53,6 @@ interface ScheduledBatch {
 }
 
 const S = pb.OrchestrationStatus;
-const TERMINAL = new Set([
-  S.ORCHESTRATION_STATUS_COMPLETED,
-  S.ORCHESTRATION_STATUS_FAILED,
-  S.ORCHESTRATION_STATUS_TERMINATED,
-  S.ORCHESTRATION_STATUS_CANCELED,
-]);
 
 /** Episodes cheaper than this run as soon as work arrives; dearer ones are spaced out (see `runEpisode`). */
 const CHEAP_EPISODE_MS = 2;
@@ -216,7 +217,7 @@ export class Dispatcher {
       const instance = this.backend.getInstance(item.instanceId);
       const executionId = this.takeScheduled(item.completionToken) ?? instance?.executionId;
       // Work for an instance that has ended (terminated, purged) or moved on to a new execution is dropped.
-      if (!instance || TERMINAL.has(instance.status) || instance.executionId !== executionId) continue;
+      if (!instance || isTerminalStatus(instance.status) || instance.executionId !== executionId) continue;
       started = true;
       this.counters.activitiesStarted++;
       const executor = new ActivityExecutor(this.registry, this.logger);
@@ -260,22 +261,18 @@ export class Dispatcher {
       return false;
     }
     if (instance.pendingEvents.length === 0) return false;
-    if (TERMINAL.has(instance.status)) {
+    if (isTerminalStatus(instance.status)) {
       this.notBefore.delete(instanceId);
       // Late events for a finished instance (e.g. a canceled timer firing) have nothing to act on.
       instance.pendingEvents = [];
       return false;
     }
-    this.dropStaleTimerFirings(instance);
+    this.counters.staleEventsDropped += dropStaleTimerFirings(instance);
     if (instance.pendingEvents.length === 0) return false;
-    // The real backends open every episode with OrchestratorStarted (it sets currentUtcDateTime); the in-memory one
-    // only does so at creation, which would freeze the orchestration clock. Add it to the batch being committed.
-    if (!instance.pendingEvents[0]?.hasOrchestratorstarted()) {
-      instance.pendingEvents.unshift(pbh.newOrchestratorStartedEvent(episodeTime(instance.pendingEvents)));
-    }
+    openEpisode(instance);
     const token = instance.completionToken;
     const events = instance.pendingEvents.slice();
-    this.restoreSubOrchestrationFailureTypes(instance, events);
+    restoreSubOrchestrationFailureTypes(this.backend, instance, events);
     const started = Date.now();
     this.counters.episodes++;
     let actions: pb.OrchestratorAction[];
@@ -301,22 +298,9 @@ export class Dispatcher {
       this.ready.add(instanceId);
       return true;
     }
-    this.replaceFinishedChildren(actions);
+    replaceFinishedChildren(this.backend, actions);
     this.commit(instance, token, actions, customStatus);
     return true;
-  }
-
-  /**
-   * A sub-orchestration started with an explicit id that belongs to a finished instance (typically: the parent was
-   * itself re-run under its old id) replaces that instance, as a client start does under NonRunningStates. The
-   * in-memory backend would instead fail the parent's task with "already exists". A running child still collides.
-   */
-  private replaceFinishedChildren(actions: readonly pb.OrchestratorAction[]): void {
-    for (const action of actions) {
-      const childId = action.getCreatesuborchestration()?.getInstanceid();
-      const child = childId ? this.backend.getInstance(childId) : undefined;
-      if (childId && child && TERMINAL.has(child.status)) this.backend.purge(childId);
-    }
   }
 
   private commit(
@@ -339,7 +323,7 @@ export class Dispatcher {
         this.backend.completeOrchestration(instance.instanceId, token, [failAction(e)]);
         return;
       } catch (again) {
-        this.forceFail(instance, toError(again));
+        forceFail(this.backend, instance, toError(again));
       }
     }
   }
@@ -350,75 +334,6 @@ export class Dispatcher {
     if (--batch.unstarted <= 0) this.scheduled.delete(token);
     return batch.executionId;
   }
-
-  /**
-   * Backend timers are not cancelled by continue-as-new, and the backend matches TimerFired by id only, so a timer of
-   * an earlier execution could fire a new execution's timer with the same id early. A firing counts only if the
-   * current history created that timer id for that same time.
-   */
-  private dropStaleTimerFirings(instance: OrchestrationInstance): void {
-    const created = new Map<number, number | undefined>();
-    for (const h of instance.history) {
-      const timer = h.getTimercreated();
-      if (timer) created.set(h.getEventid(), timestampMs(timer.getFireat()));
-    }
-    const kept = instance.pendingEvents.filter((e) => {
-      const fired = e.getTimerfired();
-      if (!fired) return true;
-      const id = fired.getTimerid();
-      const live = created.has(id) && created.get(id) === timestampMs(fired.getFireat());
-      if (!live) this.counters.staleEventsDropped++;
-      return live;
-    });
-    if (kept.length !== instance.pendingEvents.length) instance.pendingEvents = kept;
-  }
-
-  /** Last resort when even a failure cannot be committed (e.g. the history cap): fail the instance in place. */
-  private forceFail(instance: OrchestrationInstance, error: Error): void {
-    instance.status = S.ORCHESTRATION_STATUS_FAILED;
-    instance.failureDetails = pbh.newFailureDetails(error);
-    instance.pendingEvents = [];
-    instance.lastUpdatedAt = new Date();
-    const internals = this.backend as unknown as { notifyWaiters?: (id: string) => void };
-    internals.notifyWaiters?.call(this.backend, instance.instanceId);
-  }
-
-  /**
-   * The backend reports a failed sub-orchestration to its parent as a plain `Error` with the child's message, which
-   * loses the error type. Before the parent replays, copy the child's recorded failure details into the event, so the
-   * history (and the parent's TaskFailedError) carries the original type, as it does in Azure.
-   */
-  private restoreSubOrchestrationFailureTypes(instance: OrchestrationInstance, events: pb.HistoryEvent[]): void {
-    for (const event of events) {
-      const failed = event.getSuborchestrationinstancefailed();
-      if (!failed) continue;
-      const created = instance.history.find(
-        (h) => h.getEventid() === failed.getTaskscheduledid() && h.hasSuborchestrationinstancecreated(),
-      );
-      const childId = created?.getSuborchestrationinstancecreated()?.getInstanceid();
-      const child = childId ? this.backend.getInstance(childId) : undefined;
-      // Only a child this parent started (not a same-id instance that made the creation fail).
-      const parentId = child?.history
-        .find((h) => h.hasExecutionstarted())
-        ?.getExecutionstarted()
-        ?.getParentinstance()
-        ?.getOrchestrationinstance()
-        ?.getInstanceid();
-      if (child?.status === S.ORCHESTRATION_STATUS_FAILED && child.failureDetails && parentId === instance.instanceId) {
-        failed.setFailuredetails(child.failureDetails);
-      }
-    }
-  }
-}
-
-/** Now, but never before a timer in the batch was due (Node timers may fire a millisecond early by the wall clock). */
-function episodeTime(events: readonly pb.HistoryEvent[]): Date {
-  let t = Date.now();
-  for (const e of events) {
-    const fireAt = timestampMs(e.getTimerfired()?.getFireat());
-    if (fireAt !== undefined && fireAt > t) t = fireAt;
-  }
-  return new Date(t);
 }
 
 function failAction(e: unknown): pb.OrchestratorAction {
