@@ -138,8 +138,11 @@ const gateMetric = z.object({
   goal: z.enum(['minimize', 'maximize']),
   /** Absolute bound the candidate must meet (<= for minimize, >= for maximize). */
   threshold: z.number().optional(),
-  /** Required improvement over the champion; relative (0.01 = 1 %) or absolute. 0 = at least as good. */
-  minImprovement: z.number().min(0).default(0),
+  /**
+   * Required improvement over the champion; relative (0.01 = 1 %) or absolute. 0 = at least as good; a negative
+   * value tolerates that much regression (-0.05 = at most 5 % worse), for metrics that are noisy between fits.
+   */
+  minImprovement: z.number().default(0),
   improvement: z.enum(['relative', 'absolute']).default('relative'),
   /** Compare with the champion at all (false: thresholds only). */
   compareToChampion: z.boolean().default(true),

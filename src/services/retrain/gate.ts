@@ -73,12 +73,15 @@ function checkMetric(
         const required =
           spec.improvement === 'relative' ? spec.minImprovement * Math.abs(championValue) : spec.minImprovement;
         const ok = gain + EPSILON >= required;
+        const worse = spec.goal === 'minimize' ? 'higher' : 'lower';
+        const amount = Math.abs(spec.minImprovement);
+        const quantity = spec.improvement === 'relative' ? `${fmt(amount * 100)} %` : fmt(amount);
         const requirement =
           spec.minImprovement === 0
             ? 'at least as good as'
-            : spec.improvement === 'relative'
-              ? `${fmt(spec.minImprovement * 100)} % ${better} than`
-              : `${fmt(spec.minImprovement)} ${better} than`;
+            : spec.minImprovement > 0
+              ? `${quantity} ${better} than`
+              : `at most ${quantity} ${worse} than`;
         notes.push({
           text: `${spec.name} ${fmt(candidate)} is ${ok ? '' : 'not '}${requirement} the champion's ${fmt(championValue)} (version ${champion.version})`,
           ok,

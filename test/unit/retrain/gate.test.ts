@@ -63,6 +63,17 @@ describe('quality gate', () => {
     ]);
   });
 
+  it('when a regression is tolerated (negative minImprovement), then slightly worse passes and much worse fails', () => {
+    const tolerant = gate([{ name: 'rmse', goal: 'minimize', minImprovement: -0.1 }]);
+    expect(decideGate(tolerant, { rmse: 105 }, { version: '1', metrics: { rmse: 100 } })).toMatchObject({
+      decision: 'accepted',
+      reasons: ["rmse 105 is at most 10 % higher than the champion's 100 (version 1)"],
+    });
+    expect(decideGate(tolerant, { rmse: 111 }, { version: '1', metrics: { rmse: 100 } }).reasons).toEqual([
+      "rmse 111 is not at most 10 % higher than the champion's 100 (version 1)",
+    ]);
+  });
+
   it('when the candidate lacks a metric, then it rejects', () => {
     expect(decideGate(spec, { rmse: 100 }, undefined).reasons).toEqual([
       "r2: missing from the candidate run's metrics",
