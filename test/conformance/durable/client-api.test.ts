@@ -67,6 +67,16 @@ describe('DurableClient against the local Durable HTTP API', () => {
     await waitForStatus(h.client, 'dup-running', 'Terminated');
   });
 
+  it('when an id is suspended, then a new start with it is also rejected with 409', async () => {
+    await h.client.startNew('waitForGo', { instanceId: 'dup-suspended' });
+    await waitForStatus(h.client, 'dup-suspended', 'Running');
+    await h.client.suspend('dup-suspended', 'hold');
+    await waitForStatus(h.client, 'dup-suspended', 'Suspended');
+    await expect(h.client.startNew('quick', { instanceId: 'dup-suspended' })).rejects.toThrow(/409/);
+    await h.client.terminate('dup-suspended', 'cleanup');
+    await waitForStatus(h.client, 'dup-suspended', 'Terminated');
+  });
+
   it('when an id has finished, then starting it again replaces the old instance', async () => {
     await h.client.startNew('quick', { instanceId: 'reuse-me', input: 'first' });
     await waitForFinish(h.client, 'reuse-me');
