@@ -69,6 +69,14 @@ export class EmulatorClock {
     this.changed();
   }
 
+  /** Back to the configured pace (reset): time keeps its current value so it never runs backwards. */
+  restore(options: Pick<EmulatorClockOptions, 'paused' | 'speed'>): void {
+    this.rebase();
+    this.paused = options.paused ?? false;
+    this.speed = checkSpeed(options.speed ?? 1);
+    this.changed();
+  }
+
   state(): ClockState {
     return { now: this.nowIso(), paused: this.paused, speed: this.speed };
   }

@@ -163,6 +163,7 @@ export class AzureMlEmulator {
     await this.store.reset();
     this.events.clear();
     this.scoring.reset();
+    this.clock.restore(this.options.clock ?? {});
     if (this.options.steps) this.store.data.steps = { ...this.store.data.steps, ...this.options.steps };
     if (this.options.seedDemo) await seedDemo(this.context, this.engine);
   }
