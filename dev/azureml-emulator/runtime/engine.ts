@@ -15,6 +15,7 @@ import { appendLog, deploymentKey } from './logs';
 import { loadArtifact, type ModelVersionRef, parseModelReference } from './models';
 import { resolveTrainingSpec, TrainingSpecError } from './training';
 
+const OPERATION_RETENTION_MS = 86_400_000;
 export const METRIC_KEYS = ['rmse', 'mae', 'r2'] as const;
 const TERMINAL = new Set<JobStatus>(['Completed', 'Failed', 'Canceled']);
 
@@ -127,8 +128,27 @@ export class Engine {
           changed = this.advanceOperation(operation) || changed;
         if (!changed) break;
       }
+      this.pruneOperations();
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /** Finished operation records are kept a day (clients may poll late) and expired AML tokens dropped, so state stays small. */
+  private pruneOperations(): void {
+    const cutoff = this.context.clock.now() - OPERATION_RETENTION_MS;
+    for (const [id, operation] of Object.entries(this.state.operations)) {
+      if (operation.endTime !== undefined && Date.parse(operation.endTime) < cutoff) {
+        delete this.state.operations[id];
+        this.context.store.changed();
+      }
+    }
+    const now = this.context.clock.now();
+    for (const [token, issued] of Object.entries(this.state.tokens)) {
+      if (issued.expiresAt < now) {
+        delete this.state.tokens[token];
+        this.context.store.changed();
+      }
     }
   }
 
