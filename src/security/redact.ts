@@ -65,9 +65,7 @@ export function redactHeaders(
   headers: Iterable<[string, string]> | Readonly<Record<string, string | undefined>>,
 ): Record<string, string> {
   const entries: Iterable<[string, string | undefined]> =
-    Symbol.iterator in headers
-      ? (headers)
-      : Object.entries(headers);
+    Symbol.iterator in headers ? headers : Object.entries(headers);
   const out: Record<string, string> = {};
   for (const [name, value] of entries) {
     if (value === undefined) continue;
