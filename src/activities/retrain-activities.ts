@@ -140,7 +140,13 @@ export function createRetrainActivities(deps: RetrainDeps) {
 
     [RetrainActivities.record]: async (input: RecordInput): Promise<void> => {
       const at = now();
+      let stageStartedAt: string | undefined;
       await updateRun(input.run.runId, (current) => {
+        if (input.stage && input.stage.status !== 'started') {
+          stageStartedAt = [...current.stages]
+            .reverse()
+            .find((st) => st.name === input.stage?.name && st.status === 'started')?.startedAt;
+        }
         let next: RunRecord = { ...current, updatedAt: at };
         if (input.stage)
           next = withStage(next, input.stage.name as StageName, input.stage.status, at, input.stage.detail);
@@ -151,6 +157,13 @@ export function createRetrainActivities(deps: RetrainDeps) {
         if (input.deployment) next = { ...next, deployment: { ...(current.deployment ?? {}), ...input.deployment } };
         return next;
       });
+      if (input.stage && stageStartedAt) {
+        telemetry.trackMetric(
+          TelemetryMetrics.StageDurationMs,
+          Date.parse(at) - Date.parse(stageStartedAt),
+          dims(input.run, { stage: input.stage.name, status: input.stage.status }),
+        );
+      }
       if (input.event && EVENT_NAMES.has(input.event.name)) {
         telemetry.trackEvent(
           input.event.name as TelemetryEventName,
@@ -187,7 +200,13 @@ export function createRetrainActivities(deps: RetrainDeps) {
       );
       const at = now();
       await updateRun(run.runId, (current) => ({
-        ...withStage(current, 'submit', 'succeeded', at, submitted.reused ? 'reused an earlier submission' : undefined),
+        ...withStage(
+          withStage(current, 'submit', 'succeeded', at, submitted.reused ? 'reused an earlier submission' : undefined),
+          'training',
+          'started',
+          at,
+          submitted.jobName,
+        ),
         training: {
           kind: plan.training.kind,
           jobName: submitted.jobName,
@@ -310,6 +329,9 @@ export function createRetrainActivities(deps: RetrainDeps) {
         ...(input.failure ? { stage: input.failure.stage, errorType: input.failure.errorType } : {}),
       };
       const duration = startedAt ? Date.parse(at) - Date.parse(startedAt) : undefined;
+      if (input.failure?.stage === 'training') {
+        telemetry.trackEvent(TelemetryEvents.TrainingFailed, dims(input.run, extra));
+      }
       telemetry.trackEvent(
         input.status === 'failed' ? TelemetryEvents.RetrainFailed : TelemetryEvents.RetrainCompleted,
         dims(input.run, extra),

@@ -81,6 +81,7 @@ describe('retrain orchestration (emulator + in-memory durable engine)', () => {
         'RetrainCompleted',
       ]),
     );
+    expect(h.scenario().telemetry.metrics.filter((m) => m.name === 'StageDurationMs').length).toBeGreaterThan(3);
     // Retention 1: the previous deployment stays as the rollback target.
     expect((await listDeployments(h.ws, 'bike-demand')).map((d) => d.name).sort()).toEqual([
       'bike-demand-v1',

@@ -72,6 +72,33 @@ describe('retrain triggers: dedupe, coalescing, approval', () => {
     expect((await h.scenario().state.lanes.get('bike-demand')).active).toBeUndefined();
   });
 
+  it('when the policy is cancel and a newer upload arrives during training, then the running job is cancelled and the newer one runs', async () => {
+    await h.begin({
+      catalog: demoCatalog((m) => {
+        (m.triggers as Record<string, unknown>).onSupersede = 'cancel';
+      }),
+    });
+    await h.emulatorCall('PUT', '/_emulator/steps', { runningMs: 20_000 });
+    const first = await h.submit(await h.uploadDataset('bike-demand/old.csv', { occurredAt: '2026-11-20T10:00:00Z' }));
+    await waitFor(
+      async () => ((await h.scenario().state.runs.get(first.runId))?.training?.jobName ? true : undefined),
+      'first job submitted',
+    );
+    const newer = await h.submit(await h.uploadDataset('bike-demand/new.csv', { occurredAt: '2026-11-20T11:00:00Z' }));
+    expect(newer.outcome).toBe('queued');
+    await waitForRun(h, first.instanceId, first.runId);
+    await h.emulatorCall('PUT', '/_emulator/steps', { runningMs: 500 });
+    const status = await waitForRun(h, newer.instanceId, newer.runId);
+
+    const firstRun = await h.scenario().state.runs.get(first.runId);
+    expect(firstRun?.status).toBe('superseded');
+    const job = (await h.emulatorCall('GET', `/_emulator/jobs/${firstRun?.training?.jobName ?? ''}`)) as {
+      status: string;
+    };
+    expect(['CancelRequested', 'Canceled']).toContain(job.status);
+    expect(status.output).toMatchObject({ runId: newer.runId, status: 'succeeded' });
+  });
+
   describe('approval gate', () => {
     const withApproval = () =>
       demoCatalog((m) => {
