@@ -13,11 +13,12 @@ registerWebhookFunctions((client) => {
     catalog: () => context.catalog,
     settings: () => context.config.webhooks,
     telemetry: context.telemetry,
-    submit: retrainSubmitter({
-      catalog: context.catalog,
-      state: context.state,
-      telemetry: context.telemetry,
-      orchestrations: durableOrchestrationClient(client),
-    }),
+    submit: (request) =>
+      retrainSubmitter({
+        catalog: context.catalog,
+        state: context.state,
+        telemetry: context.telemetry,
+        orchestrations: durableOrchestrationClient(client()),
+      })(request),
   };
 });

@@ -14,13 +14,16 @@ export const WebhookFunctions = {
   generic: { name: 'genericWebhook', route: 'webhooks/generic' },
 } as const;
 
-/** Builds the webhook dependencies for one invocation (the submit path needs that invocation's durable client). */
-export type WebhookDepsFactory = (client: df.DurableClient, context: InvocationContext) => WebhookDeps;
+/**
+ * Builds the webhook dependencies for one invocation. The submit path needs that invocation's durable client; it is
+ * passed as a getter so rejected and ignored deliveries never build one.
+ */
+export type WebhookDepsFactory = (client: () => df.DurableClient, context: InvocationContext) => WebhookDeps;
 
 /** The HTTP handler of one webhook. */
 export function webhookHandler(spec: WebhookSpec, factory: WebhookDepsFactory) {
   return (request: HttpRequest, context: InvocationContext) =>
-    handleWebhook(spec, () => factory(df.getClient(context), context), request, context);
+    handleWebhook(spec, () => factory(() => df.getClient(context), context), request, context);
 }
 
 /**
