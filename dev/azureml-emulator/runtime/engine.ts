@@ -243,6 +243,8 @@ export class Engine {
       }
     }
     if (isTerminal(status)) job.run.endedAt = nowIso;
+    const failure = status === 'Failed' && job.run.error ? `: ${job.run.error.message}` : '';
+    this.context.log(`job ${job.name} (${this.experimentName(job)}) ${status}${failure}`);
     this.context.store.changed();
     this.emitRunStatus(job);
     if (status === 'Completed') this.emitRun(job, 'Microsoft.MachineLearningServices.RunCompleted', {});
@@ -306,6 +308,10 @@ export class Engine {
         if (this.state.jobs[job.name] !== job || isTerminal(job.run.status)) return;
         this.state.artifacts[job.name] = result.artifact;
         job.run.training = { state: 'succeeded', metrics: result.metrics };
+        const { rmse, mae, r2 } = result.metrics;
+        this.context.log(
+          `job ${job.name} trained on ${result.artifact.trainedRows} rows: rmse=${rmse.toFixed(3)} mae=${mae.toFixed(3)} r2=${r2.toFixed(4)}`,
+        );
         this.recordOutputs(job);
         const timestamp = this.context.clock.now();
         if (mlflow) {
@@ -508,11 +514,13 @@ export class Engine {
     delete record.runtime.failProvisioning;
     if (failure !== undefined) {
       properties['provisioningState'] = 'Failed';
+      this.context.log(`deployment ${endpoint}/${deployment} failed: ${failure}`);
       appendLog(this.context, key, 'InferenceServer', 'ERROR', `Deployment provisioning failed: ${failure}`);
       this.completeOperation(operation, { code: 'DeploymentFailed', message: failure });
       return;
     }
     properties['provisioningState'] = 'Succeeded';
+    this.context.log(`deployment ${endpoint}/${deployment} serving ${record.runtime.modelId ?? 'no model'}`);
     appendLog(this.context, key, 'InferenceServer', 'INFO', 'Scoring server started; readiness probe succeeded.');
     this.completeOperation(operation);
     this.emitModelDeployed(endpoint, record);
