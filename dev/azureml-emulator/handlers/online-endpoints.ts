@@ -338,7 +338,14 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     );
     context.store.changed();
     engine.tick();
-    return { status: 202, headers: locationHeaders(context, request, operation) };
+    // The spec example answers with both headers; core-lro then polls the status and does its final GET on Location.
+    return {
+      status: 202,
+      headers: {
+        ...asyncOperationHeaders(context, request, operation),
+        ...locationHeaders(context, request, operation),
+      },
+    };
   });
 
   router.add('POST', `${base}/{endpoint}/token`, (request) => {
