@@ -44,6 +44,7 @@ import type {
   SubmitTrainingOutput,
   TagModelInput,
 } from '../services/retrain/contracts';
+import { datasetUriFor } from '../services/retrain/blob-events';
 import { RetrainActivities } from '../services/retrain/contracts';
 import { MetricsUnavailableError, ModelNotInCatalogError, ReleaseCheckFailedError } from '../services/retrain/errors';
 import { LineageTags, lineageTags, MANAGED_BY, metricsFromTags } from '../services/retrain/lineage';
@@ -188,7 +189,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
           instanceId: run.instanceId,
           key,
           training: plan.training,
-          datasetUri: input.dataset?.uri,
+          datasetUri: input.dataset ? datasetUriFor(input.dataset.uri, plan.training.datasetInputType) : undefined,
           tags: {
             [LineageTags.model]: run.model,
             [LineageTags.runId]: run.runId,

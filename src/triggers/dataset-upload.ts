@@ -1,6 +1,6 @@
 import { registerDataVersion } from '../azureml/registry';
 import type { AzureMlWorkspace } from '../azureml/workspace';
-import { inspectBlobCreated, modelsForBlob } from '../services/retrain/blob-events';
+import { datasetUriFor, inspectBlobCreated, modelsForBlob } from '../services/retrain/blob-events';
 import { dedupeKey } from '../services/retrain/dedupe';
 import { errorTypeOf } from '../services/retrain/errors';
 import { dataVersionFor } from '../services/retrain/naming';
@@ -51,7 +51,7 @@ export async function handleDatasetUploaded(deps: DatasetUploadDeps, event: unkn
         dataAsset = await registerDataVersion(deps.ws, {
           name: plan.registry.dataAssetName,
           version: dataVersionFor(occurredAt, key),
-          dataUri: blob.url,
+          dataUri: datasetUriFor(blob.url, model.training.datasetInputType),
           dataType: model.training.datasetInputType,
           description: `Uploaded ${blob.container}/${blob.name} (retrain trigger of ${model.name})`,
           tags: { 'mlops.dataset.etag': blob.eTag, 'mlops.event.id': blob.eventId, 'mlops.model': model.name },

@@ -137,3 +137,9 @@ export function matchesDatasetTrigger(
 export function modelsForBlob(catalog: Catalog, blob: Pick<UploadedBlob, 'container' | 'name'>): ModelEntry[] {
   return catalog.models.filter((m) => m.triggers.datasets.some((t) => matchesDatasetTrigger(t, blob)));
 }
+
+/** The URI a job input (or data asset) receives: the blob itself (`uri_file`) or its folder (`uri_folder`). */
+export function datasetUriFor(blobUrl: string, type: 'uri_file' | 'uri_folder'): string {
+  const url = canonicalBlobUrl(blobUrl);
+  return type === 'uri_folder' ? url.slice(0, url.lastIndexOf('/') + 1) : url;
+}

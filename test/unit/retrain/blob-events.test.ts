@@ -1,5 +1,10 @@
 import { parseCatalog } from '../../../src/catalog';
-import { inspectBlobCreated, modelsForBlob, parseBlobUrl } from '../../../src/services/retrain/blob-events';
+import {
+  datasetUriFor,
+  inspectBlobCreated,
+  modelsForBlob,
+  parseBlobUrl,
+} from '../../../src/services/retrain/blob-events';
 
 function blobEvent(overrides: { subject?: string; data?: Record<string, unknown>; eventType?: string } = {}) {
   return {
@@ -147,5 +152,12 @@ describe('model matching', () => {
 
   it('when no trigger matches, then no model is selected', () => {
     expect(modelsForBlob(catalog, { container: 'nothing', name: 'x' })).toEqual([]);
+  });
+});
+
+describe('dataset URI for a job input', () => {
+  it('when the input is a file, then it is the blob; when a folder, then its folder (never a SAS)', () => {
+    expect(datasetUriFor('https://a/c/x/y.csv?sig=1', 'uri_file')).toBe('https://a/c/x/y.csv');
+    expect(datasetUriFor('https://a/c/x/y.csv?sig=1', 'uri_folder')).toBe('https://a/c/x/');
   });
 });
