@@ -41,7 +41,7 @@ export class BlobJsonStore {
       const response = await this.container.getBlockBlobClient(name).download();
       const chunks: Buffer[] = [];
       for await (const chunk of response.readableStreamBody ?? []) {
-        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk));
+        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
       }
       return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T, etag: response.etag ?? '' };
     } catch (error) {
