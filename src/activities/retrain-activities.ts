@@ -478,6 +478,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
         })),
         input.keep,
         input.retention,
+        input.prefer ?? [],
       );
       for (const name of doomed) await deleteDeployment(ws, input.endpoint, name);
       return doomed;

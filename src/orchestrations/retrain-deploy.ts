@@ -220,7 +220,8 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
   const deleted = yield* callActivity<string[]>(
     context,
     RetrainActivities.deployCleanup,
-    { endpoint, keep: [name, ...(previous ? [previous] : [])], retention: spec.retention },
+    // `retention` counts the deployments kept besides the live one; the previous one is kept first.
+    { endpoint, keep: [name], retention: spec.retention, prefer: previous ? [previous] : [] },
     retry,
   );
   yield* record({

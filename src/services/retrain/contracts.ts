@@ -285,6 +285,8 @@ export interface CleanupInput {
   readonly endpoint: string;
   readonly keep: readonly string[];
   readonly retention: number;
+  /** Kept first when counting `retention` (the previous deployment: the natural rollback target). */
+  readonly prefer?: readonly string[];
 }
 
 export interface RollbackInput {

@@ -65,6 +65,12 @@ describe('retention', () => {
     expect(deploymentsToDelete(all, ['v4', 'v5'], 1)).toEqual(['v2', 'v1']);
   });
 
+  it('when the previous deployment is older than others, then it is still the one retained', () => {
+    const all = [d('prev', '2026-01-01'), d('newer-idle', '2026-03-01'), d('live', '2026-04-01', 100)];
+    expect(deploymentsToDelete(all, ['live'], 1, ['prev'])).toEqual(['newer-idle']);
+    expect(deploymentsToDelete(all, ['live'], 0, ['prev'])).toEqual(['prev', 'newer-idle']);
+  });
+
   it('when a deployment has traffic or was not created by us, then it is never deleted', () => {
     const all = [d('manual', '2020-01-01', 0, false), d('split', '2020-01-01', 10), d('v1', '2020-01-01')];
     expect(deploymentsToDelete(all, [], 0)).toEqual(['v1']);
