@@ -65,6 +65,8 @@ export class EventPublisher {
   private readonly log: (line: string) => void;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
+  /** Aborts in-flight deliveries and back-off waits on close, so shutdown never waits for a dead subscriber. */
+  private readonly stopping = new AbortController();
 
   constructor(options: EventPublisherOptions = {}) {
     this.maxAttempts = options.maxAttempts ?? 5;
@@ -135,6 +137,7 @@ export class EventPublisher {
   async close(): Promise<void> {
     this.closed = true;
     for (const queue of this.queues) queue.pending.length = 0;
+    this.stopping.abort();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -173,7 +176,7 @@ export class EventPublisher {
             'aeg-data-version': event.dataVersion,
           },
           body: JSON.stringify([event]),
-          signal: AbortSignal.timeout(this.timeoutInMs),
+          signal: AbortSignal.any([AbortSignal.timeout(this.timeoutInMs), this.stopping.signal]),
         });
         record.lastStatusCode = response.status;
         await response.arrayBuffer().catch(() => undefined);
@@ -185,7 +188,9 @@ export class EventPublisher {
       } catch (error) {
         record.lastError = error instanceof Error ? error.message : String(error);
       }
-      if (attempt < this.maxAttempts) await delay(Math.min(30_000, this.retryDelayInMs * 2 ** (attempt - 1)));
+      if (attempt < this.maxAttempts) {
+        await delay(Math.min(30_000, this.retryDelayInMs * 2 ** (attempt - 1)), this.stopping.signal);
+      }
     }
     record.status = 'failed';
     this.log(
@@ -199,6 +204,17 @@ function remember<T>(list: T[], item: T): void {
   if (list.length > MAX_RECORDS) list.splice(0, list.length - MAX_RECORDS);
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }
