@@ -454,7 +454,8 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
         ...(deployment.body['sku'] as JsonObject),
         ...(structuredClone(body['sku']) as JsonObject),
       };
-    props(deployment)['provisioningState'] = 'Updating';
+    // A capacity change shows as Scaling, like the service; other PATCHes (tags) as Updating.
+    props(deployment)['provisioningState'] = isObject(body['sku']) ? 'Scaling' : 'Updating';
     const operation = engine.beginOperation(
       'update',
       { kind: 'onlineDeployment', endpoint, deployment: deployment.name },

@@ -245,4 +245,19 @@ describe('Azure ML emulator: managed online endpoints and deployments (real clie
     await env.client.onlineEndpoints.beginUpdateAndWait(RG, WS, 'ep', { tags: { owner: 'ml' } });
     expect((await env.client.onlineEndpoints.get(RG, WS, 'ep')).tags).toEqual({ owner: 'ml' });
   });
+
+  it('when a deployment is scaled with PATCH sku, then it shows Scaling until the LRO completes with the new capacity', async () => {
+    await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'ep', ENDPOINT);
+    await env.client.onlineDeployments.beginCreateOrUpdateAndWait(RG, WS, 'ep', 'blue', deployment());
+    await env.control('POST', '/clock', { paused: true });
+    await env.control('PUT', '/steps', { provisioningMs: 1000 });
+    const patched = await env.arm('PATCH', '/onlineEndpoints/ep/deployments/blue', { sku: { capacity: 3 } });
+    expect(patched.status).toBe(202);
+    expect(patched.headers.get('location')).toContain('/mfeOperationResults/');
+    expect((await env.client.onlineDeployments.get(RG, WS, 'ep', 'blue')).properties.provisioningState).toBe('Scaling');
+    await env.control('POST', '/clock/advance', { ms: 1000 });
+    const scaled = await env.client.onlineDeployments.get(RG, WS, 'ep', 'blue');
+    expect(scaled.properties.provisioningState).toBe('Succeeded');
+    expect(scaled.sku?.capacity).toBe(3);
+  });
 });
