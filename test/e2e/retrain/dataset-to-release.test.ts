@@ -89,6 +89,25 @@ describe('dataset upload to release through the dev host', () => {
     expect(tags[LineageTags.datasetETag]).toBeTruthy();
     expect(tags[LineageTags.job]).toBeTruthy();
     expect(tags[LineageTags.triggerId]).toMatch(/^t[0-9a-f]{24}$/);
+    expect(tags[LineageTags.datasetAsset]).toMatch(/^bike-demand-data:\d{14}-[0-9a-f]{8}$/);
+
+    // Telemetry reached the host's Application Insights sink through the real SDK.
+    const succeeded = await waitFor(
+      async () => {
+        const res = await fetch(
+          `${platform.hostUrl}/admin/telemetry?name=DeploymentSucceeded&type=event&code=${platform.masterKey}`,
+        );
+        const items = (await res.json()) as { data?: { baseData?: { properties?: Record<string, string> } } }[];
+        return items.length > 0 ? items : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, description: 'DeploymentSucceeded in the telemetry sink' },
+    );
+    expect(succeeded[0]?.data?.baseData?.properties).toMatchObject({
+      model: 'bike-demand',
+      instanceId: 'retrain-bike-demand',
+      deployment: live,
+      modelVersion: version,
+    });
 
     // A duplicate delivery of the same BlobCreated: acknowledged, nothing new starts.
     const state = createStateStores(blobs.getContainerClient('mlops-state'));
