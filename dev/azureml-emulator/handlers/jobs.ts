@@ -151,6 +151,8 @@ export function registerJobRoutes(router: Router, context: EmulatorContext, engi
     if (existing) {
       const props = existing.body['properties'] as JsonObject;
       props['tags'] = tagsOf(properties['tags']);
+      // azure-ai-ml archives a job by re-PUTting it with isArchived; nothing else of a submitted job changes.
+      if (typeof properties['isArchived'] === 'boolean') props['isArchived'] = properties['isArchived'];
       existing.systemData.lastModifiedAt = context.clock.nowIso();
       context.store.changed();
       return { status: 200, body: renderJob(existing) };

@@ -198,4 +198,18 @@ describe('Azure ML emulator: jobs (real @azure/arm-machinelearning client)', () 
     expect(job.name).toBe('job-throttled');
     expect((await env.arm('GET', '/jobs/job-throttled')).status).toBe(200);
   });
+
+  it('when a job is re-PUT with isArchived, then it leaves the default list and shows under ArchivedOnly', async () => {
+    await env.client.jobs.createOrUpdate(RG, WS, 'job-archive', pipelineJob());
+    await env.client.jobs.createOrUpdate(RG, WS, 'job-archive', {
+      properties: { ...pipelineJob().properties, isArchived: true },
+    });
+    const active: string[] = [];
+    for await (const job of env.client.jobs.list(RG, WS)) active.push(job.name ?? '');
+    const archived: string[] = [];
+    for await (const job of env.client.jobs.list(RG, WS, { listViewType: 'ArchivedOnly' }))
+      archived.push(job.name ?? '');
+    expect(active).toEqual([]);
+    expect(archived).toEqual(['job-archive']);
+  });
 });
