@@ -87,6 +87,14 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     const rmse = run.run.data.metrics.find((metric) => metric.key === 'rmse')?.value ?? NaN;
     expect(rmse).toBeGreaterThan(15);
     expect(rmse).toBeLessThan(25);
+    // The job's Tracking service (azureml://host/mlflow/v1.0/<workspace>?) is the MLflow base once https:// replaces azureml://.
+    const tracking = (job.properties.services?.['Tracking']?.endpoint ?? '')
+      .replace(/^azureml:\/\//, 'https://')
+      .replace(/\?$/, '');
+    const viaTracking = await fetch(`${tracking}/api/2.0/mlflow/runs/get?run_id=train-known`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(viaTracking.status).toBe(200);
     const history = (await mlflow('metrics/get-history?run_id=train-known&metric_key=r2')) as {
       metrics: { value: number }[];
     };
