@@ -5,7 +5,7 @@ import * as df from 'durable-functions';
 
 import { type Catalog, findModel } from '../../catalog';
 import { decideRetrainApproval, startRetrainRollback } from '../../triggers/operations';
-import { durableOrchestrationClient } from '../../triggers/orchestration-client';
+import { durableOrchestrationClient, type OrchestrationClient } from '../../triggers/orchestration-client';
 import type { SubmitDeps } from '../../triggers/submit';
 import { submitRetrainTrigger } from '../../triggers/submit';
 
@@ -20,6 +20,13 @@ export const RetrainHttpFunctions = {
 } as const;
 
 export type RetrainHttpDeps = Omit<SubmitDeps, 'orchestrations'>;
+
+/** The orchestration client of one invocation (production: the durable client input binding). */
+export type OrchestrationsFor = (context: InvocationContext) => OrchestrationClient;
+
+type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+const fromBinding: OrchestrationsFor = (context) => durableOrchestrationClient(df.getClient(context));
 
 function problem(status: number, title: string, detail: string): HttpResponseInit {
   return { status, jsonBody: { title, detail } };
@@ -58,106 +65,106 @@ function knownModel(catalog: Catalog, request: HttpRequest): string | HttpRespon
   return findModel(catalog, model) ? model : problem(404, 'Unknown model', `Model '${model}' is not in the catalog.`);
 }
 
-export function registerRetrainHttpFunctions(deps: () => RetrainHttpDeps): void {
-  app.http(RetrainHttpFunctions.approval.name, {
-    route: RetrainHttpFunctions.approval.route,
-    methods: ['POST'],
-    authLevel: 'function',
-    extraInputs: [df.input.durableClient()],
-    handler: async (request, context) => {
-      try {
-        const d = deps();
-        const model = knownModel(d.catalog, request);
-        if (typeof model !== 'string') return model;
-        const body = await jsonBody(request);
-        const decision = body?.decision;
-        if (!body || (decision !== 'approve' && decision !== 'reject')) {
-          return problem(
-            400,
-            'Invalid request',
-            'body must be JSON with "decision": "approve" | "reject" (optional "by", "comment")',
-          );
-        }
-        const result = await decideRetrainApproval(
-          { state: d.state, orchestrations: durableOrchestrationClient(df.getClient(context)) },
-          request.params.runId ?? '',
-          {
-            approved: decision === 'approve',
-            by: optionalString(body, 'by'),
-            comment: optionalString(body, 'comment'),
-          },
+/** POST retrain/{model}/runs/{runId}/approval `{decision: approve|reject, by?, comment?}` → 202. */
+export function approvalHandler(deps: () => RetrainHttpDeps, orchestrations: OrchestrationsFor = fromBinding): Handler {
+  return async (request, context) => {
+    try {
+      const d = deps();
+      const model = knownModel(d.catalog, request);
+      if (typeof model !== 'string') return model;
+      const body = await jsonBody(request);
+      const decision = body?.decision;
+      if (!body || (decision !== 'approve' && decision !== 'reject')) {
+        return problem(
+          400,
+          'Invalid request',
+          'body must be JSON with "decision": "approve" | "reject" (optional "by", "comment")',
         );
-        return { status: 202, jsonBody: { ...result, decision } };
-      } catch (error) {
-        return mapError(error, context);
       }
-    },
-  });
+      const result = await decideRetrainApproval(
+        { state: d.state, orchestrations: orchestrations(context) },
+        request.params.runId ?? '',
+        { approved: decision === 'approve', by: optionalString(body, 'by'), comment: optionalString(body, 'comment') },
+      );
+      return { status: 202, jsonBody: { ...result, decision } };
+    } catch (error) {
+      return mapError(error, context);
+    }
+  };
+}
 
-  app.http(RetrainHttpFunctions.rollback.name, {
-    route: RetrainHttpFunctions.rollback.route,
-    methods: ['POST'],
-    authLevel: 'function',
-    extraInputs: [df.input.durableClient()],
-    handler: async (request, context) => {
-      try {
-        const d = deps();
-        const model = knownModel(d.catalog, request);
-        if (typeof model !== 'string') return model;
-        const body = await jsonBody(request);
-        if (!body) return problem(400, 'Invalid request', 'body must be JSON (optional "deployment", "by")');
-        const client = df.getClient(context);
-        const started = await startRetrainRollback({ orchestrations: durableOrchestrationClient(client) }, model, {
-          target: optionalString(body, 'deployment'),
+/** POST retrain/{model}/rollback `{deployment?, by?}` → 202 with the rollback instance's status URLs. */
+export function rollbackHandler(deps: () => RetrainHttpDeps): Handler {
+  return async (request, context) => {
+    try {
+      const d = deps();
+      const model = knownModel(d.catalog, request);
+      if (typeof model !== 'string') return model;
+      const body = await jsonBody(request);
+      if (!body) return problem(400, 'Invalid request', 'body must be JSON (optional "deployment", "by")');
+      const client = df.getClient(context);
+      const started = await startRetrainRollback({ orchestrations: durableOrchestrationClient(client) }, model, {
+        target: optionalString(body, 'deployment'),
+        requestedBy: optionalString(body, 'by'),
+      });
+      return client.createCheckStatusResponse(request, started.instanceId);
+    } catch (error) {
+      return mapError(error, context);
+    }
+  };
+}
+
+/** POST retrain/{model} `{datasetUri?, requestId?, by?}` (or header x-mlops-request-id) → 202, 200 for a repeat. */
+export function manualRetrainHandler(
+  deps: () => RetrainHttpDeps,
+  orchestrations: OrchestrationsFor = fromBinding,
+): Handler {
+  return async (request, context) => {
+    try {
+      const d = deps();
+      const model = knownModel(d.catalog, request);
+      if (typeof model !== 'string') return model;
+      const body = await jsonBody(request);
+      if (!body) return problem(400, 'Invalid request', 'body must be JSON (optional "datasetUri", "requestId", "by")');
+      const requestId = request.headers.get('x-mlops-request-id') ?? optionalString(body, 'requestId') ?? randomUUID();
+      const datasetUri = optionalString(body, 'datasetUri')?.replace(/[?#].*$/, '');
+      const result = await submitRetrainTrigger(
+        { ...d, orchestrations: orchestrations(context) },
+        {
+          model,
+          source: 'manual',
+          dedupe: { kind: 'manual', requestId },
+          occurredAt: new Date().toISOString(),
           requestedBy: optionalString(body, 'by'),
-        });
-        return client.createCheckStatusResponse(request, started.instanceId);
-      } catch (error) {
-        return mapError(error, context);
-      }
-    },
-  });
+          ...(datasetUri ? { dataset: { uri: datasetUri, container: '', name: datasetUri, eTag: requestId } } : {}),
+        },
+      );
+      return { status: result.outcome === 'duplicate' ? 200 : 202, jsonBody: result };
+    } catch (error) {
+      return mapError(error, context);
+    }
+  };
+}
 
-  app.http(RetrainHttpFunctions.retrain.name, {
-    route: RetrainHttpFunctions.retrain.route,
-    methods: ['POST'],
-    authLevel: 'function',
+export function registerRetrainHttpFunctions(deps: () => RetrainHttpDeps): void {
+  const common = {
+    methods: ['POST' as const],
+    authLevel: 'function' as const,
     extraInputs: [df.input.durableClient()],
-    handler: async (request, context) => {
-      try {
-        const d = deps();
-        const model = knownModel(d.catalog, request);
-        if (typeof model !== 'string') return model;
-        const body = await jsonBody(request);
-        if (!body)
-          return problem(400, 'Invalid request', 'body must be JSON (optional "datasetUri", "requestId", "by")');
-        const requestId =
-          request.headers.get('x-mlops-request-id') ?? optionalString(body, 'requestId') ?? randomUUID();
-        const datasetUri = optionalString(body, 'datasetUri');
-        const result = await submitRetrainTrigger(
-          { ...d, orchestrations: durableOrchestrationClient(df.getClient(context)) },
-          {
-            model,
-            source: 'manual',
-            dedupe: { kind: 'manual', requestId },
-            occurredAt: new Date().toISOString(),
-            requestedBy: optionalString(body, 'by'),
-            ...(datasetUri
-              ? {
-                  dataset: {
-                    uri: datasetUri.replace(/[?#].*$/, ''),
-                    container: '',
-                    name: datasetUri.replace(/[?#].*$/, ''),
-                    eTag: requestId,
-                  },
-                }
-              : {}),
-          },
-        );
-        return { status: result.outcome === 'duplicate' ? 200 : 202, jsonBody: result };
-      } catch (error) {
-        return mapError(error, context);
-      }
-    },
+  };
+  app.http(RetrainHttpFunctions.approval.name, {
+    ...common,
+    route: RetrainHttpFunctions.approval.route,
+    handler: approvalHandler(deps),
+  });
+  app.http(RetrainHttpFunctions.rollback.name, {
+    ...common,
+    route: RetrainHttpFunctions.rollback.route,
+    handler: rollbackHandler(deps),
+  });
+  app.http(RetrainHttpFunctions.retrain.name, {
+    ...common,
+    route: RetrainHttpFunctions.retrain.route,
+    handler: manualRetrainHandler(deps),
   });
 }
