@@ -5,7 +5,8 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import * as df from 'durable-functions';
 
-import { BatchActivities, type ScoreMiniBatchRef } from '../orchestrations/batch-run';
+import { ScoringHttpError } from '../azureml/scoring-client';
+import { BatchActivities, PERMANENT_FAILURE_MARKER, type ScoreMiniBatchRef } from '../orchestrations/batch-run';
 import type { EndpointResolver } from '../services/batch/endpoint-resolver';
 import { outputPartitionPrefix } from '../services/batch/layout';
 import type { BatchManifest } from '../services/batch/manifest';
@@ -41,6 +42,23 @@ export interface PublishActivityResult {
   readonly prefix: string;
   readonly failures: MiniBatchFailure[];
   readonly alreadyPublished: boolean;
+}
+
+/** A mini-batch failure that a retry cannot fix; the chunk orchestrator does not retry it. */
+export class BatchPermanentError extends Error {
+  override readonly name = 'BatchPermanentError';
+  constructor(cause: Error) {
+    super(`${PERMANENT_FAILURE_MARKER} ${cause.name}: ${cause.message}`, { cause });
+  }
+}
+
+const PERMANENT_ERRORS = new Set(['CsvRowError', 'SchemaMismatchError', 'PredictionShapeError', 'CsvLayoutError']);
+/** The model or the data rejects the input: 400, 413, 422, 424 (model error). Auth and 404 may be transient. */
+const PERMANENT_STATUSES = new Set([400, 413, 422, 424]);
+
+export function isPermanent(err: unknown): boolean {
+  if (err instanceof ScoringHttpError) return PERMANENT_STATUSES.has(err.status);
+  return err instanceof Error && PERMANENT_ERRORS.has(err.name);
 }
 
 function dims(run: RunRef, extra: CommonDimensions = {}): CommonDimensions {
@@ -128,7 +146,7 @@ export function createBatchActivities(deps: BatchDeps) {
         );
       } catch (err) {
         deps.telemetry.trackException(err as Error, dims(ref.run, { miniBatch: batch.key }));
-        throw err;
+        throw isPermanent(err) ? new BatchPermanentError(err as Error) : err;
       }
     },
 

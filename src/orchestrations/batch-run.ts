@@ -65,40 +65,65 @@ function retryOptions(maxRetries: number, intervalSeconds: number): df.RetryOpti
   return options;
 }
 
+/** Marker in an activity error message: the failure cannot succeed on retry (bad input, 4xx from the model). */
+export const PERMANENT_FAILURE_MARKER = '[permanent]';
+
+/** Delay before retry `attempt` (1-based): the interval doubling per attempt, capped at 5 minutes. */
+export function retryDelaySeconds(attempt: number, intervalSeconds: number): number {
+  return Math.min(intervalSeconds * 2 ** (attempt - 1), Math.max(intervalSeconds, 300));
+}
+
+/**
+ * Scores mini-batches `[from, to)` of the plan with at most `parallel` in flight (a sliding window over
+ * `Task.any`). Retries are its own: a failed attempt waits on a durable timer (the slot stays taken) and runs again
+ * up to `maxRetries` times, unless the activity marked the failure permanent — then retrying is pointless.
+ */
 export function* batchChunkOrchestrator(context: OrchestrationContext): Generator<df.Task, ChunkResult, unknown> {
   const input = context.df.getInput<ChunkInput>();
   const total = input.to - input.from;
-  const retry = input.maxRetries > 0 ? retryOptions(input.maxRetries, input.retryIntervalSeconds) : undefined;
   const succeeded: MiniBatchResult[] = [];
   const failed: MiniBatchFailure[] = [];
-  const running: { index: number; task: df.Task }[] = [];
+  const running: { index: number; attempt: number; kind: 'score' | 'wait'; task: df.Task }[] = [];
   let next = input.from;
   let rowsScored = 0;
+  const score = (index: number, attempt: number): void => {
+    const ref: ScoreMiniBatchRef = {
+      run: input.run,
+      planBlob: input.planBlob,
+      index,
+      scorer: input.scorer,
+      settings: input.settings,
+    };
+    running.push({ index, attempt, kind: 'score', task: context.df.callActivity(BatchActivities.scoreMiniBatch, ref) });
+  };
   while (next < input.to || running.length > 0) {
-    while (running.length < input.parallel && next < input.to) {
-      const ref: ScoreMiniBatchRef = {
-        run: input.run,
-        planBlob: input.planBlob,
-        index: next,
-        scorer: input.scorer,
-        settings: input.settings,
-      };
-      const task = retry
-        ? context.df.callActivityWithRetry(BatchActivities.scoreMiniBatch, retry, ref)
-        : context.df.callActivity(BatchActivities.scoreMiniBatch, ref);
-      running.push({ index: next, task });
-      next++;
-    }
+    while (running.length < input.parallel && next < input.to) score(next++, 1);
     const winner = (yield context.df.Task.any(running.map((r) => r.task))) as df.Task;
     const position = running.findIndex((r) => r.task === winner);
     const [entry] = running.splice(position < 0 ? 0 : position, 1);
     if (!entry) continue;
+    if (entry.kind === 'wait') {
+      score(entry.index, entry.attempt);
+      continue;
+    }
     try {
       const result = (yield entry.task) as MiniBatchResult;
       succeeded.push(result);
       rowsScored += result.rowsOut;
     } catch (err) {
-      failed.push({ key: miniBatchKey(entry.index), rows: 0, reason: failureReason(err) });
+      const reason = failureReason(err);
+      if (entry.attempt <= input.maxRetries && !reason.includes(PERMANENT_FAILURE_MARKER)) {
+        const delayMs = retryDelaySeconds(entry.attempt, input.retryIntervalSeconds) * 1000;
+        const fireAt = new Date(context.df.currentUtcDateTime.getTime() + delayMs);
+        running.push({
+          index: entry.index,
+          attempt: entry.attempt + 1,
+          kind: 'wait',
+          task: context.df.createTimer(fireAt),
+        });
+        continue;
+      }
+      failed.push({ key: miniBatchKey(entry.index), rows: 0, reason: `${reason} (attempts: ${entry.attempt})` });
     }
     context.df.setCustomStatus({ done: succeeded.length, failed: failed.length, total, rowsScored });
   }

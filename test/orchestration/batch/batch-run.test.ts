@@ -28,6 +28,10 @@ let env: BatchEnv;
 let h: Harness;
 let inFlight = 0;
 let maxInFlight = 0;
+/** Mini-batches whose first attempt crashes (the worker dies mid-batch): plan blob prefix + index. */
+const crashFirstAttempt: { prefix: string; index: number }[] = [];
+/** Attempts per `<planBlob>#<index>`. */
+const attempts = new Map<string, number>();
 
 beforeAll(async () => {
   env = await startBatchEnv();
@@ -41,6 +45,13 @@ beforeAll(async () => {
           const scoring = name === 'batchScoreMiniBatch';
           if (scoring) maxInFlight = Math.max(maxInFlight, ++inFlight);
           try {
+            if (scoring) {
+              const ref = input as { planBlob: string; index: number };
+              const id = `${ref.planBlob}#${ref.index}`;
+              attempts.set(id, (attempts.get(id) ?? 0) + 1);
+              const crash = crashFirstAttempt.some((c) => ref.planBlob.startsWith(c.prefix) && c.index === ref.index);
+              if (crash && attempts.get(id) === 1) throw new Error('worker lost mid-batch');
+            }
             return await (handler as (i: unknown) => Promise<unknown>)(input);
           } finally {
             if (scoring) inFlight--;
@@ -144,6 +155,10 @@ describe('batch scoring orchestration', () => {
     };
     expect(manifest.rows).toEqual({ in: good + 30, out: good, failed: 30 });
     expect(manifest.batches).toEqual({ total: 3, succeeded: 2, failed: 1, errorThreshold: 1 });
+    const badAttempts = [...attempts.entries()].filter(
+      ([id]) => id.includes(`${spec.outputPrefix}_staging/`) && id.endsWith('#2'),
+    );
+    expect(badAttempts.map(([, n]) => n)).toEqual([1]);
     expect(manifest.failures).toEqual([
       { key: '000002', rows: 30, reason: expect.stringMatching(/ScoringHttpError.*424/) as unknown },
     ]);
@@ -155,6 +170,28 @@ describe('batch scoring orchestration', () => {
     expect(
       env.telemetry.events.filter((e) => e.name === 'BatchMiniBatchFailed' && e.dimensions.date === '2026-11-02'),
     ).toHaveLength(1);
+  });
+
+  it('when a mini-batch crashes once, then it is retried after the interval and the run publishes every row once', async () => {
+    const spec = bikeSpec({
+      ...uniquePrefixes('retry'),
+      miniBatchSize: 40,
+      requestRows: 40,
+      maxRetries: 2,
+      retryIntervalSeconds: 1,
+    });
+    const rowsIn = await seedCsv(env.lake, spec.inputPrefix, '2026-11-06', [120]);
+    const planPrefix = `${spec.outputPrefix}_staging/date=2026-11-06/`;
+    crashFirstAttempt.push({ prefix: planPrefix, index: 1 });
+    const status = await runBatch(spec, '2026-11-06', 'retry');
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toMatchObject({ status: 'published', rowsOut: rowsIn, batches: { total: 3, failed: 0 } });
+    const retried = [...attempts.entries()].filter(([id]) => id.startsWith(planPrefix));
+    expect(retried.map(([id, n]) => [id.slice(id.indexOf('#')), n]).sort()).toEqual([
+      ['#0', 1],
+      ['#1', 2],
+      ['#2', 1],
+    ]);
   });
 
   it('when failures exceed errorThreshold, then the run fails and nothing appears under the final prefix', async () => {

@@ -1,3 +1,6 @@
+import { BatchPermanentError, isPermanent } from '../../../src/activities/batch-activities';
+import { ScoringHttpError } from '../../../src/azureml/scoring-client';
+import { PERMANENT_FAILURE_MARKER, retryDelaySeconds } from '../../../src/orchestrations/batch-run';
 import { scanCsv } from '../../../src/services/batch/csv-scan';
 import {
   chunkRanges,
@@ -9,7 +12,7 @@ import {
   scheduledDate,
 } from '../../../src/services/batch/planner';
 import type { InputFile } from '../../../src/services/batch/types';
-import { parseCsvHeader } from '../../../src/storage/tabular';
+import { CsvRowError, parseCsvHeader } from '../../../src/storage/tabular';
 
 function csvFile(name: string, text: string, miniBatchSize: number): InputFile {
   const scan = scanCsv(Buffer.from(text), miniBatchSize);
@@ -216,5 +219,25 @@ describe('scheduled date', () => {
   it('when the 02:00 slot fires, then the default offset scores yesterday', () => {
     expect(scheduledDate(new Date('2026-03-01T02:00:00Z'), -1)).toBe('2026-02-28');
     expect(scheduledDate(new Date('2026-03-01T02:00:00Z'), 0)).toBe('2026-03-01');
+  });
+});
+
+describe('mini-batch retries', () => {
+  it('when attempts fail, then the delay doubles from the interval and is capped at 5 minutes', () => {
+    expect([1, 2, 3, 4].map((a) => retryDelaySeconds(a, 5))).toEqual([5, 10, 20, 40]);
+    expect(retryDelaySeconds(10, 5)).toBe(300);
+    expect(retryDelaySeconds(2, 600)).toBe(600);
+  });
+
+  it('when the model or the data rejects the input, then the failure is permanent; throttling and outages are not', () => {
+    expect(isPermanent(new ScoringHttpError(424, 'ModelError', 'bad', 1, false))).toBe(true);
+    expect(isPermanent(new ScoringHttpError(400, 'BadRequest', 'bad', 1, false))).toBe(true);
+    expect(isPermanent(new ScoringHttpError(429, 'TooManyRequests', 'slow down', 6, true))).toBe(false);
+    expect(isPermanent(new ScoringHttpError(401, 'Unauthorized', 'key', 1, false))).toBe(false);
+    expect(isPermanent(new CsvRowError('a.csv', 3, 'has 2 fields; the header has 3'))).toBe(true);
+    expect(isPermanent(new Error('socket hang up'))).toBe(false);
+    expect(new BatchPermanentError(new CsvRowError('a.csv', 3, 'x')).message).toBe(
+      `${PERMANENT_FAILURE_MARKER} CsvRowError: a.csv: data row 3: x`,
+    );
   });
 });
