@@ -105,6 +105,8 @@ export interface RetrainHarness {
   readonly orchestrations: OrchestrationClient;
   readonly runtime: DurableRuntime;
   readonly logs: string[];
+  /** Where the emulator delivers Azure ML run events (the stand-in of the Event Grid subscription). */
+  readonly eventsUrl: string;
   /** Fresh state container, emulator reset, new catalog/plan tweak. */
   begin(options: { catalog?: Catalog; planTweak?: PlanTweak }): Promise<Scenario>;
   scenario(): Scenario;
@@ -268,6 +270,7 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
     orchestrations,
     runtime,
     logs,
+    eventsUrl: `${origin}/events`,
     async begin(options) {
       await emulator.reset();
       const container = blobs.getContainerClient(`retrain-state-${Date.now()}-${containerSeq++}`);

@@ -89,6 +89,22 @@ describe('retrain orchestration (emulator + in-memory durable engine)', () => {
     ]);
   });
 
+  it('when no Azure ML run event arrives, then durable-timer polling still completes the wait', async () => {
+    await h.begin({});
+    await h.emulatorCall('DELETE', `/_emulator/eventSubscribers?url=${encodeURIComponent(h.eventsUrl)}`);
+    try {
+      const submitted = await h.submit(await h.uploadDataset('bike-demand/no-events.csv'));
+      const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+      expect(status.output).toMatchObject({ status: 'succeeded' });
+      const history = (await h.scenario().state.runs.get(submitted.runId))?.training?.statusHistory ?? [];
+      expect(history.map((s) => s.via)).not.toContain('event');
+      expect(history[history.length - 1]).toMatchObject({ status: 'Completed', via: 'poll' });
+    } finally {
+      await h.emulatorCall('POST', '/_emulator/eventSubscribers', { url: h.eventsUrl });
+    }
+  });
+
   it('when the candidate misses a gate threshold, then the version is registered as rejected and traffic stays', async () => {
     await h.begin({
       catalog: demoCatalog((m) => {
