@@ -1,7 +1,7 @@
 import { TERMINAL_RUN_STATUSES } from '../state/runs';
 import type { RunInput } from './model';
 import { ensureStarted } from './orchestration-client';
-import { completeLaneRun, RETRAIN_ORCHESTRATION, runInputFor, type SubmitDeps, submitRetrainTrigger } from './submit';
+import { completeLaneRun, completeSubmission, RETRAIN_ORCHESTRATION, runInputFor, type SubmitDeps } from './submit';
 
 export interface ReconcileReport {
   readonly restarted: string[];
@@ -57,7 +57,7 @@ export async function reconcileRetrainLanes(
 
   for (const entry of await state.ledger.list({ fate: 'received', top: 500 })) {
     if (entry.placed || entry.receivedAt > cutoff) continue;
-    await submitRetrainTrigger(deps, entry.trigger);
+    await completeSubmission(deps, entry);
     report.resubmitted.push(entry.triggerId);
   }
   return report;

@@ -12,6 +12,7 @@ import { dedupeKey, digest, triggerIdFor } from '../services/retrain/dedupe';
 import { ModelNotInCatalogError } from '../services/retrain/errors';
 import type { StateStores } from '../state';
 import type { LaneDocument } from '../state/lanes';
+import type { TriggerEntry } from '../state/triggers';
 import type { RunRecord } from '../state/runs';
 import { type CommonDimensions, type Telemetry, TelemetryEvents } from '../telemetry';
 import type { RetrainTrigger, RunInput, SubmitResult } from './model';
@@ -30,6 +31,8 @@ export interface SubmitDeps {
   readonly now?: () => Date;
   /** How long a start may wait for the previous execution of the model's instance to finish (default 30 s). */
   readonly startDeadlineMs?: number;
+  /** A redelivery completes a submission left unplaced for longer than this (default 60 s; a crash). */
+  readonly recoveryGraceMs?: number;
 }
 
 type Latest = NonNullable<LaneDocument['latest']>;
@@ -135,17 +138,38 @@ export async function submitRetrainTrigger(deps: SubmitDeps, trigger: RetrainTri
     fate: 'received',
   });
   const claimed = await ledger.claim(model.name, key, triggerId, receivedAt);
-  const firstDelivery = claimed.created;
 
-  if (!firstDelivery && entry.placed) {
+  if (!claimed.created) {
+    // Only the delivery that created the marker places the trigger, so exactly one caller hears started/queued.
+    // A redelivery finding it still unplaced long after it arrived completes a crashed submission first.
+    const age = Date.parse(receivedAt) - Date.parse(entry.receivedAt);
+    if (!entry.placed && age > (deps.recoveryGraceMs ?? 60_000)) {
+      await place(deps, model, entry.trigger, triggerId, instanceId, receivedAt);
+    }
     return recordDuplicate(deps, model, trigger, entry.triggerId, entry.runId ?? entry.triggerId, receivedAt);
   }
 
   const placement = await place(deps, model, trigger, triggerId, instanceId, receivedAt);
-  if (placement === 'already' && !firstDelivery) {
-    return recordDuplicate(deps, model, trigger, triggerId, triggerId, receivedAt);
-  }
   return { outcome: placement === 'already' ? 'started' : placement, triggerId, instanceId, runId: triggerId };
+}
+
+/**
+ * Finishes a recorded submission that never got placed (a crash between recording and placing): claims its dedupe
+ * marker if that is missing and places it in the model's lane. Used by the reconciler.
+ */
+export async function completeSubmission(deps: SubmitDeps, entry: TriggerEntry): Promise<SubmitResult | undefined> {
+  const model = findModel(deps.catalog, entry.model);
+  if (!model || entry.placed) return undefined;
+  const at = (deps.now ?? (() => new Date()))().toISOString();
+  const instanceId = retrainInstanceId(model.name);
+  await deps.state.ledger.claim(model.name, entry.dedupeKey, entry.triggerId, at);
+  const placement = await place(deps, model, entry.trigger, entry.triggerId, instanceId, at);
+  return {
+    outcome: placement === 'already' ? 'started' : placement,
+    triggerId: entry.triggerId,
+    instanceId,
+    runId: entry.triggerId,
+  };
 }
 
 async function recordDuplicate(

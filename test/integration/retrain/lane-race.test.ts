@@ -114,4 +114,33 @@ describe('trigger arriving while the running orchestration finishes', () => {
       resubmitted: [],
     });
   });
+
+  it('when a trigger was recorded but its submission crashed before placing it, then the reconciler places it', async () => {
+    const container = blobs.getContainerClient('lane-received');
+    await container.createIfNotExists();
+    const state = createStateStores(container);
+    const t = trigger('m1', 1);
+    await state.ledger.record({
+      triggerId: 't-crashed',
+      model: 'm1',
+      dedupeKey: 'blob:https://a/c/m1-1.csv#0x1',
+      receivedAt: '2026-11-20T10:00:00.000Z',
+      trigger: t,
+      fate: 'received',
+    });
+    const orchestrations = new FakeOrchestrations();
+
+    const report = await reconcileRetrainLanes({
+      catalog,
+      state,
+      orchestrations,
+      telemetry: new RecordingTelemetry(),
+      graceMs: 0,
+    });
+
+    expect(report.resubmitted).toEqual(['t-crashed']);
+    expect(orchestrations.started).toEqual([{ instanceId: 'retrain-m1', runId: 't-crashed' }]);
+    expect(await state.ledger.get('t-crashed')).toMatchObject({ fate: 'started', placed: true });
+    expect(await state.ledger.isClaimed('m1', 'blob:https://a/c/m1-1.csv#0x1')).toBe('t-crashed');
+  });
 });
