@@ -16,6 +16,7 @@ import {
   type TriggerAccepted,
 } from './contract';
 import { InvalidRequestError, type OperationsService, RunNotFoundError, UnknownModelError } from './service';
+import { runStatusUrl as statusUrl } from './urls';
 
 /** Request bodies of the operations API are small JSON documents. */
 const MAX_OPS_BODY_BYTES = 64 * 1024;
@@ -45,16 +46,7 @@ function param(request: HttpRequest, name: string): string {
   return value;
 }
 
-/** `https://host/api` from a request to `https://host/api/ops/...`. */
-function apiBase(request: HttpRequest): string {
-  const url = new URL(request.url);
-  const cut = url.pathname.indexOf('/ops/');
-  return `${url.origin}${cut >= 0 ? url.pathname.slice(0, cut) : '/api'}`;
-}
-
-export function statusUrl(request: HttpRequest, runId: string): string {
-  return `${apiBase(request)}/ops/runs/${encodeURIComponent(runId)}`;
-}
+export { runStatusUrl as statusUrl } from './urls';
 
 function requireModel(service: OperationsService, model: string): void {
   if (!service.modelNames().includes(model)) throw new UnknownModelError(model);

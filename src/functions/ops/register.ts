@@ -1,21 +1,16 @@
-import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 
 import { runOperation } from './handlers';
 import { buildOpenApiDocument, OPENAPI_ROUTE } from './openapi';
 import { opsRoutes } from './routes';
 import type { OperationsService } from './service';
+import { apiBase } from './urls';
 
 /** Builds the operations service for one invocation (it needs that invocation's durable client). */
 export type OperationsServiceFactory = (client: df.DurableClient, context: InvocationContext) => OperationsService;
 
 export const OPENAPI_FUNCTION_NAME = 'openApiDocument';
-
-/** `https://host/api` for a request to `https://host/api/openapi.json`. */
-function serverUrl(request: HttpRequest): string {
-  const url = new URL(request.url);
-  return `${url.origin}${url.pathname.replace(/\/openapi\.json$/i, '')}`;
-}
 
 /**
  * Registers the operations API (function-key auth, durable client input) and the anonymous OpenAPI document.
@@ -35,6 +30,6 @@ export function registerOpsFunctions(factory: OperationsServiceFactory): void {
     route: OPENAPI_ROUTE,
     methods: ['GET'],
     authLevel: 'anonymous',
-    handler: (request) => Promise.resolve({ status: 200, jsonBody: buildOpenApiDocument(serverUrl(request)) }),
+    handler: (request) => Promise.resolve({ status: 200, jsonBody: buildOpenApiDocument(apiBase(request)) }),
   });
 }

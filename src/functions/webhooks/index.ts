@@ -3,5 +3,5 @@ export { MAX_WEBHOOK_BODY_BYTES } from './body';
 export type { WebhookDeps } from './deps';
 export { genericWebhook } from './generic';
 export { gitHubWebhook } from './github';
-export { handleWebhook, runStatusUrl, type WebhookSpec } from './pipeline';
+export { handleWebhook, type WebhookSpec } from './pipeline';
 export { registerWebhookFunctions, webhookHandler, WebhookFunctions } from './register';

@@ -14,6 +14,7 @@ import { readLimitedBody } from './body';
 import type { WebhookDeps } from './deps';
 import { BadWebhookHeaderError, WebhookUnauthorizedError } from './errors';
 import { toHttpResponse } from './http-errors';
+import { runStatusUrl } from '../ops/urls';
 
 /** What a verified delivery asks for, before it is submitted. */
 export type Interpretation =
@@ -56,17 +57,6 @@ export function requireDeliveryId(header: string, value: string | null | undefin
   if (!v) throw new BadWebhookHeaderError(header, 'is missing (it identifies redeliveries)');
   if (!DELIVERY_ID.test(v)) throw new BadWebhookHeaderError(header, 'must be 1-200 letters, digits or . _ : -');
   return v;
-}
-
-/** `https://host/api` for a request to `https://host/api/webhooks/...`. */
-function apiBase(request: HttpRequest): string {
-  const url = new URL(request.url);
-  const cut = url.pathname.indexOf('/webhooks/');
-  return `${url.origin}${cut >= 0 ? url.pathname.slice(0, cut) : '/api'}`;
-}
-
-export function runStatusUrl(request: HttpRequest, runId: string): string {
-  return `${apiBase(request)}/ops/runs/${encodeURIComponent(runId)}`;
 }
 
 function assertVerified(result: VerificationResult): void {
