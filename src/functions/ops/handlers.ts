@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 
-import { dedupeKeyFor } from '../../services/webhooks';
+import { dedupeKeyFor, describeIssues } from '../../services/webhooks';
 import { readLimitedBody } from '../webhooks/body';
 import { toHttpResponse } from '../webhooks/http-errors';
 import {
@@ -21,10 +21,6 @@ import { runStatusUrl as statusUrl } from './urls';
 /** Request bodies of the operations API are small JSON documents. */
 const MAX_OPS_BODY_BYTES = 64 * 1024;
 
-function issues(error: z.ZodError, where: string): string[] {
-  return error.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
-}
-
 async function jsonBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
   const raw = (await readLimitedBody(request, MAX_OPS_BODY_BYTES)).toString('utf8').trim();
   let value: unknown = {};
@@ -36,7 +32,7 @@ async function jsonBody<S extends z.ZodType>(request: HttpRequest, schema: S): P
     }
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new InvalidRequestError(issues(parsed.error, 'body'));
+  if (!parsed.success) throw new InvalidRequestError(describeIssues(parsed.error, 'body'));
   return parsed.data;
 }
 
@@ -69,7 +65,7 @@ export type OpsOperation = 'listRuns' | 'getRun' | 'retrain' | 'approve' | 'reje
 export const opsHandlers: Readonly<Record<OpsOperation, Handler>> = {
   listRuns: async (service, request) => {
     const parsed = listRunsQuerySchema.safeParse(Object.fromEntries(request.query.entries()));
-    if (!parsed.success) throw new InvalidRequestError(issues(parsed.error, 'query'));
+    if (!parsed.success) throw new InvalidRequestError(describeIssues(parsed.error, 'query'));
     if (parsed.data.from && parsed.data.to && parsed.data.from >= parsed.data.to) {
       throw new InvalidRequestError(['query.from: must be before query.to']);
     }

@@ -8,7 +8,7 @@ export { WebhookPayloadError } from './errors';
 export { type GenericWebhookBody, genericWebhookSchema, interpretGenericBody } from './generic';
 export { GITHUB_MAX_PUSH_COMMITS, type GitHubInterpretation, interpretGitHubDelivery } from './github';
 export { branchMatches, firstMatchingPath, type MatchOutcome, matchModels, type ModelMatch } from './match';
-export { parseJson } from './parse';
+export { describeIssues, parseJson } from './parse';
 export {
   dedupeKeyFor,
   type ParameterValue,

@@ -19,11 +19,14 @@ export function parseJson(text: string): unknown {
   }
 }
 
+/** `<where>.a.b[0]: message` for each issue (at most 20), the form every 400 answer uses. */
+export function describeIssues(error: z.ZodError, where: string): string[] {
+  return error.issues.slice(0, 20).map((i) => `${where}${i.path.length ? '.' : ''}${fieldPath(i.path)}: ${i.message}`);
+}
+
 /** Validates `value` with `schema`, or throws WebhookPayloadError listing every offending field. */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new WebhookPayloadError(
-    result.error.issues.slice(0, 20).map((i) => `${what}${i.path.length ? '.' : ''}${fieldPath(i.path)}: ${i.message}`),
-  );
+  throw new WebhookPayloadError(describeIssues(result.error, what));
 }
