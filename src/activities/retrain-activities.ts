@@ -188,7 +188,9 @@ export function createRetrainActivities(deps: RetrainDeps) {
           runId: run.runId,
           instanceId: run.instanceId,
           key,
-          training: plan.training,
+          training: input.parameters
+            ? { ...plan.training, parameters: { ...plan.training.parameters, ...input.parameters } }
+            : plan.training,
           datasetUri: input.dataset ? datasetUriFor(input.dataset.uri, plan.training.datasetInputType) : undefined,
           tags: {
             [LineageTags.model]: run.model,
@@ -277,6 +279,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
         instanceId: input.run.instanceId,
         gate: input.gate,
         metrics: input.metrics,
+        parameters: input.input.parameters,
       });
       const registered = await registerModelVersion(ws, {
         name: input.plan.registry.modelName,

@@ -78,7 +78,11 @@ export interface RunRecord {
   readonly startedAt: string;
   readonly updatedAt: string;
   readonly finishedAt?: string | undefined;
-  readonly input: { readonly dataset?: DatasetRef | undefined; readonly git?: GitRef | undefined };
+  readonly input: {
+    readonly dataset?: DatasetRef | undefined;
+    readonly git?: GitRef | undefined;
+    readonly parameters?: Readonly<Record<string, string | number | boolean>> | undefined;
+  };
   /** Triggers folded into this run. */
   readonly coalesced: readonly string[];
   readonly stages: readonly StageRecord[];

@@ -47,6 +47,11 @@ export interface RetrainTrigger {
   readonly schedule?: { readonly name: string; readonly slot: string } | undefined;
   /** Who asked (manual triggers, webhook sender); never a secret. */
   readonly requestedBy?: string | undefined;
+  /**
+   * Overrides of the catalog's `training.parameters` for this run (names must exist there; the dataset input
+   * cannot be overridden). A coalesced follow-up runs with the newest trigger's overrides.
+   */
+  readonly parameters?: Readonly<Record<string, string | number | boolean>> | undefined;
 }
 
 /** What became of a trigger. */
@@ -88,4 +93,6 @@ export interface RunInput {
   readonly git?: GitRef | undefined;
   /** Trigger ids folded into this run (superseded follow-ups), for the run record. */
   readonly coalesced?: readonly string[] | undefined;
+  /** Training parameter overrides of the trigger. */
+  readonly parameters?: Readonly<Record<string, string | number | boolean>> | undefined;
 }

@@ -70,6 +70,7 @@ export function runInputFor(
     dataset: trigger.dataset ?? strip(latest?.dataset),
     git: trigger.git ?? strip(latest?.git),
     coalesced,
+    ...(trigger.parameters && Object.keys(trigger.parameters).length > 0 ? { parameters: trigger.parameters } : {}),
   };
 }
 
@@ -89,7 +90,7 @@ export function newRunRecord(
     status: 'running',
     startedAt: at,
     updatedAt: at,
-    input: { dataset: input.dataset, git: input.git },
+    input: { dataset: input.dataset, git: input.git, ...(input.parameters ? { parameters: input.parameters } : {}) },
     coalesced: input.coalesced ?? [],
     stages: [{ name: 'trigger', status: 'succeeded', startedAt: at, finishedAt: at }],
   };
@@ -118,6 +119,7 @@ function dims(model: string, triggerId: string, instanceId?: string): CommonDime
 export async function submitRetrainTrigger(deps: SubmitDeps, trigger: RetrainTrigger): Promise<SubmitResult> {
   const model = findModel(deps.catalog, trigger.model);
   if (!model) throw new ModelNotInCatalogError(trigger.model);
+  checkParameters(model, trigger);
   const now = deps.now ?? (() => new Date());
   const receivedAt = now().toISOString();
   const key = dedupeKey(trigger.dedupe);
@@ -170,6 +172,30 @@ export async function completeSubmission(deps: SubmitDeps, entry: TriggerEntry):
     instanceId,
     runId: entry.triggerId,
   };
+}
+
+/** A trigger the retrain path cannot run as asked (e.g. overrides of parameters the catalog does not declare). */
+export class InvalidTriggerError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid retrain trigger: ${problems.join('; ')}`);
+    this.name = 'InvalidTriggerError';
+    this.problems = problems;
+  }
+}
+
+function checkParameters(model: ModelEntry, trigger: RetrainTrigger): void {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(trigger.parameters ?? {})) {
+    if (name === model.training.datasetInput) {
+      problems.push(`parameters.${name}: the dataset input cannot be overridden`);
+    } else if (!(name in model.training.parameters)) {
+      problems.push(`parameters.${name}: not a training parameter of ${model.name} (catalog training.parameters)`);
+    } else if (!['string', 'number', 'boolean'].includes(typeof value)) {
+      problems.push(`parameters.${name}: must be a string, number or boolean`);
+    }
+  }
+  if (problems.length > 0) throw new InvalidTriggerError(problems);
 }
 
 async function recordDuplicate(

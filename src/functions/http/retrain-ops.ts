@@ -56,6 +56,7 @@ function mapError(error: unknown, context: InvocationContext): HttpResponseInit 
   if (name === 'RetrainRunNotFoundError' || name === 'ModelNotInCatalogError')
     return problem(404, 'Not found', message);
   if (name === 'RetrainRunStateError') return problem(409, 'Conflict', message);
+  if (name === 'InvalidTriggerError') return problem(400, 'Invalid request', message);
   context.error(`retrain operation failed: ${name}: ${message}`);
   return problem(500, 'Internal error', `invocation ${context.invocationId}`);
 }

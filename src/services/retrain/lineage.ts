@@ -21,6 +21,7 @@ export const LineageTags = {
   championVersion: 'mlops.gate.championVersion',
   approval: 'mlops.approval',
   modelVersion: 'mlops.model.version',
+  parameters: 'mlops.training.parameters',
   metricPrefix: 'mlops.metric.',
 } as const;
 
@@ -44,6 +45,8 @@ export interface LineageInput {
   readonly instanceId: string;
   readonly gate: GateDecision;
   readonly metrics: Readonly<Record<string, number>>;
+  /** Training parameter overrides of the run, if any. */
+  readonly parameters?: Readonly<Record<string, string | number | boolean>> | undefined;
 }
 
 /** The lineage tags of a registered version: where the data and code came from, what ran, what was decided. */
@@ -70,6 +73,9 @@ export function lineageTags(input: LineageInput): Record<string, string> {
   if (input.git?.repository) tags[LineageTags.gitRepository] = input.git.repository;
   if (input.git?.sha) tags[LineageTags.gitSha] = input.git.sha;
   if (input.git?.ciRun) tags[LineageTags.ciRun] = clampTag(input.git.ciRun);
+  if (input.parameters && Object.keys(input.parameters).length > 0) {
+    tags[LineageTags.parameters] = clampTag(JSON.stringify(input.parameters));
+  }
   for (const [name, value] of Object.entries(input.metrics)) {
     if (Number.isFinite(value)) tags[`${LineageTags.metricPrefix}${name}`] = String(value);
   }

@@ -1,5 +1,6 @@
 import { getEndpoint, listDeployments } from '../../../src/azureml/endpoints';
 import { getModelVersion, listModelVersions } from '../../../src/azureml/registry';
+import { RESOURCE_GROUP, WORKSPACE } from '../../../dev/azureml-emulator';
 import { LineageTags } from '../../../src/services/retrain/lineage';
 import { demoCatalog, fastPlan, type RetrainHarness, startRetrainHarness, waitForRun } from './harness';
 
@@ -24,7 +25,7 @@ describe('retrain orchestration (emulator + in-memory durable engine)', () => {
         polling: { initialIntervalSeconds: 120, maxIntervalSeconds: 120, backoffCoefficient: 1 },
       }),
     });
-    const trigger = await h.uploadDataset('bike-demand/2026-11-20.csv');
+    const trigger = { ...(await h.uploadDataset('bike-demand/2026-11-20.csv')), parameters: { alpha: 0.5 } };
 
     // Act
     const submitted = await h.submit(trigger);
@@ -46,6 +47,9 @@ describe('retrain orchestration (emulator + in-memory durable engine)', () => {
       [LineageTags.gateDecision]: 'accepted',
     });
     expect(tags[LineageTags.job]).toMatch(/^batchjob-/);
+    expect(tags[LineageTags.parameters]).toBe('{"alpha":0.5}');
+    const job = await h.ws.arm.jobs.get(RESOURCE_GROUP, WORKSPACE, tags[LineageTags.job] ?? '');
+    expect((job.properties as { inputs?: Record<string, { value?: string }> }).inputs?.alpha?.value).toBe('0.5');
     const run = await h.scenario().state.runs.get(submitted.runId);
     expect(run).toMatchObject({
       status: 'succeeded',
