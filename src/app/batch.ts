@@ -9,6 +9,7 @@ import { type BatchDeps, registerBatchActivities } from '../activities/batch-act
 import { createCredential } from '../azureml/credential';
 import type { Catalog } from '../catalog';
 import type { AppConfig } from '../config';
+import type { AppContext } from './context';
 import { registerBatchBackfill } from '../functions/http/batch-backfill';
 import { registerBatchTimers } from '../functions/timer/batch-schedule';
 import { BatchOrchestrations, batchChunkOrchestrator, batchRunOrchestrator } from '../orchestrations/batch-run';
@@ -31,6 +32,22 @@ export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry): BatchD
       workspace: config.azureml.workspace,
     }),
     telemetry: telemetry ?? createTelemetry(config.telemetry.connectionString),
+  };
+}
+
+/**
+ * Batch dependencies over the shared app context (one credential, one lake client, one ARM client and one telemetry
+ * client for the whole app). Prefer this to `buildBatchDeps` in the app; `buildBatchDeps` stays for callers that
+ * have only a config.
+ */
+export function batchDepsFrom(context: AppContext): BatchDeps {
+  return {
+    lake: (container) => context.lakeBlobs.getContainerClient(container),
+    resolver: armEndpointResolver(context.workspace.arm, {
+      resourceGroup: context.config.azureml.resourceGroup,
+      workspace: context.config.azureml.workspace,
+    }),
+    telemetry: context.telemetry,
   };
 }
 
