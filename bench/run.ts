@@ -3,6 +3,7 @@
 //
 //   (a) orchestrated  1,000,000 rows over 100 files, backfill through the dev host, vs. a tight loop doing the
 //       same reads, scoring calls and writes with the same concurrency and no orchestration: ratio >= 0.8
+//       (alternating rounds, best time of each side, so machine load penalises neither)
 //   (b) noop-scaling  1,000 vs 10,000 mini-batches of no-op work on the durable engine: time ratio <= 12,
 //       peak RSS < 1 GiB (each size in its own process)
 //   (c) big-csv       peak RSS of the process that plans and scores one 2 GB CSV: < 512 MiB
@@ -123,6 +124,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 const A = { miniBatchSize: 10_000, maxParallel: 8, requestRows: 1000, requestConcurrency: 4 };
 
 async function benchOrchestrated(quick: boolean): Promise<void> {
+  const rounds = quick ? 2 : 3;
   const files = quick ? 10 : 100;
   const rowsPerFile = 10_000;
   const rows = files * rowsPerFile;
@@ -228,28 +230,43 @@ async function benchOrchestrated(quick: boolean): Promise<void> {
       APPLICATIONINSIGHTS_CONNECTION_STRING: '',
     },
   });
-  const started = performance.now();
-  const response = await fetch(`${host.url}/api/batch/bike-demand/backfill?code=${host.keys.function}`, {
-    method: 'POST',
-    body: JSON.stringify({ date }),
-  });
-  const body = (await response.json()) as { runs: { statusQueryGetUri: string }[] };
-  const statusUri = body.runs[0]?.statusQueryGetUri ?? '';
-  let final: { runtimeStatus: string; output: { rowsOut?: number } };
-  for (;;) {
-    final = (await (await fetch(statusUri)).json()) as typeof final;
-    if (!['Running', 'Pending'].includes(final.runtimeStatus)) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const orchestratedRun = async (): Promise<number> => {
+    const started = performance.now();
+    const response = await fetch(`${host.url}/api/batch/bike-demand/backfill?code=${host.keys.function}`, {
+      method: 'POST',
+      body: JSON.stringify({ date }),
+    });
+    const body = (await response.json()) as { runs: { statusQueryGetUri: string }[] };
+    const statusUri = body.runs[0]?.statusQueryGetUri ?? '';
+    let final: { runtimeStatus: string; output: { rowsOut?: number } };
+    for (;;) {
+      final = (await (await fetch(statusUri)).json()) as typeof final;
+      if (!['Running', 'Pending'].includes(final.runtimeStatus)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (final.runtimeStatus !== 'Completed' || final.output.rowsOut !== rows)
+      throw new Error(`orchestrated run ended ${JSON.stringify(final)}`);
+    return (performance.now() - started) / 1000;
+  };
+  // Rounds alternate the order (loop first, then orchestrated first, ...); the best time of each side counts, so
+  // load from other processes on the machine penalises neither side.
+  const orchestratedTimes: number[] = [];
+  const loopTimes: number[] = [before.seconds];
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      orchestratedTimes.push(await orchestratedRun());
+      loopTimes.push((await tightLoop(`r${round}`)).seconds);
+    } else {
+      loopTimes.push((await tightLoop(`r${round}`)).seconds);
+      orchestratedTimes.push(await orchestratedRun());
+    }
   }
-  const seconds = (performance.now() - started) / 1000;
-  const after = await tightLoop('after');
-  const loopSeconds = Math.min(before.seconds, after.seconds);
+  const seconds = Math.min(...orchestratedTimes);
+  const loopSeconds = Math.min(...loopTimes);
   await host.close();
   await emulator.close();
   await azurite.stop();
   fs.rmSync(dir, { recursive: true, force: true });
-  if (final.runtimeStatus !== 'Completed' || final.output.rowsOut !== rows)
-    throw new Error(`orchestrated run ended ${JSON.stringify(final)}`);
   const orchestrated = rows / seconds;
   const loop = rows / loopSeconds;
   emit({
@@ -265,6 +282,7 @@ async function benchOrchestrated(quick: boolean): Promise<void> {
     loopRowsPerSecond: Math.round(loop),
     orchestratedSeconds: Number(seconds.toFixed(2)),
     loopSeconds: Number(loopSeconds.toFixed(2)),
+    rounds,
     ...A,
   });
 }
