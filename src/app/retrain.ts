@@ -13,11 +13,18 @@ import { retrainOrchestrator } from '../orchestrations/retrain';
 import { retrainDeployOrchestrator } from '../orchestrations/retrain-deploy';
 import { retrainRollbackOrchestrator } from '../orchestrations/retrain-rollback';
 import { RetrainActivities, RetrainOrchestrations } from '../services/retrain/contracts';
+import { scheduleSlot } from '../services/retrain/dedupe';
 import { durableOrchestrationClient } from '../triggers/orchestration-client';
 import { reconcileRetrainLanes } from '../triggers/reconcile';
+import { submitRetrainTrigger } from '../triggers/submit';
 import type { AppContext } from './context';
 
 export const RETRAIN_RECONCILER = 'retrainReconciler';
+
+/** Function name of a scheduled retrain timer. */
+export function retrainScheduleFunctionName(model: string, schedule: string): string {
+  return `retrainSchedule-${model}-${schedule}`.slice(0, 127);
+}
 
 export function retrainDepsFrom(context: AppContext): RetrainDeps {
   return { catalog: context.catalog, state: context.state, ws: context.workspace, telemetry: context.telemetry };
@@ -47,6 +54,31 @@ export function registerRetrainFunctions(context: () => AppContext): void {
   registerDatasetUploaded(() => ({ ...submitDeps(), ws: context().workspace }));
   registerAzureMlRunEvents(() => context().state);
   registerRetrainHttpFunctions(submitDeps);
+  // Scheduled retrains (catalog triggers.schedules): one timer per model and schedule.
+  for (const model of context().catalog.models) {
+    for (const schedule of model.triggers.schedules) {
+      app.timer(retrainScheduleFunctionName(model.name, schedule.name), {
+        schedule: schedule.schedule,
+        extraInputs: [df.input.durableClient()],
+        handler: async (_timer, invocation) => {
+          const slot = scheduleSlot(new Date());
+          const result = await submitRetrainTrigger(
+            { ...submitDeps(), orchestrations: durableOrchestrationClient(df.getClient(invocation)) },
+            {
+              model: model.name,
+              source: 'schedule',
+              dedupe: { kind: 'schedule', schedule: `${model.name}/${schedule.name}`, slot },
+              occurredAt: slot,
+              schedule: { name: schedule.name, slot },
+            },
+          );
+          invocation.log(
+            `scheduled retrain ${model.name}/${schedule.name} at ${slot}: ${result.outcome} (${result.runId})`,
+          );
+        },
+      });
+    }
+  }
   app.timer(RETRAIN_RECONCILER, {
     schedule: '0 */5 * * * *',
     extraInputs: [df.input.durableClient()],

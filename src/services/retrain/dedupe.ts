@@ -46,3 +46,14 @@ export function digest(text: string, length = 40): string {
 export function triggerIdFor(model: string, key: string): string {
   return `t${digest(`${model}\n${key}`, 24)}`;
 }
+
+/**
+ * The schedule slot of a timer firing: the occurrence time floored to the minute (ISO). A past-due re-run or a
+ * second host firing the same occurrence maps to the same slot; retrain schedules finer than a minute dedupe to one
+ * run per minute.
+ */
+export function scheduleSlot(firedAt: Date): string {
+  const t = new Date(firedAt.getTime());
+  t.setUTCSeconds(0, 0);
+  return t.toISOString();
+}

@@ -1,4 +1,4 @@
-import { dedupeKey, triggerIdFor } from '../../../src/services/retrain/dedupe';
+import { dedupeKey, scheduleSlot, triggerIdFor } from '../../../src/services/retrain/dedupe';
 
 describe('dedupe keys', () => {
   it('when two events name the same blob and ETag (quoted or not, with or without SAS), then the keys are equal', () => {
@@ -29,5 +29,11 @@ describe('dedupe keys', () => {
     expect(triggerIdFor('m', 'k')).toBe(triggerIdFor('m', 'k'));
     expect(triggerIdFor('m', 'k')).not.toBe(triggerIdFor('n', 'k'));
     expect(triggerIdFor('m', 'k')).toMatch(/^t[0-9a-f]{24}$/);
+  });
+
+  it('when a timer fires late within the same minute, then the schedule slot is the same', () => {
+    expect(scheduleSlot(new Date('2026-11-20T02:00:00.000Z'))).toBe('2026-11-20T02:00:00.000Z');
+    expect(scheduleSlot(new Date('2026-11-20T02:00:41.700Z'))).toBe('2026-11-20T02:00:00.000Z');
+    expect(scheduleSlot(new Date('2026-11-20T02:01:00.000Z'))).toBe('2026-11-20T02:01:00.000Z');
   });
 });
