@@ -146,6 +146,7 @@ export function createBatchActivities(deps: BatchDeps) {
         );
       } catch (err) {
         deps.telemetry.trackException(err as Error, dims(ref.run, { miniBatch: batch.key }));
+        if (err instanceof ScoringHttpError && err.status === 401) deps.resolver.forgetKey?.(ref.scorer.endpoint);
         throw isPermanent(err) ? new BatchPermanentError(err as Error) : err;
       }
     },

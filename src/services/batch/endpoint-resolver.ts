@@ -18,6 +18,8 @@ export interface EndpointInfo {
 export interface EndpointResolver {
   describe(endpoint: string): Promise<EndpointInfo>;
   key(endpoint: string): Promise<string>;
+  /** Drops a cached key (after a 401: the key may have been regenerated). */
+  forgetKey?(endpoint: string): void;
 }
 
 export class EndpointNotReadyError extends Error {
@@ -69,6 +71,9 @@ export function armEndpointResolver(
       keys.set(endpoint, { value, expires: now() + ttl });
       value.catch(() => keys.delete(endpoint));
       return value;
+    },
+    forgetKey(endpoint) {
+      keys.delete(endpoint);
     },
   };
 }

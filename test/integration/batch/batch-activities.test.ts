@@ -1,4 +1,5 @@
 // Batch activities against Azurite and the Azure ML emulator: real blob and scoring traffic, no durable engine.
+import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { parse } from 'csv-parse/sync';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -8,7 +9,18 @@ import { BatchActivities, type ScoreMiniBatchRef } from '../../../src/orchestrat
 import type { BatchSpec } from '../../../src/catalog';
 import { runIdFor } from '../../../src/services/batch/layout';
 import type { MiniBatchResult, PlanSummary, RunRef } from '../../../src/services/batch/types';
-import { type BatchEnv, bikeSpec, blobText, listNames, seedCsv, startBatchEnv, uniquePrefixes } from './batch-env';
+import { RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE } from '../../../dev/azureml-emulator';
+import { armEndpointResolver } from '../../../src/services/batch/endpoint-resolver';
+import {
+  type BatchEnv,
+  bikeSpec,
+  staticCredential,
+  blobText,
+  listNames,
+  seedCsv,
+  startBatchEnv,
+  uniquePrefixes,
+} from './batch-env';
 
 jest.setTimeout(120_000);
 
@@ -264,5 +276,54 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
     expect(typeof rows[0]?.prediction).toBe('number');
     expect(rows[0]?.model_version).toBe('bike-demand:1');
     expect(published.prefix).toBe(finalPrefix);
+  });
+
+  it('when the endpoint key is regenerated mid-run, then the failed attempt drops the cached key and the retry succeeds', async () => {
+    const spec = bikeSpec({ ...uniquePrefixes('rotate'), miniBatchSize: 40, requestRows: 40 });
+    await seedCsv(env.lake, spec.inputPrefix, DATE, [80]);
+    const arm = new AzureMachineLearningWorkspaces(staticCredential, SUBSCRIPTION_ID, { endpoint: env.emulator.url });
+    const resolver = armEndpointResolver(arm, { resourceGroup: RESOURCE_GROUP, workspace: WORKSPACE });
+    const activities = createBatchActivities({ ...env.deps, resolver });
+    const run = runRef(spec, '2026-11-22T02:00:00.000Z');
+    const plan = await activities[BatchActivities.plan]({
+      run,
+      endpoint: 'bike-demand',
+      deployment: undefined,
+      inputMode: 'tabular',
+      miniBatchSize: 40,
+    });
+    const settings = {
+      requestRows: 40,
+      requestConcurrency: 1,
+      requestTimeoutMs: 30_000,
+      outputFormat: 'csv' as const,
+      predictionColumn: 'prediction',
+      modelVersionColumn: 'model_version',
+      features: undefined,
+    };
+    const ref = (index: number): ScoreMiniBatchRef => ({
+      run,
+      planBlob: plan.planBlob,
+      index,
+      scorer: plan.scorer,
+      settings,
+    });
+    await activities[BatchActivities.scoreMiniBatch](ref(0));
+    try {
+      await arm.onlineEndpoints.beginRegenerateKeysAndWait(
+        RESOURCE_GROUP,
+        WORKSPACE,
+        'bike-demand',
+        { keyType: 'Primary' },
+        { updateIntervalInMs: 10 },
+      );
+      await expect(activities[BatchActivities.scoreMiniBatch](ref(1))).rejects.toMatchObject({
+        name: 'ScoringHttpError',
+        status: 401,
+      });
+      await expect(activities[BatchActivities.scoreMiniBatch](ref(1))).resolves.toMatchObject({ rowsOut: 40 });
+    } finally {
+      env.deps.resolver.forgetKey?.('bike-demand');
+    }
   });
 });
