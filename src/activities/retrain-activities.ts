@@ -322,6 +322,12 @@ export function createRetrainActivities(deps: RetrainDeps) {
             ...withStage(next, input.failure.stage as StageName, 'failed', at, input.failure.message),
             failure: input.failure,
           };
+        // A finished run has no running stage: what was still open ended with the run.
+        const closing = input.status === 'succeeded' ? 'succeeded' : 'failed';
+        next = {
+          ...next,
+          stages: next.stages.map((st) => (st.status === 'started' ? { ...st, status: closing, finishedAt: at } : st)),
+        };
         return next;
       });
       if (!changed) return;

@@ -27,6 +27,8 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
     expect(run?.failure).toMatchObject({ stage: 'smoke', errorType: 'ReleaseCheckFailedError' });
     expect(run?.failure?.message).toContain('smoke test failed');
     expect(run?.failure?.deploymentLogs?.length).toBeGreaterThan(0);
+    expect(run?.stages.filter((st) => st.status === 'started')).toEqual([]);
+    expect(run?.stages.find((st) => st.name === 'deploy')?.status).toBe('failed');
     expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toMatchObject({
       'bike-demand-v1': 100,
       'bike-demand-v2': 0,
