@@ -103,6 +103,23 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
     });
   });
 
+  it('when the endpoint does not exist yet, then it is created and the first version goes straight to 100 %', async () => {
+    await h.begin({
+      catalog: demoCatalog((m) => {
+        Object.assign(m.deployment as Record<string, unknown>, { endpoint: 'bike-demand-new', strategy: 'canary' });
+      }),
+    });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/first.csv'));
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'succeeded', deployment: 'bike-demand-v2' });
+    const endpoint = await getEndpoint(h.ws, 'bike-demand-new');
+    expect(endpoint).toMatchObject({ authMode: 'Key', traffic: { 'bike-demand-v2': 100 } });
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    expect(run?.deployment?.previous).toBeUndefined();
+    expect(run?.stages.find((st) => st.name === 'traffic')?.detail).toBe('100%');
+  });
+
   it('when an operator asks for a rollback after a release, then the previous version serves 100 % again', async () => {
     await h.begin({});
     const submitted = await h.submit(await h.uploadDataset('bike-demand/ok.csv'));
