@@ -14,7 +14,7 @@ import {
 import { errorMessageOf, errorTypeOf } from '../services/retrain/errors';
 import { errorRate, latencyVerdict } from '../services/retrain/latency';
 import { deploymentNameFor } from '../services/retrain/naming';
-import { planTrafficShift, rollbackTraffic, type TrafficMap } from '../services/retrain/traffic';
+import { planTrafficShift, rollbackTraffic, sameTraffic, type TrafficMap } from '../services/retrain/traffic';
 import { after, callActivity, log, type Steps } from './retrain-support';
 
 /**
@@ -178,12 +178,15 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
     log(context, `release of ${name} failed at ${check}: ${reason}; rolling back`);
     status('rollback');
     const back = rollbackTraffic(traffic, name, previous);
-    const restored = yield* callActivity<EndpointSnapshot>(
-      context,
-      RetrainActivities.deploySetTraffic,
-      { run, endpoint, traffic: back, reason: 'rollback', deployment: previous ?? name },
-      retry,
-    );
+    // Nothing to put back when the new deployment never got traffic (e.g. it failed before the first shift).
+    const restored: Pick<EndpointSnapshot, 'traffic'> = sameTraffic(traffic, back)
+      ? { traffic }
+      : yield* callActivity<EndpointSnapshot>(
+          context,
+          RetrainActivities.deploySetTraffic,
+          { run, endpoint, traffic: back, reason: 'rollback', deployment: previous ?? name },
+          retry,
+        );
     const logs = yield* callActivity<string>(context, RetrainActivities.deployLogs, { endpoint, name }, retry);
     if (spec.onFailure === 'delete') {
       yield* callActivity<void>(context, RetrainActivities.deployDelete, { endpoint, name }, retry);

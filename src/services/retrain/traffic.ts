@@ -66,13 +66,17 @@ export function planTrafficShift(input: ShiftPlanInput): TrafficStep[] {
   });
 }
 
-/** Everything back on the previous deployment; with no previous deployment, nothing gets traffic. */
+/**
+ * Everything back on the previous deployment; with no previous deployment, nothing gets traffic. Only deployments
+ * the endpoint already routes name appear (a new deployment that never got into the map may not exist at all, and
+ * ARM rejects traffic for unknown deployments).
+ */
 export function rollbackTraffic(
   currentTraffic: TrafficMap,
   newDeployment: string,
   previousDeployment: string | undefined,
 ): TrafficMap {
-  const traffic = zeros(currentTraffic, [newDeployment]);
+  const traffic = zeros(currentTraffic, []);
   if (previousDeployment && previousDeployment !== newDeployment) {
     traffic[previousDeployment] = 100;
     return traffic;

@@ -29,10 +29,7 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
     expect(run?.failure?.deploymentLogs?.length).toBeGreaterThan(0);
     expect(run?.stages.filter((st) => st.status === 'started')).toEqual([]);
     expect(run?.stages.find((st) => st.name === 'deploy')?.status).toBe('failed');
-    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toMatchObject({
-      'bike-demand-v1': 100,
-      'bike-demand-v2': 0,
-    });
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual({ 'bike-demand-v1': 100 });
     // onFailure: delete (catalog default) — the failed deployment goes away.
     await waitFor(
       async () =>
@@ -40,6 +37,22 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
       'failed deployment deleted',
     );
     expect(h.scenario().telemetry.names()).toContain('DeploymentRolledBack');
+  });
+
+  it('when the new deployment fails to provision, then the release rolls back with its logs and traffic never moves', async () => {
+    await h.begin({});
+    await h.emulatorCall('POST', '/_emulator/onlineEndpoints/bike-demand/deployments/bike-demand-v2/failProvisioning', {
+      message: 'container exited with code 137',
+    });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/provision.csv'));
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'rolledBack' });
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    expect(run?.failure).toMatchObject({ stage: 'provision', errorType: 'ReleaseCheckFailedError' });
+    expect(run?.failure?.message).toContain('provisioning ended Failed');
+    expect(run?.failure?.deploymentLogs?.length).toBeGreaterThan(0);
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual({ 'bike-demand-v1': 100 });
   });
 
   it('when the new deployment is much slower than the live one, then the latency check rolls it back', async () => {
@@ -63,10 +76,7 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
     const run = await h.scenario().state.runs.get(submitted.runId);
     expect(run?.failure?.stage).toBe('latency');
     expect(run?.failure?.message).toMatch(/the live deployment's \d+ ms \(over the limit 2×\)/);
-    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toMatchObject({
-      'bike-demand-v1': 100,
-      'bike-demand-v2': 0,
-    });
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual({ 'bike-demand-v1': 100 });
     // onFailure: keep — the deployment stays for inspection.
     expect((await listDeployments(h.ws, 'bike-demand')).map((d) => d.name)).toContain('bike-demand-v2');
   });

@@ -1,4 +1,4 @@
-import { liveDeployment, planTrafficShift, rollbackTraffic } from '../../../src/services/retrain/traffic';
+import { liveDeployment, planTrafficShift, rollbackTraffic, sameTraffic } from '../../../src/services/retrain/traffic';
 
 describe('traffic plans', () => {
   const current = { blue: 100, old: 0 };
@@ -49,6 +49,13 @@ describe('traffic plans', () => {
 
   it('when rolling back, then the previous deployment gets 100 % and the new one 0', () => {
     expect(rollbackTraffic({ blue: 90, green: 10 }, 'green', 'blue')).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('when the new deployment never got traffic, then the rollback map leaves it out (it may not exist)', () => {
+    expect(rollbackTraffic({ blue: 100 }, 'green', 'blue')).toEqual({ blue: 100 });
+    expect(sameTraffic(rollbackTraffic({ blue: 100 }, 'green', 'blue'), { blue: 100 })).toBe(true);
+    expect(sameTraffic({ blue: 100, green: 0 }, { blue: 100 })).toBe(true);
+    expect(sameTraffic({ blue: 90, green: 10 }, { blue: 100 })).toBe(false);
   });
 
   it('when rolling back the first release, then nothing gets traffic', () => {
