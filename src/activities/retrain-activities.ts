@@ -45,6 +45,7 @@ import type {
   TagModelInput,
 } from '../services/retrain/contracts';
 import { datasetUriFor } from '../services/retrain/blob-events';
+import { retrainInstanceId } from '../services/retrain/coalesce';
 import { RetrainActivities } from '../services/retrain/contracts';
 import { MetricsUnavailableError, ModelNotInCatalogError, ReleaseCheckFailedError } from '../services/retrain/errors';
 import { LineageTags, lineageTags, MANAGED_BY, metricsFromTags } from '../services/retrain/lineage';
@@ -357,7 +358,17 @@ export function createRetrainActivities(deps: RetrainDeps) {
     },
 
     [RetrainActivities.completeLane]: async (input: CompleteLaneInput): Promise<CompleteLaneOutput> => {
-      return completeLaneRun(state, input.model, input.runId, now());
+      const result = await completeLaneRun(state, input.model, input.runId, now());
+      if (result.next) {
+        telemetry.trackEvent(TelemetryEvents.RetrainStarted, {
+          model: input.model,
+          triggerId: result.next.triggerId,
+          runId: result.next.runId,
+          instanceId: retrainInstanceId(input.model),
+          followUpOf: input.runId,
+        });
+      }
+      return result;
     },
 
     // ---- deployment -----------------------------------------------------------------------------------------

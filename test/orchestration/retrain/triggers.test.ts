@@ -70,6 +70,12 @@ describe('retrain triggers: dedupe, coalescing, approval', () => {
     const v3 = await getModelVersion(h.ws, 'bike-demand', '3');
     expect(v3?.properties.tags?.[LineageTags.datasetUri]).toBe(t4.dataset?.uri);
     expect((await h.scenario().state.lanes.get('bike-demand')).active).toBeUndefined();
+    expect(
+      h
+        .scenario()
+        .telemetry.events.filter((e) => e.name === 'RetrainStarted')
+        .map((e) => e.dimensions.triggerId),
+    ).toEqual([first.triggerId, followUp.triggerId]);
   });
 
   it('when the policy is cancel and a newer upload arrives during training, then the running job is cancelled and the newer one runs', async () => {
