@@ -21,6 +21,7 @@ import {
 import { errorMessageOf, errorTypeOf } from '../services/retrain/errors';
 import { decideGate, type GateDecision } from '../services/retrain/gate';
 import { LineageTags } from '../services/retrain/lineage';
+import { deploymentNameFor } from '../services/retrain/naming';
 import type { RetrainPlan } from '../services/retrain/plan';
 import { nextPoll } from '../services/retrain/polling';
 import type { RunInput } from '../triggers/model';
@@ -44,6 +45,8 @@ export interface RetrainCustomStatus {
   readonly modelVersion?: string | undefined;
   readonly approval?: string | undefined;
   readonly deployment?: string | undefined;
+  /** Instance id of the deploy sub-orchestration (its custom status shows the release step). */
+  readonly deployInstance?: string | undefined;
   readonly outcome?: string | undefined;
 }
 
@@ -227,6 +230,9 @@ export function* retrainOrchestrator(context: OrchestrationContext): Steps<Retra
       } else {
         // ---- deploy ----
         stage = 'deploy';
+        const deployInstance = `${context.df.instanceId}-deploy-${run.runId}`;
+        status.deployment = deploymentNameFor(registered.name, registered.version);
+        status.deployInstance = deployInstance;
         publish(stage);
         const deployInput: DeployInput = {
           run,
@@ -238,7 +244,7 @@ export function* retrainOrchestrator(context: OrchestrationContext): Steps<Retra
         const deployed = (yield context.df.callSubOrchestrator(
           RetrainOrchestrations.deploy,
           deployInput,
-          `${context.df.instanceId}-deploy-${run.runId}`,
+          deployInstance,
         )) as DeployResult;
         status.deployment = deployed.deployment;
         if (deployed.outcome === 'rolledBack') {
