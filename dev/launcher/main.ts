@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { seedLake } from '../demo/lake-seed';
 import { type StorageEvents, readSubscriptions, startStorageEvents } from '../host/blob-watcher';
 import { hostKeysFrom } from '../host/keys';
 import { errorMessage } from '../host/log';
@@ -161,6 +162,13 @@ async function main(): Promise<number> {
       await Promise.all([o.blobPort, o.queuePort, o.tablePort].map((p) => waitForPort(p, 30_000, azuriteExit)));
       log(
         `Azurite: blob ${o.blobPort}, queue ${o.queuePort}, table ${o.tablePort} (data in ${path.relative(projectDir, location)})`,
+      );
+      // Demo input for batch scoring: the day the daily schedule scores (yesterday), unless it is already there.
+      const written = await seedLake({ connectionString: storageConnectionString(o) });
+      log(
+        written.length > 0
+          ? `demo lake: seeded ${written.length} input files under lake/bike-demand/incoming/`
+          : 'demo lake: input already present',
       );
     }
 
