@@ -122,7 +122,9 @@ export class ClassicDurableContext {
   }
 
   createTimer(fireAt: Date): ClassicTimerTask {
-    if (!(fireAt instanceof Date) || Number.isNaN(fireAt.getTime())) {
+    // A Date made in another realm (the app loaded natively, the host inside a jest vm context) fails
+    // `instanceof Date`, so recognise dates by their internal tag.
+    if (Object.prototype.toString.call(fireAt) !== '[object Date]' || Number.isNaN(fireAt.getTime())) {
       throw new Error('createTimer: fireAt must be a valid Date');
     }
     return new ClassicTimerTask(new Date(fireAt.getTime()));
