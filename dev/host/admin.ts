@@ -1,6 +1,7 @@
 /**
- * The host's admin API (master key): `/admin/host/status`, `/admin/functions[/{name}]` (list; POST runs a
- * non-HTTP function now, as in Azure), plus dev-host additions `/admin/telemetry` and `/admin/invocations`.
+ * The host's admin API: `/admin/host/status` (open, as Core Tools serves it locally, so health probes and
+ * `npm start` users need no key) and, with the master key, `/admin/functions[/{name}]` (list; POST runs a non-HTTP
+ * function now, as in Azure), plus dev-host additions `/admin/telemetry` and `/admin/invocations`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -34,10 +35,6 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     sendText(res, 200, '');
     return;
   }
-  if (!isAuthorized(deps.keys, 'admin', presentedKey(url.searchParams, req.headers))) {
-    sendText(res, 401, '');
-    return;
-  }
   if (path === '/admin/host/status' && method === 'GET') {
     const errors = deps.errors();
     sendJson(res, 200, {
@@ -47,6 +44,10 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
       processUptime: Date.now() - deps.startedAt,
       ...(errors.length > 0 ? { errors } : {}),
     });
+    return;
+  }
+  if (!isAuthorized(deps.keys, 'admin', presentedKey(url.searchParams, req.headers))) {
+    sendText(res, 401, '');
     return;
   }
   if (path === '/admin/functions' && method === 'GET') {
