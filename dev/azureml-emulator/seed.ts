@@ -24,6 +24,8 @@ export const BIKE_DEMAND_BATCH_DEPLOYMENT = 'train-pipeline';
 export const BIKE_DEMAND_SEED_JOB = 'bike-demand-seed-training';
 export const BIKE_DEMAND_DATASET_CONTAINER = 'datasets';
 export const BIKE_DEMAND_DATASET_PATH = 'bike-demand/seed/train.csv';
+/** The data asset the app registers the model's datasets under (catalog default `<model>-data`). */
+export const BIKE_DEMAND_DATA_ASSET = 'bike-demand-data';
 export const BIKE_DEMAND_COMPONENT_ID = `${WORKSPACE_ID}/components/train-linear-regression/versions/1`;
 
 const TRAINING_PARAMETERS = {
@@ -51,13 +53,13 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
     }
   }
   if (uploaded) {
-    state.dataContainers['bike-demand-train'] ??= {
-      name: 'bike-demand-train',
+    state.dataContainers[BIKE_DEMAND_DATA_ASSET] ??= {
+      name: BIKE_DEMAND_DATA_ASSET,
       body: { properties: { dataType: 'uri_file' } },
       systemData: newSystemData(nowIso),
       createdMs: now,
     };
-    (state.dataVersions['bike-demand-train'] ??= {})['1'] ??= {
+    (state.dataVersions[BIKE_DEMAND_DATA_ASSET] ??= {})['1'] ??= {
       name: '1',
       body: {
         properties: {

@@ -10,7 +10,13 @@ import {
   scoringCredential,
   setTraffic,
 } from '../azureml/endpoints';
-import { getModelVersion, registerModelVersion, stringTags, tagModelVersion } from '../azureml/registry';
+import {
+  getModelVersion,
+  latestDataVersion,
+  registerModelVersion,
+  stringTags,
+  tagModelVersion,
+} from '../azureml/registry';
 import { scoreOnline } from '../azureml/scoring-client';
 import type { AzureMlWorkspace } from '../azureml/workspace';
 import { type Catalog, findModel } from '../catalog';
@@ -47,7 +53,12 @@ import type {
 import { datasetUriFor } from '../services/retrain/blob-events';
 import { retrainInstanceId } from '../services/retrain/coalesce';
 import { RetrainActivities } from '../services/retrain/contracts';
-import { MetricsUnavailableError, ModelNotInCatalogError, ReleaseCheckFailedError } from '../services/retrain/errors';
+import {
+  MetricsUnavailableError,
+  ModelNotInCatalogError,
+  NoTrainingDataError,
+  ReleaseCheckFailedError,
+} from '../services/retrain/errors';
 import { LineageTags, lineageTags, MANAGED_BY, metricsFromTags } from '../services/retrain/lineage';
 import { trainingJobNameFor } from '../services/retrain/naming';
 import { type RetrainPlan, retrainPlanFor } from '../services/retrain/plan';
@@ -181,6 +192,12 @@ export function createRetrainActivities(deps: RetrainDeps) {
       plan,
     }: SubmitTrainingInput): Promise<SubmitTrainingOutput> => {
       const key = trainingJobNameFor(run.model, run.triggerId);
+      let datasetUri = input.dataset ? datasetUriFor(input.dataset.uri, plan.training.datasetInputType) : undefined;
+      if (!datasetUri) {
+        const latest = await latestDataVersion(ws, plan.registry.dataAssetName);
+        if (!latest) throw new NoTrainingDataError(run.model, plan.registry.dataAssetName);
+        datasetUri = latest.dataUri;
+      }
       const submitted = await submitTraining(
         ws,
         state.submissions,
@@ -192,7 +209,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
           training: input.parameters
             ? { ...plan.training, parameters: { ...plan.training.parameters, ...input.parameters } }
             : plan.training,
-          datasetUri: input.dataset ? datasetUriFor(input.dataset.uri, plan.training.datasetInputType) : undefined,
+          datasetUri,
           tags: {
             [LineageTags.model]: run.model,
             [LineageTags.runId]: run.runId,

@@ -148,6 +148,28 @@ export function parseModelReference(reference: string | undefined): { name: stri
   return undefined;
 }
 
+/**
+ * The newest version of a data asset (by creation time), or undefined when the asset has none.
+ *
+ * @remarks Retrains triggered by code changes carry no dataset; they train on the newest data the model has seen,
+ * which dataset triggers register as versions of this asset.
+ */
+export async function latestDataVersion(
+  ws: AzureMlWorkspace,
+  name: string,
+): Promise<{ name: string; version: string; dataUri: string } | undefined> {
+  const first = await callOptional('list data versions', async () => {
+    const pages = ws.arm.dataVersions.list(ws.resourceGroup, ws.workspace, name, {
+      orderBy: 'createdtime desc',
+      top: 1,
+    });
+    const next = await pages.next();
+    return next.done ? undefined : next.value;
+  });
+  const dataUri = first?.properties.dataUri;
+  return first?.name && dataUri ? { name, version: first.name, dataUri } : undefined;
+}
+
 /** Registers the uploaded dataset as a data asset version (idempotent: same version → same content). */
 export async function registerDataVersion(
   ws: AzureMlWorkspace,

@@ -37,6 +37,17 @@ export class ModelNotInCatalogError extends RetrainError {
   }
 }
 
+/** A retrain without a dataset of its own (manual, CI) found no registered dataset of the model to train on. */
+export class NoTrainingDataError extends RetrainError {
+  readonly retryable = false;
+  constructor(model: string, dataAsset: string) {
+    super(
+      'NoTrainingDataError',
+      `Model '${model}' has no dataset to train on: the trigger carries none and data asset '${dataAsset}' has no versions. Upload a dataset matching the model's dataset trigger, or pass one with the retrain request.`,
+    );
+  }
+}
+
 /** The training run ended Failed or Canceled. */
 export class TrainingFailedError extends RetrainError {
   readonly retryable = false;
@@ -82,6 +93,7 @@ export class ReleaseCheckFailedError extends RetrainError {
 /** Error names an orchestration never retries. */
 export const NON_RETRYABLE: readonly string[] = [
   'AzureMlRequestError',
+  'NoTrainingDataError',
   'ModelNotInCatalogError',
   'TrainingFailedError',
   'TrainingTimedOutError',

@@ -1,0 +1,136 @@
+// End to end: the approval gate operated through the mlops CLI against the dev host (Azurite + Azure ML emulator).
+// The catalog is the demo catalog with `deployment.approval.required` switched on.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { type RunningAzureMlEmulator, startAzureMlEmulator } from '../../../dev/azureml-emulator';
+import { type DevHost, startDevHost } from '../../../dev/host/dev-host';
+import { createProgram } from '../../../src/cli/program';
+import type { RunDetail } from '../../../src/functions/ops/contract';
+import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
+import { waitFor } from '../../support/wait-for';
+
+jest.setTimeout(300_000);
+
+const root = path.resolve(__dirname, '..', '..', '..');
+
+let azurite: AzuriteBlob;
+let emulator: RunningAzureMlEmulator;
+let host: DevHost;
+let dir: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'approval-e2e-'));
+  const catalog = JSON.parse(fs.readFileSync(path.join(root, 'catalog.json'), 'utf8')) as {
+    models: { deployment: Record<string, unknown> }[];
+  };
+  for (const m of catalog.models) m.deployment.approval = { required: true, timeoutMinutes: 60 };
+  const catalogPath = path.join(dir, 'catalog.json');
+  fs.writeFileSync(catalogPath, JSON.stringify(catalog));
+
+  azurite = await startAzuriteBlob();
+  emulator = await startAzureMlEmulator({
+    port: 0,
+    azuriteConnectionString: azurite.connectionString,
+    seedDemo: true,
+    lroRetryAfterSeconds: 0,
+  });
+  host = await startDevHost({
+    appEntry: root,
+    projectDir: root,
+    port: 0,
+    timers: false,
+    stateDir: dir,
+    log: () => {},
+    appSettings: {
+      AzureWebJobsStorage: azurite.connectionString,
+      LAKE_STORAGE: azurite.connectionString,
+      AZUREML_ARM_ENDPOINT: emulator.url,
+      AZUREML_DATAPLANE_ENDPOINT: emulator.url,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+      MLOPS_CATALOG_PATH: catalogPath,
+      MLOPS_STATE_CONTAINER: `state-${randomUUID().slice(0, 8)}`,
+    },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await host?.close();
+  await emulator?.close();
+  await azurite?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function mlops() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { run } = createProgram({
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    env: { url: host.url, key: host.keys.function },
+    cwd: dir,
+  });
+  return { run, out, err };
+}
+
+async function runDetail(runId: string): Promise<RunDetail> {
+  const cli = mlops();
+  expect(await cli.run(['--json', 'run', runId])).toBe(0);
+  return JSON.parse(cli.out.join('\n')) as RunDetail;
+}
+
+async function retrainToApproval(): Promise<string> {
+  const cli = mlops();
+  expect(await cli.run(['--json', 'retrain', 'bike-demand', '--request-id', `e2e-${randomUUID()}`])).toBe(0);
+  const { runId } = JSON.parse(cli.out.join('\n')) as { runId: string };
+  const reached = await waitFor(
+    async () => {
+      const run = await runDetail(runId).catch(() => undefined);
+      return run && run.status !== 'running' ? run : undefined;
+    },
+    { timeoutMs: 180_000, intervalMs: 250, description: `run ${runId} to reach its approval gate` },
+  );
+  // Fails fast (with the run's error) when the run ended before the gate.
+  expect({ status: reached.status, error: reached.error }).toEqual({ status: 'awaitingApproval', error: undefined });
+  return runId;
+}
+
+describe('approval gate through the mlops CLI', () => {
+  it('when a run awaiting approval is approved, then the approval stage succeeds and the run moves on', async () => {
+    const runId = await retrainToApproval();
+    const cli = mlops();
+    expect(await cli.run(['approve', runId, '--comment', 'metrics reviewed', '--by', 'e2e'])).toBe(0);
+    expect(cli.out.join('\n')).toContain(`approved ${runId}`);
+    await waitFor(async () => (await runDetail(runId)).status !== 'awaitingApproval', {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      description: 'the run to leave the approval gate',
+    });
+    const run = await runDetail(runId);
+    expect(run.stages.find((s) => s.name === 'approval')?.status).toBe('succeeded');
+
+    const late = mlops();
+    expect(await late.run(['approve', runId])).toBe(6);
+    expect(late.err.join('\n')).toMatch(/Rejected \(409\)/);
+  });
+
+  it('when a run awaiting approval is rejected, then it ends rejected', async () => {
+    await waitFor(
+      async () => {
+        const cli = mlops();
+        await cli.run(['--json', 'runs', '--status', 'running,awaitingApproval']);
+        return (JSON.parse(cli.out.join('\n')) as { runs: unknown[] }).runs.length === 0;
+      },
+      { timeoutMs: 180_000, intervalMs: 500, description: 'the previous run to finish' },
+    );
+    const runId = await retrainToApproval();
+    expect(await mlops().run(['reject', runId, '--comment', 'not now'])).toBe(0);
+    await waitFor(async () => (await runDetail(runId)).status === 'rejected', {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      description: 'the run to be rejected',
+    });
+  });
+});
