@@ -7,8 +7,10 @@
 //   (b) noop-scaling  1,000 vs 10,000 mini-batches of no-op work on the durable engine: time ratio <= 12,
 //       peak RSS < 1 GiB (each size in its own process)
 //   (c) big-csv       peak RSS of the process that plans and scores one 2 GB CSV: < 512 MiB
+//   (w) webhooks      signed GitHub webhook throughput (>= 1,000 req/s) and p99 latency (< 50 ms) against the dev
+//       host on loopback (bench/webhooks.ts; also runnable alone)
 //
-// Flags: --quick (1/10 scale for development), --only a,b,c. Scale (c) with --big-csv-mb N.
+// Flags: --quick (1/10 scale for development), --only a,b,c,w. Scale (c) with --big-csv-mb N.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,6 +38,7 @@ import { scoreMiniBatch } from '../src/services/batch/mini-batch';
 import { planRun } from '../src/services/batch/plan-run';
 import { publishRun } from '../src/services/batch/publish';
 import type { MiniBatchResult, RunRef, ScoreSettings } from '../src/services/batch/types';
+import { runWebhookBench } from './webhooks';
 
 const root = path.resolve(__dirname, '..', '..');
 const MiB = 1024 * 1024;
@@ -561,12 +564,13 @@ async function main(argv: string[]): Promise<void> {
   }
   const quick = argv.includes('--quick');
   const onlyIndex = argv.indexOf('--only');
-  const only = new Set((onlyIndex >= 0 ? (argv[onlyIndex + 1] ?? '') : 'a,b,c').split(','));
+  const only = new Set((onlyIndex >= 0 ? (argv[onlyIndex + 1] ?? '') : 'a,b,c,w').split(','));
   const mbIndex = argv.indexOf('--big-csv-mb');
   const bigMb = mbIndex >= 0 ? Number(argv[mbIndex + 1]) : quick ? 200 : 2048;
   if (only.has('b')) benchNoop(quick);
   if (only.has('a')) await benchOrchestrated(quick);
   if (only.has('c')) await benchBigCsv(bigMb);
+  if (only.has('w')) await runWebhookBench(quick ? { requests: 1000, warmupRequests: 200 } : {});
 }
 
 main(process.argv.slice(2)).then(
