@@ -90,11 +90,26 @@ function closeServer(server: http.Server | https.Server): Promise<void> {
   });
 }
 
-/** Applies app settings to the process environment; variables already set win, as with Core Tools. */
-function applyAppSettings(values: Record<string, string>, overrides: Record<string, string>): void {
+/**
+ * Applies app settings to the process environment; variables already set win, as with Core Tools.
+ * Returns a function that puts the environment back as it was, so a host started in a long-lived process (a test
+ * worker runs several) leaves no settings behind for the next one.
+ */
+function applyAppSettings(values: Record<string, string>, overrides: Record<string, string>): () => void {
   const env = nativeProcess.env;
-  for (const [k, v] of Object.entries(values)) if (env[k] === undefined) env[k] = v;
-  for (const [k, v] of Object.entries(overrides)) env[k] = v;
+  const previous = new Map<string, string | undefined>();
+  const set = (k: string, v: string): void => {
+    if (!previous.has(k)) previous.set(k, env[k]);
+    env[k] = v;
+  };
+  for (const [k, v] of Object.entries(values)) if (env[k] === undefined) set(k, v);
+  for (const [k, v] of Object.entries(overrides)) set(k, v);
+  return () => {
+    for (const [k, v] of previous) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+  };
 }
 
 export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
@@ -224,8 +239,9 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     httpsUrl = `https://127.0.0.1:${httpsPort}`;
   }
 
+  let restoreEnvironment = (): void => {};
   const hostJson = (() => {
-    applyAppSettings(settings.values, {
+    restoreEnvironment = applyAppSettings(settings.values, {
       ...options.appSettings,
       // What the Functions platform sets for every app.
       WEBSITE_HOSTNAME: `127.0.0.1:${port}`,
@@ -326,6 +342,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     await Promise.all([...timers.values()].map((t) => t.stop()));
     await durable?.stop();
     await closeAll();
+    restoreEnvironment();
     throw error;
   }
 
@@ -361,6 +378,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
         );
         await closeAll();
         loaded.release();
+        restoreEnvironment();
         state = 'Stopped';
       })();
       return closing;

@@ -14,8 +14,8 @@ export interface TestDevHost {
  * Starts the dev host in this process on a free port, with a throw-away state directory and its log captured.
  * `appEntry` defaults to the compiled product app (dist/src/index.js; build first). Close it with `host.close()`.
  *
- * @remarks App settings given here are written to the process environment (the app reads them there), so they
- * outlive the host; use distinct values per test file where that matters.
+ * @remarks App settings given here are written to the process environment (the app reads them there) for as long as
+ * the host runs; closing it puts the environment back.
  */
 export async function startTestDevHost(options: Partial<DevHostOptions> = {}): Promise<TestDevHost> {
   const root = path.resolve(__dirname, '..', '..');

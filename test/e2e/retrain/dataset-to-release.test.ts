@@ -98,11 +98,14 @@ describe('dataset upload to release through the dev host', () => {
           `${platform.hostUrl}/admin/telemetry?name=DeploymentSucceeded&type=event&code=${platform.masterKey}`,
         );
         const items = (await res.json()) as { data?: { baseData?: { properties?: Record<string, string> } } }[];
-        return items.length > 0 ? items : undefined;
+        const found = items.find((i) => i.data?.baseData?.properties?.deployment === live);
+        // Reported when the wait times out, so a failure shows what the sink did hold.
+        if (!found) throw new Error(`sink held ${JSON.stringify(items).slice(0, 2000)}`);
+        return found;
       },
       { timeoutMs: 60_000, intervalMs: 500, description: 'DeploymentSucceeded in the telemetry sink' },
     );
-    expect(succeeded[0]?.data?.baseData?.properties).toMatchObject({
+    expect(succeeded.data?.baseData?.properties).toMatchObject({
       model: 'bike-demand',
       instanceId: 'retrain-bike-demand',
       deployment: live,

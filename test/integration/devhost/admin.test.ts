@@ -1,4 +1,5 @@
 import type { DevHost } from '../../../dev/host/dev-host';
+import { nativeProcess } from '../../../dev/host/native-module';
 import { waitFor } from '../../support/wait-for';
 import { startFixtureHost } from './fixture-host';
 
@@ -48,5 +49,23 @@ describe('dev host: admin API', () => {
       };
       return records.events.some((e) => e.event.id === 'admin-1');
     });
+  });
+});
+
+describe('dev host: app settings', () => {
+  it('when a host stops, then the app settings it put into the environment are gone and earlier values are back', async () => {
+    const env = nativeProcess.env;
+    env.MLOPS_TEST_KEPT = 'before';
+    delete env.MLOPS_TEST_ADDED;
+    const { host } = await startFixtureHost('basic', {
+      appSettings: { TICK_SCHEDULE: '0 */5 * * * *', MLOPS_TEST_KEPT: 'during', MLOPS_TEST_ADDED: 'during' },
+      timers: false,
+    });
+    expect([env.MLOPS_TEST_KEPT, env.MLOPS_TEST_ADDED]).toEqual(['during', 'during']);
+    await host.close();
+    expect(env.MLOPS_TEST_KEPT).toBe('before');
+    expect(env.MLOPS_TEST_ADDED).toBeUndefined();
+    expect(env.TICK_SCHEDULE).toBeUndefined();
+    delete env.MLOPS_TEST_KEPT;
   });
 });
