@@ -6,8 +6,14 @@
 // (HMAC-SHA256 over the raw body), parsed, validated and matched against the catalog; the pushes touch no model
 // path, so the answer is 202 {"ignored": …} and the measurement is the webhook edge, not storage or Azure ML.
 //
-// Targets (2 cores): >= 1,000 requests/s and p99 < 50 ms. A second figure measures rejected (mis-signed) requests.
-// Bounded: --requests N (default 5000) per scenario, --max-seconds S (default 30), --concurrency C (default 32).
+// Targets (2 cores): >= 1,000 requests/s and p99 < 50 ms at that rate. Two measurements per scenario:
+//   - throughput: a closed loop of C concurrent senders, as fast as the host answers (the capacity);
+//   - p99 latency: an open loop offering exactly --rate requests/s (default 1000, the target), each latency taken from
+//     the moment the request was due, not when it was sent, so a host that falls behind is charged for the backlog
+//     (no coordinated omission). A closed loop at saturation would measure queueing behind C senders instead.
+// The same figures are produced for rejected (mis-signed) requests.
+// Bounded: --requests N (default 5000) per measurement, --max-seconds S (default 30), --concurrency C (default 32),
+// --rate R (default 1000).
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
@@ -25,6 +31,8 @@ export interface WebhookBenchOptions {
   readonly concurrency?: number;
   readonly maxSeconds?: number;
   readonly warmupRequests?: number;
+  /** Offered load for the latency measurement, requests/s. */
+  readonly rate?: number;
   readonly emit?: (figure: Record<string, unknown>) => void;
 }
 
@@ -177,6 +185,52 @@ async function drive(
   return { completed: latenciesMs.length, elapsedMs, latenciesMs, statuses, errors };
 }
 
+/**
+ * Open loop: request i is due at start + i/rate and is sent then (or as soon as the event loop gets there); its
+ * latency runs from the due time to the end of the response.
+ */
+async function driveAtRate(
+  target: URL,
+  pool: readonly Prepared[],
+  total: number,
+  rate: number,
+  maxMs: number,
+): Promise<RunResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const latenciesMs: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  const started = performance.now();
+  const intervalMs = 1000 / rate;
+  const inFlight: Promise<void>[] = [];
+  let next = 0;
+  while (next < total && performance.now() - started < maxMs) {
+    const now = performance.now();
+    for (; next < total && started + next * intervalMs <= now; next++) {
+      const due = started + next * intervalMs;
+      const p = pool[next % pool.length]!;
+      inFlight.push(
+        send(agent, target, p).then(
+          (status) => {
+            statuses[status] = (statuses[status] ?? 0) + 1;
+            latenciesMs.push(performance.now() - due);
+          },
+          () => {
+            errors++;
+          },
+        ),
+      );
+    }
+    // Yield until the next request is due (timers have ~1 ms resolution; the backlog is sent on the next pass).
+    const wait = started + next * intervalMs - performance.now();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.floor(wait))));
+  }
+  await Promise.all(inFlight);
+  const elapsedMs = performance.now() - started;
+  agent.destroy();
+  return { completed: latenciesMs.length, elapsedMs, latenciesMs, statuses, errors };
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
@@ -188,11 +242,26 @@ function round(n: number, digits = 2): number {
   return Math.round(n * f) / f;
 }
 
+function summary(r: RunResult): Record<string, unknown> {
+  const sorted = [...r.latenciesMs].sort((a, b) => a - b);
+  return {
+    requests: r.completed,
+    elapsedMs: round(r.elapsedMs),
+    p50Ms: round(percentile(sorted, 50)),
+    p90Ms: round(percentile(sorted, 90)),
+    p99Ms: round(percentile(sorted, 99)),
+    maxMs: round(sorted[sorted.length - 1] ?? Number.NaN),
+    statuses: r.statuses,
+    errors: r.errors,
+  };
+}
+
 export async function runWebhookBench(options: WebhookBenchOptions = {}): Promise<boolean> {
   const emit = options.emit ?? ((f) => console.log(JSON.stringify(f)));
   const requests = options.requests ?? 5000;
   const concurrency = options.concurrency ?? 32;
   const maxMs = (options.maxSeconds ?? 30) * 1000;
+  const rate = options.rate ?? 1000;
   const host = await startHostProcess();
   let allPass = true;
   try {
@@ -203,47 +272,48 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
     // Warm-up: JIT, keep-alive sockets, the app's lazily built context.
     await drive(target, valid, options.warmupRequests ?? 500, concurrency, maxMs);
 
-    for (const [scenario, pool] of [
-      ['signed-push-ignored', valid],
-      ['mis-signed-rejected', forged],
+    for (const [scenario, pool, expected] of [
+      ['signed-push-ignored', valid, '202'],
+      ['mis-signed-rejected', forged, '401'],
     ] as const) {
-      const r = await drive(target, pool, requests, concurrency, maxMs);
-      const sorted = [...r.latenciesMs].sort((a, b) => a - b);
-      const throughput = (r.completed / r.elapsedMs) * 1000;
-      const p99 = percentile(sorted, 99);
-      const expected = scenario === 'signed-push-ignored' ? '202' : '401';
-      const correct = (r.statuses[expected] ?? 0) === r.completed && r.errors === 0;
-      const details = {
+      const common = {
         scenario,
-        requests: r.completed,
-        concurrency,
-        elapsedMs: round(r.elapsedMs),
-        p50Ms: round(percentile(sorted, 50)),
-        p90Ms: round(percentile(sorted, 90)),
-        maxMs: round(sorted[sorted.length - 1] ?? Number.NaN),
-        statuses: r.statuses,
-        errors: r.errors,
         cpus: os.cpus().length,
         // Other work on the machine skews the figures; recorded so a run can be judged.
         loadAverage1m: round(os.loadavg()[0] ?? 0),
       };
-      const throughputPass = throughput >= 1000 && correct;
-      const latencyPass = p99 < 50 && correct;
+      const correct = (r: RunResult): boolean => (r.statuses[expected] ?? 0) === r.completed && r.errors === 0;
+
+      const closed = await drive(target, pool, requests, concurrency, maxMs);
+      const throughput = (closed.completed / closed.elapsedMs) * 1000;
+      const throughputPass = throughput >= 1000 && correct(closed);
       emit({
         bench: 'webhooks',
         metric: 'throughputPerSecond',
         value: round(throughput, 1),
         target: '>= 1000',
         pass: throughputPass,
-        ...details,
+        ...common,
+        ...summary(closed),
+        concurrency,
       });
+
+      const open = await driveAtRate(target, pool, requests, rate, maxMs);
+      const sorted = [...open.latenciesMs].sort((a, b) => a - b);
+      const p99 = percentile(sorted, 99);
+      // The offered rate must actually have been sustained for the figure to count.
+      const achievedRate = (open.completed / open.elapsedMs) * 1000;
+      const latencyPass = p99 < 50 && achievedRate >= rate * 0.95 && correct(open);
       emit({
         bench: 'webhooks',
         metric: 'p99LatencyMs',
         value: round(p99),
         target: '< 50',
         pass: latencyPass,
-        ...details,
+        ...common,
+        ...summary(open),
+        offeredPerSecond: rate,
+        achievedPerSecond: round(achievedRate, 1),
       });
       allPass &&= throughputPass && latencyPass;
     }
@@ -259,12 +329,14 @@ if (require.main === module) {
       requests: { type: 'string' },
       concurrency: { type: 'string' },
       'max-seconds': { type: 'string' },
+      rate: { type: 'string' },
     },
   });
   runWebhookBench({
     ...(values.requests ? { requests: Number(values.requests) } : {}),
     ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
     ...(values['max-seconds'] ? { maxSeconds: Number(values['max-seconds']) } : {}),
+    ...(values.rate ? { rate: Number(values.rate) } : {}),
   }).then(
     (pass) => {
       process.exitCode = pass ? 0 : 1;
