@@ -12,13 +12,14 @@
 //     the moment the request was due, not when it was sent, so a host that falls behind is charged for the backlog
 //     (no coordinated omission). A closed loop at saturation would measure queueing behind C senders instead.
 // The same figures are produced for rejected (mis-signed) requests.
-// Bounded: --requests N (default 5000) per measurement, --max-seconds S (default 30), --concurrency C (default 32),
-// --rate R (default 1000).
+// Bounded: --requests N (default 5000) for the closed loop, --latency-seconds S (default 10) for the open loop, which
+// so takes in the host's periodic garbage collections, --rate R (default 1000), --concurrency C (default 32),
+// --max-seconds S (default 30) per measurement.
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 import { signatureHeader } from '../src/security';
@@ -33,6 +34,8 @@ export interface WebhookBenchOptions {
   readonly warmupRequests?: number;
   /** Offered load for the latency measurement, requests/s. */
   readonly rate?: number;
+  /** How long the load is offered for the latency measurement. */
+  readonly latencySeconds?: number;
   readonly emit?: (figure: Record<string, unknown>) => void;
 }
 
@@ -136,6 +139,8 @@ interface RunResult {
   readonly latenciesMs: number[];
   readonly statuses: Record<string, number>;
   readonly errors: number;
+  /** The first transport error, if any, so a failed figure says why. */
+  readonly firstError?: string;
 }
 
 function send(agent: http.Agent, url: URL, p: Prepared): Promise<number> {
@@ -164,6 +169,7 @@ async function drive(
   const statuses: Record<string, number> = {};
   let next = 0;
   let errors = 0;
+  let firstError: string | undefined;
   const started = performance.now();
   const deadline = started + maxMs;
   const worker = async (): Promise<void> => {
@@ -174,15 +180,16 @@ async function drive(
         const status = await send(agent, target, p);
         statuses[status] = (statuses[status] ?? 0) + 1;
         latenciesMs.push(performance.now() - t0);
-      } catch {
+      } catch (error) {
         errors++;
+        firstError ??= String(error);
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsedMs = performance.now() - started;
   agent.destroy();
-  return { completed: latenciesMs.length, elapsedMs, latenciesMs, statuses, errors };
+  return { completed: latenciesMs.length, elapsedMs, latenciesMs, statuses, errors, firstError };
 }
 
 /**
@@ -196,10 +203,12 @@ async function driveAtRate(
   rate: number,
   maxMs: number,
 ): Promise<RunResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // FIFO reuse keeps every pooled socket busy, so none idles into the server's keep-alive timeout and races its close.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'fifo' });
   const latenciesMs: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;
+  let firstError: string | undefined;
   const started = performance.now();
   const intervalMs = 1000 / rate;
   const inFlight: Promise<void>[] = [];
@@ -215,8 +224,9 @@ async function driveAtRate(
             statuses[status] = (statuses[status] ?? 0) + 1;
             latenciesMs.push(performance.now() - due);
           },
-          () => {
+          (error: unknown) => {
             errors++;
+            firstError ??= String(error);
           },
         ),
       );
@@ -228,7 +238,7 @@ async function driveAtRate(
   await Promise.all(inFlight);
   const elapsedMs = performance.now() - started;
   agent.destroy();
-  return { completed: latenciesMs.length, elapsedMs, latenciesMs, statuses, errors };
+  return { completed: latenciesMs.length, elapsedMs, latenciesMs, statuses, errors, firstError };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -253,6 +263,7 @@ function summary(r: RunResult): Record<string, unknown> {
     maxMs: round(sorted[sorted.length - 1] ?? Number.NaN),
     statuses: r.statuses,
     errors: r.errors,
+    ...(r.firstError ? { firstError: r.firstError } : {}),
   };
 }
 
@@ -262,6 +273,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
   const concurrency = options.concurrency ?? 32;
   const maxMs = (options.maxSeconds ?? 30) * 1000;
   const rate = options.rate ?? 1000;
+  const latencyRequests = Math.round(rate * (options.latencySeconds ?? 10));
   const host = await startHostProcess();
   let allPass = true;
   try {
@@ -298,7 +310,11 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
         concurrency,
       });
 
-      const open = await driveAtRate(target, pool, requests, rate, maxMs);
+      // A stall in this (sending) process inflates the latencies too; recorded so such a run can be recognised.
+      const clientDelay = monitorEventLoopDelay({ resolution: 5 });
+      clientDelay.enable();
+      const open = await driveAtRate(target, pool, latencyRequests, rate, maxMs);
+      clientDelay.disable();
       const sorted = [...open.latenciesMs].sort((a, b) => a - b);
       const p99 = percentile(sorted, 99);
       // The offered rate must actually have been sustained for the figure to count.
@@ -313,6 +329,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
         ...common,
         ...summary(open),
         offeredPerSecond: rate,
+        senderLoopDelayMaxMs: round(clientDelay.max / 1e6),
         achievedPerSecond: round(achievedRate, 1),
       });
       allPass &&= throughputPass && latencyPass;
@@ -330,6 +347,7 @@ if (require.main === module) {
       concurrency: { type: 'string' },
       'max-seconds': { type: 'string' },
       rate: { type: 'string' },
+      'latency-seconds': { type: 'string' },
     },
   });
   runWebhookBench({
@@ -337,6 +355,7 @@ if (require.main === module) {
     ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
     ...(values['max-seconds'] ? { maxSeconds: Number(values['max-seconds']) } : {}),
     ...(values.rate ? { rate: Number(values.rate) } : {}),
+    ...(values['latency-seconds'] ? { latencySeconds: Number(values['latency-seconds']) } : {}),
   }).then(
     (pass) => {
       process.exitCode = pass ? 0 : 1;
