@@ -1,2 +1,3 @@
 export { CatalogError, findModel, loadCatalog, parseCatalog } from './load';
 export * from './schema';
+export { parameterOverrideProblems } from './parameters';

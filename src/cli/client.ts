@@ -6,6 +6,7 @@ import type {
   RunDetail,
   RunPage,
   TriggerAccepted,
+  TriggerPage,
 } from '../functions/ops/contract';
 import { CliError, ExitCodes } from './errors';
 
@@ -27,6 +28,14 @@ export interface ListRunsFilter {
   continuationToken?: string;
 }
 
+export interface ListTriggersFilter {
+  model?: string;
+  fate?: string;
+  from?: string;
+  pageSize?: number;
+  continuationToken?: string;
+}
+
 interface ProblemBody {
   error?: { code?: string; message?: string; problems?: string[] };
 }
@@ -41,10 +50,11 @@ export class OpsClient {
   }
 
   listRuns(filter: ListRunsFilter): Promise<RunPage> {
-    const query = new URLSearchParams();
-    for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') query.set(k, String(v));
-    const qs = query.toString();
-    return this.request<RunPage>('GET', `ops/runs${qs ? `?${qs}` : ''}`);
+    return this.request<RunPage>('GET', withQuery('ops/runs', filter));
+  }
+
+  listTriggers(filter: ListTriggersFilter): Promise<TriggerPage> {
+    return this.request<TriggerPage>('GET', withQuery('ops/triggers', filter));
   }
 
   getRun(runId: string): Promise<RunDetail> {
@@ -119,4 +129,11 @@ export class OpsClient {
     }
     return new CliError(`Server error (${status}): ${detail}`, ExitCodes.failure);
   }
+}
+
+function withQuery(path: string, filter: object): string {
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') query.set(k, String(v));
+  const qs = query.toString();
+  return `${path}${qs ? `?${qs}` : ''}`;
 }

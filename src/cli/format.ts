@@ -1,4 +1,4 @@
-import type { RunDetail, RunStage, RunSummary } from '../functions/ops/contract';
+import type { RunDetail, RunStage, RunSummary, TriggerView } from '../functions/ops/contract';
 
 /** Plain-text rendering of runs for a terminal (no colours, so output can be piped and diffed). */
 
@@ -33,16 +33,45 @@ function triggerText(run: RunSummary): string {
 /** A table of runs with a header row; columns sized to their content. */
 export function runsTable(runs: readonly RunSummary[]): string {
   if (runs.length === 0) return 'No runs match.';
-  const header = ['RUN', 'MODEL', 'KIND', 'STATUS', 'CREATED', 'TRIGGER', 'VERSION'];
-  const rows = runs.map((r) => [
-    r.runId,
-    r.model,
-    r.kind,
-    r.status,
-    shortTime(r.createdAt),
-    triggerText(r),
-    r.modelVersion ?? '-',
-  ]);
+  return table(
+    ['RUN', 'MODEL', 'KIND', 'STATUS', 'CREATED', 'TRIGGER', 'VERSION'],
+    runs.map((r) => [
+      r.runId,
+      r.model,
+      r.kind,
+      r.status,
+      shortTime(r.createdAt),
+      triggerText(r),
+      r.modelVersion ?? '-',
+    ]),
+  );
+}
+
+/** What a trigger carried, briefly: the dataset blob, the commit, or who asked. */
+function triggerInput(t: TriggerView): string {
+  if (t.dataset) return t.dataset.uri.replace(/^https?:\/\/[^/]+\//, '');
+  if (t.git) return `${t.git.repository}${t.git.sha ? `@${t.git.sha.slice(0, 7)}` : ''}`;
+  return t.requestedBy ?? '-';
+}
+
+/** A table of triggers and what became of each (the run it started, or the trigger it lost to). */
+export function triggersTable(triggers: readonly TriggerView[]): string {
+  if (triggers.length === 0) return 'No triggers match.';
+  return table(
+    ['TRIGGER', 'MODEL', 'SOURCE', 'FATE', 'RECEIVED', 'INPUT', 'RUN / RELATED'],
+    triggers.map((t) => [
+      t.triggerId,
+      t.model,
+      t.source,
+      t.fate,
+      shortTime(t.receivedAt),
+      triggerInput(t),
+      t.runId ?? t.relatedTriggerId ?? '-',
+    ]),
+  );
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
@@ -72,6 +101,11 @@ export function runTimeline(run: RunDetail, now: Date = new Date()): string {
       `Trigger ${run.trigger.source}${run.trigger.reason ? `: ${run.trigger.reason}` : ''}` +
         (git
           ? `\n  git ${git.repository}${git.sha ? `@${git.sha}` : ''}${git.ref ? ` (${git.ref})` : ''}${git.ciRunUrl ? ` ${git.ciRunUrl}` : ''}`
+          : '') +
+        (run.trigger.parameters
+          ? `\n  parameters ${Object.entries(run.trigger.parameters)
+              .map(([k, v]) => `${k}=${String(v)}`)
+              .join(' ')}`
           : ''),
     );
   }

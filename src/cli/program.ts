@@ -4,10 +4,16 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 import type { CliEnvironment } from '../config/cli';
-import type { RunSummary } from '../functions/ops/contract';
+import {
+  listedRunStatuses,
+  runKinds,
+  type RunSummary,
+  triggerFates,
+  type TriggerView,
+} from '../functions/ops/contract';
 import { type ListRunsFilter, OpsClient } from './client';
 import { CliError, type ExitCode, ExitCodes } from './errors';
-import { runsTable, runTimeline } from './format';
+import { runsTable, runTimeline, triggersTable } from './format';
 
 /** Where the CLI writes and what it knows about its environment; tests pass their own. */
 export interface CliIo {
@@ -100,8 +106,8 @@ export function createProgram(io: CliIo): { program: Command; run: (argv: readon
     .command('runs')
     .description('list runs, newest first')
     .option('-m, --model <model>', 'only this model')
-    .option('-k, --kind <kinds>', 'retrain, deploy, rollback, batch (comma-separated)')
-    .option('-s, --status <statuses>', 'pending, running, waitingForApproval, succeeded, failed, rejected, canceled')
+    .option('-k, --kind <kinds>', `${runKinds.join(', ')} (comma-separated)`)
+    .option('-s, --status <statuses>', `${listedRunStatuses.join(', ')} (comma-separated)`)
     .option('--since <when>', 'created within (24h, 7d) or since an ISO time', (v) => parseSince(v, now()))
     .option('--until <when>', 'created before an ISO time', (v) => parseSince(v, now()))
     .option('-n, --limit <n>', 'at most this many runs', positiveInt, 20)
@@ -129,6 +135,31 @@ export function createProgram(io: CliIo): { program: Command; run: (argv: readon
         print({ runs: runs.slice(0, o.limit) }, () => runsTable(runs.slice(0, o.limit)));
       },
     );
+
+  program
+    .command('triggers')
+    .description('list triggers and their fate (started, coalesced, superseded, duplicate, ...), newest first')
+    .option('-m, --model <model>', 'only this model')
+    .option('-f, --fate <fates>', `${triggerFates.join(', ')} (comma-separated)`)
+    .option('--since <when>', 'received within (24h, 7d) or since an ISO time', (v) => parseSince(v, now()))
+    .option('-n, --limit <n>', 'at most this many triggers', positiveInt, 20)
+    .action(async (o: { model?: string; fate?: string; since?: string; limit: number }) => {
+      const c = client();
+      const triggers: TriggerView[] = [];
+      let token: string | undefined;
+      do {
+        const page = await c.listTriggers({
+          ...(o.model ? { model: o.model } : {}),
+          ...(o.fate ? { fate: o.fate } : {}),
+          ...(o.since ? { from: o.since } : {}),
+          pageSize: Math.min(200, o.limit - triggers.length),
+          ...(token ? { continuationToken: token } : {}),
+        });
+        triggers.push(...page.triggers);
+        token = page.continuationToken;
+      } while (token && triggers.length < o.limit);
+      print({ triggers: triggers.slice(0, o.limit) }, () => triggersTable(triggers.slice(0, o.limit)));
+    });
 
   program
     .command('run')

@@ -64,6 +64,8 @@ export type TriggerFate =
   | 'coalesced'
   /** A newer trigger took its place as the follow-up (or it arrived older than the waiting one). */
   | 'superseded'
+  /** Taken out of the queue through the operations API before it started. */
+  | 'canceled'
   /** Same dedupe key as an earlier trigger: nothing started. */
   | 'duplicate'
   /** Matched no model, or was filtered out. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { type Catalog, findModel, type ModelEntry } from '../catalog';
+import { type Catalog, findModel, type ModelEntry, parameterOverrideProblems } from '../catalog';
 import {
   type ArrivalDecision,
   decideArrival,
@@ -185,16 +185,7 @@ export class InvalidTriggerError extends Error {
 }
 
 function checkParameters(model: ModelEntry, trigger: RetrainTrigger): void {
-  const problems: string[] = [];
-  for (const [name, value] of Object.entries(trigger.parameters ?? {})) {
-    if (name === model.training.datasetInput) {
-      problems.push(`parameters.${name}: the dataset input cannot be overridden`);
-    } else if (!(name in model.training.parameters)) {
-      problems.push(`parameters.${name}: not a training parameter of ${model.name} (catalog training.parameters)`);
-    } else if (!['string', 'number', 'boolean'].includes(typeof value)) {
-      problems.push(`parameters.${name}: must be a string, number or boolean`);
-    }
-  }
+  const problems = parameterOverrideProblems(model, trigger.parameters);
   if (problems.length > 0) throw new InvalidTriggerError(problems);
 }
 

@@ -13,6 +13,7 @@ const modelName = z
 /** Run kinds and statuses as the run records (src/state/runs.ts) keep them, plus `canceled` (ops cancel). */
 export const runKinds = ['retrain', 'rollback'] as const;
 export const runStatuses = [
+  'queued',
   'running',
   'awaitingApproval',
   'succeeded',
@@ -24,7 +25,24 @@ export const runStatuses = [
 ] as const;
 export const stageStatuses = ['running', 'succeeded', 'failed', 'skipped', 'pending'] as const;
 
+/** Run listings come from the run records; a queued run has none yet (see GET ops/triggers?fate=coalesced). */
+export const listedRunStatuses = runStatuses.filter((s) => s !== 'queued') as [
+  Exclude<(typeof runStatuses)[number], 'queued'>,
+  ...Exclude<(typeof runStatuses)[number], 'queued'>[],
+];
+
+export const triggerFates = [
+  'received',
+  'started',
+  'coalesced',
+  'superseded',
+  'canceled',
+  'duplicate',
+  'ignored',
+] as const;
+
 export type RunKind = (typeof runKinds)[number];
+export type GitLineage = z.infer<typeof gitLineageSchema>;
 export type RunStatus = (typeof runStatuses)[number];
 
 const parameterValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -52,6 +70,10 @@ export const runSummarySchema = z.object({
       source: z.string(),
       reason: z.string().optional(),
       git: gitLineageSchema.optional(),
+      parameters: z
+        .record(z.string(), parameterValue)
+        .optional()
+        .describe('Training parameter overrides the trigger asked for'),
     })
     .optional(),
   azureMlJob: z.string().optional(),
@@ -92,9 +114,9 @@ export const listRunsQuerySchema = z.object({
   kind: csv(runKinds)
     .optional()
     .describe(`Comma-separated: ${runKinds.join(', ')}`),
-  status: csv(runStatuses)
+  status: csv(listedRunStatuses)
     .optional()
-    .describe(`Comma-separated: ${runStatuses.join(', ')}`),
+    .describe(`Comma-separated: ${listedRunStatuses.join(', ')}`),
   from: z.iso.datetime({ offset: true }).optional().describe('Created at or after (ISO 8601)'),
   to: z.iso.datetime({ offset: true }).optional().describe('Created before (ISO 8601)'),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
@@ -102,6 +124,44 @@ export const listRunsQuerySchema = z.object({
 });
 
 export type ListRunsQuery = z.output<typeof listRunsQuerySchema>;
+
+export const triggerSchema = z.object({
+  triggerId: z.string().describe('Also the id of the run it starts'),
+  model: z.string(),
+  source: z.string().describe('dataset, git, schedule or manual'),
+  fate: z.enum(triggerFates).describe('What became of the trigger'),
+  receivedAt: z.string().describe('ISO 8601'),
+  occurredAt: z.string().describe('ISO 8601: when its input came into existence (decides "newest" on coalescing)'),
+  runId: z.string().optional().describe('The run it started, or for a duplicate the original run'),
+  relatedTriggerId: z
+    .string()
+    .optional()
+    .describe('duplicate: the trigger that first claimed the key; superseded: the trigger that replaced it'),
+  dataset: z.object({ uri: z.string(), eTag: z.string(), dataAsset: z.string().optional() }).optional(),
+  git: gitLineageSchema.optional(),
+  parameters: z.record(z.string(), parameterValue).optional(),
+  requestedBy: z.string().optional(),
+  history: z.array(z.object({ at: z.string(), fate: z.enum(triggerFates), note: z.string().optional() })),
+});
+
+export const triggerPageSchema = z.object({
+  triggers: z.array(triggerSchema),
+  continuationToken: z.string().optional().describe('Pass back to get the next page; absent on the last page'),
+});
+
+export const listTriggersQuerySchema = z.object({
+  model: modelName.optional(),
+  fate: csv(triggerFates)
+    .optional()
+    .describe(`Comma-separated: ${triggerFates.join(', ')}`),
+  from: z.iso.datetime({ offset: true }).optional().describe('Received at or after (ISO 8601)'),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  continuationToken: z.string().min(1).max(4096).optional(),
+});
+
+export type ListTriggersQuery = z.output<typeof listTriggersQuerySchema>;
+export type TriggerView = z.infer<typeof triggerSchema>;
+export type TriggerPage = z.infer<typeof triggerPageSchema>;
 
 export const retrainRequestSchema = z
   .object({

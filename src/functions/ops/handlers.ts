@@ -10,6 +10,7 @@ import {
   cancelRequestSchema,
   decisionRequestSchema,
   listRunsQuerySchema,
+  listTriggersQuerySchema,
   type OperationAccepted,
   retrainRequestSchema,
   rollbackRequestSchema,
@@ -60,7 +61,8 @@ const accepted = (body: TriggerAccepted | OperationAccepted): HttpResponseInit =
   headers: { location: body.statusUrl },
 });
 
-export type OpsOperation = 'listRuns' | 'getRun' | 'retrain' | 'approve' | 'reject' | 'rollback' | 'cancel';
+export type OpsOperation =
+  'listRuns' | 'getRun' | 'listTriggers' | 'retrain' | 'approve' | 'reject' | 'rollback' | 'cancel';
 
 export const opsHandlers: Readonly<Record<OpsOperation, Handler>> = {
   listRuns: async (service, request) => {
@@ -77,6 +79,12 @@ export const opsHandlers: Readonly<Record<OpsOperation, Handler>> = {
     const run = await service.getRun(runId);
     if (!run) throw new RunNotFoundError(runId);
     return { status: 200, jsonBody: run };
+  },
+
+  listTriggers: async (service, request) => {
+    const parsed = listTriggersQuerySchema.safeParse(Object.fromEntries(request.query.entries()));
+    if (!parsed.success) throw new InvalidRequestError(describeIssues(parsed.error, 'query'));
+    return { status: 200, jsonBody: await service.listTriggers(parsed.data) };
   },
 
   retrain: async (service, request) => {

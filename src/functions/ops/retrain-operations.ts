@@ -5,11 +5,23 @@ import { cancelTraining } from '../../azureml/training';
 import type { TrainingSpec } from '../../catalog';
 import { redactText } from '../../security';
 import { TERMINAL_RUN_STATUSES, type RunFilter, type RunRecord } from '../../state/runs';
+import type { TriggerEntry } from '../../state/triggers';
+import type { GitRef } from '../../triggers/model';
+import { retrainInstanceId } from '../../services/retrain/coalesce';
 import { decideRetrainApproval, startRetrainRollback } from '../../triggers/operations';
 import { durableOrchestrationClient, ensureStarted } from '../../triggers/orchestration-client';
 import { completeLaneRun, RETRAIN_ORCHESTRATION, type SubmitDeps } from '../../triggers/submit';
 import { retrainSubmitter } from '../webhooks/submitter';
-import type { ListRunsQuery, RunDetail, RunPage, RunStatus } from './contract';
+import type {
+  GitLineage,
+  ListRunsQuery,
+  ListTriggersQuery,
+  RunDetail,
+  RunPage,
+  RunStatus,
+  TriggerPage,
+  TriggerView,
+} from './contract';
 import { ConflictError, InvalidRequestError, type OperationsService, RunNotFoundError } from './service';
 
 /** `failure.errorType` of a run ended through the cancel operation (the run records have no `canceled` status). */
@@ -17,6 +29,17 @@ export const RUN_CANCELED = 'RunCanceled';
 
 /** Most records one listing scans when it must filter after reading (several kinds/statuses at once). */
 const MAX_SCAN = 2000;
+
+/** The commit a trigger or run carries, as the API names its fields. */
+function gitView(git: GitRef): GitLineage {
+  return {
+    repository: git.repository,
+    ...(git.provider ? { provider: git.provider } : {}),
+    ...(git.sha ? { sha: git.sha } : {}),
+    ...(git.branch ? { ref: git.branch } : {}),
+    ...(git.ciRun ? { ciRunUrl: git.ciRun } : {}),
+  };
+}
 
 export function toRunDetail(run: RunRecord): RunDetail {
   const canceled = run.status === 'failed' && run.failure?.errorType === RUN_CANCELED;
@@ -33,17 +56,8 @@ export function toRunDetail(run: RunRecord): RunDetail {
     triggerId: run.triggerId,
     trigger: {
       source: run.source,
-      ...(git
-        ? {
-            git: {
-              repository: git.repository,
-              ...(git.provider ? { provider: git.provider } : {}),
-              ...(git.sha ? { sha: git.sha } : {}),
-              ...(git.branch ? { ref: git.branch } : {}),
-              ...(git.ciRun ? { ciRunUrl: git.ciRun } : {}),
-            },
-          }
-        : {}),
+      ...(git ? { git: gitView(git) } : {}),
+      ...(run.input.parameters ? { parameters: run.input.parameters } : {}),
     },
     ...(run.training?.jobName ? { azureMlJob: run.training.jobName } : {}),
     ...(run.registered?.version ? { modelVersion: run.registered.version } : {}),
@@ -55,6 +69,77 @@ export function toRunDetail(run: RunRecord): RunDetail {
       ...(s.detail ? { detail: s.detail } : {}),
     })),
     ...(run.failure ? { error: `${run.failure.stage}: ${run.failure.errorType}: ${run.failure.message}` } : {}),
+  };
+}
+
+/** A trigger as the operations API shows it (the ledger entry without its internal dedupe key). */
+export function toTriggerView(entry: TriggerEntry): TriggerView {
+  const t = entry.trigger;
+  const git = t.git;
+  return {
+    triggerId: entry.triggerId,
+    model: entry.model,
+    source: t.source,
+    fate: entry.fate,
+    receivedAt: entry.receivedAt,
+    occurredAt: t.occurredAt,
+    ...(entry.runId ? { runId: entry.runId } : {}),
+    ...(entry.relatedTriggerId ? { relatedTriggerId: entry.relatedTriggerId } : {}),
+    ...(t.dataset
+      ? {
+          dataset: {
+            uri: t.dataset.uri,
+            eTag: t.dataset.eTag,
+            ...(t.dataset.dataAsset ? { dataAsset: `${t.dataset.dataAsset.name}:${t.dataset.dataAsset.version}` } : {}),
+          },
+        }
+      : {}),
+    ...(git ? { git: gitView(git) } : {}),
+    ...(t.parameters ? { parameters: t.parameters } : {}),
+    ...(t.requestedBy ? { requestedBy: t.requestedBy } : {}),
+    history: entry.history.map((h) => ({ at: h.at, fate: h.fate, ...(h.note ? { note: h.note } : {}) })),
+  };
+}
+
+/**
+ * The run a trigger will become while it has no run record: `queued` while it waits behind the run in flight (or
+ * its submission is still being placed), `superseded` when a newer trigger took its place before it ran, `canceled`
+ * when it was taken out of the queue.
+ * Duplicates and ignored triggers never become runs.
+ */
+export function pendingRunDetail(entry: TriggerEntry): RunDetail | undefined {
+  const status = {
+    received: 'queued',
+    coalesced: 'queued',
+    started: 'queued',
+    superseded: 'superseded',
+    canceled: 'canceled',
+  } as const;
+  if (!(entry.fate in status)) return undefined;
+  const view = toTriggerView(entry);
+  const last = entry.history[entry.history.length - 1];
+  return {
+    runId: entry.triggerId,
+    instanceId: entry.instanceId ?? retrainInstanceId(entry.model),
+    model: entry.model,
+    kind: 'retrain',
+    status: status[entry.fate as keyof typeof status],
+    createdAt: entry.receivedAt,
+    updatedAt: last?.at ?? entry.receivedAt,
+    triggerId: entry.triggerId,
+    trigger: {
+      source: view.source,
+      ...(view.git ? { git: view.git } : {}),
+      ...(view.parameters ? { parameters: view.parameters } : {}),
+    },
+    stages: [
+      {
+        name: 'trigger',
+        status: entry.fate === 'superseded' || entry.fate === 'canceled' ? 'skipped' : 'pending',
+        startedAt: entry.receivedAt,
+        ...(last?.note ? { detail: last.note } : {}),
+      },
+    ],
   };
 }
 
@@ -101,7 +186,7 @@ export function retrainOperations(
       const statuses = query.status;
       const storeStatus =
         statuses?.length === 1 && statuses[0] !== 'canceled'
-          ? (statuses[0] as Exclude<RunStatus, 'canceled'>)
+          ? (statuses[0] as Exclude<RunStatus, 'canceled' | 'queued'>)
           : undefined;
       const exact = (!kinds || kinds.length === 1) && (!statuses || (storeStatus && storeStatus !== 'failed'));
       const filter: RunFilter = {
@@ -115,7 +200,7 @@ export function retrainOperations(
       const matching = (await runs.list(filter))
         .map(toRunDetail)
         .filter((r) => !kinds || kinds.includes(r.kind))
-        .filter((r) => !statuses || statuses.includes(r.status));
+        .filter((r) => !statuses || (statuses as readonly RunStatus[]).includes(r.status));
       const page = matching.slice(offset, offset + query.pageSize);
       const more = matching.length > offset + query.pageSize;
       return {
@@ -126,7 +211,30 @@ export function retrainOperations(
 
     async getRun(runId: string): Promise<RunDetail | undefined> {
       const run = await runs.get(runId);
-      return run ? toRunDetail(run) : undefined;
+      if (run) return toRunDetail(run);
+      // The run id is the trigger id: a trigger not yet started reads as a queued (or superseded) run.
+      const entry = await context.state.ledger.get(runId);
+      return entry ? pendingRunDetail(entry) : undefined;
+    },
+
+    async listTriggers(query: ListTriggersQuery): Promise<TriggerPage> {
+      const offset = decodeToken(query.continuationToken);
+      const fates = query.fate;
+      const exact = !fates || fates.length === 1;
+      const entries = await context.state.ledger.list({
+        ...(query.model ? { model: query.model } : {}),
+        ...(fates?.length === 1 ? { fate: fates[0] } : {}),
+        ...(query.from ? { since: new Date(query.from).toISOString() } : {}),
+        top: exact ? offset + query.pageSize + 1 : MAX_SCAN,
+      });
+      const matching = entries.filter((e) => !fates || fates.includes(e.fate));
+      const page = matching.slice(offset, offset + query.pageSize);
+      return {
+        triggers: page.map(toTriggerView),
+        ...(matching.length > offset + query.pageSize
+          ? { continuationToken: encodeToken(offset + query.pageSize) }
+          : {}),
+      };
     },
 
     async decideApproval(runId, decision) {
@@ -145,12 +253,30 @@ export function retrainOperations(
     },
 
     async cancel(runId, request) {
-      const run = await runs.get(runId);
-      if (!run) throw new RunNotFoundError(runId);
+      const reason = request.reason ?? 'canceled through the operations API';
+      let run = await runs.get(runId);
+      if (!run) {
+        const entry = await context.state.ledger.get(runId);
+        if (!entry || entry.fate === 'duplicate' || entry.fate === 'ignored') throw new RunNotFoundError(runId);
+        if (entry.fate === 'coalesced' || entry.fate === 'received') {
+          // A queued run: take it out of the model's lane, unless it started meanwhile (then cancel it below).
+          const at = now().toISOString();
+          const dequeued = await context.state.lanes.transact(entry.model, (lane) =>
+            lane.pending?.triggerId === runId
+              ? { lane: { ...lane, pending: undefined, folded: [], updatedAt: at }, result: true }
+              : { lane: undefined, result: false },
+          );
+          if (dequeued) {
+            await context.state.ledger.setFate(runId, 'canceled', at, { note: reason });
+            return { detail: 'taken out of the queue before it started' };
+          }
+          run = await runs.get(runId);
+        }
+        if (!run) throw new ConflictError(`Run '${runId}' is ${entry.fate} and not queued; nothing to cancel.`);
+      }
       if (TERMINAL_RUN_STATUSES.includes(run.status)) {
         throw new ConflictError(`Run '${runId}' already finished (${run.status}); nothing to cancel.`);
       }
-      const reason = request.reason ?? 'canceled through the operations API';
       const info = await orchestrations.info(run.instanceId);
       if (info.state === 'running') await client.terminate(run.instanceId, reason);
       const details: string[] = [

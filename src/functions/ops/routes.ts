@@ -4,12 +4,14 @@ import {
   cancelRequestSchema,
   decisionRequestSchema,
   listRunsQuerySchema,
+  listTriggersQuerySchema,
   operationAcceptedSchema,
   retrainRequestSchema,
   rollbackRequestSchema,
   runDetailSchema,
   runPageSchema,
   triggerAcceptedSchema,
+  triggerPageSchema,
 } from './contract';
 import type { OpsOperation } from './handlers';
 
@@ -51,6 +53,16 @@ export const opsRoutes: readonly OpsRoute[] = [
     summary: 'One run with its stages',
     responses: { 200: { description: 'The run', schema: runDetailSchema } },
     errors: [404],
+  },
+  {
+    operation: 'listTriggers',
+    name: 'opsListTriggers',
+    route: 'ops/triggers',
+    method: 'GET',
+    summary: 'List triggers with their fate (started, coalesced, superseded, duplicate, ...), newest first; paged',
+    query: listTriggersQuerySchema,
+    responses: { 200: { description: 'A page of triggers', schema: triggerPageSchema } },
+    errors: [],
   },
   {
     operation: 'retrain',

@@ -1,5 +1,5 @@
 import type { RetrainTriggerSubmitter } from '../../services/webhooks';
-import type { ListRunsQuery, RunDetail, RunPage } from './contract';
+import type { ListRunsQuery, ListTriggersQuery, RunDetail, RunPage, TriggerPage } from './contract';
 
 /**
  * What the operations API does, behind the HTTP edge. The composition root implements it over the run records,
@@ -7,11 +7,14 @@ import type { ListRunsQuery, RunDetail, RunPage } from './contract';
  *
  * @remarks Methods throw errors with stable names the one HTTP mapper knows: `RunNotFoundError` (404),
  * `UnknownModelError` (404), `ConflictError` (409, e.g. approving a run that is not waiting for approval),
- * `OperationNotSupportedError` (501).
+ * `InvalidTriggerError` (400, e.g. overriding a parameter the catalog does not declare).
  */
 export interface OperationsService {
   listRuns(query: ListRunsQuery): Promise<RunPage>;
+  /** A run; a trigger still waiting behind the run in flight reads as a `queued` run. */
   getRun(runId: string): Promise<RunDetail | undefined>;
+  /** Every trigger with its fate (started, coalesced, superseded, duplicate, …), newest first; paged. */
+  listTriggers(query: ListTriggersQuery): Promise<TriggerPage>;
   /** Manual retrain through the same start/coalesce path as every other trigger. */
   readonly submit: RetrainTriggerSubmitter;
   /** Raises the approval event of a run waiting at its approval gate. */

@@ -23,8 +23,8 @@ const STATUS_BY_NAME: Readonly<Record<string, number>> = {
   UnknownModelError: 404,
   RunNotFoundError: 404,
   ConflictError: 409,
-  OperationNotSupportedError: 501,
   // src/triggers and src/services/retrain errors reaching the ops API
+  InvalidTriggerError: 400,
   RetrainRunNotFoundError: 404,
   ModelNotInCatalogError: 404,
   RetrainRunStateError: 409,

@@ -3,16 +3,6 @@ import { branchOf } from '../../services/webhooks';
 import type { RetrainTrigger } from '../../triggers/model';
 import { type SubmitDeps, submitRetrainTrigger } from '../../triggers/submit';
 
-/** The retrain path cannot carry this yet (e.g. parameter overrides); answered 501 before anything happens. */
-export class OperationNotSupportedError extends Error {
-  readonly code = 'OperationNotSupported';
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'OperationNotSupportedError';
-  }
-}
-
 /** Maps a webhook / ops request onto the trigger model of src/triggers. */
 export function toRetrainTrigger(request: RetrainTriggerRequest): RetrainTrigger {
   const git = request.git;
@@ -37,6 +27,7 @@ export function toRetrainTrigger(request: RetrainTriggerRequest): RetrainTrigger
         }
       : {}),
     requestedBy: request.requestedBy ?? (request.source === 'manual' ? undefined : `${request.source} webhook`),
+    ...(request.parameters && Object.keys(request.parameters).length > 0 ? { parameters: request.parameters } : {}),
   };
 }
 
@@ -46,11 +37,6 @@ export function toRetrainTrigger(request: RetrainTriggerRequest): RetrainTrigger
  */
 export function retrainSubmitter(deps: SubmitDeps): RetrainTriggerSubmitter {
   return async (request) => {
-    if (request.parameters && Object.keys(request.parameters).length > 0) {
-      throw new OperationNotSupportedError(
-        'Training parameter overrides are not supported by the retrain path yet; send the request without "parameters".',
-      );
-    }
     const result = await submitRetrainTrigger(deps, toRetrainTrigger(request));
     return {
       outcome: result.outcome,

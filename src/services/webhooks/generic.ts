@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import type { Catalog } from '../../catalog';
+import { type Catalog, parameterOverrideProblems } from '../../catalog';
 import { WebhookPayloadError } from './errors';
 import { parseWith } from './parse';
 
@@ -28,14 +28,21 @@ export const genericWebhookSchema = z
 export type GenericWebhookBody = z.infer<typeof genericWebhookSchema>;
 
 /**
- * Validates a generic webhook body against the schema and the catalog.
+ * Validates a generic webhook body against the schema and the catalog. Parameter overrides apply to every named
+ * model, so each must be a training parameter of all of them; the whole request is refused otherwise, before any
+ * model's retrain starts.
  *
- * @throws WebhookPayloadError naming each invalid field or unknown model.
+ * @throws WebhookPayloadError naming each invalid field, unknown model or parameter a model does not declare.
  */
 export function interpretGenericBody(catalog: Catalog, payload: unknown): GenericWebhookBody {
   const body = parseWith(genericWebhookSchema, payload, 'body');
-  const known = new Set(catalog.models.map((m) => m.name));
-  const unknown = [...new Set(body.models)].filter((m) => !known.has(m));
+  const models = [...new Set(body.models)];
+  const byName = new Map(catalog.models.map((m) => [m.name, m]));
+  const unknown = models.filter((m) => !byName.has(m));
   if (unknown.length > 0) throw new WebhookPayloadError([`body.models: unknown model(s) ${unknown.join(', ')}`]);
-  return { ...body, models: [...new Set(body.models)] };
+  const problems = models.flatMap((name) =>
+    parameterOverrideProblems(byName.get(name)!, body.parameters, 'body.parameters'),
+  );
+  if (problems.length > 0) throw new WebhookPayloadError(problems);
+  return { ...body, models };
 }

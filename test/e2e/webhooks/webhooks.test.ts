@@ -9,6 +9,7 @@ import path from 'node:path';
 import { type RunningAzureMlEmulator, startAzureMlEmulator } from '../../../dev/azureml-emulator';
 import { type DevHost, startDevHost } from '../../../dev/host/dev-host';
 import { createProgram } from '../../../src/cli/program';
+import type { RunDetail } from '../../../src/functions/ops/contract';
 import { basicAuthHeader, signatureHeader, signGeneric } from '../../../src/security';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
 import { waitFor } from '../../support/wait-for';
@@ -69,6 +70,9 @@ interface Answer {
   status: number;
   body: Record<string, unknown>;
 }
+
+/** The run the 20 concurrent copies of one delivery were folded into. */
+let burstRunId = '';
 
 /** Every run id a webhook answer named: runs appearing later without being named here were started by nothing. */
 const namedRunIds = new Set<string>();
@@ -139,6 +143,7 @@ describe('CI webhooks through the dev host', () => {
     expect(answers.map((a) => a.status).sort()).toEqual([...Array<number>(19).fill(200), 202].sort());
     const named = new Set(answers.flatMap((a) => a.body.runIds as string[]));
     expect(named.size).toBe(1);
+    burstRunId = [...named][0] ?? '';
     // The model's first run is still in flight, so the new trigger waits as its follow-up (no second run yet).
     const accepted = answers.find((a) => a.status === 202);
     expect((accepted?.body.runs as { outcome: string }[])[0]?.outcome).toMatch(/^(queued|started)$/);
@@ -186,18 +191,37 @@ describe('CI webhooks through the dev host', () => {
     expect(await runIds()).toEqual(before);
   });
 
-  it('when a generic webhook is signed and current, then the named model is accepted', async () => {
-    const generic = JSON.stringify({
-      models: ['bike-demand'],
-      git: { repository: 'contoso/bike-demand', sha: HEAD_SHA, ref: 'refs/heads/main' },
-      reason: 'Jenkins build 7',
+  it('when a generic webhook is signed and current, then the named model is accepted with its parameter overrides', async () => {
+    const send = (body: string): Promise<Answer> =>
+      post('webhooks/generic', body, {
+        'content-type': 'application/json',
+        'x-mlops-delivery': `jenkins-${randomUUID()}`,
+        ...signGeneric(SECRETS.generic, body, Date.now() / 1000),
+      });
+    const before = await runIds();
+    const undeclared = await send(JSON.stringify({ models: ['bike-demand'], parameters: { epochs: 3 } }));
+    expect(undeclared).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          problems: ['body.parameters.epochs: not a training parameter of bike-demand (catalog training.parameters)'],
+        },
+      },
     });
-    const answer = await post('webhooks/generic', generic, {
-      'content-type': 'application/json',
-      'x-mlops-delivery': `jenkins-${randomUUID()}`,
-      ...signGeneric(SECRETS.generic, generic, Date.now() / 1000),
-    });
+    expect(await runIds()).toEqual(before);
+
+    const answer = await send(
+      JSON.stringify({
+        models: ['bike-demand'],
+        git: { repository: 'contoso/bike-demand', sha: HEAD_SHA, ref: 'refs/heads/main' },
+        parameters: { alpha: 0.25 },
+        reason: 'Jenkins build 7',
+      }),
+    );
     expect(answer.status).toBe(202);
+    const [runId] = answer.body.runIds as string[];
+    const run = await ops<RunDetail>(`ops/runs/${runId}`);
+    expect(run.body.trigger).toMatchObject({ parameters: { alpha: 0.25 }, git: { sha: HEAD_SHA } });
   });
 
   it('when the host has handled all this, then no secret, password or signature appears in its logs', () => {
@@ -222,10 +246,10 @@ describe('CI webhooks through the dev host', () => {
     const run = (await started.json()) as { outcome: string; runId: string };
     expect(started.status).toBe(202);
     expect(run.outcome).toMatch(/^(started|queued)$/);
-    // A queued trigger gets its run record when the run before it ends and it starts.
-    await waitFor(async () => (await ops(`ops/runs/${run.runId}`)).status === 200, {
+    // A queued trigger reads `queued` until the run before it ends and it starts.
+    await waitFor(async () => (await ops<{ status: string }>(`ops/runs/${run.runId}`)).body.status !== 'queued', {
       timeoutMs: 60_000,
-      description: 'the run record',
+      description: 'the run to start',
     });
 
     const res = await fetch(`${host.url}/api/ops/runs/${run.runId}/cancel`, {
@@ -264,6 +288,16 @@ describe('CI webhooks through the dev host', () => {
     expect(out.join('\n')).toMatch(new RegExp(`${firstRunId}\\s+bike-demand\\s+retrain`));
     expect(await run(['run', firstRunId])).toBe(0);
     expect(out.join('\n')).toContain(`Run ${firstRunId}  bike-demand  retrain`);
+    // The 20 concurrent copies of one delivery: one trigger started, the others recorded as duplicates of it.
+    out.length = 0;
+    expect(await run(['triggers', '--model', 'bike-demand', '--fate', 'duplicate', '--limit', '200'])).toBe(0);
+    expect(out.join('\n')).toMatch(/^TRIGGER\s+MODEL\s+SOURCE\s+FATE/);
+    const duplicates = out
+      .join('\n')
+      .split('\n')
+      .filter((l) => l.endsWith(` ${burstRunId}`));
+    expect(duplicates).toHaveLength(19);
+    expect(duplicates[0]).toMatch(/bike-demand\s+git\s+duplicate\s/);
     expect(await run(['--key', 'wrong-key', 'runs'])).toBe(4);
     expect(await run(['run', 'no-such-run'])).toBe(5);
     expect(err.join('\n')).toMatch(/Unauthorized[\s\S]*Not found/);

@@ -3,10 +3,13 @@ import { HttpRequest, type HttpResponseInit, InvocationContext } from '@azure/fu
 import {
   ConflictError,
   type ListRunsQuery,
+  type ListTriggersQuery,
   type OperationsService,
   type OpsOperation,
   type RunDetail,
   RunNotFoundError,
+  type TriggerPage,
+  type TriggerView,
   runOperation,
 } from '../../../src/functions/ops';
 import type { RetrainTriggerOutcome, RetrainTriggerRequest } from '../../../src/services/webhooks';
@@ -28,7 +31,7 @@ export class MemoryOperations implements OperationsService {
     const all = this.runs
       .filter((r) => !query.model || r.model === query.model)
       .filter((r) => !query.kind || query.kind.includes(r.kind))
-      .filter((r) => !query.status || query.status.includes(r.status))
+      .filter((r) => !query.status || (query.status as readonly string[]).includes(r.status))
       .filter((r) => !query.from || r.createdAt >= query.from)
       .filter((r) => !query.to || r.createdAt < query.to)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -40,6 +43,16 @@ export class MemoryOperations implements OperationsService {
 
   getRun(runId: string): Promise<RunDetail | undefined> {
     return Promise.resolve(this.runs.find((r) => r.runId === runId));
+  }
+
+  readonly triggers: TriggerView[] = [];
+
+  listTriggers(query: ListTriggersQuery): Promise<TriggerPage> {
+    const all = this.triggers
+      .filter((t) => !query.model || t.model === query.model)
+      .filter((t) => !query.fate || query.fate.includes(t.fate))
+      .filter((t) => !query.from || t.receivedAt >= query.from);
+    return Promise.resolve({ triggers: all.slice(0, query.pageSize) });
   }
 
   readonly submit = (r: RetrainTriggerRequest): Promise<RetrainTriggerOutcome> => {

@@ -38,6 +38,29 @@ describe('operations API handlers', () => {
     expect(reversed.body).toMatchObject({ error: { problems: ['query.from: must be before query.to'] } });
   });
 
+  it('when triggers are listed, then the fate filter is applied; an unknown fate or a queued run status is a 400', async () => {
+    const ops = new MemoryOperations();
+    const view = (triggerId: string, fate: 'started' | 'duplicate') => ({
+      triggerId,
+      model: 'bike-demand',
+      source: 'git',
+      fate,
+      receivedAt: '2026-11-22T00:00:00Z',
+      occurredAt: '2026-11-22T00:00:00Z',
+      history: [],
+    });
+    ops.triggers.push(view('t1', 'started'), view('t2', 'duplicate'));
+    expect(await call(ops, 'listTriggers', { path: 'ops/triggers?fate=duplicate,superseded' })).toMatchObject({
+      status: 200,
+      body: { triggers: [{ triggerId: 't2', fate: 'duplicate' }] },
+    });
+    const bad = await call(ops, 'listTriggers', { path: 'ops/triggers?fate=lost' });
+    expect(bad.status).toBe(400);
+    expect((bad.body.error as { problems: string[] }).problems.join('\n')).toMatch(/query\.fate/);
+    // Listings show run records; a queued run is found by id or among the triggers.
+    expect((await call(ops, 'listRuns', { path: 'ops/runs?status=queued' })).status).toBe(400);
+  });
+
   it('when one run is fetched, then it comes with its stages; an unknown id is 404', async () => {
     const ops = new MemoryOperations();
     ops.runs.push(run('r1', { stages: [{ name: 'submitTraining', status: 'succeeded' }] }));

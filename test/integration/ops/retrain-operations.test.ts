@@ -9,6 +9,7 @@ import { parseCatalog } from '../../../src/catalog';
 import { ConflictError, RunNotFoundError } from '../../../src/functions/ops';
 import { retrainOperations } from '../../../src/functions/ops/retrain-operations';
 import { createStateStores, type RunRecord, type StateStores } from '../../../src/state';
+import type { RetrainTrigger } from '../../../src/triggers/model';
 import type { Telemetry } from '../../../src/telemetry';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
 
@@ -163,6 +164,116 @@ describe('operations service over run records', () => {
       status: 'canceled',
       finishedAt: '2026-11-22T08:00:00.000Z',
       error: 'cancel: RunCanceled: wrong data',
+    });
+  });
+
+  describe('triggers and their fate', () => {
+    const trigger = (id: string, at: string, extra: Partial<RetrainTrigger> = {}): RetrainTrigger => ({
+      model: 'bike-demand',
+      source: 'dataset',
+      dedupe: { kind: 'manual', requestId: id },
+      occurredAt: at,
+      dataset: {
+        uri: `http://127.0.0.1:10000/devstoreaccount1/datasets/bike-demand/${id}.csv`,
+        container: 'datasets',
+        name: `bike-demand/${id}.csv`,
+        eTag: `0x${id.toUpperCase()}`,
+      },
+      ...extra,
+    });
+    const recordTrigger = (id: string, at: string, extra: Partial<RetrainTrigger> = {}) =>
+      state.ledger.record({
+        triggerId: id,
+        model: 'bike-demand',
+        dedupeKey: `manual:${id}`,
+        receivedAt: at,
+        trigger: trigger(id, at, extra),
+        fate: 'received',
+      });
+
+    beforeEach(async () => {
+      await recordTrigger('t1', '2026-11-22T09:00:00.000Z');
+      await state.ledger.setFate('t1', 'started', '2026-11-22T09:00:01.000Z', { runId: 't1', placed: true });
+      await recordTrigger('t2', '2026-11-22T09:05:00.000Z');
+      await state.ledger.setFate('t2', 'coalesced', '2026-11-22T09:05:01.000Z', { placed: true, note: 'behind t1' });
+      await recordTrigger('t3', '2026-11-22T09:06:00.000Z', { parameters: { alpha: 0.5 } });
+      await state.ledger.setFate('t2', 'superseded', '2026-11-22T09:06:01.000Z', { relatedTriggerId: 't3' });
+      await state.ledger.setFate('t3', 'coalesced', '2026-11-22T09:06:01.000Z', { placed: true });
+      await recordTrigger('t4', '2026-11-22T09:07:00.000Z');
+      await state.ledger.setFate('t4', 'duplicate', '2026-11-22T09:07:00.000Z', {
+        relatedTriggerId: 't1',
+        runId: 't1',
+      });
+    });
+
+    it('when triggers are listed, then each shows its fate and history, newest first, filtered and paged', async () => {
+      const ops = retrainOperations(context, recordingClient('Running').client);
+      const all = await ops.listTriggers({ model: 'bike-demand', pageSize: 50 });
+      expect(all.triggers.map((t) => [t.triggerId, t.fate])).toEqual([
+        ['t4', 'duplicate'],
+        ['t3', 'coalesced'],
+        ['t2', 'superseded'],
+        ['t1', 'started'],
+      ]);
+      expect(all.triggers[2]).toMatchObject({
+        relatedTriggerId: 't3',
+        dataset: { uri: expect.stringContaining('bike-demand/t2.csv') as unknown, eTag: '0xT2' },
+        history: [
+          { fate: 'received', at: '2026-11-22T09:05:00.000Z' },
+          { fate: 'coalesced', note: 'behind t1' },
+          { fate: 'superseded' },
+        ],
+      });
+      expect(all.triggers[2]).not.toHaveProperty('dedupeKey');
+      const waiting = await ops.listTriggers({ fate: ['coalesced', 'superseded'], pageSize: 1 });
+      expect(waiting.triggers.map((t) => t.triggerId)).toEqual(['t3']);
+      const next = await ops.listTriggers({
+        fate: ['coalesced', 'superseded'],
+        pageSize: 1,
+        continuationToken: waiting.continuationToken,
+      });
+      expect(next).toEqual({ triggers: [expect.objectContaining({ triggerId: 't2' })] });
+      expect((await ops.listTriggers({ model: 'churn', pageSize: 50 })).triggers).toEqual([]);
+    });
+
+    it('when a trigger waiting behind the run in flight is read as a run, then it is queued with its inputs', async () => {
+      const ops = retrainOperations(context, recordingClient('Running').client);
+      expect(await ops.getRun('t3')).toMatchObject({
+        runId: 't3',
+        instanceId: 'retrain-bike-demand',
+        status: 'queued',
+        createdAt: '2026-11-22T09:06:00.000Z',
+        trigger: { source: 'dataset', parameters: { alpha: 0.5 } },
+        stages: [{ name: 'trigger', status: 'pending' }],
+      });
+      expect(await ops.getRun('t2')).toMatchObject({ status: 'superseded', stages: [{ status: 'skipped' }] });
+      expect(await ops.getRun('t4')).toBeUndefined();
+    });
+
+    it('when a queued run is canceled, then it leaves the lane, reads canceled and nothing is terminated', async () => {
+      await state.lanes.transact('bike-demand', (lane) => ({
+        lane: {
+          ...lane,
+          active: { runId: 't1', triggerId: 't1', instanceId: 'retrain-bike-demand', since: '2026-11-22T09:00:01Z' },
+          pending: { triggerId: 't3', occurredAt: '2026-11-22T09:06:00.000Z', receivedAt: '2026-11-22T09:06:00.000Z' },
+          folded: ['t2'],
+        },
+        result: undefined,
+      }));
+      const { client, terminated } = recordingClient('Running');
+      const ops = retrainOperations(context, client, () => new Date('2026-11-22T09:10:00Z'));
+      expect(await ops.cancel('t3', { reason: 'not this one' })).toEqual({
+        detail: 'taken out of the queue before it started',
+      });
+      const lane = await state.lanes.get('bike-demand');
+      expect(lane).toMatchObject({ active: { runId: 't1' }, folded: [] });
+      expect(lane.pending).toBeUndefined();
+      expect(await ops.getRun('t3')).toMatchObject({ status: 'canceled', stages: [{ status: 'skipped' }] });
+      expect((await state.ledger.get('t3'))?.history.at(-1)).toMatchObject({ fate: 'canceled', note: 'not this one' });
+      expect(terminated).toEqual([]);
+      // Once out of the queue, or never queued (a duplicate), there is nothing to cancel.
+      await expect(ops.cancel('t3', {})).rejects.toBeInstanceOf(ConflictError);
+      await expect(ops.cancel('t4', {})).rejects.toBeInstanceOf(RunNotFoundError);
     });
   });
 });

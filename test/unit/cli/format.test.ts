@@ -1,5 +1,5 @@
-import { duration, runsTable, runTimeline, shortTime } from '../../../src/cli/format';
-import type { RunDetail } from '../../../src/functions/ops/contract';
+import { duration, runsTable, runTimeline, shortTime, triggersTable } from '../../../src/cli/format';
+import type { RunDetail, TriggerView } from '../../../src/functions/ops/contract';
 
 const detail: RunDetail = {
   runId: 't7f3a0c1d2e3f405162738495',
@@ -52,5 +52,43 @@ describe('CLI formatting', () => {
     expect(text).toMatch(/10:00:01\s+✓ submitTraining\s+2s/);
     expect(text).toMatch(/10:00:03\s+… waitForRun\s+4m 00s\s+Running/);
     expect(text).toMatch(/○ gate\s+pending/);
+  });
+
+  it('when triggers are listed, then each row shows its fate, its input and the run or trigger it went to', () => {
+    const base: TriggerView = {
+      triggerId: 't1',
+      model: 'bike-demand',
+      source: 'dataset',
+      fate: 'started',
+      receivedAt: '2026-11-22T10:00:00.000Z',
+      occurredAt: '2026-11-22T10:00:00.000Z',
+      runId: 't1',
+      dataset: { uri: 'http://127.0.0.1:10000/devstoreaccount1/datasets/bike-demand/a.csv', eTag: '0x1' },
+      history: [],
+    };
+    const lines = triggersTable([
+      base,
+      { ...base, triggerId: 't2', fate: 'superseded', runId: undefined, relatedTriggerId: 't3' },
+      {
+        ...base,
+        triggerId: 't4',
+        source: 'git',
+        fate: 'duplicate',
+        dataset: undefined,
+        git: { repository: 'contoso/bike-demand', sha: '0d1a26e67d8f5eaf' },
+      },
+    ]).split('\n');
+    expect(lines[0]).toMatch(/^TRIGGER\s+MODEL\s+SOURCE\s+FATE\s+RECEIVED\s+INPUT\s+RUN \/ RELATED$/);
+    expect(lines[1]).toMatch(
+      /^t1\s+bike-demand\s+dataset\s+started\s+2026-11-22 10:00:00Z\s+devstoreaccount1\/datasets\/bike-demand\/a\.csv\s+t1$/,
+    );
+    expect(lines[2]).toMatch(/superseded\s.*\st3$/);
+    expect(lines[3]).toMatch(/duplicate\s.*contoso\/bike-demand@0d1a26e\s+t1$/);
+    expect(triggersTable([])).toBe('No triggers match.');
+  });
+
+  it('when a run carries parameter overrides, then the timeline lists them under the trigger', () => {
+    const text = runTimeline({ ...detail, trigger: { source: 'manual', parameters: { alpha: 0.5, warm: true } } });
+    expect(text).toContain('Trigger manual\n  parameters alpha=0.5 warm=true');
   });
 });

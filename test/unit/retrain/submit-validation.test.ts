@@ -57,7 +57,7 @@ describe('trigger validation', () => {
 
   it('when the dataset input is overridden, then it is refused', async () => {
     await expect(submitRetrainTrigger(deps, trigger({ data: 'x' }))).rejects.toMatchObject({
-      problems: ['parameters.data: the dataset input cannot be overridden'],
+      problems: ['parameters.data: the dataset input cannot be overridden (m)'],
     });
   });
 

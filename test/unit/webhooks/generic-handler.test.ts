@@ -85,6 +85,18 @@ describe('POST /api/webhooks/generic', () => {
     const answer = await h.post(genericWebhook, path, bad, headers(bad));
     expect(answer.status).toBe(400);
     expect(JSON.stringify(answer.body)).toContain('body.models');
+    const undeclared = JSON.stringify({ models: ['bike-demand', 'churn'], parameters: { epochs: 3 } });
+    expect(await h.post(genericWebhook, path, undeclared, headers(undeclared))).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          problems: [
+            'body.parameters.epochs: not a training parameter of bike-demand (catalog training.parameters)',
+            'body.parameters.epochs: not a training parameter of churn (catalog training.parameters)',
+          ],
+        },
+      },
+    });
     expect(h.submitter.requests).toHaveLength(0);
   });
 

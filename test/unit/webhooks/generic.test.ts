@@ -49,4 +49,28 @@ describe('generic webhook body', () => {
     expect(attempt({ models: ['churn'], parameters: { a: { nested: 1 } } })[0]).toContain('body.parameters.a');
     expect(attempt({ models: ['churn'], modle: 'typo' })[0]).toContain('modle');
   });
+
+  it('when parameters are not declared by every named model or override the dataset input, then each is named', () => {
+    const custom = webhookCatalog();
+    const churn = custom.models.find((m) => m.name === 'churn')!;
+    const { warm: _warm, ...withoutWarm } = churn.training.parameters;
+    churn.training.parameters = withoutWarm;
+    let problems: readonly string[] = [];
+    try {
+      interpretGenericBody(custom, {
+        models: ['bike-demand', 'churn'],
+        parameters: { alpha: 0.5, warm: true, learning_rate: 0.1, training_data: 'azureml://elsewhere' },
+      });
+    } catch (err) {
+      if (!(err instanceof WebhookPayloadError)) throw err;
+      problems = err.problems;
+    }
+    expect(problems).toEqual([
+      'body.parameters.learning_rate: not a training parameter of bike-demand (catalog training.parameters)',
+      'body.parameters.training_data: the dataset input cannot be overridden (bike-demand)',
+      'body.parameters.warm: not a training parameter of churn (catalog training.parameters)',
+      'body.parameters.learning_rate: not a training parameter of churn (catalog training.parameters)',
+      'body.parameters.training_data: the dataset input cannot be overridden (churn)',
+    ]);
+  });
 });
