@@ -185,7 +185,8 @@ export async function setTraffic(ws: AzureMlWorkspace, endpoint: string, traffic
         properties: {
           authMode: current.properties.authMode,
           description: current.properties.description,
-          traffic: { ...traffic },
+          // Only shares above 0: a deployment left out gets none, and a 0 entry could name one deleted meanwhile.
+          traffic: Object.fromEntries(Object.entries(traffic).filter(([, share]) => share > 0)),
         },
       },
       { updateIntervalInMs: ws.lroIntervalMs },

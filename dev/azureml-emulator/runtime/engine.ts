@@ -498,6 +498,13 @@ export class Engine {
     const key = deploymentKey(endpoint, deployment);
     if (operation.action === 'delete') {
       delete deployments[deployment];
+      // Like Azure, the endpoint's traffic maps name only deployments that exist (the delete was refused while
+      // this one had a share, so only its 0 entries go).
+      const endpointProperties = this.state.onlineEndpoints[endpoint]?.body['properties'] as JsonObject | undefined;
+      for (const field of ['traffic', 'mirrorTraffic']) {
+        const map = endpointProperties?.[field];
+        if (map && typeof map === 'object' && !Array.isArray(map)) delete (map as JsonObject)[deployment];
+      }
       delete this.state.deploymentLogs[key];
       delete this.state.faults.scoring[key];
       this.completeOperation(operation);

@@ -117,17 +117,21 @@ describe('Azure ML emulator: managed online endpoints and deployments (real clie
     expect(got.properties.mirrorTraffic).toEqual({ green: 20 });
   });
 
-  it('when a deployment that still has traffic is deleted, then 409; with 0 % it is deleted through the LRO', async () => {
+  it('when a deployment that still has traffic is deleted, then 409; with 0 % it is deleted through the LRO and leaves the traffic map', async () => {
     await createBlueGreen();
     await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'ep', {
       ...ENDPOINT,
-      properties: { authMode: 'Key', traffic: { blue: 100 } },
+      properties: { authMode: 'Key', traffic: { blue: 100, green: 0 } },
     });
     await expect(env.client.onlineDeployments.beginDeleteAndWait(RG, WS, 'ep', 'blue')).rejects.toMatchObject({
       statusCode: 409,
     });
     await env.client.onlineDeployments.beginDeleteAndWait(RG, WS, 'ep', 'green');
     await expect(env.client.onlineDeployments.get(RG, WS, 'ep', 'green')).rejects.toMatchObject({ statusCode: 404 });
+    // The endpoint no longer names it, so a PUT of the endpoint as read stays valid.
+    const endpoint = await env.client.onlineEndpoints.get(RG, WS, 'ep');
+    expect(endpoint.properties.traffic).toEqual({ blue: 100 });
+    await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'ep', endpoint);
   });
 
   it('when keys are listed and the primary is regenerated, then the old key stops scoring and the new one works', async () => {

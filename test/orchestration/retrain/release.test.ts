@@ -107,10 +107,7 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
     const run = await h.scenario().state.runs.get(submitted.runId);
     expect(run?.failure?.stage).toBe('traffic');
     expect(run?.failure?.message).toContain('error rate 100.0 % at 30 % traffic');
-    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toMatchObject({
-      'bike-demand-v1': 100,
-      'bike-demand-v2': 0,
-    });
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual({ 'bike-demand-v1': 100 });
   });
 
   it('when the endpoint does not exist yet, then it is created and the first version goes straight to 100 %', async () => {
@@ -130,6 +127,25 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
     expect(run?.stages.find((st) => st.name === 'traffic')?.detail).toBe('100%');
   });
 
+  it('when releases follow one another, then each succeeds and retention removes the oldest deployment', async () => {
+    await h.begin({});
+    const versions: string[] = [];
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const submitted = await h.submit(await h.uploadDataset(`bike-demand/series-${name}.csv`));
+      const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+      expect(status.output).toMatchObject({ status: 'succeeded' });
+      versions.push((status.output as { deployment: string }).deployment);
+    }
+    expect(versions).toEqual(['bike-demand-v2', 'bike-demand-v3', 'bike-demand-v4', 'bike-demand-v5']);
+    // retention 1: the live deployment and one previous one stay, older ones go (v1 was not made by the orchestrator,
+    // so it is never touched). A deleted deployment is named nowhere, so the release after a deletion succeeds too.
+    await waitFor(async () => {
+      const names = (await listDeployments(h.ws, 'bike-demand')).map((d) => d.name).sort();
+      return names.join(',') === 'bike-demand-v1,bike-demand-v4,bike-demand-v5' ? true : undefined;
+    }, 'older deployments deleted');
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual({ 'bike-demand-v5': 100 });
+  });
+
   it('when an operator asks for a rollback after a release, then the previous version serves 100 % again', async () => {
     await h.begin({});
     const submitted = await h.submit(await h.uploadDataset('bike-demand/ok.csv'));
@@ -146,10 +162,7 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
     }, 'rollback');
 
     expect(done.output).toMatchObject({ from: 'bike-demand-v2', to: 'bike-demand-v1' });
-    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toMatchObject({
-      'bike-demand-v1': 100,
-      'bike-demand-v2': 0,
-    });
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual({ 'bike-demand-v1': 100 });
     expect(await h.scenario().state.runs.get('rollback-test-1')).toMatchObject({
       kind: 'rollback',
       status: 'succeeded',
