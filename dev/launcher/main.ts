@@ -243,14 +243,17 @@ async function main(): Promise<number> {
         eventGridKey: keys.system.eventgrid_extension ?? '',
         stateFile: path.join(o.stateDir, 'blob-watcher', 'state.json'),
         pollIntervalMs: o.pollIntervalMs,
+        // The catalog the app loads (an environment variable wins over local settings, as for the app itself).
+        catalogPath: path.resolve(
+          projectDir,
+          process.env.MLOPS_CATALOG_PATH ?? settings.values.MLOPS_CATALOG_PATH ?? 'catalog.json',
+        ),
         log: (line) => process.stdout.write(`[events] ${line}\n`),
       });
       stack.push({ name: 'blob watcher', stop: () => storageEvents.stop() });
     }
 
-    log(
-      `ready: http://127.0.0.1:${o.hostPort}  (admin: curl -H "x-functions-key: <MasterKey>" http://127.0.0.1:${o.hostPort}/admin/host/status)`,
-    );
+    log(`ready: http://127.0.0.1:${o.hostPort}  (status: curl http://127.0.0.1:${o.hostPort}/admin/host/status)`);
     log(
       `MasterKey is DevHost.MasterKey in local.settings.json (default '${keys.master === 'local-master-key' ? 'local-master-key' : '<custom>'}')`,
     );

@@ -85,12 +85,22 @@ export class DataAccess {
     }
   }
 
-  /** Uploads text to a blob (seed data). */
+  /**
+   * Uploads seed text to a blob unless it is already there: rewriting it on every start would give it a new ETag,
+   * which the blob watcher (like Event Grid) reports as a new upload, so a restart would start a retrain.
+   */
   async uploadText(container: string, blobPath: string, text: string): Promise<string> {
     const client = this.container(`${container}/${blobPath}`, container);
     await client.createIfNotExists();
     const blob = client.getBlockBlobClient(blobPath);
-    await blob.upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'text/csv' } });
+    try {
+      await blob.upload(text, Buffer.byteLength(text), {
+        blobHTTPHeaders: { blobContentType: 'text/csv' },
+        conditions: { ifNoneMatch: '*' },
+      });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+    }
     return blob.url;
   }
 

@@ -4,14 +4,22 @@
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 
+import { datasetFilters } from '../../../infra/scripts/dataset-filters';
+import { loadCatalog } from '../../../src/catalog';
 import { errorMessage } from '../log';
 import { BlobWatcher } from './blob-watcher';
 import { EventGridDelivery, type GridEvent } from './delivery';
-import { matchesFilter, readSubscriptions } from './subscriptions';
+import { type AdvancedFilter, type EventSubscription, matchesFilter, readSubscriptions } from './subscriptions';
 
 export { BlobWatcher } from './blob-watcher';
 export { EventGridDelivery, type GridEvent } from './delivery';
-export { matchesFilter, readSubscriptions, type EventSubscription, type SubscriptionsFile } from './subscriptions';
+export {
+  type AdvancedFilter,
+  matchesFilter,
+  readSubscriptions,
+  type EventSubscription,
+  type SubscriptionsFile,
+} from './subscriptions';
 
 export interface StorageEventsOptions {
   subscriptionsFile: string;
@@ -21,7 +29,27 @@ export interface StorageEventsOptions {
   stateFile?: string;
   pollIntervalMs?: number;
   retryDelaysMs?: readonly number[];
+  /** The model catalog, for subscriptions with `filterFromCatalog`. */
+  catalogPath?: string;
   log: (line: string) => void;
+}
+
+/** The advanced filters `infra/` deploys for the dataset subscription, from the same catalog. */
+export function catalogAdvancedFilters(catalogPath: string): AdvancedFilter[] {
+  const f = datasetFilters(loadCatalog(catalogPath, process.cwd()));
+  return [
+    { operatorType: 'StringIn', key: 'data.api', values: [...f.apis] },
+    { operatorType: 'StringBeginsWith', key: 'subject', values: [...f.subjectBeginsWith] },
+    ...(f.subjectEndsWith.length > 0
+      ? [{ operatorType: 'StringEndsWith' as const, key: 'subject', values: [...f.subjectEndsWith] }]
+      : []),
+  ];
+}
+
+function withCatalogFilters(s: EventSubscription, catalogPath: string | undefined): EventSubscription {
+  if (!s.filterFromCatalog) return s;
+  if (!catalogPath) throw new Error(`subscription ${s.name} takes its filters from the catalog, but none was given`);
+  return { ...s, filter: { ...s.filter, advancedFilters: catalogAdvancedFilters(catalogPath) } };
 }
 
 export interface StorageEvents {
@@ -34,7 +62,9 @@ export async function startStorageEvents(options: StorageEventsOptions): Promise
   const file = readSubscriptions(options.subscriptionsFile);
   const account = file.storageAccount;
   const topic = `/subscriptions/${account.subscriptionId}/resourceGroups/${account.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${account.name}`;
-  const subscriptions = file.subscriptions.filter((s) => s.source === 'storage');
+  const subscriptions = file.subscriptions
+    .filter((s) => s.source === 'storage')
+    .map((s) => withCatalogFilters(s, options.catalogPath));
   const delivery = new EventGridDelivery({
     hostUrl: options.hostUrl,
     systemKey: options.eventGridKey,

@@ -4,6 +4,13 @@
  */
 import fs from 'node:fs';
 
+/** An Event Grid advanced filter on `subject` or a `data.*` field; string operators compare case-insensitively. */
+export interface AdvancedFilter {
+  operatorType: 'StringBeginsWith' | 'StringEndsWith' | 'StringIn';
+  key: string;
+  values: string[];
+}
+
 export interface SubscriptionFilter {
   /** Event types to deliver; all when omitted. */
   includedEventTypes?: string[];
@@ -11,6 +18,8 @@ export interface SubscriptionFilter {
   subjectEndsWith?: string;
   /** Event Grid compares subjects case-insensitively unless this is set. */
   isSubjectCaseSensitive?: boolean;
+  /** All must match (AND); within one, any value matches (OR), as in Event Grid. */
+  advancedFilters?: AdvancedFilter[];
 }
 
 export interface EventSubscription {
@@ -22,6 +31,12 @@ export interface EventSubscription {
   filter?: SubscriptionFilter;
   /** Events per delivery (Event Grid default 1). */
   maxEventsPerBatch?: number;
+  /**
+   * Take the advanced filters from the model catalog the way `infra/` does for Azure (containers/prefixes/suffixes
+   * of the dataset triggers, committed-blob APIs only), so local storage events reach the app exactly when they
+   * would in Azure. A catalog without dataset triggers gets no deliveries, as no subscription is deployed then.
+   */
+  filterFromCatalog?: boolean;
 }
 
 export interface SubscriptionsFile {
@@ -42,11 +57,36 @@ export function readSubscriptions(file: string): SubscriptionsFile {
   return parsed as SubscriptionsFile;
 }
 
+function fieldOf(event: { subject: string; data?: unknown }, key: string): string | undefined {
+  if (key.toLowerCase() === 'subject') return event.subject;
+  if (!key.startsWith('data.')) return undefined;
+  let value: unknown = event.data;
+  for (const part of key.slice('data.'.length).split('.')) {
+    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  }
+  return typeof value === 'string' ? value : undefined;
+}
+
+function matchesAdvanced(filter: AdvancedFilter, event: { subject: string; data?: unknown }): boolean {
+  const field = fieldOf(event, filter.key)?.toLowerCase();
+  if (field === undefined) return false;
+  const values = filter.values.map((v) => v.toLowerCase());
+  switch (filter.operatorType) {
+    case 'StringBeginsWith':
+      return values.some((v) => field.startsWith(v));
+    case 'StringEndsWith':
+      return values.some((v) => field.endsWith(v));
+    case 'StringIn':
+      return values.includes(field);
+  }
+}
+
 export function matchesFilter(
   filter: SubscriptionFilter | undefined,
-  event: { eventType: string; subject: string },
+  event: { eventType: string; subject: string; data?: unknown },
 ): boolean {
   if (!filter) return true;
+  if (filter.advancedFilters && !filter.advancedFilters.every((f) => matchesAdvanced(f, event))) return false;
   if (filter.includedEventTypes && filter.includedEventTypes.length > 0) {
     if (!filter.includedEventTypes.some((t) => t.toLowerCase() === event.eventType.toLowerCase())) return false;
   }

@@ -7,7 +7,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+
+import { BIKE_DEMAND_DATASET_CONTAINER, BIKE_DEMAND_DATASET_PATH } from '../../../dev/azureml-emulator/seed';
 import { ensureLocalCertificates } from '../../../dev/certs/local-ca';
+import { startAzuriteBlob } from '../../support/azurite';
 import { RG, startTestEmulator, waitFor, WS } from './support';
 
 interface Delivery {
@@ -151,19 +155,31 @@ describe('Azure ML emulator: state', () => {
     }
   });
 
-  it('when the demo is seeded twice, then the seed is idempotent', async () => {
-    const env = await startTestEmulator({ stateDir: dir, seedDemo: true });
-    const key = (await env.client.onlineEndpoints.listKeys(RG, WS, 'bike-demand')).primaryKey;
-    await env.emulator.close();
-    const again = await startTestEmulator({ stateDir: dir, seedDemo: true });
+  it('when the demo is seeded twice, then the seed is idempotent and its dataset blob is not rewritten', async () => {
+    const azurite = await startAzuriteBlob();
+    const seedBlob = BlobServiceClient.fromConnectionString(azurite.connectionString)
+      .getContainerClient(BIKE_DEMAND_DATASET_CONTAINER)
+      .getBlobClient(BIKE_DEMAND_DATASET_PATH);
     try {
-      expect((await again.client.onlineEndpoints.listKeys(RG, WS, 'bike-demand')).primaryKey).toBe(key);
-      const versions: string[] = [];
-      for await (const version of again.client.modelVersions.list(RG, WS, 'bike-demand'))
-        versions.push(version.name ?? '');
-      expect(versions).toEqual(['1']);
+      const options = { stateDir: dir, seedDemo: true, azuriteConnectionString: azurite.connectionString };
+      const env = await startTestEmulator(options);
+      const key = (await env.client.onlineEndpoints.listKeys(RG, WS, 'bike-demand')).primaryKey;
+      const eTag = (await seedBlob.getProperties()).etag;
+      await env.emulator.close();
+      const again = await startTestEmulator(options);
+      try {
+        expect((await again.client.onlineEndpoints.listKeys(RG, WS, 'bike-demand')).primaryKey).toBe(key);
+        const versions: string[] = [];
+        for await (const version of again.client.modelVersions.list(RG, WS, 'bike-demand'))
+          versions.push(version.name ?? '');
+        expect(versions).toEqual(['1']);
+        // A rewrite would look like a new upload under datasets/bike-demand/ and start a retrain on every restart.
+        expect((await seedBlob.getProperties()).etag).toBe(eTag);
+      } finally {
+        await again.emulator.close();
+      }
     } finally {
-      await again.emulator.close();
+      await azurite.stop();
     }
   });
 });
