@@ -503,7 +503,7 @@ export class Engine {
       const endpointProperties = this.state.onlineEndpoints[endpoint]?.body['properties'] as JsonObject | undefined;
       for (const field of ['traffic', 'mirrorTraffic']) {
         const map = endpointProperties?.[field];
-        if (map && typeof map === 'object' && !Array.isArray(map)) delete (map as JsonObject)[deployment];
+        if (map && typeof map === 'object' && !Array.isArray(map)) delete map[deployment];
       }
       delete this.state.deploymentLogs[key];
       delete this.state.faults.scoring[key];
