@@ -1,56 +1,29 @@
 // End to end: the compiled app in the dev host, Azurite and the Azure ML emulator; only public interfaces
 // (the backfill operation over HTTP with a function key, the schedule timer, the Durable status URL, the lake).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 
-import { type RunningAzureMlEmulator, startAzureMlEmulator } from '../../../dev/azureml-emulator';
 import { seedLake, yesterdayUtc } from '../../../dev/demo/lake-seed';
-import { type DevHost, startDevHost } from '../../../dev/host/dev-host';
-import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
+import type { DevHost } from '../../../dev/host/dev-host';
+import type { AzuriteBlob } from '../../support/azurite';
+import { type InProcessPlatform, startInProcessPlatform } from '../../support/in-process-platform';
 import { waitFor } from '../../support/wait-for';
 
 jest.setTimeout(180_000);
 
-const root = path.resolve(__dirname, '..', '..', '..');
-
+let platform: InProcessPlatform;
 let azurite: AzuriteBlob;
-let emulator: RunningAzureMlEmulator;
 let host: DevHost;
 let lake: ContainerClient;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  azurite = await startAzuriteBlob();
-  emulator = await startAzureMlEmulator({
-    port: 0,
-    azuriteConnectionString: azurite.connectionString,
-    seedDemo: true,
-    lroRetryAfterSeconds: 0,
-  });
+  platform = await startInProcessPlatform({ name: 'batch-e2e', log: (line) => logs.push(line) });
+  ({ azurite, host } = platform);
   lake = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('lake');
-  host = await startDevHost({
-    appEntry: root,
-    projectDir: root,
-    port: 0,
-    timers: false,
-    stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'batch-e2e-')),
-    log: (line) => logs.push(line),
-    appSettings: {
-      AzureWebJobsStorage: azurite.connectionString,
-      LAKE_STORAGE: azurite.connectionString,
-      AZUREML_ARM_ENDPOINT: emulator.url,
-      AZUREML_DATAPLANE_ENDPOINT: emulator.url,
-      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
-    },
-  });
 });
 afterAll(async () => {
-  await host?.close();
-  await emulator?.close();
-  await azurite?.stop();
+  await platform?.stop();
 });
 
 function backfill(body: unknown, model = 'bike-demand', key = host.keys.function): Promise<Response> {

@@ -5,19 +5,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { type RunningAzureMlEmulator, startAzureMlEmulator } from '../../../dev/azureml-emulator';
-import { type DevHost, startDevHost } from '../../../dev/host/dev-host';
+import type { DevHost } from '../../../dev/host/dev-host';
 import { createProgram } from '../../../src/cli/program';
 import type { RunDetail } from '../../../src/functions/ops/contract';
-import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
+import { type InProcessPlatform, startInProcessPlatform } from '../../support/in-process-platform';
 import { waitFor } from '../../support/wait-for';
 
 jest.setTimeout(300_000);
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
-let azurite: AzuriteBlob;
-let emulator: RunningAzureMlEmulator;
+let platform: InProcessPlatform;
 let host: DevHost;
 let dir: string;
 
@@ -30,36 +28,15 @@ beforeAll(async () => {
   const catalogPath = path.join(dir, 'catalog.json');
   fs.writeFileSync(catalogPath, JSON.stringify(catalog));
 
-  azurite = await startAzuriteBlob();
-  emulator = await startAzureMlEmulator({
-    port: 0,
-    azuriteConnectionString: azurite.connectionString,
-    seedDemo: true,
-    lroRetryAfterSeconds: 0,
+  platform = await startInProcessPlatform({
+    name: 'approval-e2e',
+    appSettings: { MLOPS_CATALOG_PATH: catalogPath, MLOPS_STATE_CONTAINER: `state-${randomUUID().slice(0, 8)}` },
   });
-  host = await startDevHost({
-    appEntry: root,
-    projectDir: root,
-    port: 0,
-    timers: false,
-    stateDir: dir,
-    log: () => {},
-    appSettings: {
-      AzureWebJobsStorage: azurite.connectionString,
-      LAKE_STORAGE: azurite.connectionString,
-      AZUREML_ARM_ENDPOINT: emulator.url,
-      AZUREML_DATAPLANE_ENDPOINT: emulator.url,
-      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
-      MLOPS_CATALOG_PATH: catalogPath,
-      MLOPS_STATE_CONTAINER: `state-${randomUUID().slice(0, 8)}`,
-    },
-  });
+  host = platform.host;
 }, 120_000);
 
 afterAll(async () => {
-  await host?.close();
-  await emulator?.close();
-  await azurite?.stop();
+  await platform?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,16 +2,13 @@
 // dedupe markers, run records) and the Azure ML emulator. Only public interfaces: signed HTTP requests, the ops API
 // with a function key, the mlops CLI.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import { type RunningAzureMlEmulator, startAzureMlEmulator } from '../../../dev/azureml-emulator';
-import { type DevHost, startDevHost } from '../../../dev/host/dev-host';
+import type { DevHost } from '../../../dev/host/dev-host';
 import { createProgram } from '../../../src/cli/program';
 import type { RunDetail } from '../../../src/functions/ops/contract';
 import { basicAuthHeader, signatureHeader, signGeneric } from '../../../src/security';
-import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
+import { type InProcessPlatform, startInProcessPlatform } from '../../support/in-process-platform';
 import { waitFor } from '../../support/wait-for';
 import { azureDevOpsPush, gitHubPush, HEAD_SHA } from '../../unit/webhooks/fixtures/payloads';
 
@@ -25,32 +22,15 @@ const SECRETS = {
   azdoPassword: `pw-${randomUUID()}`,
 };
 
-let azurite: AzuriteBlob;
-let emulator: RunningAzureMlEmulator;
+let platform: InProcessPlatform;
 let host: DevHost;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  azurite = await startAzuriteBlob();
-  emulator = await startAzureMlEmulator({
-    port: 0,
-    azuriteConnectionString: azurite.connectionString,
-    seedDemo: true,
-    lroRetryAfterSeconds: 0,
-  });
-  host = await startDevHost({
-    appEntry: root,
-    projectDir: root,
-    port: 0,
-    timers: false,
-    stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-e2e-')),
+  platform = await startInProcessPlatform({
+    name: 'webhooks-e2e',
     log: (line) => logs.push(line),
     appSettings: {
-      AzureWebJobsStorage: azurite.connectionString,
-      LAKE_STORAGE: azurite.connectionString,
-      AZUREML_ARM_ENDPOINT: emulator.url,
-      AZUREML_DATAPLANE_ENDPOINT: emulator.url,
-      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
       MLOPS_STATE_CONTAINER: `state-${randomUUID().slice(0, 8)}`,
       GITHUB_WEBHOOK_SECRET: SECRETS.github,
       GENERIC_WEBHOOK_SECRET: SECRETS.generic,
@@ -58,12 +38,11 @@ beforeAll(async () => {
       AZURE_DEVOPS_WEBHOOK_PASSWORD: SECRETS.azdoPassword,
     },
   });
+  host = platform.host;
 });
 
 afterAll(async () => {
-  await host?.close();
-  await emulator?.close();
-  await azurite?.stop();
+  await platform?.stop();
 });
 
 interface Answer {
