@@ -82,6 +82,17 @@ export function vectorOrchestrators(df: DF): Record<string, Handler> {
   const retryEvery = (firstIntervalMs: number, maxAttempts: number): DurableFunctions.RetryOptions =>
     new df.RetryOptions(firstIntervalMs, maxAttempts);
   const childIdOf = (context: Ctx): string => `${context.df.instanceId}:0`;
+  /** Sends the one-way signal the signalEntity scenarios describe; returns what `signalEntity` returns. */
+  const signalFromInput = (context: Ctx): void => {
+    const input = inputObject(context) as {
+      id: string;
+      entityName: string;
+      operationName: string;
+      operationArgument: unknown;
+    };
+    const entity = new df.EntityId(input.entityName, input.id);
+    return context.df.signalEntity(entity, input.operationName, input.operationArgument);
+  };
 
   const orchestrators: Record<string, Handler> = {
     // Named upstream for never yielding; still a generator function (the library calls `next()` on what it returns).
@@ -202,28 +213,12 @@ export function vectorOrchestrators(df: DF): Record<string, Handler> {
     },
 
     signalEntity: function* (context) {
-      const input = inputObject(context) as {
-        id: string;
-        entityName: string;
-        operationName: string;
-        operationArgument: unknown;
-      };
-      context.df.signalEntity(
-        new df.EntityId(input.entityName, input.id),
-        input.operationName,
-        input.operationArgument,
-      );
+      signalFromInput(context);
     },
 
     signalEntityYield: function* (context) {
-      const input = inputObject(context) as {
-        id: string;
-        entityName: string;
-        operationName: string;
-        operationArgument: unknown;
-      };
-      const entity = new df.EntityId(input.entityName, input.id);
-      yield notATask(context.df.signalEntity(entity, input.operationName, input.operationArgument));
+      // signalEntity returns nothing; yielding that is what the scenario records.
+      yield notATask(signalFromInput(context));
     },
 
     SayHelloWithSubOrchestrator: function* (context) {

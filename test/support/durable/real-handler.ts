@@ -108,11 +108,12 @@ function messageOf(error: unknown): string {
  * Registers orchestrators with the real `durable-functions` (`df.app.orchestration`) under the dev host's
  * `@azure/functions-core` capture, and returns what was registered with a way to invoke it.
  *
- * @param define gets the native `durable-functions` module and returns the orchestrators by name (it may also
- *   register activities or hooks itself through `df.app` / `app.hook`; they land in the same registry).
+ * @param define gets the native `durable-functions` module (and its `@azure/functions`) and returns the orchestrators
+ *   by name; it may also register activities (`df.app.activity`) or hooks (`functions.app.hook.*`), which land in
+ *   the same registry and, for hooks, run around every invocation.
  */
 export async function registerRealOrchestrations(
-  define: (df: DurableFunctionsLibrary) => Readonly<Record<string, OrchestrationHandler>>,
+  define: (df: DurableFunctionsLibrary, functions: FunctionsLibrary) => Readonly<Record<string, OrchestrationHandler>>,
   options: { fromDir?: string } = {},
 ): Promise<RealOrchestrationApp> {
   const libraries = loadRealLibraries(options.fromDir);
@@ -125,7 +126,8 @@ export async function registerRealOrchestrations(
   };
   await withCoreRegistrar(registrar, () => {
     const df = libraries.durableFunctions;
-    for (const [name, handler] of Object.entries(define(df))) df.app.orchestration(name, handler);
+    const orchestrators = define(df, libraries.functionsLibrary);
+    for (const [name, handler] of Object.entries(orchestrators)) df.app.orchestration(name, handler);
   });
 
   const logger: HostLogger = {
