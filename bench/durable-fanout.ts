@@ -1,15 +1,11 @@
 // Fan-out/fan-in on the local durable engine: prints one JSON line per size with wall time, replays (episodes) and
 // activities/s, next to a tight loop doing the same calls without orchestration, so overhead and growth from 1k to
 // 10k can be compared. Run: npm run build && node dist/bench/durable-fanout.js
-import { DurableRuntime } from '../dev/host/durable';
+import type { OrchestrationContext } from 'durable-functions';
 
-interface DfLike {
-  df: {
-    getInput(): unknown;
-    callActivity(name: string, input?: unknown): unknown;
-    Task: { all(tasks: unknown[]): unknown };
-  };
-}
+import { DurableRuntime } from '../dev/host/durable';
+import { serveDurableFunctions } from '../dev/host/durable-bridge';
+import { registerDurableApp } from '../dev/host/durable-registration';
 
 const call = (runtime: DurableRuntime, method: string, path: string, body = '') =>
   runtime.handleHttp({ method, path, query: new URLSearchParams(), headers: {}, body }, 'http://127.0.0.1');
@@ -33,15 +29,22 @@ async function runOnce(n: number, concurrency: number): Promise<Record<string, n
     maxConcurrentActivityFunctions: concurrency,
     log: () => undefined,
   });
-  runtime.registerActivity('square', square);
-  runtime.registerOrchestration('fanOut', function* (context: DfLike) {
-    const count = context.df.getInput() as number;
-    const tasks: unknown[] = [];
-    for (let i = 0; i < count; i++) tasks.push(context.df.callActivity('square', i));
-    const results = (yield context.df.Task.all(tasks)) as number[];
-    return results.length;
+  const app = await registerDurableApp((df) => {
+    df.app.activity('square', { handler: square });
+    df.app.orchestration('fanOut', function* (context: OrchestrationContext) {
+      const count = context.df.getInput<number>();
+      const tasks = [];
+      for (let i = 0; i < count; i++) tasks.push(context.df.callActivity('square', i));
+      const results = (yield context.df.Task.all(tasks)) as number[];
+      return results.length;
+    });
   });
-  runtime.start();
+  serveDurableFunctions(runtime, app.registry, app.invoker, {
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  });
+  await runtime.start();
   const started = performance.now();
   const res = await call(runtime, 'POST', `/orchestrators/fanOut/bench-${n}`, String(n));
   if (res.status !== 202) throw new Error(`start failed: ${res.status} ${res.body}`);

@@ -25,6 +25,7 @@ import { RESOURCE_GROUP, startAzureMlEmulator, SUBSCRIPTION_ID, WORKSPACE } from
 import { ensureLocalCertificates } from '../dev/certs/local-ca';
 import { generateBikeDemandCsv } from '../dev/demo/bike-data';
 import { DurableRuntime } from '../dev/host/durable';
+import { serveDurableSet } from '../dev/host/durable-registration';
 import { startDevHost } from '../dev/host/dev-host';
 import {
   BatchActivities,
@@ -299,36 +300,38 @@ async function childNoop(batches: number): Promise<Record<string, number>> {
     maxConcurrentActivityFunctions: 64,
     log: () => undefined,
   });
-  runtime.registerOrchestration(BatchOrchestrations.run, batchRunOrchestrator);
-  runtime.registerOrchestration(BatchOrchestrations.chunk, batchChunkOrchestrator);
-  runtime.registerActivity(BatchActivities.plan, () => ({
-    planBlob: 'noop/plan.json',
-    miniBatches: batches,
-    files: 1,
-    rows: batches,
-    bytes: 0,
-    scorer: { endpoint: 'noop', scoringUri: 'https://noop', deployment: undefined, modelVersions: {} },
-  }));
-  runtime.registerActivity(BatchActivities.scoreMiniBatch, (input) => {
-    const key = String((input as { index: number }).index).padStart(6, '0');
-    return {
-      key,
-      rowsIn: 1,
-      rowsOut: 1,
-      part: { blob: key, rows: 1, bytes: 1 },
-      seconds: 0,
-      requests: 0,
-      throttled: 0,
-    };
+  await serveDurableSet(runtime, (fns) => {
+    fns.registerOrchestration(BatchOrchestrations.run, batchRunOrchestrator);
+    fns.registerOrchestration(BatchOrchestrations.chunk, batchChunkOrchestrator);
+    fns.registerActivity(BatchActivities.plan, () => ({
+      planBlob: 'noop/plan.json',
+      miniBatches: batches,
+      files: 1,
+      rows: batches,
+      bytes: 0,
+      scorer: { endpoint: 'noop', scoringUri: 'https://noop', deployment: undefined, modelVersions: {} },
+    }));
+    fns.registerActivity(BatchActivities.scoreMiniBatch, (input) => {
+      const key = String((input as { index: number }).index).padStart(6, '0');
+      return {
+        key,
+        rowsIn: 1,
+        rowsOut: 1,
+        part: { blob: key, rows: 1, bytes: 1 },
+        seconds: 0,
+        requests: 0,
+        throttled: 0,
+      };
+    });
+    fns.registerActivity(BatchActivities.publish, () => ({
+      manifestBlob: 'm',
+      prefix: 'p',
+      failures: [],
+      alreadyPublished: false,
+    }));
+    fns.registerActivity(BatchActivities.abandon, () => ({ failures: [], details: '' }));
   });
-  runtime.registerActivity(BatchActivities.publish, () => ({
-    manifestBlob: 'm',
-    prefix: 'p',
-    failures: [],
-    alreadyPublished: false,
-  }));
-  runtime.registerActivity(BatchActivities.abandon, () => ({ failures: [], details: '' }));
-  runtime.start();
+  await runtime.start();
   const call = (method: string, p: string, body = '') =>
     runtime.handleHttp({ method, path: p, query: new URLSearchParams(), headers: {}, body }, 'http://127.0.0.1');
   const spec = {

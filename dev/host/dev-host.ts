@@ -267,7 +267,6 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     loaded = await loadApp({
       entry: options.appEntry,
       functionAppDirectory: projectDir,
-      beforeLoad: (appRequire) => durable?.captureFrom(appRequire),
       log: (level, category, message) => {
         if (level === 'error' || level === 'critical') logger.error(`[${category}] ${message}`);
         else if (level === 'warning') logger.warn(`[${category}] ${message}`);
@@ -292,7 +291,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       () => durableInputs(origin),
     );
     await runAppStartHooks(loaded, appHookData);
-    durable?.start({
+    await durable?.start({
       taskHubName: hostJson.hubName,
       maxConcurrentActivityFunctions: hostJson.maxConcurrentActivityFunctions,
       maxConcurrentOrchestratorFunctions: hostJson.maxConcurrentOrchestratorFunctions,
