@@ -147,6 +147,8 @@ export interface Scheduled {
   readonly input: unknown;
   readonly instanceId?: string;
   readonly fireAt?: string;
+  /** A timer the orchestrator cancelled (`isCanceled` on its action in the latest list). */
+  readonly canceled: boolean;
   readonly withRetry: boolean;
 }
 
@@ -234,6 +236,7 @@ class ShimReplay {
       kind,
       name,
       input,
+      canceled: action.isCanceled === true,
       withRetry:
         action.actionType === ActionType.CallActivityWithRetry ||
         action.actionType === ActionType.CallSubOrchestratorWithRetry,
