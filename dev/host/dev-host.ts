@@ -297,6 +297,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       maxConcurrentOrchestratorFunctions: hostJson.maxConcurrentOrchestratorFunctions,
       registry: loaded.registry,
       invoker,
+      storageConnection: nativeProcess.env.AzureWebJobsStorage,
     });
     if (
       !durable &&

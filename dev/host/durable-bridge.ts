@@ -53,10 +53,12 @@ export interface DurableStartOptions {
   registry: FunctionRegistry;
   invoker: Invoker;
   failureShape?: 'legacy' | 'structured';
-  persistence?: unknown;
+  /** `AzureWebJobsStorage`: the durable state lives in that account's tables, as with the Azure Storage provider. */
+  storageConnection?: string;
 }
 
 interface DurableModule {
+  persistenceFor(hubName: string, connection: string | undefined): { persistence: unknown } | { reason: string };
   DurableRuntime: new (options: {
     taskHubName: string;
     maxConcurrentActivityFunctions: number;
@@ -130,13 +132,16 @@ export class DurableBridge {
       .all()
       .some((f) => f.extraInputs.some((i) => i.type === 'durableClient' || i.type === 'orchestrationClient'));
     if (!hasDurable && !hasClient) return;
+    const store = this.module.persistenceFor(options.taskHubName, options.storageConnection);
+    if ('reason' in store)
+      this.logger.warn(`Durable state is kept in memory only (${store.reason}); it will not survive a restart`);
     const runtime = new this.module.DurableRuntime({
       taskHubName: options.taskHubName,
       maxConcurrentActivityFunctions: options.maxConcurrentActivityFunctions,
       maxConcurrentOrchestratorFunctions: options.maxConcurrentOrchestratorFunctions,
       log: (line) => this.logger.info(line),
       ...(options.failureShape ? { failureShape: options.failureShape } : {}),
-      ...(options.persistence ? { persistence: options.persistence } : {}),
+      ...('persistence' in store ? { persistence: store.persistence } : {}),
     });
     serveDurableFunctions(runtime, options.registry, options.invoker, this.logger);
     await runtime.start();

@@ -221,7 +221,8 @@ export class DurableEngine {
         ...activityFailure(registered?.name ?? w.name, error, this.options.failureShape),
       });
     }
-    if (this.stopped && !this.options.store.hasWork(w.id)) return;
+    // After stop() nothing more is committed: an unfinished activity runs again on the next start (at-least-once).
+    if (this.stopped) return;
     await this.options.store.completeWork(w.id, {
       id: `${w.id}|result`,
       instanceId: w.instanceId,
@@ -240,7 +241,7 @@ export class DurableEngine {
       const current = store.get(instanceId);
       if (!current) {
         // Nothing to commit to: the messages are for an instance that does not exist (purged); forget them.
-        await store.dropMessages(ids);
+        await store.dropMessages(instanceId, ids);
         return false;
       }
       await store.commitEpisode({

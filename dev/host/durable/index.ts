@@ -7,3 +7,5 @@ export { WEBHOOK_PATH } from './http-api';
 export type { FailureShape } from './failures';
 export { StateStore } from './state-store';
 export type { Persistence, RuntimeStatus } from './state-store';
+export { persistenceFor } from './storage-connection';
+export { TablePersistence } from './table-persistence';

@@ -84,7 +84,7 @@ export interface Persistence {
   createInstance(row: InstanceRow, start: InboxMessage): Promise<void>;
   putMessage(message: InboxMessage): Promise<void>;
   completeWork(workId: string, result: InboxMessage): Promise<void>;
-  deleteMessages(ids: string[]): Promise<void>;
+  deleteMessages(instanceId: string, ids: string[]): Promise<void>;
   purge(instanceId: string): Promise<void>;
 }
 
@@ -195,9 +195,9 @@ export class StateStore {
   }
 
   /** Forgets messages that can never be delivered (their instance is gone). */
-  dropMessages(ids: string[]): Promise<void> {
+  dropMessages(instanceId: string, ids: string[]): Promise<void> {
     for (const id of ids) this.inbox.delete(id);
-    return this.persist((p) => p.deleteMessages(ids));
+    return this.persist((p) => p.deleteMessages(instanceId, ids));
   }
 
   purge(instanceId: string): Promise<boolean> {
