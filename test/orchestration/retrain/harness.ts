@@ -157,7 +157,8 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
       if (process.env.DEBUG_ENGINE) process.stderr.write(`${l}\n`);
     },
   });
-  const server: Server = createServer((req, res) => {
+  // Keep-alive as the Functions host (Kestrel, 130 s): a 5 s default races clients reusing sockets after long episodes.
+  const server: Server = createServer({ keepAliveTimeout: 130_000 }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', origin);
       const body = await readBody(req);
