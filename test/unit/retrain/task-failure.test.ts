@@ -77,7 +77,8 @@ describe('task failure typing', () => {
     [
       'a sub-orchestration failure around it',
       new Error(
-        `Sub orchestrator function 'retrainDeployOrchestrator' failed: Orchestrator function 'retrainDeployOrchestrator' failed: Activity function 'retrainLoadPlan' failed:  ${thrown.message} \n ${DETAILS(thrown.message)}`,
+        // SubOrchestrationInstanceFailed.Reason is the child's own failure reason (the shim's text around its error).
+        `Orchestrator function 'retrainDeployOrchestrator' failed: Activity function 'retrainLoadPlan' failed:  ${thrown.message} \n ${DETAILS(thrown.message)}`,
       ),
     ],
     [
