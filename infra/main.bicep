@@ -206,7 +206,6 @@ module workspaceLink 'app/workspace-link.bicep' = {
   }
   dependsOn: [
     newWorkspace
-    rg
   ]
 }
 

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -373,31 +372,5 @@ describe('dataset filters generated from the catalog', () => {
     const containers = Array.from({ length: 22 }, (_, i) => [{ container: `container-${i}`, prefix: '', suffix: '' }]);
     expect(() => datasetFilters(catalogWith(containers))).toThrow(DatasetFilterError);
     expect(() => datasetFilters(catalogWith(containers))).toThrow('takes at most 21 container prefixes');
-  });
-});
-
-/** The Bicep CLI if one is installed (it cannot be installed offline; npm has no package that ships it). */
-function bicepCli(): string | undefined {
-  const probe = spawnSync('bicep', ['--version'], { encoding: 'utf8' });
-  return probe.status === 0 ? 'bicep' : undefined;
-}
-
-const bicep = bicepCli();
-(bicep ? describe : describe.skip)(`Bicep compilation${bicep ? '' : ' (skipped: no bicep CLI on PATH)'}`, () => {
-  test('when main.bicep is built, then the compiler reports no error', () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'bicep-build-'));
-    try {
-      const result = spawnSync(
-        bicep ?? 'bicep',
-        ['build', path.join(repoRoot, 'infra', 'main.bicep'), '--outdir', out],
-        {
-          encoding: 'utf8',
-        },
-      );
-      expect(result.stderr).not.toMatch(/\bError\b/);
-      expect(result.status).toBe(0);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
   });
 });

@@ -330,7 +330,7 @@ export function telemetryNamesInKql(kql: string, source: string): TelemetryRefer
   return found;
 }
 
-function workbookQueries(node: unknown, out: string[] = []): string[] {
+export function workbookQueries(node: unknown, out: string[] = []): string[] {
   if (Array.isArray(node)) node.forEach((n) => workbookQueries(n, out));
   else if (node !== null && typeof node === 'object') {
     for (const [k, v] of Object.entries(node)) {
@@ -358,13 +358,33 @@ export function extractTelemetryReferences(files: InfraFiles): TelemetryReferenc
 // Checks
 
 export function checkAppSettings(files: InfraFiles): string[] {
-  const problems: string[] = [];
   const settings = extractAppSettings(bicepFile(files, 'app/function-app.bicep'));
+  // Every referenced Key Vault secret is one main.bicep can write.
+  const main = bicepFile(files, 'main.bicep');
+  const written = new Set(
+    [...(/var\s+webhookSecrets\s*=\s*\{([^}]*)\}/.exec(main)?.[1] ?? '').matchAll(/'([^']+)'\s*:/g)].map(
+      (m) => m[1] ?? '',
+    ),
+  );
+  return appSettingProblems(settings, written, 'function-app.bicep');
+}
+
+/**
+ * The app-setting rules, on settings read from Bicep text or from compiled ARM JSON: every required setting, nothing
+ * the app does not read (except platform settings), nothing Flex deprecates, secrets only as Key Vault references to
+ * secrets the template writes, no duplicates.
+ */
+export function appSettingProblems(
+  settings: readonly AppSetting[],
+  writtenSecrets: ReadonlySet<string>,
+  where: string,
+): string[] {
+  const problems: string[] = [];
   const names = new Set(settings.map((s) => s.name));
   const known = new Set<string>(settingNames);
   for (const name of requiredSettingNames) {
     if (!names.has(name))
-      problems.push(`app setting ${name} is required by src/config/settings.ts but not set in function-app.bicep`);
+      problems.push(`app setting ${name} is required by src/config/settings.ts but not set in ${where}`);
   }
   for (const { name, value } of settings) {
     if (flexDeprecatedSettings.includes(name)) {
@@ -375,7 +395,7 @@ export function checkAppSettings(files: InfraFiles): string[] {
       !platformSettingPrefixes.some((p) => name.startsWith(p))
     ) {
       problems.push(
-        `app setting ${name} is set in function-app.bicep but the app does not read it (src/config/settings.ts) and it is not an allowed platform setting`,
+        `app setting ${name} is set in ${where} but the app does not read it (src/config/settings.ts) and it is not an allowed platform setting`,
       );
     }
     if ((secretSettingNames as readonly string[]).includes(name) && !secretSettingsAllowedInline.includes(name)) {
@@ -391,14 +411,9 @@ export function checkAppSettings(files: InfraFiles): string[] {
     if (seen.has(name)) problems.push(`app setting ${name} is set twice`);
     seen.add(name);
   }
-  // Every referenced Key Vault secret is one main.bicep can write.
-  const main = bicepFile(files, 'main.bicep');
-  const written = new Set(
-    [...(/var\s+webhookSecrets\s*=\s*\{([^}]*)\}/.exec(main)?.[1] ?? '').matchAll(/'([^']+)'\s*:/g)].map((m) => m[1]),
-  );
   for (const { name, value } of settings) {
-    const secret = /keyVaultReference\(\s*\w+\s*,\s*'([^']+)'\)/.exec(value)?.[1];
-    if (secret !== undefined && !written.has(secret)) {
+    const secret = /keyVaultReference\(.*?,\s*'([^']+)'\)/.exec(value)?.[1];
+    if (secret !== undefined && !writtenSecrets.has(secret)) {
       problems.push(
         `app setting ${name} references Key Vault secret ${secret}, which main.bicep's webhookSecrets does not write`,
       );
@@ -499,11 +514,15 @@ export function checkEventSubscriptions(files: InfraFiles, committedApis: readon
 }
 
 export function checkTelemetryNames(files: InfraFiles): string[] {
+  return telemetryReferenceProblems(extractTelemetryReferences(files), 'alerts.bicep');
+}
+
+/** Each queried name is declared in src/telemetry/names.ts, and the alert rules watch the events that must alert. */
+export function telemetryReferenceProblems(references: readonly TelemetryReference[], alertSource: string): string[] {
   const problems: string[] = [];
   const events = new Set<string>(Object.values(TelemetryEvents));
   const metrics = new Set<string>(Object.values(TelemetryMetrics));
-  const references = extractTelemetryReferences(files);
-  if (references.length === 0) problems.push('found no telemetry names in workbook.json and alerts.bicep');
+  if (references.length === 0) problems.push('found no telemetry names in the workbook and the alert rules');
   for (const r of references) {
     const known = r.table === 'customEvents' ? events : metrics;
     if (!known.has(r.name)) {
@@ -513,7 +532,7 @@ export function checkTelemetryNames(files: InfraFiles): string[] {
     }
   }
   const alerted = new Set(
-    references.filter((r) => r.source === 'alerts.bicep' && r.table === 'customEvents').map((r) => r.name),
+    references.filter((r) => r.source === alertSource && r.table === 'customEvents').map((r) => r.name),
   );
   for (const e of alertedEvents) if (!alerted.has(e)) problems.push(`no alert rule watches event ${e}`);
   return problems;
