@@ -23,7 +23,6 @@ import {
   asExpression,
   createObjectEntries,
   type LocatedResource,
-  literalVariable,
   printArm,
   resolveLiteral,
   stringLiterals,
@@ -35,8 +34,9 @@ export function moduleFiles(root: string): Map<string, string> {
   const map = new Map<string, string>();
   for (const file of ['main.bicep', 'app/workspace-link.bicep']) {
     const text = readFileSync(path.join(root, 'infra', file), 'utf8');
-    for (const m of text.matchAll(/^module\s+\w+\s+'([^']+)'\s*=\s*(?:if\s*\([^)]*\)\s*)?\{\s*name:\s*'([^']+)'/gm)) {
-      map.set(m[2] ?? '', path.posix.basename(m[1] ?? ''));
+    const modules = /^module\s+\w+\s+'([^']+)'\s*=\s*(?:if\s*\([^)]*\)\s*)?\{(?:\s*\/\/[^\n]*)*\s*name:\s*'([^']+)'/gm;
+    for (const m of text.matchAll(modules)) {
+      map.set((m[2] ?? '').replace(/\$\{[^}]*\}/g, '*'), path.posix.basename(m[1] ?? ''));
     }
   }
   return map;
@@ -104,10 +104,14 @@ export function armRoleAssignmentProblems(
       }
     });
     const principal = expressionOf(resource.properties?.principalId, 'principalId');
+    // A principal from a loop item (`pair.principalId`) compiles to variables(...)[copyIndex()]...: named 'pair'
+    // in the expected list, as the text check reads it from the template.
     const principalParam =
       principal.kind === 'call' && principal.name === 'parameters' && principal.args[0]?.kind === 'string'
         ? principal.args[0].value
-        : printArm(principal);
+        : /copyIndex\(/.test(printArm(principal))
+          ? 'pair'
+          : printArm(principal);
     if (typeof roleId !== 'string' || roleId.toLowerCase() !== verifiedBuiltInRoles[roleName]) {
       problems.push(
         `${file}: role "${roleName}" compiles to role definition ${String(roleId)}, but the built-in role id is ${verifiedBuiltInRoles[roleName] ?? '(not a verified role)'}`,
@@ -127,13 +131,14 @@ export function armRoleAssignmentProblems(
 }
 
 export function armEventSubscriptionProblems(
+  root: ArmTemplate,
   resources: readonly LocatedResource[],
   generatedFilters: unknown,
 ): string[] {
   const problems: string[] = [];
   const functions = new Set<string>(Object.values(FunctionNames));
   const delivered = new Map<string, string[]>();
-  for (const { resource, template, deployment } of resources) {
+  for (const { resource, deployment } of resources) {
     if (resource.type !== 'Microsoft.EventGrid/systemTopics/eventSubscriptions') continue;
     const where = deployment.at(-1) ?? '(main)';
     const props = (resource.properties ?? {}) as {
@@ -154,12 +159,27 @@ export function armEventSubscriptionProblems(
     if (!props.retryPolicy) problems.push(`${where}: no retryPolicy`);
     if (!props.deadLetterWithResourceIdentity) problems.push(`${where}: no identity-based dead-letter destination`);
     if (target === FunctionNames.datasetUploaded) {
-      // The filter must be built from the generated file as azd compiled it (audit §2: compiled, not regenerated).
-      const compiled = literalVariable(template, 'filters');
-      if (JSON.stringify(compiled) !== JSON.stringify(generatedFilters))
-        problems.push(`${where}: the compiled filters differ from infra/generated/dataset-filters.json`);
+      const filters = JSON.stringify(props.filter?.advancedFilters ?? '');
+      if (
+        !filters.includes("parameters('filters').apis") ||
+        !filters.includes("parameters('filters').subjectBeginsWith")
+      )
+        problems.push(`${where}: the subscription's advanced filters do not come from the filters parameter`);
     }
   }
+  // The filters parameter's default is the committed generated file, and lake-events receives that parameter.
+  const compiledDefault = root.parameters?.datasetFilters as { defaultValue?: unknown } | undefined;
+  const defaultExpression = asExpression(compiledDefault?.defaultValue);
+  const defaultValue = defaultExpression ? resolveLiteral(root, defaultExpression) : compiledDefault?.defaultValue;
+  if (JSON.stringify(defaultValue) !== JSON.stringify(generatedFilters))
+    problems.push('main: the datasetFilters default differs from infra/generated/dataset-filters.json');
+  const lakeEvents = resources.find(
+    (r) => r.resource.type === 'Microsoft.Resources/deployments' && r.resource.name === 'lake-events',
+  );
+  const passed = (lakeEvents?.resource.properties as { parameters?: { filters?: { value?: unknown } } } | undefined)
+    ?.parameters?.filters?.value;
+  if (passed !== "[parameters('datasetFilters')]")
+    problems.push(`lake-events receives filters ${JSON.stringify(passed)}, not the datasetFilters parameter`);
   const want: Record<string, string[]> = {
     [FunctionNames.datasetUploaded]: ['Microsoft.Storage.BlobCreated'],
     [FunctionNames.azuremlRunEvents]: [
@@ -239,7 +259,7 @@ export function checkCompiledTemplate(template: ArmTemplate, root: string): stri
     ...armApiVersionProblems(resources),
     ...armAppSettingProblems(template, resources),
     ...armRoleAssignmentProblems(resources, moduleFiles(root)),
-    ...armEventSubscriptionProblems(resources, generated),
+    ...armEventSubscriptionProblems(template, resources, generated),
     ...telemetryReferenceProblems(armTelemetryReferences(resources), 'compiled alert rules'),
     ...armHardeningProblems(resources),
   ];

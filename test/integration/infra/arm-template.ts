@@ -163,14 +163,28 @@ function resourceList(template: ArmTemplate): ArmResource[] {
   return [];
 }
 
+/**
+ * A nested deployment's name with its computed parts as `*`: `[format('a-{0}', …)]` is `a-*`, matching the Bicep
+ * module's `name: 'a-${suffix}'` read the same way.
+ */
+export function deploymentName(name: unknown): string {
+  const expression = asExpression(name);
+  if (!expression) return String(name);
+  if (expression.kind === 'call' && expression.name === 'format' && expression.args[0]?.kind === 'string') {
+    return expression.args[0].value.replace(/\{\d+\}/g, '*');
+  }
+  return printArm(expression);
+}
+
 /** Every resource of the template and of its nested (module) deployments. */
 export function allResources(template: ArmTemplate, deployment: readonly string[] = []): LocatedResource[] {
   const found: LocatedResource[] = [];
   for (const resource of resourceList(template)) {
+    if (resource.existing === true) continue; // a reference (languageVersion 2.0 lists `existing` resources)
     found.push({ resource, template, deployment });
     const nested = (resource.properties as { template?: ArmTemplate } | undefined)?.template;
     if (resource.type === 'Microsoft.Resources/deployments' && nested) {
-      found.push(...allResources(nested, [...deployment, String(resource.name)]));
+      found.push(...allResources(nested, [...deployment, deploymentName(resource.name)]));
     }
   }
   return found;
