@@ -42,7 +42,6 @@ export const verifiedBuiltInRoles: Readonly<Record<string, string>> = {
 export const platformSettings: Readonly<Record<string, string>> = {
   AzureWebJobsStorage__credential: 'identity-based host storage connection (Functions host)',
   AzureWebJobsStorage__clientId: 'user-assigned identity of the host storage connection (Functions host)',
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Microsoft Entra auth of the Functions host telemetry',
   DURABLE_TASK_SCHEDULER_CONNECTION_STRING:
     'Durable extension, host.json storageProvider (Durable Task Scheduler backend)',
   TASKHUB_NAME: 'Durable extension, host.json hubName %TASKHUB_NAME% (Durable Task Scheduler backend)',
