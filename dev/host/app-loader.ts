@@ -28,11 +28,6 @@ export interface LoadAppOptions {
   entry: string;
   /** The function app directory given to hooks; defaults to the nearest folder with host.json, else the entry's. */
   functionAppDirectory?: string;
-  /**
-   * Called with the app's `require` before the entry is loaded (e.g. to patch durable-functions); the function it
-   * may return runs once loading is over, whatever the outcome.
-   */
-  beforeLoad?: (appRequire: NodeJS.Require) => (() => void) | void;
   log: (level: string, category: string, message: string) => void;
 }
 
@@ -85,12 +80,7 @@ export async function loadApp(options: LoadAppOptions): Promise<LoadedApp> {
   };
   forgetAppModules(path.dirname(entry));
   const functionsLibrary = await withCoreRegistrar(registrar, () => {
-    const afterLoad = options.beforeLoad?.(appRequire);
-    try {
-      appRequire(entry);
-    } finally {
-      afterLoad?.();
-    }
+    appRequire(entry);
     return appRequire('@azure/functions') as FunctionsLibrary;
   });
   return {

@@ -9,19 +9,15 @@ import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 
-import type { InvocationContext } from '@azure/functions';
-
 import { flatHeaders, readBody, sendText } from './http/http-io';
 
 import type { Invoker } from './invoker';
 import { type HostKeys, isAuthorized, presentedKey } from './keys';
-import type { HostLogger } from './log';
+import { errorMessage, type HostLogger } from './log';
 import type { FunctionRegistry } from './registry';
 
 export const DURABLE_PATH = '/runtime/webhooks/durabletask';
 export const DURABLE_SYSTEM_KEY = 'durabletask_extension';
-
-type Generatorish = (...args: never[]) => unknown;
 
 export interface DurableHttpRequest {
   method: string;
@@ -39,21 +35,37 @@ export interface DurableHttpResponse {
 
 /** The part of the engine's `DurableRuntime` the host uses. */
 export interface DurableRuntimeLike {
-  registerOrchestration(name: string, fn: Generatorish): void;
-  registerActivity(name: string, handler: (input: unknown, ctx: InvocationContext) => unknown): void;
-  start(): void;
+  registerOrchestration(
+    name: string,
+    fn: (payload: Record<string, unknown>, meta: { instanceId: string }) => Promise<unknown>,
+  ): void;
+  registerActivity(name: string, fn: (input: unknown, meta: { instanceId: string }) => Promise<unknown>): void;
+  start(): Promise<void>;
   stop(): Promise<void>;
   handleHttp(req: DurableHttpRequest, origin: string): Promise<DurableHttpResponse>;
   clientBindingPayload(origin: string, functionKey: string): object;
 }
 
+export interface DurableStartOptions {
+  taskHubName: string;
+  maxConcurrentActivityFunctions: number;
+  maxConcurrentOrchestratorFunctions: number;
+  registry: FunctionRegistry;
+  invoker: Invoker;
+  failureShape?: 'legacy' | 'structured';
+  /** `AzureWebJobsStorage`: the durable state lives in that account's tables, as with the Azure Storage provider. */
+  storageConnection?: string;
+}
+
 interface DurableModule {
-  captureDurableRegistrations(df: unknown): { orchestrations: unknown; restore(): void };
+  persistenceFor(hubName: string, connection: string | undefined): { persistence: unknown } | { reason: string };
   DurableRuntime: new (options: {
     taskHubName: string;
     maxConcurrentActivityFunctions: number;
     maxConcurrentOrchestratorFunctions?: number;
     log?: (line: string) => void;
+    failureShape?: 'legacy' | 'structured';
+    persistence?: unknown;
   }) => DurableRuntimeLike;
 }
 
@@ -64,15 +76,41 @@ function loadDurableModule(): DurableModule | undefined {
   return require(base) as DurableModule;
 }
 
-/** Name → raw function, from whatever map shape the capture returns (Map or plain object). */
-function entriesOf(value: unknown): [string, Generatorish][] {
-  if (value instanceof Map) return [...(value as Map<string, Generatorish>).entries()];
-  if (typeof value === 'object' && value !== null) return Object.entries(value as Record<string, Generatorish>);
-  return [];
+/**
+ * Registers every orchestration and activity function of `registry` with the engine: each episode and each activity
+ * is an invocation of the registered function through `invoker`.
+ */
+export function serveDurableFunctions(
+  runtime: Pick<DurableRuntimeLike, 'registerOrchestration' | 'registerActivity'>,
+  registry: FunctionRegistry,
+  invoker: Invoker,
+  logger: HostLogger,
+): void {
+  for (const fn of registry.byTrigger('orchestrationTrigger')) {
+    runtime.registerOrchestration(fn.name, async (payload, meta) => {
+      const { result } = await invoker.invoke(fn, payload, { triggerMetadata: { instanceId: meta.instanceId } });
+      return result;
+    });
+  }
+  for (const fn of registry.byTrigger('activityTrigger')) {
+    runtime.registerActivity(fn.name, async (input, meta) => {
+      const { result } = await invoker.invoke(fn, input, { triggerMetadata: { instanceId: meta.instanceId } });
+      return result;
+    });
+  }
+  for (const fn of registry.byTrigger('entityTrigger')) {
+    logger.warn(
+      `Entity function '${fn.name}' is not supported by the local durable engine (docs/durable-engine.md); it will not run`,
+    );
+  }
 }
 
+/**
+ * Serves the app's durable functions the way the Durable extension does: every orchestration episode and every
+ * activity is an invocation of the function the app registered (the real durable-functions handlers), through the
+ * host's invoker, so hooks, the `InvocationContext` and the per-invocation log lines are those of Azure.
+ */
 export class DurableBridge {
-  private captured: unknown;
   private runtime: DurableRuntimeLike | undefined;
 
   private constructor(
@@ -86,29 +124,7 @@ export class DurableBridge {
     return module ? new DurableBridge(module, logger) : undefined;
   }
 
-  /**
-   * Call with the app's `require` before loading the app; call the returned function once it is loaded, so the
-   * shared durable-functions module is unpatched for the next host in this process.
-   */
-  captureFrom(appRequire: NodeJS.Require): () => void {
-    let df: unknown;
-    try {
-      df = appRequire('durable-functions');
-    } catch {
-      return () => undefined; // the app does not use durable-functions
-    }
-    const captured = this.module.captureDurableRegistrations(df);
-    this.captured = captured;
-    return () => captured.restore();
-  }
-
-  start(options: {
-    taskHubName: string;
-    maxConcurrentActivityFunctions: number;
-    maxConcurrentOrchestratorFunctions: number;
-    registry: FunctionRegistry;
-    invoker: Invoker;
-  }): void {
+  async start(options: DurableStartOptions): Promise<void> {
     const hasDurable = options.registry
       .all()
       .some((f) => /^(orchestration|activity|entity)Trigger$/.test(f.trigger.type));
@@ -116,26 +132,31 @@ export class DurableBridge {
       .all()
       .some((f) => f.extraInputs.some((i) => i.type === 'durableClient' || i.type === 'orchestrationClient'));
     if (!hasDurable && !hasClient) return;
+    const store = this.module.persistenceFor(options.taskHubName, options.storageConnection);
+    if ('reason' in store)
+      this.logger.warn(`Durable state is kept in memory only (${store.reason}); it will not survive a restart`);
     const runtime = new this.module.DurableRuntime({
       taskHubName: options.taskHubName,
       maxConcurrentActivityFunctions: options.maxConcurrentActivityFunctions,
       maxConcurrentOrchestratorFunctions: options.maxConcurrentOrchestratorFunctions,
       log: (line) => this.logger.info(line),
+      ...(options.failureShape ? { failureShape: options.failureShape } : {}),
+      ...('persistence' in store ? { persistence: store.persistence } : {}),
     });
-    const capturedOrchestrations = (this.captured as { orchestrations?: unknown } | undefined)?.orchestrations;
-    for (const [name, fn] of entriesOf(capturedOrchestrations)) runtime.registerOrchestration(name, fn);
-    for (const fn of options.registry.byTrigger('activityTrigger')) {
-      runtime.registerActivity(fn.name, async (input, ctx) => {
-        const { result } = await options.invoker.invoke(fn, input, { invocationId: ctx?.invocationId });
-        return result;
-      });
+    serveDurableFunctions(runtime, options.registry, options.invoker, this.logger);
+    try {
+      await runtime.start();
+    } catch (error) {
+      // As with the extension, the host keeps serving its other triggers when the task hub's storage is unreachable.
+      this.unavailable = `the durable task hub's storage is unreachable: ${errorMessage(error)}`;
+      this.logger.error(`Durable functions are not running: ${this.unavailable}`);
+      return;
     }
-    for (const fn of options.registry.byTrigger('entityTrigger')) {
-      this.logger.warn(`Entity function '${fn.name}' is not supported by the local durable engine; it will not run`);
-    }
-    runtime.start();
     this.runtime = runtime;
   }
+
+  /** Why durable functions are not served, when they are registered but could not start. */
+  unavailable: string | undefined;
 
   clientPayload(origin: string, key: string): object | undefined {
     return this.runtime?.clientBindingPayload(origin, key);
@@ -179,7 +200,8 @@ export async function handleDurableWebhook(
     origin,
   );
   if (!pending) {
-    sendText(res, 404, 'The app has no durable functions');
+    if (bridge?.unavailable) sendText(res, 503, `Durable functions are not running: ${bridge.unavailable}`);
+    else sendText(res, 404, 'The app has no durable functions');
     return;
   }
   const answer = await pending;

@@ -112,8 +112,9 @@ async function main(): Promise<number> {
 
   try {
     if (!fs.existsSync(o.appEntry)) throw new Error(`${o.appEntry} not found; build first (npm run build)`);
-    const settings = readLocalSettings(projectDir, o.settingsFile);
+    const settings = readLocalSettings(o.appDir, o.settingsFile);
     log(`app settings from ${settings.file ? path.relative(projectDir, settings.file) : '(none)'}`);
+    if (!o.demo) log(`app: ${o.appEntry} (function app directory ${o.appDir}; no demo data)`);
     const keys = hostKeysFrom(settings.devHost);
 
     // 1. Certificates for every local HTTPS endpoint (Azure ML emulator, the dev host's ingestion listener).
@@ -132,9 +133,11 @@ async function main(): Promise<number> {
       const azuriteBin = require.resolve('azurite/dist/src/azurite.js', { paths: [projectDir] });
       const location = path.join(o.stateDir, 'azurite');
       fs.mkdirSync(location, { recursive: true });
+      // Through the guard, so Azurite exits with the launcher even if the launcher is killed outright.
       const azurite = spawnNode(
-        azuriteBin,
+        path.join(__dirname, 'child-guard.js'),
         [
+          azuriteBin,
           '--blobHost',
           '127.0.0.1',
           '--blobPort',
@@ -155,6 +158,7 @@ async function main(): Promise<number> {
         ],
         process.env,
         projectDir,
+        true,
       );
       pipeWithPrefix(azurite, 'azurite');
       stack.push({ name: 'Azurite', stop: () => stopChild(azurite) });
@@ -164,12 +168,14 @@ async function main(): Promise<number> {
         `Azurite: blob ${o.blobPort}, queue ${o.queuePort}, table ${o.tablePort} (data in ${path.relative(projectDir, location)})`,
       );
       // Demo input for batch scoring: the day the daily schedule scores (yesterday), unless it is already there.
-      const written = await seedLake({ connectionString: storageConnectionString(o) });
-      log(
-        written.length > 0
-          ? `demo lake: seeded ${written.length} input files under lake/bike-demand/incoming/`
-          : 'demo lake: input already present',
-      );
+      if (o.demo) {
+        const written = await seedLake({ connectionString: storageConnectionString(o) });
+        log(
+          written.length > 0
+            ? `demo lake: seeded ${written.length} input files under lake/bike-demand/incoming/`
+            : 'demo lake: input already present',
+        );
+      }
     }
 
     // 3. Azure ML emulator, delivering its events to the dev host's Event Grid webhook.
@@ -192,7 +198,7 @@ async function main(): Promise<number> {
         ...(certs ? { certs: { certPath: certs.certPath, keyPath: certs.keyPath } } : {}),
         azuriteConnectionString: storageConnectionString(o),
         eventSubscribers,
-        seedDemo: true,
+        seedDemo: o.demo,
         log: (line: string) => process.stdout.write(`[azureml] ${line}\n`),
       });
       emulatorUrl = emulator.url;
@@ -210,13 +216,13 @@ async function main(): Promise<number> {
       '--app',
       o.appEntry,
       '--project-dir',
-      projectDir,
+      o.appDir,
       '--port',
       String(o.hostPort),
       '--state-dir',
       path.join(o.stateDir, 'devhost'),
     ];
-    if (o.settingsFile) hostArgs.push('--settings', path.resolve(projectDir, o.settingsFile));
+    if (o.settingsFile) hostArgs.push('--settings', path.resolve(o.appDir, o.settingsFile));
     if (certs) hostArgs.push('--https-port', String(o.hostHttpsPort), '--cert', certs.certPath, '--key', certs.keyPath);
     const host = spawnNode(path.join(__dirname, '..', 'host', 'main.js'), hostArgs, hostEnv, projectDir, true);
     pipeWithPrefix(host, 'host');
@@ -233,7 +239,7 @@ async function main(): Promise<number> {
     });
 
     // 5. Blob changes → Event Grid → the app's storage-triggered functions.
-    if (o.blobWatcher && o.azurite && fs.existsSync(o.subscriptionsFile)) {
+    if (o.blobWatcher && o.azurite && o.demo && fs.existsSync(o.subscriptionsFile)) {
       const lake = settings.values.LAKE_STORAGE;
       const watched = !lake || /^UseDevelopmentStorage=true$/i.test(lake.trim()) ? storageConnectionString(o) : lake;
       const storageEvents: StorageEvents = await startStorageEvents({

@@ -1,12 +1,17 @@
 /**
  * Launcher settings: command-line flags, each with an environment-variable equivalent (flags win).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 export interface LauncherOptions {
   projectDir: string;
   appEntry: string;
+  /** The function app directory: host.json and local.settings(.sample).json are read from here, as Core Tools does. */
+  appDir: string;
+  /** The repository's own app: demo data is seeded and the repository's event subscriptions apply. */
+  demo: boolean;
   settingsFile: string | undefined;
   stateDir: string;
   hostPort: number;
@@ -31,7 +36,12 @@ export const LAUNCHER_SETTINGS = [
   ['--table-port', 'AZURITE_TABLE_PORT', '10002', 'Azurite table port'],
   ['--azureml-port', 'AZUREML_EMULATOR_PORT', '7443', 'Azure ML emulator HTTPS port'],
   ['--state-dir', 'LOCAL_STATE_DIR', '.local', 'local state: certs, Azurite data, emulator state, timers'],
-  ['--app', 'DEVHOST_APP', 'dist/src/index.js', 'compiled app entry'],
+  [
+    '--app',
+    'DEVHOST_APP',
+    'dist/src/index.js',
+    'compiled app: an entry file, or a folder with host.json and package.json "main" (then its host.json and settings apply and no demo data is seeded)',
+  ],
   ['--settings', 'DEVHOST_SETTINGS', 'local.settings.json, else local.settings.sample.json', 'app settings file'],
   [
     '--subscriptions',
@@ -87,9 +97,14 @@ export function parseLauncherOptions(
   });
   if (values.help) return 'help';
   const fromRoot = (p: string): string => path.resolve(projectDir, p);
+  const defaultEntry = fromRoot('dist/src/index.js');
+  const appEntry = fromRoot(values.app ?? env.DEVHOST_APP ?? 'dist/src/index.js');
+  const demo = appEntry === defaultEntry;
   return {
     projectDir,
-    appEntry: fromRoot(values.app ?? env.DEVHOST_APP ?? 'dist/src/index.js'),
+    appEntry,
+    appDir: demo ? projectDir : functionAppDirectory(appEntry),
+    demo,
     settingsFile: values.settings ?? env.DEVHOST_SETTINGS,
     stateDir: fromRoot(values['state-dir'] ?? env.LOCAL_STATE_DIR ?? '.local'),
     hostPort: port(values.port ?? env.DEVHOST_PORT, 7071, 'DEVHOST_PORT'),
@@ -106,6 +121,15 @@ export function parseLauncherOptions(
     ),
     pollIntervalMs: Number(values['poll-interval'] ?? env.BLOB_WATCHER_POLL_MS ?? 500),
   };
+}
+
+/** The folder itself, or the nearest folder above the entry file that holds a host.json (else the entry's own). */
+function functionAppDirectory(entry: string): string {
+  if (fs.existsSync(entry) && fs.statSync(entry).isDirectory()) return entry;
+  for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'host.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.dirname(entry);
+  }
 }
 
 export function helpText(): string {

@@ -14,6 +14,7 @@ import { scoreMiniBatch } from '../services/batch/mini-batch';
 import { planRun, type StoredPlan } from '../services/batch/plan-run';
 import { abandonRun, publishRun, type PublishInput } from '../services/batch/publish';
 import type { MiniBatchFailure, MiniBatchResult, PlanSummary, RunRef } from '../services/batch/types';
+import { withErrorType } from '../services/task-failure';
 import { readSmall } from '../storage/lake';
 import { type CommonDimensions, type Telemetry, TelemetryEvents, TelemetryMetrics } from '../telemetry';
 
@@ -213,8 +214,9 @@ export function registerBatchActivities(getDeps: () => BatchDeps): void {
   let handlers: BatchActivityHandlers | undefined;
   const get = (): BatchActivityHandlers => (handlers ??= createBatchActivities(getDeps()));
   for (const name of Object.values(BatchActivities)) {
+    // The error type travels in the message (Azure hands the orchestrator only the message): see task-failure.ts.
     df.app.activity(name, {
-      handler: (input: unknown) => (get()[name] as (i: unknown) => Promise<unknown>)(input),
+      handler: withErrorType((input: unknown) => (get()[name] as (i: unknown) => Promise<unknown>)(input)),
     });
   }
 }

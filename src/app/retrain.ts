@@ -14,6 +14,7 @@ import { retrainDeployOrchestrator } from '../orchestrations/retrain-deploy';
 import { retrainRollbackOrchestrator } from '../orchestrations/retrain-rollback';
 import { RetrainActivities, RetrainOrchestrations } from '../services/retrain/contracts';
 import { scheduleSlot } from '../services/retrain/dedupe';
+import { withErrorType } from '../services/task-failure';
 import { durableOrchestrationClient } from '../triggers/orchestration-client';
 import { reconcileRetrainLanes } from '../triggers/reconcile';
 import { submitRetrainTrigger } from '../triggers/submit';
@@ -38,8 +39,9 @@ export function registerRetrainDurableFunctions(deps: () => RetrainDeps): void {
   let handlers: ReturnType<typeof createRetrainActivities> | undefined;
   const resolve = () => (handlers ??= createRetrainActivities(deps()));
   for (const name of Object.values(RetrainActivities)) {
+    // The error type travels in the message (Azure hands the orchestrator only the message): see task-failure.ts.
     df.app.activity(name, {
-      handler: (input: unknown) => (resolve()[name] as (i: unknown) => Promise<unknown>)(input),
+      handler: withErrorType((input: unknown) => (resolve()[name] as (i: unknown) => Promise<unknown>)(input)),
     });
   }
 }

@@ -22,6 +22,7 @@ import type {
   RunRef,
   ScoreSettings,
 } from '../services/batch/types';
+import { failureSummary } from '../services/task-failure';
 
 export const BatchOrchestrations = {
   run: 'batchRun',
@@ -48,14 +49,9 @@ export class BatchRunFailedError extends Error {
   override readonly name = 'BatchRunFailedError';
 }
 
-/** Short, single-line reason from a failed task (the activity's error name and message). */
+/** Short, single-line reason from a failed task: the activity's error type and message (task-failure.ts). */
 export function failureReason(err: unknown): string {
-  const e = err as { message?: string; failureDetails?: { errorType?: string; errorMessage?: string } };
-  const details = e.failureDetails;
-  const text = details?.errorMessage
-    ? `${details.errorType ?? 'Error'}: ${details.errorMessage}`
-    : (e.message ?? String(err));
-  return text.replace(/\s+/g, ' ').slice(0, 500);
+  return failureSummary(err);
 }
 
 function retryOptions(maxRetries: number, intervalSeconds: number): df.RetryOptions {
@@ -73,20 +69,51 @@ export function retryDelaySeconds(attempt: number, intervalSeconds: number): num
   return Math.min(intervalSeconds * 2 ** (attempt - 1), Math.max(intervalSeconds, 300));
 }
 
+type Settled = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
 /**
- * Scores mini-batches `[from, to)` of the plan with at most `parallel` in flight (a sliding window over
- * `Task.any`). Retries are its own: a failed attempt waits on a durable timer (the slot stays taken) and runs again
- * up to `maxRetries` times, unless the activity marked the failure permanent — then retrying is pointless.
+ * Waits for every task of a wave and reports each outcome; never throws.
+ *
+ * @remarks v3-safe: the tasks go into one new `Task.all` and are never put into another compound (the extension
+ * schedules every child of a new compound again, durable-js issue #574). `Task.all` fails fast on the first failure;
+ * the others are then awaited one by one, which schedules nothing new (an already-scheduled task yielded alone adds
+ * no action), and the extension's own `WhenAll` completes only when all of them have.
+ */
+function* settleAll(context: OrchestrationContext, tasks: df.Task[]): Generator<df.Task, Settled[], unknown> {
+  try {
+    const values = (yield context.df.Task.all(tasks)) as unknown[];
+    return values.map((value) => ({ ok: true, value }));
+  } catch {
+    const settled: Settled[] = [];
+    for (const task of tasks) {
+      try {
+        settled.push({ ok: true, value: yield task });
+      } catch (error) {
+        settled.push({ ok: false, error });
+      }
+    }
+    return settled;
+  }
+}
+
+/**
+ * Scores mini-batches `[from, to)` of the plan in waves of at most `parallel` (one `Task.all` each, see
+ * {@link settleAll}). Retries are its own: a failed attempt is queued again to run no earlier than its backoff
+ * (`retryDelaySeconds`), up to `maxRetries` times, unless the activity marked the failure permanent — then retrying
+ * is pointless. A waiting retry holds no slot: later waves take due retries first, then fresh mini-batches, and only
+ * when nothing else is left does the chunk sleep on a durable timer until the next retry is due.
  */
 export function* batchChunkOrchestrator(context: OrchestrationContext): Generator<df.Task, ChunkResult, unknown> {
   const input = context.df.getInput<ChunkInput>();
   const total = input.to - input.from;
+  const parallel = Math.max(1, input.parallel);
   const succeeded: MiniBatchResult[] = [];
   const failed: MiniBatchFailure[] = [];
-  const running: { index: number; attempt: number; kind: 'score' | 'wait'; task: df.Task }[] = [];
+  /** Failed attempts waiting for their retry, ordered by due time (then index). */
+  const retries: { index: number; attempt: number; dueAt: number }[] = [];
   let next = input.from;
   let rowsScored = 0;
-  const score = (index: number, attempt: number): void => {
+  const score = (index: number): df.Task => {
     const ref: ScoreMiniBatchRef = {
       run: input.run,
       planBlob: input.planBlob,
@@ -94,37 +121,44 @@ export function* batchChunkOrchestrator(context: OrchestrationContext): Generato
       scorer: input.scorer,
       settings: input.settings,
     };
-    running.push({ index, attempt, kind: 'score', task: context.df.callActivity(BatchActivities.scoreMiniBatch, ref) });
+    return context.df.callActivity(BatchActivities.scoreMiniBatch, ref);
   };
-  while (next < input.to || running.length > 0) {
-    while (running.length < input.parallel && next < input.to) score(next++, 1);
-    const winner = (yield context.df.Task.any(running.map((r) => r.task))) as df.Task;
-    const position = running.findIndex((r) => r.task === winner);
-    const [entry] = running.splice(position < 0 ? 0 : position, 1);
-    if (!entry) continue;
-    if (entry.kind === 'wait') {
-      score(entry.index, entry.attempt);
+  while (next < input.to || retries.length > 0) {
+    const now = context.df.currentUtcDateTime.getTime();
+    const wave: { index: number; attempt: number }[] = [];
+    for (let due = retries[0]; due && due.dueAt <= now && wave.length < parallel; due = retries[0]) {
+      wave.push(due);
+      retries.shift();
+    }
+    while (wave.length < parallel && next < input.to) wave.push({ index: next++, attempt: 1 });
+    if (wave.length === 0) {
+      // Only retries are left, none due yet: sleep until the first one is (a fresh timer, yielded alone).
+      yield context.df.createTimer(new Date((retries[0] as { dueAt: number }).dueAt));
       continue;
     }
-    try {
-      const result = (yield entry.task) as MiniBatchResult;
-      succeeded.push(result);
-      rowsScored += result.rowsOut;
-    } catch (err) {
-      const reason = failureReason(err);
+    const outcomes = yield* settleAll(
+      context,
+      wave.map((w) => score(w.index)),
+    );
+    const settledAt = context.df.currentUtcDateTime.getTime();
+    wave.forEach((entry, i) => {
+      const outcome = outcomes[i] as Settled;
+      if (outcome.ok) {
+        const result = outcome.value as MiniBatchResult;
+        succeeded.push(result);
+        rowsScored += result.rowsOut;
+        return;
+      }
+      const reason = failureReason(outcome.error);
       if (entry.attempt <= input.maxRetries && !reason.includes(PERMANENT_FAILURE_MARKER)) {
-        const delayMs = retryDelaySeconds(entry.attempt, input.retryIntervalSeconds) * 1000;
-        const fireAt = new Date(context.df.currentUtcDateTime.getTime() + delayMs);
-        running.push({
-          index: entry.index,
-          attempt: entry.attempt + 1,
-          kind: 'wait',
-          task: context.df.createTimer(fireAt),
-        });
-        continue;
+        const dueAt = settledAt + retryDelaySeconds(entry.attempt, input.retryIntervalSeconds) * 1000;
+        const retry = { index: entry.index, attempt: entry.attempt + 1, dueAt };
+        const at = retries.findIndex((r) => r.dueAt > dueAt || (r.dueAt === dueAt && r.index > entry.index));
+        retries.splice(at < 0 ? retries.length : at, 0, retry);
+        return;
       }
       failed.push({ key: miniBatchKey(entry.index), rows: 0, reason: `${reason} (attempts: ${entry.attempt})` });
-    }
+    });
     context.df.setCustomStatus({ done: succeeded.length, failed: failed.length, total, rowsScored });
   }
   return { from: input.from, to: input.to, succeeded, failed };
@@ -191,17 +225,17 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
     modelVersionColumn: spec.modelVersionColumn,
     features: spec.features,
   };
+  // Chunks run in waves: each wave is one Task.all of up to `lanes.length` chunk sub-orchestrations, chunk i of a
+  // wave getting lanes[i] of the run's maxParallel slots, so the run never has more than maxParallel mini-batches
+  // in flight (see settleAll for why not a sliding window).
   const ranges = chunkRanges(plan.miniBatches, CHUNK_SIZE);
   const lanes = chunkSlots(spec.maxParallel, ranges.length);
-  const freeLanes = lanes.map((_, i) => i);
-  const running: { lane: number; chunk: number; task: df.Task }[] = [];
   const succeeded: MiniBatchResult[] = [];
   const failures: MiniBatchFailure[] = [];
-  let nextChunk = 0;
-  while (nextChunk < ranges.length || running.length > 0) {
-    while (freeLanes.length > 0 && nextChunk < ranges.length) {
-      const lane = freeLanes.shift() as number;
-      const range = ranges[nextChunk] as { from: number; to: number };
+  let rowsScored = 0;
+  for (let first = 0; first < ranges.length; first += lanes.length) {
+    const wave = ranges.slice(first, first + lanes.length);
+    const tasks = wave.map((range, lane) => {
       const chunkInput: ChunkInput = {
         run,
         planBlob: plan.planBlob,
@@ -213,34 +247,31 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
         scorer: plan.scorer,
         settings,
       };
-      const task = context.df.callSubOrchestrator(
+      return context.df.callSubOrchestrator(
         BatchOrchestrations.chunk,
         chunkInput,
-        `${context.df.instanceId}:${run.runId}:chunk-${nextChunk}`,
+        `${context.df.instanceId}:${run.runId}:chunk-${first + lane}`,
       );
-      running.push({ lane, chunk: nextChunk, task });
-      nextChunk++;
-    }
-    const winner = (yield context.df.Task.any(running.map((r) => r.task))) as df.Task;
-    const position = running.findIndex((r) => r.task === winner);
-    const [entry] = running.splice(position < 0 ? 0 : position, 1);
-    if (!entry) continue;
-    freeLanes.push(entry.lane);
-    try {
-      const result = (yield entry.task) as ChunkResult;
-      succeeded.push(...result.succeeded);
-      failures.push(...result.failed);
-    } catch (err) {
-      // A chunk orchestration itself failed (not a mini-batch): count its mini-batches as failed.
-      const range = ranges[entry.chunk] as { from: number; to: number };
-      for (let i = range.from; i < range.to; i++) {
-        failures.push({ key: miniBatchKey(i), rows: 0, reason: `chunk failed: ${failureReason(err)}` });
+    });
+    const outcomes = yield* settleAll(context, tasks);
+    wave.forEach((range, i) => {
+      const outcome = outcomes[i] as Settled;
+      if (outcome.ok) {
+        const result = outcome.value as ChunkResult;
+        succeeded.push(...result.succeeded);
+        failures.push(...result.failed);
+        rowsScored += result.succeeded.reduce((sum, r) => sum + r.rowsOut, 0);
+        return;
       }
-    }
+      // A chunk orchestration itself failed (not a mini-batch): count its mini-batches as failed.
+      for (let j = range.from; j < range.to; j++) {
+        failures.push({ key: miniBatchKey(j), rows: 0, reason: `chunk failed: ${failureReason(outcome.error)}` });
+      }
+    });
     status = {
       ...status,
       batches: { total: plan.miniBatches, done: succeeded.length, failed: failures.length },
-      rowsScored: succeeded.reduce((sum, r) => sum + r.rowsOut, 0),
+      rowsScored,
     };
     context.df.setCustomStatus(status);
   }

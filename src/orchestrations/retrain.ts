@@ -326,9 +326,43 @@ interface TrainingOutcome {
 }
 
 /**
+ * Event waits of one kind that were handed to `Task.any` and may have received an event since: each round creates a
+ * fresh waiter (a yielded one is never put into a new compound, durable-js issue #574), so a waiter from a round that
+ * the timer won stays registered and can take a later event — which is then read here instead of being lost.
+ */
+class EventWaiters {
+  private readonly open: Task[] = [];
+  constructor(
+    private readonly context: OrchestrationContext,
+    private readonly name: string,
+  ) {}
+
+  /** A fresh waiter for this round. */
+  next(): Task {
+    const task = this.context.df.waitForExternalEvent(this.name);
+    this.open.push(task);
+    return task;
+  }
+
+  /** Payloads of the events received since the last call, oldest waiter first. */
+  take(): unknown[] {
+    const received = this.open.filter((t) => t.isCompleted);
+    if (received.length > 0) this.open.splice(0, this.open.length, ...this.open.filter((t) => !t.isCompleted));
+    return received.map((t) => t.result);
+  }
+}
+
+/** Cancels a timer that lost a `Task.any` (one that fired in the same batch cannot be cancelled any more). */
+function cancelIfPending(timer: TimerTask): void {
+  if (!timer.isCompleted) timer.cancel();
+}
+
+/**
  * Event-first wait: an Azure ML run event (raised by `azuremlRunEvents`) or the next poll time, whichever first;
  * every wake-up confirms the state with one GET. Poll intervals grow exponentially; the catalog timeout bounds it.
- * Under the `cancel` policy a supersede event cancels the job.
+ * Under the `cancel` policy a supersede event cancels the job. Each round waits on a fresh timer and fresh event
+ * waiters; an event that reached an older round's waiter while the orchestration was busy wakes the next round at
+ * once ({@link EventWaiters}), so no status or supersede event is lost.
  */
 function* waitForTraining(
   context: OrchestrationContext,
@@ -340,9 +374,9 @@ function* waitForTraining(
 ): Steps<TrainingOutcome> {
   const deadline = after(context, plan.trainingTimeoutSeconds);
   const check = { run, kind: plan.training.kind, jobName, modelOutput: plan.training.modelOutput };
+  const runEvents = new EventWaiters(context, RetrainEvents.runStatus);
+  const supersedes = plan.onSupersede === 'cancel' ? new EventWaiters(context, RetrainEvents.supersede) : undefined;
   let via: 'submit' | 'event' | 'poll' = 'submit';
-  let eventTask: Task | undefined;
-  let supersedeTask: Task | undefined;
   for (let attempt = 0; ; attempt++) {
     const current = yield* callActivity<CheckTrainingOutput>(
       context,
@@ -369,47 +403,56 @@ function* waitForTraining(
         `Training job ${jobName} did not finish within ${plan.trainingTimeoutSeconds} s (last status ${current.status}).`,
       );
     }
-    const next = nextPoll(now, attempt, plan.polling, deadline);
-    const timer: TimerTask = context.df.createTimer(next.at);
-    eventTask ??= context.df.waitForExternalEvent(RetrainEvents.runStatus);
-    if (plan.onSupersede === 'cancel') supersedeTask ??= context.df.waitForExternalEvent(RetrainEvents.supersede);
-    const winner = (yield context.df.Task.any(
-      supersedeTask ? [eventTask, timer, supersedeTask] : [eventTask, timer],
-    )) as Task;
-    if (winner === timer) {
-      via = 'poll';
-      continue;
+    let events = runEvents.take();
+    let superseding = supersedes?.take() ?? [];
+    if (events.length === 0 && superseding.length === 0) {
+      const timer: TimerTask = context.df.createTimer(nextPoll(now, attempt, plan.polling, deadline).at);
+      const waits = [runEvents.next(), timer, ...(supersedes ? [supersedes.next()] : [])];
+      const winner = (yield context.df.Task.any(waits)) as Task;
+      if (winner === timer) {
+        via = 'poll';
+        continue;
+      }
+      cancelIfPending(timer);
+      events = runEvents.take();
+      superseding = supersedes?.take() ?? [];
     }
-    timer.cancel();
-    if (supersedeTask && winner === supersedeTask) {
-      const event = supersedeTask.result as SupersedeEvent | undefined;
-      supersedeTask = undefined;
-      if (event?.runId !== run.runId) continue;
+    const mine = superseding.find((e) => (e as SupersedeEvent | undefined)?.runId === run.runId) as
+      SupersedeEvent | undefined;
+    if (mine) {
       yield* callActivity<void>(context, RetrainActivities.cancelTraining, { ...check, via }, plan.retry);
-      throw new Superseded(event.byTriggerId);
+      throw new Superseded(mine.byTriggerId);
     }
-    const event = eventTask.result as RunStatusEvent | undefined;
-    eventTask = undefined;
+    if (events.length === 0) continue; // only supersede events for other runs: check again
     via = 'event';
-    if (event && event.jobName !== jobName) attempt--; // another job's event: not a poll, keep the backoff
+    // Only other jobs' events: not a poll, keep the backoff.
+    if (events.every((e) => (e as RunStatusEvent | undefined)?.jobName !== jobName)) attempt--;
   }
 }
 
-/** Waits for this run's approval decision; undefined when the timeout passes first. */
+/**
+ * Waits for this run's approval decision; undefined when the timeout passes first. Each round waits on a fresh
+ * timer for the time that remains (a timer already yielded is never put into a new `Task.any`, durable-js #574) and
+ * cancels it when a decision for another run wins.
+ */
 function* waitForApproval(
   context: OrchestrationContext,
   run: RunRef,
   timeoutSeconds: number,
 ): Steps<ApprovalDecision | undefined> {
-  const timer = context.df.createTimer(after(context, timeoutSeconds));
-  for (;;) {
+  const deadline = after(context, timeoutSeconds);
+  while (context.df.currentUtcDateTime.getTime() < deadline.getTime()) {
+    const timer = context.df.createTimer(deadline);
     const decisionTask = context.df.waitForExternalEvent(RetrainEvents.approval);
     const winner = (yield context.df.Task.any([decisionTask, timer])) as Task;
     if (winner === timer) return undefined;
     const decision = decisionTask.result as ApprovalDecision | undefined;
     if (decision?.runId === run.runId) {
-      timer.cancel();
+      cancelIfPending(timer);
       return decision;
     }
+    if (timer.isCompleted) return undefined;
+    timer.cancel();
   }
+  return undefined;
 }

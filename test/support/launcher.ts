@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -20,6 +21,8 @@ export interface LaunchedPlatform {
   readonly exit: Promise<number | null>;
   /** SIGTERM, then waits for the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL (a crash), then waits until every port it used is free again. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -27,18 +30,30 @@ export interface LaunchedPlatform {
  * throw-away state directory, and resolves once it reports ready and the host answers Running.
  */
 export async function launchPlatform(
-  options: { args?: string[]; env?: NodeJS.ProcessEnv; masterKey?: string; timeoutMs?: number } = {},
+  options: {
+    args?: string[];
+    env?: NodeJS.ProcessEnv;
+    masterKey?: string;
+    timeoutMs?: number;
+    /**
+     * Start again on an earlier launch's state (a restart after a crash), on its ports when given. Fresh ports avoid a
+     * rare clash: right after a crash an outgoing connection may hold one of the old ports as its local port.
+     */
+    resume?: Pick<LaunchedPlatform, 'stateDir'> & Partial<Pick<LaunchedPlatform, 'ports'>>;
+  } = {},
 ): Promise<LaunchedPlatform> {
   const root = path.resolve(__dirname, '..', '..');
-  const [host, httpsPort, blob, queue, table, azureml] = (await freePorts(6)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'launcher-'));
+  const fresh = options.resume?.ports ? undefined : await freePorts(6);
+  const ports = options.resume?.ports ?? {
+    host: fresh?.[0] as number,
+    https: fresh?.[1] as number,
+    blob: fresh?.[2] as number,
+    queue: fresh?.[3] as number,
+    table: fresh?.[4] as number,
+    azureml: fresh?.[5] as number,
+  };
+  const { host, https: httpsPort, blob, queue, table, azureml } = ports;
+  const stateDir = options.resume?.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'launcher-'));
   const masterKey = options.masterKey ?? 'local-master-key';
   const args = [
     path.join(root, 'dist', 'dev', 'launcher', 'main.js'),
@@ -84,5 +99,28 @@ export async function launchPlatform(
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exit;
     },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exit;
+      // Its children notice the closed IPC channel and exit; the ports are free once they have.
+      await waitFor(async () => !(await anyPortInUse([host, httpsPort, blob, queue, table, azureml])), {
+        timeoutMs: 20_000,
+        description: "the launcher's children to exit",
+      });
+    },
   };
+}
+
+async function anyPortInUse(ports: number[]): Promise<boolean> {
+  const inUse = await Promise.all(
+    ports.map(
+      (port) =>
+        new Promise<boolean>((resolve) => {
+          const server = net.createServer();
+          server.once('error', () => resolve(true));
+          server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+        }),
+    ),
+  );
+  return inUse.some(Boolean);
 }

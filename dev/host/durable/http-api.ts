@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { encodeEventName } from './classic/event-names';
-import { InMemoryOrchestrationBackend } from './core';
-import { historyToJson } from './history-json';
-import { InstanceFilter, InstanceRecord, InstanceStore, RuntimeStatus, isTerminal } from './instance-store';
+import { EventType, newEvent } from './dtfx';
+import type { DurableEngine } from './engine';
+import { historyView, type InstanceFilter, type InstanceRecord, queryInstances, toRecord } from './instance-query';
+import { isTerminal, type RuntimeStatus, type StateStore } from './state-store';
 
 export interface DurableHttpRequest {
   method: string;
@@ -23,12 +23,9 @@ export const WEBHOOK_PATH = '/runtime/webhooks/durabletask';
 
 export interface DurableHttpApiDeps {
   taskHubName: string;
-  store: InstanceStore;
-  backend: InMemoryOrchestrationBackend;
-  /** The registered orchestrator name matching `name` (case-insensitive, as function names are), if any. */
-  canonicalOrchestrator: (name: string) => string | undefined;
-  /** Called after every state change so the dispatcher picks the work up without polling. */
-  wake: () => void;
+  store: StateStore;
+  engine: DurableEngine;
+  clock: () => number;
   /** Page size when the caller sends no `top` (the client never does; tests shrink it to force continuations). */
   listPageSize: number;
 }
@@ -201,11 +198,11 @@ export class DurableHttpApi {
     );
   }
 
-  private createInstance(
+  private async createInstance(
     name: string,
     instanceId: string,
     inputJson: string | undefined,
-  ): DurableHttpResponse | undefined {
+  ): Promise<DurableHttpResponse | undefined> {
     const existing = this.deps.store.get(instanceId);
     if (existing) {
       if (BLOCKS_NEW_START.has(existing.runtimeStatus)) {
@@ -214,10 +211,24 @@ export class DurableHttpApi {
           `An orchestration with the instance ID '${instanceId}' already exists and is ${existing.runtimeStatus}.`,
         );
       }
-      this.deps.store.purge(instanceId);
+      await this.deps.store.purge(instanceId);
     }
-    this.deps.backend.createInstance(instanceId, name, inputJson);
-    this.deps.wake();
+    const at = new Date(this.deps.clock());
+    const executionId = randomUUID().replace(/-/g, '');
+    await this.deps.store.createInstance(
+      {
+        instanceId,
+        name,
+        executionId,
+        runtimeStatus: 'Pending',
+        ...(inputJson === undefined ? {} : { input: inputJson }),
+        createdTime: at,
+        lastUpdatedTime: at,
+        historyLength: 0,
+      },
+      this.deps.engine.startMessage(instanceId, name, executionId, inputJson, at),
+    );
+    this.deps.engine.wake();
     return undefined;
   }
 
@@ -227,14 +238,14 @@ export class DurableHttpApi {
     name: string,
     givenId?: string,
   ): Promise<DurableHttpResponse> {
-    const registered = this.deps.canonicalOrchestrator(name);
+    const registered = this.deps.engine.canonicalOrchestrator(name);
     if (!registered) {
       return text(400, `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
     }
     const instanceId = givenId ?? randomUUID().replace(/-/g, '');
     validateInstanceId(instanceId);
     const body = parseBody(req.body);
-    const conflict = this.createInstance(registered, instanceId, body.json);
+    const conflict = await this.createInstance(registered, instanceId, body.json);
     if (conflict) return conflict;
     return this.startResponse(req, origin, instanceId);
   }
@@ -255,16 +266,24 @@ export class DurableHttpApi {
     instanceId: string,
     timeoutMs: number,
   ): Promise<DurableHttpResponse> {
-    try {
-      await this.deps.backend.waitForState(
-        instanceId,
-        (i) => isTerminal(this.deps.store.get(i.instanceId)?.runtimeStatus ?? 'Running'),
-        timeoutMs,
-      );
-    } catch {
-      return this.checkStatus(origin, req, instanceId);
+    const finished = (): boolean => isTerminal(this.deps.store.get(instanceId)?.runtimeStatus ?? 'Running');
+    if (!finished()) {
+      const done = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          stop();
+          resolve(false);
+        }, timeoutMs);
+        const stop = this.deps.engine.onChange(() => {
+          if (!finished()) return;
+          clearTimeout(timer);
+          stop();
+          resolve(true);
+        });
+      });
+      if (!done) return this.checkStatus(origin, req, instanceId);
     }
-    const record = this.deps.store.get(instanceId);
+    const row = this.deps.store.get(instanceId);
+    const record = row ? toRecord(row) : undefined;
     if (record?.runtimeStatus === 'Completed') return json(200, record.output);
     return record ? json(record.runtimeStatus === 'Failed' ? 500 : 200, this.statusBody(record, true)) : text(404, '');
   }
@@ -288,13 +307,12 @@ export class DurableHttpApi {
   }
 
   private status(req: DurableHttpRequest, origin: string, instanceId: string): DurableHttpResponse {
-    const record = this.deps.store.get(instanceId);
-    if (!record) return text(404, '');
-    const raw = this.deps.store.raw(instanceId);
-    const history =
-      flag(req.query, 'showHistory', false) && raw
-        ? historyToJson(raw.history, flag(req.query, 'showHistoryOutput', false))
-        : undefined;
+    const row = this.deps.store.get(instanceId);
+    if (!row) return text(404, '');
+    const record = toRecord(row);
+    const history = flag(req.query, 'showHistory', false)
+      ? historyView(this.deps.store.history(instanceId), flag(req.query, 'showHistoryOutput', false))
+      : undefined;
     const body = this.statusBody(record, flag(req.query, 'showInput', true), history);
     if (!isTerminal(record.runtimeStatus)) {
       const query = req.query.toString();
@@ -318,7 +336,8 @@ export class DurableHttpApi {
     const top = Number(req.query.get('top'));
     const pageSize = req.query.has('top') && Number.isInteger(top) && top > 0 ? top : this.deps.listPageSize;
     const showInput = flag(req.query, 'showInput', true);
-    const page = this.deps.store.query(
+    const page = queryInstances(
+      this.deps.store,
       this.filterFrom(req.query),
       pageSize,
       header(req.headers, 'x-ms-continuation-token') || undefined,
@@ -330,30 +349,33 @@ export class DurableHttpApi {
     );
   }
 
-  private purge(instanceId: string): DurableHttpResponse {
+  private async purge(instanceId: string): Promise<DurableHttpResponse> {
     const record = this.deps.store.get(instanceId);
     if (!record) return text(404, '');
     if (!isTerminal(record.runtimeStatus))
       return text(412, `Instance '${instanceId}' is ${record.runtimeStatus}; only finished instances can be purged.`);
-    this.deps.store.purge(instanceId);
+    await this.deps.store.purge(instanceId);
     return json(200, { instancesDeleted: 1 });
   }
 
-  private purgeBy(req: DurableHttpRequest): DurableHttpResponse {
+  private async purgeBy(req: DurableHttpRequest): Promise<DurableHttpResponse> {
     if (!parseDate(req.query, 'createdTimeFrom')) {
       return text(400, "Please provide value for 'createdTimeFrom' parameter.");
     }
     const filter = this.filterFrom(req.query);
     let deleted = 0;
-    for (let page = this.deps.store.query(filter, 1000); ;) {
-      for (const r of page.items) if (isTerminal(r.runtimeStatus) && this.deps.store.purge(r.instanceId)) deleted++;
-      if (!page.continuation) break;
-      page = this.deps.store.query(filter, 1000, page.continuation);
-    }
+    const victims = queryInstances(this.deps.store, filter, Number.MAX_SAFE_INTEGER).items.filter((r) =>
+      isTerminal(r.runtimeStatus),
+    );
+    for (const r of victims) if (await this.deps.store.purge(r.instanceId)) deleted++;
     return deleted === 0 ? text(404, '') : json(200, { instancesDeleted: deleted });
   }
 
-  private raiseEvent(req: DurableHttpRequest, instanceId: string, eventName: string): DurableHttpResponse {
+  private async raiseEvent(
+    req: DurableHttpRequest,
+    instanceId: string,
+    eventName: string,
+  ): Promise<DurableHttpResponse> {
     const record = this.deps.store.get(instanceId);
     if (!record) return text(404, `No instance with ID '${instanceId}' found.`);
     if (isTerminal(record.runtimeStatus)) return text(410, `Instance '${instanceId}' is ${record.runtimeStatus}.`);
@@ -362,25 +384,37 @@ export class DurableHttpApi {
       return text(400, 'Only application/json request content is supported');
     }
     const body = parseBody(req.body);
-    this.deps.backend.raiseEvent(instanceId, encodeEventName(eventName), body.json);
-    this.deps.wake();
+    await this.enqueue(instanceId, EventType.EventRaised, {
+      Name: eventName,
+      ...(body.json === undefined ? {} : { Input: body.json }),
+    });
     return { status: 202, headers: {}, body: '' };
   }
 
-  private control(
+  private async enqueue(instanceId: string, type: EventType, fields: Record<string, unknown>): Promise<void> {
+    const at = this.deps.clock();
+    await this.deps.store.putMessage({
+      id: `${instanceId}|api|${randomUUID()}`,
+      instanceId,
+      event: newEvent(type, new Date(at), fields),
+      visibleAt: at,
+    });
+    this.deps.engine.wake();
+  }
+
+  private async control(
     req: DurableHttpRequest,
     instanceId: string,
     op: 'terminate' | 'suspend' | 'resume',
-  ): DurableHttpResponse {
+  ): Promise<DurableHttpResponse> {
     const record = this.deps.store.get(instanceId);
     if (!record) return text(404, `No instance with ID '${instanceId}' found.`);
     if (isTerminal(record.runtimeStatus)) return text(410, `Instance '${instanceId}' is ${record.runtimeStatus}.`);
     const reason = req.query.get('reason') ?? undefined;
-    if (op === 'terminate')
-      this.deps.backend.terminate(instanceId, reason === undefined ? undefined : JSON.stringify(reason));
-    else if (op === 'suspend') this.deps.backend.suspend(instanceId);
-    else this.deps.backend.resume(instanceId);
-    this.deps.wake();
+    const input = reason === undefined ? {} : { Input: JSON.stringify(reason) };
+    if (op === 'terminate') await this.enqueue(instanceId, EventType.ExecutionTerminated, input);
+    else if (op === 'suspend') await this.enqueue(instanceId, EventType.ExecutionSuspended, input);
+    else await this.enqueue(instanceId, EventType.ExecutionResumed, input);
     return { status: 202, headers: {}, body: '' };
   }
 
@@ -396,8 +430,7 @@ export class DurableHttpApi {
     const record = this.deps.store.get(instanceId);
     if (!record) return text(400, 'InstanceId does not match a valid orchestration instance.');
     const newId = flag(req.query, 'restartWithNewInstanceId', true) ? randomUUID().replace(/-/g, '') : instanceId;
-    const raw = this.deps.store.raw(instanceId);
-    const conflict = this.createInstance(record.name, newId, raw?.input);
+    const conflict = await this.createInstance(record.name, newId, record.input);
     return conflict ?? this.startResponse(req, origin, newId);
   }
 }

@@ -1,10 +1,11 @@
 // Public surface of the local durable engine (used by dev/host). See docs/durable-engine.md.
-export { captureDurableRegistrations } from './capture';
-export type { CapturedDurable, RawActivityHandler, RawEntityHandler, RawOrchestrator } from './capture';
 export { DurableRuntime } from './runtime';
-export type { ActivityHandler, DurableRuntimeOptions } from './runtime';
-export type { DispatcherStats } from './dispatcher';
+export type { ActivityFunction, DurableRuntimeOptions, OrchestrationFunction } from './runtime';
+export type { EngineStats } from './engine';
 export type { DurableHttpRequest, DurableHttpResponse } from './http-api';
 export { WEBHOOK_PATH } from './http-api';
-export { UnsupportedDurableFeatureError } from './classic/context';
-export type { RuntimeStatus } from './instance-store';
+export type { FailureShape } from './failures';
+export { StateStore } from './state-store';
+export type { Persistence, RuntimeStatus } from './state-store';
+export { persistenceFor } from './storage-connection';
+export { TablePersistence } from './table-persistence';

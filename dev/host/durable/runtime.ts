@@ -1,45 +1,36 @@
-import { InvocationContext } from '@azure/functions';
-import { randomUUID } from 'node:crypto';
-import { format } from 'node:util';
-import { adaptClassicOrchestrator, ClassicOrchestrator } from './classic/adapter';
-import { InMemoryOrchestrationBackend } from './core';
-import { FunctionRegistry } from './function-registry';
-import { Dispatcher, DispatcherStats } from './dispatcher';
-import { DurableHttpApi, DurableHttpRequest, DurableHttpResponse, WEBHOOK_PATH } from './http-api';
-import { InstanceStore } from './instance-store';
+import { DurableEngine, type ActivityFunction, type EngineStats, type OrchestrationFunction } from './engine';
+import type { ReplaySettings } from './extension-replay';
+import type { FailureShape } from './failures';
+import { DurableHttpApi, type DurableHttpRequest, type DurableHttpResponse, WEBHOOK_PATH } from './http-api';
+import { type Persistence, StateStore } from './state-store';
 
 export interface DurableRuntimeOptions {
   taskHubName: string;
   maxConcurrentActivityFunctions: number;
-  /** Accepted for host.json parity; episodes are CPU-only replays and run one at a time (see docs). */
+  /** Accepted for host.json parity; episodes run one at a time (see docs/durable-engine.md). */
   maxConcurrentOrchestratorFunctions?: number;
   log?: (line: string) => void;
-  /** History cap per instance (core default 10,000 is too small for a 10k fan-out). Default 1,000,000. */
-  maxHistorySize?: number;
-  /** Longest single backend timer; longer durable timers are chained. Default 3 days (must be < 2^31 ms). */
-  maxTimerIntervalMs?: number;
+  /** 'legacy' (default, current extension bundles) or 'structured' (FailureDetails; newer extensions). */
+  failureShape?: FailureShape;
+  /** Where state is kept across restarts; in memory only when absent. */
+  persistence?: Persistence;
   /** Page size of `GET /instances` without `top`. Default 100. */
   listPageSize?: number;
+  /** Provider timer settings; default Azure Storage's (6-day maximum, 3-day interval). */
+  timerSettings?: ReplaySettings;
+  clock?: () => number;
 }
 
-export type ActivityHandler = (input: unknown, ctx: InvocationContext) => unknown;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-const MAX_SET_TIMEOUT_MS = 2 ** 31 - 1;
+export type { ActivityFunction, OrchestrationFunction };
 
 /**
- * The local Durable Functions engine: classic durable-functions 3.x orchestrators running on the durabletask-js
- * in-memory replay engine, driven by our own dispatch loop, and served over the Durable HTTP API so the app's
- * `DurableClient` works unmodified. See docs/durable-engine.md.
+ * The local Durable Functions engine: it plays the Durable extension for the app's registered durable-functions
+ * handlers and serves the Durable HTTP API, so the app's unmodified `DurableClient` works. See docs/durable-engine.md.
  */
 export class DurableRuntime {
-  private readonly backend: InMemoryOrchestrationBackend;
-  private readonly registry = new FunctionRegistry();
-  private readonly dispatcher: Dispatcher;
-  private readonly store: InstanceStore;
+  readonly store: StateStore;
+  private readonly engine: DurableEngine;
   private readonly api: DurableHttpApi;
-  private readonly log: (line: string) => void;
-  private readonly maxTimerIntervalMs: number;
 
   constructor(private readonly options: DurableRuntimeOptions) {
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(options.taskHubName)) {
@@ -50,61 +41,52 @@ export class DurableRuntime {
     if (!Number.isInteger(options.maxConcurrentActivityFunctions) || options.maxConcurrentActivityFunctions < 1) {
       throw new RangeError('maxConcurrentActivityFunctions must be a positive integer');
     }
-    this.log = options.log ?? ((line) => console.log(line));
-    this.maxTimerIntervalMs = Math.min(options.maxTimerIntervalMs ?? 3 * DAY_MS, MAX_SET_TIMEOUT_MS);
-    this.backend = new InMemoryOrchestrationBackend(options.maxHistorySize ?? 1_000_000);
-    this.store = new InstanceStore(this.backend);
-    this.dispatcher = new Dispatcher(this.backend, this.registry, {
-      maxConcurrentActivities: options.maxConcurrentActivityFunctions,
-      log: this.log,
+    const clock = options.clock ?? Date.now;
+    this.store = new StateStore(options.persistence);
+    this.engine = new DurableEngine({
+      store: this.store,
+      maxConcurrentActivityFunctions: options.maxConcurrentActivityFunctions,
+      failureShape: options.failureShape ?? 'legacy',
+      log: options.log ?? ((line) => console.log(line)),
+      clock,
+      ...(options.timerSettings ? { settings: options.timerSettings } : {}),
     });
     this.api = new DurableHttpApi({
       taskHubName: options.taskHubName,
       store: this.store,
-      backend: this.backend,
-      canonicalOrchestrator: (name) => this.registry.canonicalOrchestrator(name),
-      wake: () => this.dispatcher.wake(),
+      engine: this.engine,
+      clock,
       listPageSize: options.listPageSize ?? 100,
     });
   }
 
-  // `any[]` (the agreed interface) so generators typed `(context: OrchestrationContext)` are accepted as they are.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  registerOrchestration(name: string, fn: (...args: any[]) => Generator): void {
-    this.registry.addNamedOrchestrator(
-      name,
-      adaptClassicOrchestrator(name, fn as ClassicOrchestrator, {
-        maxTimerIntervalMs: this.maxTimerIntervalMs,
-        log: this.log,
-      }),
-    );
+  /** `fn` invokes the registered orchestrationTrigger function with the extension's payload. */
+  registerOrchestration(name: string, fn: OrchestrationFunction): void {
+    this.engine.registerOrchestration(name, fn);
   }
 
-  registerActivity(name: string, handler: ActivityHandler): void {
-    this.registry.addNamedActivity(name, (actx, input: unknown) => {
-      const context = new InvocationContext({
-        invocationId: randomUUID(),
-        functionName: name,
-        logHandler: (level, ...args) => this.log(`[${name} ${actx.orchestrationId}] ${level}: ${format(...args)}`),
-        triggerMetadata: { instanceId: actx.orchestrationId },
-      });
-      return handler(input, context);
-    });
+  /** `fn` invokes the registered activityTrigger function with the activity's input. */
+  registerActivity(name: string, fn: ActivityFunction): void {
+    this.engine.registerActivity(name, fn);
   }
 
-  start(): void {
-    this.dispatcher.start();
+  /** Loads persisted state (instances resume: timers re-armed, inbox delivered, unfinished activities run again). */
+  async start(): Promise<void> {
+    await this.store.load();
+    this.engine.start();
   }
 
   async stop(): Promise<void> {
-    await this.dispatcher.stop();
-    // Clears the backend's pending timers so nothing keeps the process alive after the host stops.
-    this.backend.reset();
+    await this.engine.stop();
   }
 
-  /** Engine counters (episodes, activities, loop rounds, parked) for benchmarks and tests. */
-  stats(): DispatcherStats {
-    return this.dispatcher.stats();
+  stats(): EngineStats {
+    return this.engine.stats();
+  }
+
+  /** Wakes the dispatch loop (after a test moved its clock). */
+  wake(): void {
+    this.engine.wake();
   }
 
   handleHttp(req: DurableHttpRequest, origin: string): Promise<DurableHttpResponse> {

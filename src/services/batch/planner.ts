@@ -182,8 +182,9 @@ export function chunkRanges(miniBatches: number, chunkSize: number = CHUNK_SIZE)
  * How many mini-batches each concurrently running chunk may have in flight, so that the run as a whole never has
  * more than `maxParallel` (the sum of the returned slots is at most `maxParallel`).
  *
- * @remarks Several chunks run at once (about one per four slots, at most {@link MAX_CONCURRENT_CHUNKS}) so the
- * pipeline does not drain at every chunk boundary. A chunk that finishes hands its slots to the next chunk.
+ * @remarks Several chunks run at once (about one per four slots, at most {@link MAX_CONCURRENT_CHUNKS}), so the
+ * run has more than one chunk's worth of work in flight. The run starts chunks in waves of this many; chunk `i` of a
+ * wave gets slot share `i` (docs/batch-scoring.md, "History bound and parallelism").
  */
 export function chunkSlots(maxParallel: number, chunks: number): number[] {
   if (chunks <= 0) return [];

@@ -1,6 +1,7 @@
 /**
- * Errors of the retrain flow. Each has a stable `name`: only name and message cross the activity boundary, and the
- * orchestrations' retry loop decides by name (`NON_RETRYABLE`).
+ * Errors of the retrain flow. Each has a stable `name`. Only the message crosses the activity boundary in Azure, so
+ * activities carry the name in it (`withErrorType`, services/task-failure.ts) and the orchestrations' retry loop
+ * decides by that name (`NON_RETRYABLE`).
  */
 
 abstract class RetrainError extends Error {
@@ -104,23 +105,5 @@ export const NON_RETRYABLE: readonly string[] = [
   'SyntaxError',
 ];
 
-/**
- * The error type behind something an orchestrator caught: durable-functions' `TaskFailedError` carries it in
- * `failureDetails.errorType`; otherwise the message may start with `Type: ` (v3 activity failures), else `name`.
- */
-export function errorTypeOf(error: unknown): string {
-  const details = (error as { failureDetails?: { errorType?: unknown } } | null)?.failureDetails;
-  if (details && typeof details.errorType === 'string' && details.errorType) return details.errorType;
-  const message = error instanceof Error ? error.message : String(error);
-  const match = /^([A-Z][A-Za-z0-9]*Error): /.exec(message);
-  if (match?.[1]) return match[1];
-  return error instanceof Error ? error.name : 'Error';
-}
-
-/** The message of a caught error without the `Type: ` prefix. */
-export function errorMessageOf(error: unknown): string {
-  const details = (error as { failureDetails?: { errorMessage?: unknown } } | null)?.failureDetails;
-  if (details && typeof details.errorMessage === 'string') return details.errorMessage;
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^[A-Z][A-Za-z0-9]*Error: /, '');
-}
+/** How an orchestrator reads a caught failure's type and message (shared with batch scoring). */
+export { errorMessageOf, errorTypeOf } from '../task-failure';

@@ -105,12 +105,13 @@ describe('DurableClient against the local Durable HTTP API', () => {
     });
   });
 
-  it('when custom status is set to null, then the status API shows it cleared', async () => {
+  it('when custom status is set to null, then the previous status stays (the extension applies only non-null)', async () => {
+    // OutOfProcOrchestrationShim.ScheduleDurableTaskEvents: `if (execution.CustomStatus != null) SetCustomStatus(...)`.
     const id = await h.client.startNew('waitForGo');
     await waitFor(async () => ((await h.client.getStatus(id)).customStatus ? true : undefined), 'custom status');
     await h.client.raiseEvent(id, 'go', 'clear');
     const done = await waitForFinish(h.client, id);
-    expect(done.customStatus).toBeNull();
+    expect(done.customStatus).toEqual({ phase: 'waiting' });
   });
 
   it('when an orchestrator throws, then the status is Failed (HTTP 200) with the failure text as output', async () => {
@@ -300,8 +301,9 @@ describe('DurableClient against the local Durable HTTP API', () => {
       const withHistory = (await (await h.call('GET', `/instances/${id}?showHistory=true`)).json()) as {
         historyEvents: { EventType: string }[];
       };
-      expect(withHistory.historyEvents[0]?.EventType).toBe('OrchestratorStarted');
-      expect(withHistory.historyEvents.map((e) => e.EventType)).toContain('ExecutionStarted');
+      // DurableClient.GetDurableOrchestrationStatusAsync drops the OrchestratorStarted/Completed markers.
+      expect(withHistory.historyEvents[0]?.EventType).toBe('ExecutionStarted');
+      expect(withHistory.historyEvents.map((e) => e.EventType)).not.toContain('OrchestratorStarted');
       await h.client.terminate(id, 'cleanup');
     });
 

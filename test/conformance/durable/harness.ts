@@ -3,6 +3,7 @@ import * as df from 'durable-functions';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { DurableRuntime, DurableRuntimeOptions, WEBHOOK_PATH } from '../../../dev/host/durable';
+import { type DurableFunctionSet, serveDurableSet } from '../../../dev/host/durable-registration';
 
 export interface Harness {
   runtime: DurableRuntime;
@@ -26,7 +27,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
  * durableClient input carries the runtime's binding payload.
  */
 export async function startHarness(
-  register: (runtime: DurableRuntime) => void,
+  register: (functions: DurableFunctionSet) => void,
   options: Partial<DurableRuntimeOptions> = {},
 ): Promise<Harness> {
   const logs: string[] = [];
@@ -36,11 +37,15 @@ export async function startHarness(
     log: (line) => logs.push(line),
     ...options,
   });
-  register(runtime);
-  runtime.start();
+  const hostLog = (line: string): void => {
+    logs.push(line);
+  };
+  await serveDurableSet(runtime, register, { info: hostLog, warn: hostLog, error: hostLog });
+  await runtime.start();
 
   let origin = '';
-  const server: Server = createServer((req, res) => {
+  // Keep-alive as the Functions host (Kestrel, 130 s): a 5 s default races clients reusing sockets after long episodes.
+  const server: Server = createServer({ keepAliveTimeout: 130_000 }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', origin);
       if (!url.pathname.startsWith(WEBHOOK_PATH)) {

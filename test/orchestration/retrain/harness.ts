@@ -16,6 +16,7 @@ import {
   WORKSPACE,
 } from '../../../dev/azureml-emulator';
 import { DurableRuntime, WEBHOOK_PATH } from '../../../dev/host/durable';
+import { serveDurableSet } from '../../../dev/host/durable-registration';
 import { createRetrainActivities, type RetrainDeps } from '../../../src/activities/retrain-activities';
 import { type AzureMlWorkspace, createWorkspace } from '../../../src/azureml/workspace';
 import { type Catalog, loadCatalog, parseCatalog } from '../../../src/catalog';
@@ -151,9 +152,13 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
   const runtime = new DurableRuntime({
     taskHubName: 'RetrainTests',
     maxConcurrentActivityFunctions: 4,
-    log: (l) => logs.push(l),
+    log: (l) => {
+      logs.push(l);
+      if (process.env.DEBUG_ENGINE) process.stderr.write(`${l}\n`);
+    },
   });
-  const server: Server = createServer((req, res) => {
+  // Keep-alive as the Functions host (Kestrel, 130 s): a 5 s default races clients reusing sockets after long episodes.
+  const server: Server = createServer({ keepAliveTimeout: 130_000 }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', origin);
       const body = await readBody(req);
@@ -225,17 +230,30 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
     telemetry: scenario().telemetry,
     scoring: { maxRetries: 0, retryDelayMs: 10 },
   });
-  runtime.registerOrchestration(RetrainOrchestrations.retrain, retrainOrchestrator);
-  runtime.registerOrchestration(RetrainOrchestrations.deploy, retrainDeployOrchestrator);
-  runtime.registerOrchestration(RetrainOrchestrations.rollback, retrainRollbackOrchestrator);
-  for (const name of Object.values(RetrainActivities)) {
-    runtime.registerActivity(name, async (input: unknown) => {
-      const handlers = createRetrainActivities(deps()) as unknown as Record<string, (i: unknown) => Promise<unknown>>;
-      const result = await handlers[name]!(input);
-      return name === RetrainActivities.loadPlan ? scenario().planTweak(result as RetrainPlan) : result;
-    });
-  }
-  runtime.start();
+  const hostLog = (l: string): void => {
+    logs.push(l);
+    if (process.env.DEBUG_ENGINE) process.stderr.write(`${l}\n`);
+  };
+  await serveDurableSet(
+    runtime,
+    (fns) => {
+      fns.registerOrchestration(RetrainOrchestrations.retrain, retrainOrchestrator);
+      fns.registerOrchestration(RetrainOrchestrations.deploy, retrainDeployOrchestrator);
+      fns.registerOrchestration(RetrainOrchestrations.rollback, retrainRollbackOrchestrator);
+      for (const name of Object.values(RetrainActivities)) {
+        fns.registerActivity(name, async (input: unknown) => {
+          const handlers = createRetrainActivities(deps()) as unknown as Record<
+            string,
+            (i: unknown) => Promise<unknown>
+          >;
+          const result = await handlers[name]!(input);
+          return name === RetrainActivities.loadPlan ? scenario().planTweak(result as RetrainPlan) : result;
+        });
+      }
+    },
+    { info: hostLog, warn: hostLog, error: hostLog },
+  );
+  await runtime.start();
 
   const clientInput = df.input.durableClient();
   const context = new InvocationContext({
