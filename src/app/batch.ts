@@ -31,7 +31,7 @@ export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry): BatchD
       resourceGroup: config.azureml.resourceGroup,
       workspace: config.azureml.workspace,
     }),
-    telemetry: telemetry ?? createTelemetry(config.telemetry.connectionString),
+    telemetry: telemetry ?? createTelemetry(config.telemetry.connectionString, config.telemetry.entraAuthentication),
   };
 }
 

@@ -74,6 +74,19 @@ export const settingsSchema = z.object({
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText.describe(
     'Application Insights connection string. Empty: telemetry is not exported (a warning is logged at startup).',
   ),
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^(?=(?:.*;)?\s*Authorization\s*=\s*AAD\s*(?:;|$))(?:\s*[A-Za-z]+\s*=\s*[^;]*;?)+$/i,
+          'must be Authorization=AAD, optionally with ;ClientId=<managed identity client id>',
+        )
+        .optional(),
+    )
+    .describe(
+      'Microsoft Entra authentication of the telemetry exporter: Authorization=AAD[;ClientId=<user-assigned identity client id>]. The app then sends its custom events with a managed-identity token (needed when the component has local authentication disabled). Empty: instrumentation-key ingestion.',
+    ),
   MLOPS_CATALOG_PATH: z
     .string()
     .trim()

@@ -163,7 +163,7 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     expect((noTarget.properties as unknown as { error: { message: string } }).error.message).toMatch(/target_column/);
   });
 
-  it('when a uri_folder input and an Azurite blob URL are used, then both train', async () => {
+  it('when a uri_folder input and the lake datastore form are used, then both train', async () => {
     await submit(
       'train-folder',
       trainingJob({
@@ -171,6 +171,19 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
         target_column: literal('count'),
       }),
     );
+    // The identity-based datastore infra registers for a lake container: <account>_<container> (here Azurite's).
+    await submit(
+      'train-lake-datastore',
+      trainingJob({
+        data: { jobInputType: 'uri_file', uri: 'azureml://datastores/devstoreaccount1_datasets/paths/bikes/train.csv' },
+        target_column: literal('count'),
+      }),
+    );
+    expect((await terminal('train-folder')).properties.status).toBe('Completed');
+    expect((await terminal('train-lake-datastore')).properties.status).toBe('Completed');
+  });
+
+  it('when the input is a raw storage URL, then the job fails as an Azure job without a credential for it does', async () => {
     await submit(
       'train-url',
       trainingJob({
@@ -178,8 +191,11 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
         target_column: literal('count'),
       }),
     );
-    expect((await terminal('train-folder')).properties.status).toBe('Completed');
-    expect((await terminal('train-url')).properties.status).toBe('Completed');
+    const job = await terminal('train-url');
+    expect(job.properties.status).toBe('Failed');
+    expect((job.properties as unknown as { error: { message: string } }).error.message).toMatch(
+      /^ScriptExecution\.StreamAccess\.Authentication: Identity authentication failed .*azureml:\/\/datastores\/<account>_<container>/,
+    );
   });
 
   it('when the input is a registered data asset (azureml:<name>:<version>), then the job trains on its dataUri', async () => {

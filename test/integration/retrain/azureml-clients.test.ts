@@ -1,3 +1,4 @@
+import { datasetUriFor } from '../../../src/services/retrain/blob-events';
 import { BlobServiceClient } from '@azure/storage-blob';
 
 import {
@@ -75,7 +76,7 @@ describe('Azure ML clients against the emulator', () => {
     const csv = generateBikeDemandCsv({ rows: 300, seed: 11 });
     const blob = datasets.getBlockBlobClient('bike-demand/clients.csv');
     await blob.upload(csv, csv.length);
-    datasetUri = blob.url;
+    datasetUri = datasetUriFor(blob.url, 'uri_file'); // the lake datastore form jobs read in Azure
   });
 
   afterAll(async () => {
