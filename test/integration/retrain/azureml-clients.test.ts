@@ -19,6 +19,7 @@ import { LineageTags } from '../../../src/services/retrain/lineage';
 import { createStateStores, type StateStores } from '../../../src/state';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
 import { testCredential, waitFor } from '../../orchestration/retrain/harness';
+import { PINNED_AZUREML_API_VERSION } from '../../../src/config';
 
 jest.setTimeout(120_000);
 
@@ -60,7 +61,7 @@ describe('Azure ML clients against the emulator', () => {
           region: REGION,
           armEndpoint: emulator.url,
           dataPlaneEndpoint: emulator.url,
-          apiVersion: undefined,
+          apiVersion: PINNED_AZUREML_API_VERSION,
         },
       },
       testCredential,

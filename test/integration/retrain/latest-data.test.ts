@@ -11,6 +11,7 @@ import { latestDataVersion, registerDataVersion } from '../../../src/azureml/reg
 import { type AzureMlWorkspace, createWorkspace } from '../../../src/azureml/workspace';
 import { testCredential } from '../../orchestration/retrain/harness';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
+import { PINNED_AZUREML_API_VERSION } from '../../../src/config';
 
 jest.setTimeout(60_000);
 
@@ -37,7 +38,7 @@ describe('newest dataset of a model', () => {
           region: REGION,
           armEndpoint: emulator.url,
           dataPlaneEndpoint: emulator.url,
-          apiVersion: undefined,
+          apiVersion: PINNED_AZUREML_API_VERSION,
         },
       },
       testCredential,

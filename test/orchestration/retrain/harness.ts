@@ -31,6 +31,7 @@ import { durableOrchestrationClient, type OrchestrationClient } from '../../../s
 import { handleAzureMlRunEvent } from '../../../src/triggers/run-events';
 import { submitRetrainTrigger } from '../../../src/triggers/submit';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
+import { PINNED_AZUREML_API_VERSION } from '../../../src/config';
 
 /**
  * Retrain orchestrations on the in-memory durable engine (dev/host/durable) with the real activities against the
@@ -207,7 +208,7 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
         region: REGION,
         armEndpoint: emulator.url,
         dataPlaneEndpoint: emulator.url,
-        apiVersion: undefined,
+        apiVersion: PINNED_AZUREML_API_VERSION,
       },
     },
     testCredential,
