@@ -1,6 +1,8 @@
 /**
  * ARM conventions shared by every management-plane resource: ids, systemData, names, paging, list filters.
  */
+import { randomUUID } from 'node:crypto';
+
 import { badRequest, EmulatorHttpError } from './errors';
 import { type EmulatorRequest, query } from './http';
 import type { Json, JsonObject, StoredResource, SystemData } from './state';
@@ -88,6 +90,42 @@ export function touch(resource: StoredResource, nowIso: string): void {
 /** The wire form: `{ id, name, type, systemData, ...body }`. */
 export function render(resource: StoredResource, id: string, type: string): JsonObject {
   return { id, name: resource.name, type, ...resource.body, systemData: { ...resource.systemData } };
+}
+
+/** Tenant the emulator's managed identities belong to. */
+export const EMULATOR_TENANT_ID = '00000000-0000-0000-0000-00000000a0a0';
+
+/**
+ * A tracked resource's managed identity as ARM returns it (ManagedServiceIdentity, common-types v3): the caller sends
+ * `type` (and user-assigned ids); ARM adds the read-only `principalId` and `tenantId` of a system-assigned identity and
+ * `principalId`/`clientId` of each user-assigned one. A system-assigned identity keeps its principal across updates.
+ */
+export function managedIdentity(requested: unknown, previous: unknown): Json | undefined {
+  if (requested === undefined || requested === null) return undefined;
+  if (!isObject(requested)) throw badRequest("'identity' must be an object.", 'identity');
+  const type = typeof requested['type'] === 'string' ? requested['type'] : 'None';
+  const before = isObject(previous) ? previous : {};
+  const result: JsonObject = { type };
+  if (/SystemAssigned/i.test(type)) {
+    result['principalId'] =
+      typeof before['principalId'] === 'string' && /SystemAssigned/i.test(String(before['type']))
+        ? before['principalId']
+        : randomUUID();
+    result['tenantId'] = EMULATOR_TENANT_ID;
+  }
+  const assigned = requested['userAssignedIdentities'];
+  if (/UserAssigned/i.test(type) && isObject(assigned)) {
+    const known = isObject(before['userAssignedIdentities']) ? before['userAssignedIdentities'] : {};
+    const identities: JsonObject = {};
+    for (const id of Object.keys(assigned)) {
+      const old = known[id];
+      identities[id] = isObject(old)
+        ? (structuredClone(old) as JsonObject)
+        : { principalId: randomUUID(), clientId: randomUUID() };
+    }
+    result['userAssignedIdentities'] = identities;
+  }
+  return result;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

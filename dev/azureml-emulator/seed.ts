@@ -6,7 +6,7 @@
  * the demo did since. Written straight into the state (no HTTP), but every record has the shape the API produces.
  */
 import { BIKE_DEMAND_FEATURES, BIKE_DEMAND_TARGET, generateBikeDemandCsv } from '../demo/bike-data';
-import { newSystemData, resourceId, WORKSPACE_ID } from './arm';
+import { EMULATOR_TENANT_ID, newSystemData, resourceId, WORKSPACE_ID } from './arm';
 import type { EmulatorContext } from './context';
 import { newKey } from './handlers/online-endpoints';
 import { trainFromCsv } from './ml';
@@ -26,6 +26,8 @@ export const BIKE_DEMAND_DATASET_CONTAINER = 'datasets';
 export const BIKE_DEMAND_DATASET_PATH = 'bike-demand/seed/train.csv';
 /** The data asset the app registers the model's datasets under (catalog default `<model>-data`). */
 export const BIKE_DEMAND_DATA_ASSET = 'bike-demand-data';
+/** System-assigned identity of the seeded online endpoint. */
+const SEED_ENDPOINT_PRINCIPAL_ID = '5eed0000-0000-4000-8000-00000000e001';
 export const BIKE_DEMAND_COMPONENT_ID = `${WORKSPACE_ID}/components/train-linear-regression/versions/1`;
 
 const TRAINING_PARAMETERS = {
@@ -100,7 +102,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
           isArchived: false,
           inputs,
           outputs: {
-            model: { jobOutputType: 'custom_model', mode: 'Upload', uri: modelOutputUri(BIKE_DEMAND_SEED_JOB) },
+            model: { jobOutputType: 'custom_model', mode: 'Upload' },
           },
           tags: { seed: 'true' },
           properties: {},
@@ -116,6 +118,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
           at: nowIso,
         })),
         origin: 'arm',
+        modelOutputs: { model: 'custom_model' },
         experimentId: engine.experimentId(experimentName),
         training: { state: 'succeeded', metrics },
         startedAt: nowIso,
@@ -217,7 +220,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
       body: {
         kind: 'Managed',
         location: 'local',
-        identity: { type: 'SystemAssigned' },
+        identity: { type: 'SystemAssigned', principalId: SEED_ENDPOINT_PRINCIPAL_ID, tenantId: EMULATOR_TENANT_ID },
         tags: {},
         properties: {
           authMode: 'Key',

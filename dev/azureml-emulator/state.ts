@@ -52,6 +52,8 @@ export interface JobRunState {
   endedAt?: string;
   /** Clock ms when training finished; a job completes no earlier. */
   trainingDoneAt?: number;
+  /** Model outputs of the job (name → jobOutputType), fixed at submission. */
+  modelOutputs?: Record<string, string>;
   /** v1 callers: the published pipeline endpoint that started the run. */
   pipelineEndpointId?: string;
 }
@@ -118,8 +120,13 @@ export interface PipelineEndpointRecord {
   description: string;
   /** Default pipeline parameters (e.g. target_column, alpha). */
   defaults: Record<string, string>;
-  /** The parameter (ParameterAssignments or DataPathAssignments) that names the training CSV. */
+  /** The parameter that names the training CSV. */
   dataParameter: string;
+  /**
+   * How the published pipeline declared it: a DataPath PipelineParameter (assigned in DataPathAssignments; default)
+   * or a string PipelineParameter whose value the pipeline's step reads itself (ParameterAssignments).
+   */
+  dataParameterKind?: 'dataPath' | 'string';
   createdAt: string;
 }
 

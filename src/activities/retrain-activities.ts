@@ -245,7 +245,13 @@ export function createRetrainActivities(deps: RetrainDeps) {
     },
 
     [RetrainActivities.checkTraining]: async (input: CheckTrainingInput): Promise<CheckTrainingOutput> => {
-      const status = await getTrainingStatus(ws, input.kind, input.jobName, input.modelOutput);
+      // The experiment only locates the run-history record of a failure (for its message).
+      const experiment = findModel(deps.catalog, input.run.model)?.training.experiment ?? 'Default';
+      const status = await getTrainingStatus(
+        ws,
+        { kind: input.kind, experiment, modelOutput: input.modelOutput },
+        input.jobName,
+      );
       const at = now();
       await updateRun(input.run.runId, (current) => {
         const history = current.training?.statusHistory ?? [];

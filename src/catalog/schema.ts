@@ -1,5 +1,12 @@
 import { z } from 'zod';
 
+import {
+  COMPONENT_REFERENCE_HINT,
+  COMPUTE_REFERENCE_HINT,
+  isComponentReference,
+  isComputeReference,
+} from './references';
+
 /**
  * The model catalog: which models exist, what triggers them, how they are trained, gated, deployed and
  * batch-scored. One JSON file, validated at startup with field-level errors.
@@ -72,6 +79,12 @@ const trainingSchema = z.discriminatedUnion('kind', [
     kind: z.literal('publishedPipeline'),
     /** Id of the v1 PipelineEndpoint (the default version is submitted). */
     pipelineEndpointId: z.string().min(1),
+    /**
+     * How the published pipeline takes the dataset: `dataPath` (a DataPath PipelineParameter, sent in
+     * `DataPathAssignments` as datastore + relative path; needs an `azureml://datastores/<ds>/paths/<p>` dataset URI)
+     * or `parameter` (a string PipelineParameter holding the URI, which the pipeline's own step reads).
+     */
+    datasetAssignment: z.enum(['dataPath', 'parameter']).default('dataPath'),
     ...trainingCommon,
   }),
   z.object({
@@ -84,10 +97,10 @@ const trainingSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('pipelineJob'),
-    /** ARM id or azureml: reference of the pipeline component to run as a pipeline job. */
-    componentId: z.string().min(1),
-    /** Compute for the pipeline (settings.default_compute). */
-    compute: z.string().min(1).optional(),
+    /** The pipeline component version to run as a pipeline job (sent as its ARM id). */
+    componentId: z.string().refine(isComponentReference, COMPONENT_REFERENCE_HINT),
+    /** Compute for the pipeline (settings.default_compute, sent as its ARM id). */
+    compute: z.string().refine(isComputeReference, COMPUTE_REFERENCE_HINT).optional(),
     ...trainingCommon,
   }),
 ]);

@@ -5,7 +5,7 @@
 import type { EmulatorContext } from '../context';
 import type { EmulatorRequest, EmulatorResponse, Router } from '../http';
 import { query } from '../http';
-import { modelOutputUri } from '../runtime/engine';
+import { artifactsUri } from '../runtime/engine';
 
 const BASE =
   '/mlflow/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/api/2.0/mlflow';
@@ -43,10 +43,7 @@ export function registerMlflowRoutes(router: Router, context: EmulatorContext, t
             status: run.status,
             start_time: run.startTime,
             ...(run.endTime !== undefined ? { end_time: run.endTime } : {}),
-            artifact_uri: modelOutputUri(run.runId).replace(
-              /outputs\/artifacts\/paths\/model\/$/,
-              'outputs/artifacts/paths/',
-            ),
+            artifact_uri: artifactsUri(run.runId),
             lifecycle_stage: 'active',
           },
           data: { metrics: [...latest.values()], params: run.params, tags: run.tags },

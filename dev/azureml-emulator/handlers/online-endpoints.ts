@@ -12,6 +12,7 @@ import {
   checkName,
   isObject,
   keyValueFilter,
+  managedIdentity,
   newSystemData,
   page,
   render,
@@ -155,9 +156,17 @@ function requireLocation(body: Record<string, unknown>): string {
   return location;
 }
 
-function copyTopLevel(body: Record<string, unknown>, into: JsonObject, fields: readonly string[]): void {
+function copyTopLevel(
+  body: Record<string, unknown>,
+  into: JsonObject,
+  fields: readonly string[],
+  previous: JsonObject | undefined,
+): void {
   for (const field of fields) {
-    if (body[field] !== undefined) into[field] = structuredClone(body[field]) as Json;
+    if (field === 'identity') {
+      const identity = managedIdentity(body['identity'], previous?.['identity']);
+      if (identity !== undefined) into['identity'] = identity;
+    } else if (body[field] !== undefined) into[field] = structuredClone(body[field]) as Json;
   }
 }
 
@@ -234,7 +243,7 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
       },
     };
     const newBody: JsonObject = { kind: 'Managed' };
-    copyTopLevel(body, newBody, ['location', 'kind', 'identity', 'tags', 'sku']);
+    copyTopLevel(body, newBody, ['location', 'kind', 'identity', 'tags', 'sku'], existing?.body);
     newBody['properties'] = properties;
     record.body = newBody;
     record.systemData.lastModifiedAt = context.clock.nowIso();
@@ -261,7 +270,9 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     }
     ensureIdle(endpoint, 'Online endpoint');
     if (body['tags'] !== undefined) endpoint.body['tags'] = tagsOf(body['tags'] as Json);
-    if (body['identity'] !== undefined) endpoint.body['identity'] = structuredClone(body['identity']) as Json;
+    if (body['identity'] !== undefined) {
+      endpoint.body['identity'] = managedIdentity(body['identity'], endpoint.body['identity']) ?? null;
+    }
     props(endpoint)['provisioningState'] = 'Updating';
     const operation = engine.beginOperation('update', { kind: 'onlineEndpoint', endpoint: endpoint.name }, 'oe');
     context.store.changed();
@@ -417,7 +428,7 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     };
     properties['scaleSettings'] ??= { scaleType: 'Default' };
     const newBody: JsonObject = { kind: 'Managed' };
-    copyTopLevel(body, newBody, ['location', 'kind', 'identity', 'tags', 'sku']);
+    copyTopLevel(body, newBody, ['location', 'kind', 'identity', 'tags', 'sku'], existing?.body);
     if (!isObject(newBody['sku'])) newBody['sku'] = { name: 'Default', capacity: 1 };
     newBody['properties'] = properties;
     const record: DeploymentRecord = existing ?? {

@@ -13,7 +13,7 @@ import { trainFromCsv } from '../ml';
 import type { DeploymentRecord, JobRecord, JobStatus, JsonObject, MlflowRunRecord, OperationRecord } from '../state';
 import { appendLog, deploymentKey } from './logs';
 import { loadArtifact, type ModelVersionRef, parseModelReference } from './models';
-import { resolveTrainingSpec, TrainingSpecError } from './training';
+import { BUILT_IN_MODEL_OUTPUT, resolveTrainingSpec, TrainingSpecError } from './training';
 
 const OPERATION_RETENTION_MS = 86_400_000;
 export const METRIC_KEYS = ['rmse', 'mae', 'r2'] as const;
@@ -23,9 +23,37 @@ export function isTerminal(status: JobStatus): boolean {
   return TERMINAL.has(status);
 }
 
-/** `azureml://jobs/<job>/outputs/artifacts/paths/model/`: where a training job's model lands. */
-export function modelOutputUri(jobName: string): string {
-  return `azureml://jobs/${jobName}/outputs/artifacts/paths/model/`;
+/**
+ * The documented named-output form of a job output, `azureml://jobs/<job>/outputs/<output>/paths/` (Learn "Register
+ * and work with models", model path forms): what a model version registered from a training job points at.
+ */
+export function modelOutputUri(jobName: string, output: string = BUILT_IN_MODEL_OUTPUT.name): string {
+  return `azureml://jobs/${jobName}/outputs/${output}/paths/`;
+}
+
+/** The run's MLflow artifact store (`runs:/<run>/…`), as `runs/get` reports it. */
+export function artifactsUri(runId: string): string {
+  return `azureml://jobs/${runId}/outputs/artifacts/paths/`;
+}
+
+const MODEL_OUTPUT_TYPES = ['mlflow_model', 'custom_model', 'triton_model'];
+
+/**
+ * The model outputs a job will have: those its body declares (pipeline/command job PUT), else the output of the
+ * emulator's built-in training component (batch pipeline deployments and v1 pipelines bind it themselves).
+ */
+export function declaredModelOutputs(outputs: unknown): Record<string, string> {
+  const declared: Record<string, string> = {};
+  if (outputs && typeof outputs === 'object' && !Array.isArray(outputs)) {
+    for (const [name, output] of Object.entries(outputs as Record<string, unknown>)) {
+      const type =
+        output && typeof output === 'object' && !Array.isArray(output)
+          ? text((output as Record<string, unknown>)['jobOutputType'], '').toLowerCase()
+          : '';
+      if (MODEL_OUTPUT_TYPES.includes(type)) declared[name] = type;
+    }
+  }
+  return Object.keys(declared).length > 0 ? declared : { [BUILT_IN_MODEL_OUTPUT.name]: BUILT_IN_MODEL_OUTPUT.type };
 }
 
 export class Engine {
@@ -52,6 +80,7 @@ export class Engine {
   submitJob(job: JobRecord): void {
     const fault = this.state.faults.nextJobs.shift();
     if (fault) job.run.fault = fault;
+    job.run.modelOutputs ??= declaredModelOutputs(this.props(job)['outputs']);
     this.state.jobs[job.name] = job;
     const experimentName = this.experimentName(job);
     const run: MlflowRunRecord = {
@@ -218,10 +247,8 @@ export class Engine {
   }
 
   private finish(job: JobRecord, status: 'Completed' | 'Failed' | 'Canceled', message?: string, atMs?: number): void {
-    if (status === 'Failed') {
-      job.run.error = { code: 'UserError', message: message ?? 'The job failed.' };
-      this.props(job)['error'] = { code: 'UserError', message: message ?? 'The job failed.' };
-    }
+    // Run history keeps the error; the ARM job resource has no error field (spec: JobBaseProperties).
+    if (status === 'Failed') job.run.error = { code: 'UserError', message: message ?? 'The job failed.' };
     this.setStatus(job, status, atMs);
   }
 
@@ -312,7 +339,6 @@ export class Engine {
         this.context.log(
           `job ${job.name} trained on ${result.artifact.trainedRows} rows: rmse=${rmse.toFixed(3)} mae=${mae.toFixed(3)} r2=${r2.toFixed(4)}`,
         );
-        this.recordOutputs(job);
         const timestamp = this.context.clock.now();
         if (mlflow) {
           for (const key of METRIC_KEYS) mlflow.metrics.push({ key, value: result.metrics[key], timestamp, step: 0 });
@@ -345,26 +371,6 @@ export class Engine {
     const properties = version.body['properties'] as JsonObject;
     const dataUri = text(properties['dataUri']);
     return { uri: dataUri, folder: text(properties['dataType']) === 'uri_folder' || dataUri.endsWith('/') };
-  }
-
-  private recordOutputs(job: JobRecord): void {
-    const properties = this.props(job);
-    const outputs =
-      properties['outputs'] && typeof properties['outputs'] === 'object' && !Array.isArray(properties['outputs'])
-        ? properties['outputs']
-        : {};
-    const modelOutputs = Object.entries(outputs).filter(([, output]) => {
-      const type =
-        output && typeof output === 'object' && !Array.isArray(output) ? text(output['jobOutputType'], '') : '';
-      return ['mlflow_model', 'custom_model', 'triton_model'].includes(type.toLowerCase());
-    });
-    if (modelOutputs.length === 0) {
-      outputs['model'] = { jobOutputType: 'custom_model', mode: 'Upload', uri: modelOutputUri(job.name) };
-    }
-    for (const [, output] of modelOutputs) {
-      if (output && typeof output === 'object' && !Array.isArray(output)) output['uri'] = modelOutputUri(job.name);
-    }
-    properties['outputs'] = outputs;
   }
 
   /** Waits for in-flight training (tests and close()). */

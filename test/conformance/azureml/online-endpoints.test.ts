@@ -264,4 +264,52 @@ describe('Azure ML emulator: managed online endpoints and deployments (real clie
     expect(scaled.properties.provisioningState).toBe('Succeeded');
     expect(scaled.sku?.capacity).toBe(3);
   });
+
+  it('when an endpoint has a system-assigned identity, then ARM fills principalId and tenantId and keeps them across updates', async () => {
+    const created = await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'ep-id', {
+      ...ENDPOINT,
+      identity: { type: 'SystemAssigned' },
+    });
+    expect(created.identity).toMatchObject({
+      type: 'SystemAssigned',
+      principalId: expect.stringMatching(/^[0-9a-f-]{36}$/) as string,
+      tenantId: expect.stringMatching(/^[0-9a-f-]{36}$/) as string,
+    });
+    const updated = await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'ep-id', {
+      ...ENDPOINT,
+      identity: { type: 'SystemAssigned' },
+      tags: { changed: 'yes' },
+    });
+    expect(updated.identity?.principalId).toBe(created.identity?.principalId);
+  });
+
+  it.each([
+    [
+      'the MLflow artifacts of a pipeline job',
+      'azureml://jobs/bike-demand-seed-training/outputs/artifacts/paths/model/',
+      /no MLflow artifacts of its own/,
+    ],
+    [
+      'an output the job does not have',
+      'azureml://jobs/bike-demand-seed-training/outputs/weights/paths/',
+      /no model output named 'weights'/,
+    ],
+  ])(
+    'when a model version points at %s, then the deployment fails provisioning (nothing to download)',
+    async (_what, modelUri, reason) => {
+      await env.client.modelVersions.createOrUpdate(RG, WS, 'bike-demand', '90', {
+        properties: { modelUri, modelType: 'custom_model', jobName: 'bike-demand-seed-training' },
+      });
+      await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'ep', ENDPOINT);
+      await expect(
+        env.client.onlineDeployments.beginCreateOrUpdateAndWait(
+          RG,
+          WS,
+          'ep',
+          'bad',
+          deployment(modelVersionId('bike-demand', '90')),
+        ),
+      ).rejects.toThrow(reason);
+    },
+  );
 });

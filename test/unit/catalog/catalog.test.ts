@@ -70,6 +70,37 @@ describe('model catalog', () => {
     );
   });
 
+  it('when componentId or compute need a lookup to become ARM ids, then each is refused naming the field', () => {
+    const problems = problemsOf({
+      models: [
+        {
+          ...minimalModel,
+          training: { ...minimalModel.training, componentId: 'azureml:train@latest', compute: 'azureml:/bad/compute' },
+        },
+        { ...minimalModel, name: 'm2', training: { ...minimalModel.training, componentId: 'train' } },
+      ],
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^models\[0\]\.training\.componentId: must be the component version ARM id/),
+      expect.stringMatching(/^models\[0\]\.training\.compute: must be the compute ARM id/),
+      expect.stringMatching(/^models\[1\]\.training\.componentId: /),
+    ]);
+    const ok = parseCatalog({
+      models: [
+        {
+          ...minimalModel,
+          training: {
+            ...minimalModel.training,
+            componentId:
+              '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/components/train/versions/3',
+            compute: 'cpu-cluster',
+          },
+        },
+      ],
+    });
+    expect(ok.models[0]?.training).toMatchObject({ compute: 'cpu-cluster' });
+  });
+
   it('when the training kind is unknown, then the discriminator is named', () => {
     expect(problemsOf({ models: [{ ...minimalModel, training: { kind: 'notebook' } }] })).toEqual([
       expect.stringMatching(/^models\[0\]\.training\.kind: /),
