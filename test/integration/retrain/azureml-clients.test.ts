@@ -3,7 +3,6 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import {
   BIKE_DEMAND_COMPONENT_ID,
   BIKE_DEMAND_PIPELINE_ENDPOINT_ID,
-  REGION,
   RESOURCE_GROUP,
   type RunningAzureMlEmulator,
   startAzureMlEmulator,
@@ -19,13 +18,13 @@ import {
   type TrainingRequest,
   type TrainingStatus,
 } from '../../../src/azureml/training';
-import { type AzureMlWorkspace, createWorkspace } from '../../../src/azureml/workspace';
+import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 import { parseCatalog, type TrainingSpec } from '../../../src/catalog';
 import { LineageTags } from '../../../src/services/retrain/lineage';
 import { createStateStores, type StateStores } from '../../../src/state';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
-import { testCredential, waitFor } from '../../orchestration/retrain/harness';
-import { PINNED_AZUREML_API_VERSION } from '../../../src/config';
+import { waitFor } from '../../orchestration/retrain/harness';
+import { emulatorWorkspace } from '../../support/emulator-workspace';
 
 jest.setTimeout(120_000);
 
@@ -58,21 +57,7 @@ describe('Azure ML clients against the emulator', () => {
       seedDemo: true,
       lroRetryAfterSeconds: 0,
     });
-    ws = createWorkspace(
-      {
-        azureml: {
-          subscriptionId: SUBSCRIPTION_ID,
-          resourceGroup: RESOURCE_GROUP,
-          workspace: WORKSPACE,
-          region: REGION,
-          armEndpoint: emulator.url,
-          dataPlaneEndpoint: emulator.url,
-          apiVersion: PINNED_AZUREML_API_VERSION,
-        },
-      },
-      testCredential,
-      { lroIntervalMs: 50 },
-    );
+    ws = emulatorWorkspace(emulator.url);
     const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
     const container = blobs.getContainerClient('retrain-clients-state');
     await container.createIfNotExists();

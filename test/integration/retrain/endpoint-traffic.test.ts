@@ -10,9 +10,9 @@ import {
 } from '../../../dev/azureml-emulator';
 import { setTraffic } from '../../../src/azureml/endpoints';
 import { modelVersionId } from '../../../src/azureml/registry';
-import { type AzureMlWorkspace, createWorkspace } from '../../../src/azureml/workspace';
+import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 import { PINNED_AZUREML_API_VERSION } from '../../../src/config';
-import { testCredential } from '../../orchestration/retrain/harness';
+import { emulatorWorkspace } from '../../support/emulator-workspace';
 
 jest.setTimeout(60_000);
 
@@ -48,21 +48,7 @@ describe('online endpoint traffic update against the emulator', () => {
       lroRetryAfterSeconds: 0,
       steps: { provisioningMs: 0 },
     });
-    ws = createWorkspace(
-      {
-        azureml: {
-          subscriptionId: SUBSCRIPTION_ID,
-          resourceGroup: RESOURCE_GROUP,
-          workspace: WORKSPACE,
-          region: REGION,
-          armEndpoint: emulator.url,
-          dataPlaneEndpoint: emulator.url,
-          apiVersion: PINNED_AZUREML_API_VERSION,
-        },
-      },
-      testCredential,
-      { lroIntervalMs: 20 },
-    );
+    ws = emulatorWorkspace(emulator.url, { lroIntervalMs: 20 });
     endpointUrl = `${emulator.url}/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/${WORKSPACE}/onlineEndpoints/${BIKE_DEMAND_ONLINE_ENDPOINT}?api-version=${PINNED_AZUREML_API_VERSION}`;
     for (const name of ['green', 'shadow']) {
       await ws.arm.onlineDeployments.beginCreateOrUpdateAndWait(
