@@ -102,7 +102,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
           isArchived: false,
           inputs,
           outputs: {
-            model: { jobOutputType: 'custom_model', mode: 'Upload' },
+            model: { jobOutputType: 'mlflow_model', mode: 'Upload' },
           },
           tags: { seed: 'true' },
           properties: {},
@@ -118,7 +118,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
           at: nowIso,
         })),
         origin: 'arm',
-        modelOutputs: { model: 'custom_model' },
+        modelOutputs: { model: 'mlflow_model' },
         experimentId: engine.experimentId(experimentName),
         training: { state: 'succeeded', metrics },
         startedAt: nowIso,
@@ -152,7 +152,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
     name: '1',
     body: {
       properties: {
-        modelType: 'custom_model',
+        modelType: 'mlflow_model',
         modelUri: modelOutputUri(BIKE_DEMAND_SEED_JOB),
         jobName: BIKE_DEMAND_SEED_JOB,
         description: 'Seed version trained on synthetic data',
@@ -258,7 +258,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
       },
       systemData: newSystemData(nowIso),
       createdMs: now,
-      runtime: { ...(artifact ? { artifact } : {}), modelId: `${BIKE_DEMAND_MODEL}:1` },
+      runtime: { ...(artifact ? { artifact } : {}), modelId: `${BIKE_DEMAND_MODEL}:1`, servedAs: 'mlflow' },
     };
     const key = deploymentKey(BIKE_DEMAND_ONLINE_ENDPOINT, BIKE_DEMAND_ONLINE_DEPLOYMENT);
     appendLog(context, key, 'StorageInitializer', 'INFO', `Model ${BIKE_DEMAND_MODEL}:1 downloaded.`);

@@ -70,6 +70,11 @@ export interface DeploymentRuntime {
   artifact?: ModelArtifact;
   /** `name:version` of the model version served. */
   modelId?: string;
+  /**
+   * What answers requests: `mlflow` (no-code deployment: Azure's MLflow scoring server, `input_data` only) or
+   * `script` (the deployment's scoring script; the emulator's stand-in for a user's score.py).
+   */
+  servedAs?: 'mlflow' | 'script';
   /** Forced provisioning failure from the control API. */
   failProvisioning?: string;
 }

@@ -210,6 +210,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
             ? { ...plan.training, parameters: { ...plan.training.parameters, ...input.parameters } }
             : plan.training,
           datasetUri,
+          modelType: plan.registry.modelType,
           tags: {
             [LineageTags.model]: run.model,
             [LineageTags.runId]: run.runId,

@@ -5,6 +5,7 @@ import { fullTrafficDeployment, liveDeployment, type TrafficMap } from '../servi
 import { LineageTags, MANAGED_BY } from '../services/retrain/lineage';
 import { AzureMlRequestError, AzureMlTransientError } from '../services/retrain/errors';
 import { type AzureMlWorkspace, call, callOptional, dataPlaneJson, ML_SCOPE, workspacePath } from './workspace';
+import { assetVersionId } from './references';
 import { parseModelReference } from './registry';
 
 /** Managed online endpoints and deployments. */
@@ -137,6 +138,18 @@ export async function beginCreateDeployment(
     properties: {
       endpointComputeType: 'Managed',
       model: request.modelId,
+      // MLflow models deploy without these (no-code deployment); other models need both.
+      ...(request.spec.environmentId
+        ? { environmentId: assetVersionId(ws, 'environments', request.spec.environmentId) }
+        : {}),
+      ...(request.spec.codeConfiguration
+        ? {
+            codeConfiguration: {
+              codeId: assetVersionId(ws, 'codes', request.spec.codeConfiguration.codeId),
+              scoringScript: request.spec.codeConfiguration.scoringScript,
+            },
+          }
+        : {}),
       instanceType: request.spec.instanceType,
       requestSettings: {
         requestTimeout: isoDuration(request.spec.requestTimeoutMs),

@@ -1,4 +1,4 @@
-import { ARM_COMPUTE, COMPUTE_NAME, SHORT_COMPONENT_VERSION } from '../catalog/references';
+import { ARM_COMPUTE, type AssetCollection, COMPUTE_NAME, SHORT_ASSET_VERSION } from '../catalog/references';
 import { type AzureMlWorkspace, workspacePath } from './workspace';
 
 /**
@@ -10,11 +10,11 @@ import { type AzureMlWorkspace, workspacePath } from './workspace';
  * resource of the configured workspace (the catalog schema accepts only forms that need no lookup).
  */
 
-/** `azureml:<name>:<version>` → the ARM id in this workspace; ARM and registry ids unchanged. */
-export function componentVersionId(ws: AzureMlWorkspace, reference: string): string {
-  const short = SHORT_COMPONENT_VERSION.exec(reference);
+/** `azureml:<name>:<version>` → the asset version's ARM id in this workspace; ARM and registry ids unchanged. */
+export function assetVersionId(ws: AzureMlWorkspace, collection: AssetCollection, reference: string): string {
+  const short = SHORT_ASSET_VERSION.exec(reference);
   if (!short?.[1] || !short[2]) return reference;
-  return `${workspacePath(ws)}/components/${encodeURIComponent(short[1])}/versions/${encodeURIComponent(short[2])}`;
+  return `${workspacePath(ws)}/${collection}/${encodeURIComponent(short[1])}/versions/${encodeURIComponent(short[2])}`;
 }
 
 /** A compute name (or `azureml:<name>`) → the ARM id in this workspace; ARM ids unchanged. */

@@ -4,7 +4,7 @@ import type { TrainingSpec } from '../catalog';
 import { classifyRunStatus, type RunPhase } from '../services/retrain/polling';
 import { AzureMlRequestError } from '../services/retrain/errors';
 import type { SubmissionStore } from '../state/jobs';
-import { componentVersionId, computeId, dataPathOf, jobOutputUri } from './references';
+import { assetVersionId, computeId, dataPathOf, jobOutputUri } from './references';
 import { type AzureMlWorkspace, call, callOptional, dataPlaneJson, ML_SCOPE, workspacePath } from './workspace';
 
 /**
@@ -29,6 +29,8 @@ export interface TrainingRequest {
   readonly training: TrainingSpec;
   /** URI of the dataset the run trains on. */
   readonly datasetUri: string | undefined;
+  /** Type of the model the job writes (its model output's jobOutputType; the registered version's modelType). */
+  readonly modelType: string;
   /** Extra tags for the job (model, run id, instance id: lets Azure ML run events find the orchestration). */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -100,10 +102,10 @@ export async function submitTraining(
         jobType: 'Pipeline',
         experimentName: training.experiment,
         displayName: request.key,
-        componentId: componentVersionId(ws, training.componentId),
+        componentId: assetVersionId(ws, 'components', training.componentId),
         ...(training.compute ? { settings: { default_compute: computeId(ws, training.compute) } } : {}),
         inputs,
-        outputs: { [training.modelOutput]: { jobOutputType: 'custom_model', mode: 'Upload' } },
+        outputs: { [training.modelOutput]: { jobOutputType: request.modelType, mode: 'Upload' } },
         tags: { ...request.tags, [IDEMPOTENCY_TAG]: request.key },
       },
     };

@@ -1,11 +1,6 @@
 import { z } from 'zod';
 
-import {
-  COMPONENT_REFERENCE_HINT,
-  COMPUTE_REFERENCE_HINT,
-  isComponentReference,
-  isComputeReference,
-} from './references';
+import { assetReferenceHint, COMPUTE_REFERENCE_HINT, isAssetReference, isComputeReference } from './references';
 
 /**
  * The model catalog: which models exist, what triggers them, how they are trained, gated, deployed and
@@ -40,6 +35,10 @@ const ncrontab = z
     (s) => s.split(/\s+/).length === 6,
     'must be a six-field NCRONTAB expression (second minute hour day month day-of-week)',
   );
+
+/** An asset version the REST API takes as an ARM id (resolved from the short form by the Azure ML client). */
+const assetReference = (collection: 'components' | 'environments' | 'codes') =>
+  z.string().refine((value) => isAssetReference(collection, value), assetReferenceHint(collection));
 
 const prefix = z.string().refine((s) => !s.startsWith('/'), 'must not start with /');
 
@@ -98,7 +97,7 @@ const trainingSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('pipelineJob'),
     /** The pipeline component version to run as a pipeline job (sent as its ARM id). */
-    componentId: z.string().refine(isComponentReference, COMPONENT_REFERENCE_HINT),
+    componentId: assetReference('components'),
     /** Compute for the pipeline (settings.default_compute, sent as its ARM id). */
     compute: z.string().refine(isComputeReference, COMPUTE_REFERENCE_HINT).optional(),
     ...trainingCommon,
@@ -165,9 +164,17 @@ const gateSchema = z.object({
   metrics: z.array(gateMetric).min(1),
 });
 
+/** Model types a managed online deployment serves without an environment and a scoring script (no-code deployment). */
+export const NO_CODE_MODEL_TYPES: readonly string[] = ['mlflow_model'];
+
 const registrySchema = z.object({
   modelName: amlName,
-  modelType: z.string().default('custom_model'),
+  /**
+   * How the model is served, and the type of the training job's model output and of the registered version:
+   * `mlflow_model` (an MLflow model folder with an MLmodel file; no-code deployment) or `custom_model` (any files;
+   * the deployment needs `environmentId` and `codeConfiguration`, i.e. a scoring script).
+   */
+  modelType: z.enum(['mlflow_model', 'custom_model']).default('mlflow_model'),
   /** Data asset under which each uploaded dataset is registered as a version (lineage); default `<model>-data`. */
   dataAssetName: amlName.optional(),
 });
@@ -192,6 +199,10 @@ const deploymentSchema = z
     provisioningPollSeconds: z.number().int().min(1).max(3600).default(15),
     /** Canary aborts when the new deployment's error rate during a bake exceeds this share. */
     maxErrorRate: z.number().min(0).max(1).default(0.01),
+    /** Environment version the deployment runs in (ARM id, registry id or azureml:<name>:<version>); custom models. */
+    environmentId: assetReference('environments').optional(),
+    /** Scoring script: code asset version + the script's path inside it; custom models (optional for MLflow). */
+    codeConfiguration: z.object({ codeId: assetReference('codes'), scoringScript: z.string().min(1) }).optional(),
     instanceType: z.string().min(1).default('Standard_DS3_v2'),
     instanceCount: z.number().int().min(1).default(1),
     requestTimeoutMs: z.number().int().min(100).max(180000).default(5000),
@@ -277,16 +288,38 @@ const batchSchema = z.object({
     .prefault({}),
 });
 
-export const modelSchema = z.object({
-  name: amlName,
-  description: z.string().default(''),
-  training: trainingSchema,
-  triggers: triggersSchema.prefault({}),
-  gate: gateSchema,
-  registry: registrySchema,
-  deployment: deploymentSchema,
-  batch: batchSchema.optional(),
-});
+export const modelSchema = z
+  .object({
+    name: amlName,
+    description: z.string().default(''),
+    training: trainingSchema,
+    triggers: triggersSchema.prefault({}),
+    gate: gateSchema,
+    registry: registrySchema,
+    deployment: deploymentSchema,
+    batch: batchSchema.optional(),
+  })
+  .superRefine((m, ctx) => {
+    // Managed online deployments serve only MLflow models without code; any other model needs both (Learn:
+    // "Deploy MLflow models to online endpoints", no-code deployment).
+    if (!NO_CODE_MODEL_TYPES.includes(m.registry.modelType)) {
+      for (const field of ['environmentId', 'codeConfiguration'] as const) {
+        if (!m.deployment[field]) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `is required for a ${m.registry.modelType}: only MLflow models deploy without an environment and a scoring script`,
+            path: ['deployment', field],
+          });
+        }
+      }
+    } else if (m.deployment.codeConfiguration && !m.deployment.environmentId) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'is required with codeConfiguration: a scoring script runs in an environment you name',
+        path: ['deployment', 'environmentId'],
+      });
+    }
+  });
 
 export const catalogSchema = z.object({
   $schema: z.string().optional(),

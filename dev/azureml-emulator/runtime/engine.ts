@@ -414,6 +414,8 @@ export class Engine {
         const artifact = await loadArtifact(this.state, this.context.dataAccess, version, ref);
         record.runtime.artifact = artifact;
         record.runtime.modelId = `${ref.name}:${ref.version}`;
+        // A scoring script answers when the deployment has one; otherwise Azure's MLflow scoring server does.
+        record.runtime.servedAs = properties['codeConfiguration'] ? 'script' : 'mlflow';
         appendLog(this.context, key, 'StorageInitializer', 'INFO', `Model ${ref.name}:${ref.version} downloaded.`);
         appendLog(
           this.context,
@@ -425,6 +427,7 @@ export class Engine {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         record.runtime.failProvisioning ??= `Model load failed: ${message}`;
+        appendLog(this.context, key, 'StorageInitializer', 'ERROR', `Model download failed: ${message}`);
         appendLog(this.context, key, 'InferenceServer', 'ERROR', `Model load failed: ${message}`);
       } finally {
         this.modelLoads.delete(operation.id);

@@ -39,7 +39,12 @@ export function parseModelReference(reference: string, target: string): ModelVer
  * a job that has one (`…/outputs/artifacts/paths/…`; a pipeline job's own run holds no artifacts, its steps do),
  * contain a model.
  */
-function artifactOfJobOutput(state: EmulatorState, modelUri: string, ref: ModelVersionRef): ModelArtifact {
+function artifactOfJobOutput(
+  state: EmulatorState,
+  modelUri: string,
+  ref: ModelVersionRef,
+  modelType: string,
+): ModelArtifact {
   const match = /^azureml:\/\/jobs\/([^/]+)\/outputs\/([^/]+)\/paths(?:\/.*)?$/i.exec(modelUri);
   if (!match?.[1] || !match[2]) {
     throw new ModelLoadError(
@@ -60,6 +65,11 @@ function artifactOfJobOutput(state: EmulatorState, modelUri: string, ref: ModelV
   } else if (!(output in (job.run.modelOutputs ?? {}))) {
     throw new ModelLoadError(
       `Model ${ref.name}:${ref.version}: job '${jobName}' has no model output named '${output}' (its model outputs: ${Object.keys(job.run.modelOutputs ?? {}).join(', ') || 'none'}).`,
+    );
+  } else if (modelType === 'mlflow_model' && job.run.modelOutputs?.[output] !== 'mlflow_model') {
+    // An MLflow model is a folder with an MLmodel file; a custom_model output is whatever the step wrote.
+    throw new ModelLoadError(
+      `Model ${ref.name}:${ref.version} is registered as mlflow_model, but output '${output}' of job '${jobName}' is a ${job.run.modelOutputs?.[output] ?? 'custom_model'}: no MLmodel file was found, so the MLflow scoring server cannot load it. Declare the output as mlflow_model and save it with mlflow, or register the version as custom_model and deploy it with an environment and a scoring script.`,
     );
   }
   const artifact = state.artifacts[jobName];
@@ -91,7 +101,11 @@ export async function loadArtifact(
   const jobName =
     properties && typeof properties === 'object' && !Array.isArray(properties) ? properties['jobName'] : undefined;
   if (typeof modelUri === 'string' && /^azureml:\/\/jobs\//i.test(modelUri)) {
-    return artifactOfJobOutput(state, modelUri, ref);
+    const modelType =
+      properties && typeof properties === 'object' && !Array.isArray(properties)
+        ? text(properties['modelType'], 'custom_model')
+        : 'custom_model';
+    return artifactOfJobOutput(state, modelUri, ref, modelType);
   }
   if ((typeof modelUri !== 'string' || modelUri === '') && typeof jobName === 'string' && jobName !== '') {
     const artifact = state.artifacts[jobName];

@@ -10,9 +10,10 @@ import type { Json, JsonObject } from '../state';
 
 /**
  * The built-in training component's model output: the name and type a batch pipeline deployment or a v1 pipeline
- * binds when the caller declares no model output of its own.
+ * binds when the caller declares no model output of its own. It writes an MLflow model (MLmodel + the fitted model),
+ * as a training step that calls `mlflow.<flavor>.save_model` into its output folder does.
  */
-export const BUILT_IN_MODEL_OUTPUT = { name: 'model', type: 'custom_model' } as const;
+export const BUILT_IN_MODEL_OUTPUT = { name: 'model', type: 'mlflow_model' } as const;
 
 export interface TrainingSpec {
   readonly dataUri: string;

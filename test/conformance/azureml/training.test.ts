@@ -111,7 +111,11 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     expect(history.metrics[0]?.value).toBeGreaterThan(0.9);
 
     await env.client.modelVersions.createOrUpdate(RG, WS, 'bikes', '1', {
-      properties: { modelUri: 'azureml://jobs/train-known/outputs/model/paths/', jobName: 'train-known' },
+      properties: {
+        modelUri: 'azureml://jobs/train-known/outputs/model/paths/',
+        modelType: 'mlflow_model',
+        jobName: 'train-known',
+      },
     });
     await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'bikes', {
       location: 'local',

@@ -84,6 +84,7 @@ describe('Azure ML clients against the emulator', () => {
     key,
     training: spec,
     datasetUri: uri ?? (spec.kind === 'publishedPipeline' ? DATASTORE_URI : datasetUri),
+    modelType: 'mlflow_model',
     tags: { [LineageTags.runId]: key },
   });
 

@@ -1,4 +1,4 @@
-import { componentVersionId, computeId, dataPathOf, jobOutputUri } from '../../../src/azureml/references';
+import { assetVersionId, computeId, dataPathOf, jobOutputUri } from '../../../src/azureml/references';
 import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 
 const ws = { subscriptionId: 'sub', resourceGroup: 'rg', workspace: 'ws' } as AzureMlWorkspace;
@@ -6,10 +6,12 @@ const WS = '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLear
 
 describe('Azure ML references as the REST API takes them', () => {
   it('when a component is named azureml:<name>:<version>, then it becomes the version ARM id in this workspace', () => {
-    expect(componentVersionId(ws, 'azureml:train:3')).toBe(`${WS}/components/train/versions/3`);
+    expect(assetVersionId(ws, 'components', 'azureml:train:3')).toBe(`${WS}/components/train/versions/3`);
     const registry = 'azureml://registries/shared/components/train/versions/3';
-    expect(componentVersionId(ws, registry)).toBe(registry);
-    expect(componentVersionId(ws, `${WS}/components/x/versions/1`)).toBe(`${WS}/components/x/versions/1`);
+    expect(assetVersionId(ws, 'components', registry)).toBe(registry);
+    expect(assetVersionId(ws, 'environments', `${WS}/environments/x/versions/1`)).toBe(
+      `${WS}/environments/x/versions/1`,
+    );
   });
 
   it('when a compute is named, then it becomes the compute ARM id; an ARM id stays', () => {
