@@ -12,6 +12,7 @@ import { newKey } from './handlers/online-endpoints';
 import { trainFromCsv } from './ml';
 import { appendLog, deploymentKey } from './runtime/logs';
 import { type Engine, METRIC_KEYS, modelOutputUri } from './runtime/engine';
+import { BUILT_IN_TRAINING_STEP } from './runtime/training';
 import type { JobRecord, JsonObject } from './state';
 
 /** Fixed id of the seeded v1 PipelineEndpoint (`.../PipelineRuns/PipelineEndpointSubmit/Id/<this>`). */
@@ -26,6 +27,8 @@ export const BIKE_DEMAND_DATASET_CONTAINER = 'datasets';
 export const BIKE_DEMAND_DATASET_PATH = 'bike-demand/seed/train.csv';
 /** The data asset the app registers the model's datasets under (catalog default `<model>-data`). */
 export const BIKE_DEMAND_DATA_ASSET = 'bike-demand-data';
+/** MLflow run of the seed pipeline's training step. */
+const SEED_TRAINING_STEP_RUN = '5eed0000-0000-4000-8000-0000000057e9';
 /** System-assigned identity of the seeded online endpoint. */
 const SEED_ENDPOINT_PRINCIPAL_ID = '5eed0000-0000-4000-8000-00000000e001';
 export const BIKE_DEMAND_COMPONENT_ID = `${WORKSPACE_ID}/components/train-linear-regression/versions/1`;
@@ -127,6 +130,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
     };
     state.jobs[job.name] = job;
     state.artifacts[job.name] = artifact;
+    // The pipeline's own run has no metrics; its training step (a child run) logged them.
     state.mlflowRuns[job.name] = {
       runId: job.name,
       experimentId: job.run.experimentId,
@@ -134,10 +138,27 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
       status: 'FINISHED',
       startTime: now,
       endTime: now,
-      metrics: METRIC_KEYS.map((key) => ({ key, value: metrics[key], timestamp: now, step: 0 })),
-      params: Object.entries(TRAINING_PARAMETERS).map(([key, value]) => ({ key, value })),
+      metrics: [],
+      params: [],
       tags: [{ key: 'mlflow.experimentName', value: experimentName }],
     };
+    state.mlflowRuns[SEED_TRAINING_STEP_RUN] = {
+      runId: SEED_TRAINING_STEP_RUN,
+      experimentId: job.run.experimentId,
+      runName: BUILT_IN_TRAINING_STEP,
+      status: 'FINISHED',
+      startTime: now,
+      endTime: now,
+      metrics: METRIC_KEYS.map((key) => ({ key, value: metrics[key], timestamp: now, step: 0 })),
+      params: Object.entries(TRAINING_PARAMETERS).map(([key, value]) => ({ key, value })),
+      tags: [
+        { key: 'mlflow.parentRunId', value: job.name },
+        { key: 'mlflow.rootRunId', value: job.name },
+        { key: 'mlflow.runName', value: BUILT_IN_TRAINING_STEP },
+        { key: 'mlflow.experimentName', value: experimentName },
+      ],
+    };
+    job.run.trainingRunId = SEED_TRAINING_STEP_RUN;
   }
 
   state.modelContainers[BIKE_DEMAND_MODEL] ??= {

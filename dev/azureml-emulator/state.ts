@@ -52,6 +52,8 @@ export interface JobRunState {
   endedAt?: string;
   /** Clock ms when training finished; a job completes no earlier. */
   trainingDoneAt?: number;
+  /** MLflow run of the pipeline's training step (a child run); command jobs log on their own run. */
+  trainingRunId?: string;
   /** Model outputs of the job (name → jobOutputType), fixed at submission. */
   modelOutputs?: Record<string, string>;
   /** v1 callers: the published pipeline endpoint that started the run. */

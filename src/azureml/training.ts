@@ -4,6 +4,7 @@ import type { TrainingSpec } from '../catalog';
 import { classifyRunStatus, type RunPhase } from '../services/retrain/polling';
 import { AzureMlRequestError } from '../services/retrain/errors';
 import type { SubmissionStore } from '../state/jobs';
+import { mlflowRun } from './mlflow';
 import { assetVersionId, computeId, dataPathOf, jobOutputUri } from './references';
 import { type AzureMlWorkspace, call, callOptional, dataPlaneJson, ML_SCOPE, workspacePath } from './workspace';
 
@@ -281,31 +282,4 @@ export async function cancelTraining(ws: AzureMlWorkspace, kind: TrainingSpec['k
   await callOptional('cancel Azure ML job', async () => {
     await ws.arm.jobs.beginCancel(ws.resourceGroup, ws.workspace, jobName, { updateIntervalInMs: ws.lroIntervalMs });
   });
-}
-
-interface MlflowRun {
-  readonly info?: { readonly status?: string; readonly run_id?: string };
-  readonly data?: { readonly metrics?: { key: string; value: number; timestamp?: number; step?: number }[] };
-}
-
-/** MLflow `runs/get` (the run id of a v2 job is its name). */
-async function mlflowRun(ws: AzureMlWorkspace, runId: string): Promise<MlflowRun> {
-  const url = `${ws.dataPlaneEndpoint}/mlflow/v1.0${workspacePath(ws)}/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(runId)}`;
-  const response = await dataPlaneJson<{ run?: MlflowRun }>(ws, 'get MLflow run', url);
-  return response.run ?? {};
-}
-
-/** Latest value of every metric of a run (MLflow `runs/get`; the run id is the job name). */
-export async function getRunMetrics(ws: AzureMlWorkspace, jobName: string): Promise<Record<string, number>> {
-  const run = await mlflowRun(ws, jobName);
-  const latest = new Map<string, { value: number; timestamp: number; step: number }>();
-  for (const metric of run.data?.metrics ?? []) {
-    const seen = latest.get(metric.key);
-    const timestamp = metric.timestamp ?? 0;
-    const step = metric.step ?? 0;
-    if (!seen || step > seen.step || (step === seen.step && timestamp >= seen.timestamp)) {
-      latest.set(metric.key, { value: Number(metric.value), timestamp, step });
-    }
-  }
-  return Object.fromEntries([...latest].map(([key, v]) => [key, v.value]));
 }

@@ -64,6 +64,11 @@ const trainingCommon = {
   datasetInputType: z.enum(['uri_file', 'uri_folder']).default('uri_file'),
   /** Name of the job output that holds the trained model (used as the registered model's URI). */
   modelOutput: z.string().min(1).default('model'),
+  /**
+   * Name of the pipeline step (child job) whose MLflow run logs the gate's metrics. Default: the submitted job's own
+   * run when it has them all, else the one step run below it that has them all.
+   */
+  metricsStep: z.string().min(1).optional(),
   timeoutMinutes: z
     .number()
     .int()

@@ -13,7 +13,7 @@ import { trainFromCsv } from '../ml';
 import type { DeploymentRecord, JobRecord, JobStatus, JsonObject, MlflowRunRecord, OperationRecord } from '../state';
 import { appendLog, deploymentKey } from './logs';
 import { loadArtifact, type ModelVersionRef, parseModelReference } from './models';
-import { BUILT_IN_MODEL_OUTPUT, resolveTrainingSpec, TrainingSpecError } from './training';
+import { BUILT_IN_MODEL_OUTPUT, BUILT_IN_TRAINING_STEP, resolveTrainingSpec, TrainingSpecError } from './training';
 
 const OPERATION_RETENTION_MS = 86_400_000;
 export const METRIC_KEYS = ['rmse', 'mae', 'r2'] as const;
@@ -261,8 +261,9 @@ export class Engine {
     job.run.history.push({ status, at: nowIso });
     this.props(job)['status'] = status;
     if (status === 'Running') job.run.startedAt = nowIso;
-    const mlflow = this.state.mlflowRuns[job.name];
-    if (mlflow) {
+    const runs = [this.state.mlflowRuns[job.name], this.state.mlflowRuns[job.run.trainingRunId ?? '']];
+    for (const mlflow of runs) {
+      if (!mlflow) continue;
       if (status === 'Running') mlflow.status = 'RUNNING';
       if (isTerminal(status)) {
         mlflow.status = status === 'Completed' ? 'FINISHED' : status === 'Failed' ? 'FAILED' : 'KILLED';
@@ -318,7 +319,7 @@ export class Engine {
       return;
     }
     job.run.training = { state: 'running' };
-    const mlflow = this.state.mlflowRuns[job.name];
+    const mlflow = this.trainingRun(job);
     if (mlflow) {
       mlflow.params = Object.entries(spec.parameters).map(([key, value]) => ({ key, value }));
       mlflow.params.push({ key: 'training_data', value: spec.dataUri });
@@ -355,6 +356,40 @@ export class Engine {
       }
     })();
     this.trainings.set(job.name, work);
+  }
+
+  /**
+   * The MLflow run the training step logs to. A pipeline's steps are child jobs with MLflow runs of their own (tag
+   * `mlflow.parentRunId` = the pipeline's run), and the training step logs its params and metrics there, not on the
+   * pipeline's run (Learn "Query & compare experiments and runs with MLflow": child runs are separate runs). A
+   * command job is a single run and logs on itself. The step run is created when the step starts.
+   */
+  private trainingRun(job: JobRecord): MlflowRunRecord | undefined {
+    const parent = this.state.mlflowRuns[job.name];
+    const isPipeline = text(this.props(job)['jobType'], 'Command') === 'Pipeline' || job.run.origin !== 'arm';
+    if (!parent || !isPipeline) return parent;
+    const existing = job.run.trainingRunId ? this.state.mlflowRuns[job.run.trainingRunId] : undefined;
+    if (existing) return existing;
+    const runId = randomUUID();
+    const step: MlflowRunRecord = {
+      runId,
+      experimentId: parent.experimentId,
+      runName: BUILT_IN_TRAINING_STEP,
+      status: 'RUNNING',
+      startTime: this.context.clock.now(),
+      metrics: [],
+      params: [],
+      tags: [
+        { key: 'mlflow.parentRunId', value: job.name },
+        { key: 'mlflow.rootRunId', value: job.name },
+        { key: 'mlflow.runName', value: BUILT_IN_TRAINING_STEP },
+        { key: 'mlflow.experimentName', value: this.experimentName(job) },
+      ],
+    };
+    this.state.mlflowRuns[runId] = step;
+    job.run.trainingRunId = runId;
+    this.context.store.changed();
+    return step;
   }
 
   /**

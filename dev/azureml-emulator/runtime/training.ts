@@ -15,6 +15,9 @@ import type { Json, JsonObject } from '../state';
  */
 export const BUILT_IN_MODEL_OUTPUT = { name: 'model', type: 'mlflow_model' } as const;
 
+/** Name of the built-in component's training step: its child run's MLflow run name (`mlflow.runName`). */
+export const BUILT_IN_TRAINING_STEP = 'train';
+
 export interface TrainingSpec {
   readonly dataUri: string;
   readonly folder: boolean;

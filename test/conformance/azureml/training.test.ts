@@ -62,6 +62,30 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     expect(job.properties).not.toHaveProperty('error');
     return details.error?.error.message ?? '';
   };
+  type Run = {
+    info: { run_id: string; run_name: string; status: string; experiment_id: string };
+    data: {
+      metrics: { key: string; value: number }[];
+      params: { key: string; value: string }[];
+      tags: { key: string; value: string }[];
+    };
+  };
+  /** Step runs of a pipeline job: MLflow runs/search on the parent-run tag. */
+  const childRuns = async (jobName: string): Promise<Run[]> => {
+    const parent = ((await mlflow(`runs/get?run_id=${jobName}`)) as { run: Run }).run;
+    const search = await fetch(
+      `${env.url}/mlflow/v1.0${env.workspaceUrl.slice(env.url.length)}/api/2.0/mlflow/runs/search`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          experiment_ids: [parent.info.experiment_id],
+          filter: `tags.mlflow.parentRunId = '${jobName}'`,
+        }),
+      },
+    );
+    return ((await search.json()) as { runs: Run[] }).runs;
+  };
   const mlflow = async (route: string): Promise<Record<string, unknown>> => {
     const response = await fetch(
       `${env.url}/mlflow/v1.0${env.workspaceUrl.slice(env.url.length)}/api/2.0/mlflow/${route}`,
@@ -88,9 +112,13 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     // an output is unverified, and the documented way to name one is azureml://jobs/<job>/outputs/<output>/paths/.
     expect((job.properties as PipelineJob).outputs).toBeUndefined();
 
-    const run = (await mlflow('runs/get?run_id=train-known')) as {
-      run: { info: { status: string }; data: { metrics: { key: string; value: number }[] } };
-    };
+    // The pipeline's own run has no metrics: the training step is a child run and logs on itself.
+    const parent = ((await mlflow('runs/get?run_id=train-known')) as { run: Run }).run;
+    expect(parent.info.status).toBe('FINISHED');
+    expect(parent.data.metrics).toEqual([]);
+    const children = await childRuns('train-known');
+    expect(children.map((child) => child.info.run_name)).toEqual(['train']);
+    const run = { run: children[0] as Run };
     expect(run.run.info.status).toBe('FINISHED');
     const metricKeys = run.run.data.metrics.map((metric) => metric.key);
     expect(metricKeys).toEqual(expect.arrayContaining(['rmse', 'mae', 'r2']));
@@ -105,7 +133,7 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     expect(viaTracking.status).toBe(200);
-    const history = (await mlflow('metrics/get-history?run_id=train-known&metric_key=r2')) as {
+    const history = (await mlflow(`metrics/get-history?run_id=${run.run.info.run_id}&metric_key=r2`)) as {
       metrics: { value: number }[];
     };
     expect(history.metrics[0]?.value).toBeGreaterThan(0.9);
@@ -229,6 +257,22 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     expect((await terminal('train-local')).properties.status).toBe('Completed');
   });
 
+  it('when runs/search gets a filter it does not support, then 400 INVALID_PARAMETER_VALUE names the clause', async () => {
+    const response = await fetch(
+      `${env.url}/mlflow/v1.0${env.workspaceUrl.slice(env.url.length)}/api/2.0/mlflow/runs/search`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ experiment_ids: ['x'], filter: "tags.a LIKE 'b%'" }),
+      },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: expect.stringContaining("tags.a LIKE 'b%'") as string,
+    });
+  });
+
   it('when a v1 DataPath parameter arrives as a string in ParameterAssignments, then 400 asks for DataPathAssignments', async () => {
     const base = env.workspaceUrl.slice(env.url.length);
     const response = await fetch(
@@ -317,9 +361,7 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     expect(invoked.id.endsWith(`/jobs/${invoked.name}`)).toBe(true);
     const job = await terminal(invoked.name);
     expect(job.properties).toMatchObject({ status: 'Completed', experimentName: 'bike-batch' });
-    const run = (await mlflow(`runs/get?run_id=${invoked.name}`)) as {
-      run: { data: { params: { key: string; value: string }[] } };
-    };
+    const run = { run: (await childRuns(invoked.name))[0] as Run };
     expect(run.run.data.params).toEqual(
       expect.arrayContaining([
         { key: 'alpha', value: '2' },

@@ -11,8 +11,8 @@ import {
 } from '../../../dev/azureml-emulator';
 import { generateBikeDemandCsv } from '../../../dev/demo/bike-data';
 import { getModelVersion, registerDataVersion, registerModelVersion } from '../../../src/azureml/registry';
+import { findMetricsRun, latestMetrics, mlflowRun } from '../../../src/azureml/mlflow';
 import {
-  getRunMetrics,
   getTrainingStatus,
   submitTraining,
   type TrainingRequest,
@@ -137,9 +137,14 @@ describe('Azure ML clients against the emulator', () => {
         status: t.kind === 'publishedPipeline' ? 'FINISHED' : 'Completed',
       });
       expect(done.modelUri).toBe(`azureml://jobs/${first.jobName}/outputs/model/paths/`);
-      const metrics = await getRunMetrics(ws, first.jobName);
-      expect(metrics.rmse).toBeGreaterThan(0);
-      expect(metrics.r2).toBeGreaterThan(0.5);
+      // The pipeline's own run has no metrics: its training step (a child run) logged them.
+      expect(latestMetrics(await mlflowRun(ws, first.jobName))).toEqual({});
+      const lookup = await findMetricsRun(ws, first.jobName, { metrics: ['rmse', 'r2'] });
+      expect(lookup.found?.run).toMatchObject({ runName: 'train', depth: 1 });
+      expect(lookup.found?.metrics.rmse).toBeGreaterThan(0);
+      expect(lookup.found?.metrics.r2).toBeGreaterThan(0.5);
+      const byStep = await findMetricsRun(ws, first.jobName, { step: 'train', metrics: ['rmse'] });
+      expect(byStep.found?.run.runId).toBe(lookup.found?.run.runId);
       expect((await state.submissions.byJobName(first.jobName))?.instanceId).toBe('retrain-bike-demand');
     },
   );
