@@ -182,7 +182,8 @@ function checkServing(properties: JsonObject, ref: { name: string; version: stri
     }
   }
   if (code !== undefined && code !== null) {
-    if (!isObject(code) || typeof code['codeId'] !== 'string' || !CODE_ID.some((p) => p.test(String(code['codeId'])))) {
+    const codeId = isObject(code) ? code['codeId'] : undefined;
+    if (!isObject(code) || typeof codeId !== 'string' || !CODE_ID.some((pattern) => pattern.test(codeId))) {
       throw badRequest(
         "'properties.codeConfiguration.codeId' must be the ARM id of a code version (/subscriptions/…/workspaces/<ws>/codes/<name>/versions/<version>).",
         'properties.codeConfiguration.codeId',
