@@ -17,7 +17,8 @@ export interface AppConfig {
     readonly region: string;
     readonly armEndpoint: string;
     readonly dataPlaneEndpoint: string;
-    readonly apiVersion: string | undefined;
+    /** Management api-version (pinned; see PINNED_AZUREML_API_VERSION). */
+    readonly apiVersion: string;
   };
   readonly telemetry: {
     readonly connectionString: string | undefined;

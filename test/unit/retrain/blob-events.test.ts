@@ -29,7 +29,7 @@ function blobEvent(overrides: { subject?: string; data?: Record<string, unknown>
 
 const model = (name: string, datasets: unknown[]) => ({
   name,
-  training: { kind: 'pipelineJob', componentId: 'c', experiment: 'e', datasetInput: 'd' },
+  training: { kind: 'pipelineJob', componentId: 'azureml:c:1', experiment: 'e', datasetInput: 'd' },
   triggers: { datasets },
   gate: { metrics: [{ name: 'rmse', goal: 'minimize' }] },
   registry: { modelName: name },
