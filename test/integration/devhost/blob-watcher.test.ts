@@ -17,6 +17,14 @@ interface RecordedEvent {
 
 jest.setTimeout(20_000);
 
+/** A local subscriptions file (dev/launcher/event-subscriptions.json's shape) in `dir`; returns its path. */
+function writeSubscriptions(dir: string, subscriptions: unknown[]): string {
+  const file = path.join(dir, 'subscriptions.json');
+  const storageAccount = { subscriptionId: 'sub-1', resourceGroup: 'rg-1', name: 'devstoreaccount1' };
+  fs.writeFileSync(file, JSON.stringify({ storageAccount, subscriptions }));
+  return file;
+}
+
 describe('dev host: blob watcher → Event Grid', () => {
   let azurite: AzuriteBlob;
   let host: DevHost;
@@ -48,22 +56,15 @@ describe('dev host: blob watcher → Event Grid', () => {
 
   it('when the watcher starts, then existing blobs are a baseline and new uploads arrive as BlobCreated within 2 s', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-watcher-'));
-    const subscriptionsFile = path.join(dir, 'subscriptions.json');
-    fs.writeFileSync(
-      subscriptionsFile,
-      JSON.stringify({
-        storageAccount: { subscriptionId: 'sub-1', resourceGroup: 'rg-1', name: 'devstoreaccount1' },
-        subscriptions: [
-          {
-            name: 'csv-only',
-            functionName: 'onEvent',
-            source: 'storage',
-            filter: { includedEventTypes: ['Microsoft.Storage.BlobCreated'], subjectEndsWith: '.csv' },
-          },
-          { name: 'ml', functionName: 'onEvent', source: 'azureml' },
-        ],
-      }),
-    );
+    const subscriptionsFile = writeSubscriptions(dir, [
+      {
+        name: 'csv-only',
+        functionName: 'onEvent',
+        source: 'storage',
+        filter: { includedEventTypes: ['Microsoft.Storage.BlobCreated'], subjectEndsWith: '.csv' },
+      },
+      { name: 'ml', functionName: 'onEvent', source: 'azureml' },
+    ]);
     events = await startStorageEvents({
       subscriptionsFile,
       storageConnectionString: azurite.connectionString,
@@ -122,17 +123,10 @@ describe('dev host: blob watcher → Event Grid', () => {
 
   it('when the watcher stops before an event was delivered, then it delivers the event at its next start (as Event Grid retries while a subscriber is down)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-watcher-'));
-    const subscriptionsFile = path.join(dir, 'subscriptions.json');
-    fs.writeFileSync(
-      subscriptionsFile,
-      JSON.stringify({
-        storageAccount: { subscriptionId: 'sub-1', resourceGroup: 'rg-1', name: 'devstoreaccount1' },
-        // Only .tsv blobs: the watcher of the tests above (still running, .csv only) never delivers these.
-        subscriptions: [
-          { name: 'tsv-only', functionName: 'onEvent', source: 'storage', filter: { subjectEndsWith: '.tsv' } },
-        ],
-      }),
-    );
+    // Only .tsv blobs: the watcher of the tests above (still running, .csv only) never delivers these.
+    const subscriptionsFile = writeSubscriptions(dir, [
+      { name: 'tsv-only', functionName: 'onEvent', source: 'storage', filter: { subjectEndsWith: '.tsv' } },
+    ]);
     const stateFile = path.join(dir, 'state.json');
     const common = {
       subscriptionsFile,

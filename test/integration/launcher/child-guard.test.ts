@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -14,7 +13,7 @@ import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 
 import { DEVSTORE_ACCOUNT, DEVSTORE_KEY } from '../../support/azurite';
-import { freePorts } from '../../support/free-port';
+import { anyPortInUse, freePorts } from '../../support/free-port';
 import { waitFor } from '../../support/wait-for';
 
 jest.setTimeout(60_000);
@@ -30,20 +29,6 @@ const child = spawn(process.execPath, [guard, azurite, ...args], { stdio: ['igno
 child.stdout.on('data', (chunk) => { if (String(chunk).includes('Table service is successfully listening')) process.send('ready'); });
 child.stderr.resume();
 `;
-
-async function portsFree(ports: number[]): Promise<boolean> {
-  const used = await Promise.all(
-    ports.map(
-      (port) =>
-        new Promise<boolean>((resolve) => {
-          const server = net.createServer();
-          server.once('error', () => resolve(true));
-          server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
-        }),
-    ),
-  );
-  return !used.some(Boolean);
-}
 
 describe('launcher child guard', () => {
   let location: string;
@@ -71,7 +56,10 @@ describe('launcher child guard', () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
-    await waitFor(() => portsFree(ports), { timeoutMs: 20_000, description: 'Azurite to exit with its launcher' });
+    await waitFor(async () => !(await anyPortInUse(ports)), {
+      timeoutMs: 20_000,
+      description: 'Azurite to exit with its launcher',
+    });
   };
 
   beforeEach(async () => {
