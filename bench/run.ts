@@ -372,8 +372,9 @@ async function childNoop(batches: number): Promise<Record<string, number>> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const seconds = (performance.now() - started) / 1000;
+  const { episodes, rounds } = runtime.stats();
   await runtime.stop();
-  return { batches, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  return { batches, seconds, episodes, rounds, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 function runChild(args: string[]): Record<string, number> {
@@ -413,6 +414,90 @@ function benchNoop(quick: boolean): void {
     pass: rss < 1024,
     batches: large,
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// (e) the Durable engine through the real durable-functions handler: a 10,000-activity fan-out (activities/s, next
+// to Durable Functions' published 100/s fan-out target for the Azure Storage backend) and a chunked no-op batch plan
+// of 10k vs 100k mini-batches (time ratio; linear growth allows 10, the target is <= 12). Each in its own process.
+
+function benchEngine(quick: boolean): void {
+  const fan = runChild(['fanout', quick ? '2000' : '10000']);
+  const perSecond = fan.activitiesPerSecond ?? 0;
+  emit({
+    bench: 'e-engine-fanout',
+    metric: 'activitiesPerSecond',
+    value: Math.round(perSecond),
+    target: '>= 1000',
+    pass: perSecond >= 1000,
+    activities: fan.activities,
+    seconds: fan.seconds,
+    episodes: fan.episodes,
+  });
+  const small = quick ? 1000 : 10_000;
+  const a = runChild(['noop', String(small)]);
+  const b = runChild(['noop', String(small * 10)]);
+  const ratio = (b.seconds ?? 0) / (a.seconds ?? 1);
+  emit({
+    bench: 'e-engine-chunked-plan',
+    metric: 'timeRatio',
+    value: Number(ratio.toFixed(2)),
+    target: '<= 12',
+    pass: ratio <= 12,
+    small,
+    large: small * 10,
+    smallSeconds: a.seconds,
+    largeSeconds: b.seconds,
+    largeEpisodes: b.episodes,
+    peakRssMiB: Math.round(Math.max(a.peakRssMiB ?? 0, b.peakRssMiB ?? 0)),
+  });
+}
+
+/** A fan-out of `n` activities through the real handler on the engine (memory state), timed from start to output. */
+async function childFanout(n: number): Promise<Record<string, number>> {
+  const runtime = new DurableRuntime({
+    taskHubName: 'BenchHub',
+    maxConcurrentActivityFunctions: 100,
+    log: () => undefined,
+  });
+  await serveDurableSet(runtime, (fns) => {
+    fns.registerActivity('square', (x) => (x as number) * (x as number));
+    fns.registerOrchestration(
+      'fanOut',
+      function* (context: {
+        df: {
+          getInput(): unknown;
+          callActivity(name: string, input: unknown): unknown;
+          Task: { all(tasks: unknown[]): unknown };
+        };
+      }) {
+        const count = context.df.getInput() as number;
+        const tasks: unknown[] = [];
+        for (let i = 0; i < count; i++) tasks.push(context.df.callActivity('square', i));
+        const results = (yield context.df.Task.all(tasks)) as number[];
+        return results.length;
+      },
+    );
+  });
+  await runtime.start();
+  const call = (method: string, p: string, body = '') =>
+    runtime.handleHttp({ method, path: p, query: new URLSearchParams(), headers: {}, body }, 'http://127.0.0.1');
+  const started = performance.now();
+  const res = await call('POST', '/orchestrators/fanOut/fan', String(n));
+  if (res.status !== 202) throw new Error(`start failed: ${res.status} ${res.body}`);
+  for (;;) {
+    const status = JSON.parse((await call('GET', '/instances/fan')).body) as { runtimeStatus: string; output: unknown };
+    if (status.runtimeStatus === 'Completed') {
+      if (status.output !== n) throw new Error(`fan-out returned ${String(status.output)}`);
+      break;
+    }
+    if (!['Running', 'Pending'].includes(status.runtimeStatus)) throw new Error(JSON.stringify(status));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const { episodes } = runtime.stats();
+  await runtime.stop();
+  return { activities: n, seconds, episodes, activitiesPerSecond: n / seconds };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -552,7 +637,9 @@ async function main(argv: string[]): Promise<void> {
     const result =
       kind === 'noop'
         ? await childNoop(Number(rest[0]))
-        : await childBigCsv(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
+        : kind === 'fanout'
+          ? await childFanout(Number(rest[0]))
+          : await childBigCsv(rest[0] ?? '', rest[1] ?? '', rest[2] ?? '');
     console.log(JSON.stringify(result));
     return;
   }
@@ -567,10 +654,11 @@ async function main(argv: string[]): Promise<void> {
   }
   const quick = argv.includes('--quick');
   const onlyIndex = argv.indexOf('--only');
-  const only = new Set((onlyIndex >= 0 ? (argv[onlyIndex + 1] ?? '') : 'a,b,c,w').split(','));
+  const only = new Set((onlyIndex >= 0 ? (argv[onlyIndex + 1] ?? '') : 'a,b,c,e,w').split(','));
   const mbIndex = argv.indexOf('--big-csv-mb');
   const bigMb = mbIndex >= 0 ? Number(argv[mbIndex + 1]) : quick ? 200 : 2048;
   if (only.has('b')) benchNoop(quick);
+  if (only.has('e')) benchEngine(quick);
   if (only.has('a')) await benchOrchestrated(quick);
   if (only.has('c')) await benchBigCsv(bigMb);
   if (only.has('w')) await runWebhookBench(quick ? { requests: 1000, warmupRequests: 200, latencySeconds: 2 } : {});

@@ -19,8 +19,9 @@ param location string
 @description('Resource group to create or reuse; default rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@minLength(1)
-@description('Azure ML workspace the orchestrator drives (existing unless createAzureMlWorkspace).')
+@minLength(3)
+@maxLength(33)
+@description('Azure ML workspace the orchestrator drives (existing unless createAzureMlWorkspace); Azure requires ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$.')
 param azureMlWorkspaceName string
 
 @description('Resource group of the workspace; default: the orchestrator\'s resource group.')
@@ -32,8 +33,25 @@ param azureMlSubscriptionId string = ''
 @description('Create the workspace (with its storage account and Key Vault) instead of referencing an existing one.')
 param createAzureMlWorkspace bool = false
 
-@description('Name of the workspace\'s Event Grid system topic. A workspace can have only one: name an existing one to adopt it.')
+@description('An existing Event Grid system topic of the workspace to adopt (a workspace can have only one); the preprovision hook finds it. Empty: this environment creates and owns evgt-mlw-<token>.')
 param azureMlSystemTopicName string = ''
+
+@description('Resource group of the adopted system topic; default: the workspace\'s.')
+param azureMlSystemTopicResourceGroup string = ''
+
+@description('Principal ids of the identities Azure ML jobs and batch deployments run as (compute clusters\' managed identities); they get read access on the dataset containers and write access on the batch containers.')
+param azureMlComputePrincipalIds string[] = []
+
+@description('Dataset filters and lake containers derived from catalog.json. The preprovision hook passes them (MLOPS_DATASET_FILTERS) because azd compiles the template before that hook runs; default: the committed file.')
+param datasetFilters object = loadJsonContent('generated/dataset-filters.json')
+
+@description('Durable Functions backend: AzureStorage (task hub in the host storage account) or DurableTaskScheduler (managed, identity-based). See docs/deploy.md.')
+@allowed(['AzureStorage', 'DurableTaskScheduler'])
+param durableBackend string = 'AzureStorage'
+
+@description('Durable Task Scheduler SKU (durableBackend DurableTaskScheduler).')
+@allowed(['Consumption', 'Dedicated'])
+param durableTaskSchedulerSku string = 'Consumption'
 
 @description('Create the Event Grid subscriptions. Event Grid requires the target functions to exist, so the first provision (before any code is deployed) runs with false and the postdeploy hook provisions again with true.')
 param deployEventSubscriptions bool = false
@@ -85,6 +103,10 @@ param disableBasicPublishingCredentials bool = true
 @description('Enable Key Vault purge protection (recommended for production; `azd down --purge` then cannot remove the vault).')
 param keyVaultPurgeProtection bool = false
 
+@description('recover when this environment\'s vault is soft-deleted (set by the preprovision hook).')
+@allowed(['default', 'recover'])
+param keyVaultCreateMode string = 'default'
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var rgName = !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
@@ -100,8 +122,16 @@ var stateContainerName = 'mlops-state'
 var datasetsContainerName = 'datasets'
 var lakeContainerName = 'lake'
 var deadLetterContainerName = 'deadletters'
-// Written by the preprovision hook from catalog.json (infra/scripts/dataset-filters.ts).
-var catalogContainers = loadJsonContent('generated/dataset-filters.json')
+var catalogContainers = datasetFilters
+var adoptSystemTopic = !empty(azureMlSystemTopicName)
+var systemTopicName = adoptSystemTopic ? azureMlSystemTopicName : 'evgt-mlw-${resourceToken}'
+var systemTopicResourceGroup = adoptSystemTopic && !empty(azureMlSystemTopicResourceGroup)
+  ? azureMlSystemTopicResourceGroup
+  : mlResourceGroupName
+var runEventsSubscriptionName = 'azureml-run-events-${resourceToken}'
+var lakeStorageName = 'stmlopsl${resourceToken}'
+var lakeDatastoreContainers = union(catalogContainers.containers, catalogContainers.batchContainers)
+var durableTaskHubName = 'mlopshub'
 var webhookSecrets = {
   'github-webhook-secret': githubWebhookSecret
   'azure-devops-webhook-password': azureDevOpsWebhookPassword
@@ -155,7 +185,7 @@ module lakeStorage 'app/storage.bicep' = {
   name: 'lake-storage'
   scope: rg
   params: {
-    name: 'stmlopsl${resourceToken}'
+    name: lakeStorageName
     location: location
     tags: tags
     isHnsEnabled: true
@@ -177,6 +207,7 @@ module keyVault 'app/key-vault.bicep' = {
     tags: tags
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     purgeProtection: keyVaultPurgeProtection
+    createMode: keyVaultCreateMode
     secrets: webhookSecrets
   }
 }
@@ -195,18 +226,22 @@ module newWorkspace 'app/workspace.bicep' = if (createAzureMlWorkspace) {
 }
 
 module workspaceLink 'app/workspace-link.bicep' = {
-  name: 'azureml-workspace-link'
+  // Unique per environment: several environments may deploy into the workspace's resource group at once.
+  name: 'azureml-workspace-link-${resourceToken}'
   scope: resourceGroup(mlSubscriptionId, mlResourceGroupName)
   params: {
     workspaceName: azureMlWorkspaceName
     appPrincipalId: identities.outputs.appIdentityPrincipalId
     eventGridIdentityId: identities.outputs.eventGridIdentityId
     tags: tags
-    systemTopicName: !empty(azureMlSystemTopicName) ? azureMlSystemTopicName : 'evgt-mlw-${resourceToken}'
+    systemTopicName: systemTopicName
+    createSystemTopic: !adoptSystemTopic
+    deploymentSuffix: resourceToken
+    lakeStorageName: lakeStorage.outputs.name
+    datastoreContainers: lakeDatastoreContainers
   }
   dependsOn: [
     newWorkspace
-    rg
   ]
 }
 
@@ -221,6 +256,30 @@ module rbac 'app/rbac.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     appPrincipalId: identities.outputs.appIdentityPrincipalId
     eventGridPrincipalId: identities.outputs.eventGridIdentityPrincipalId
+  }
+}
+
+module lakeAccess 'app/lake-access.bicep' = {
+  name: 'lake-access'
+  scope: rg
+  params: {
+    lakeStorageName: lakeStorage.outputs.name
+    datasetContainers: catalogContainers.containers
+    batchContainers: catalogContainers.batchContainers
+    principalIds: azureMlComputePrincipalIds
+  }
+}
+
+module durableTaskScheduler 'app/durable-task-scheduler.bicep' = if (durableBackend == 'DurableTaskScheduler') {
+  name: 'durable-task-scheduler'
+  scope: rg
+  params: {
+    name: 'dts-mlops-${resourceToken}'
+    location: location
+    tags: tags
+    taskHubName: durableTaskHubName
+    appPrincipalId: identities.outputs.appIdentityPrincipalId
+    skuName: durableTaskSchedulerSku
   }
 }
 
@@ -253,6 +312,9 @@ module functionApp 'app/function-app.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     disableBasicPublishingCredentials: disableBasicPublishingCredentials
+    durableBackend: durableBackend
+    durableTaskSchedulerEndpoint: durableBackend == 'DurableTaskScheduler' ? durableTaskScheduler!.outputs.endpoint : ''
+    durableTaskHubName: durableBackend == 'DurableTaskScheduler' ? durableTaskHubName : ''
   }
   dependsOn: [
     rbac
@@ -271,6 +333,7 @@ module lakeEvents 'app/lake-events.bicep' = {
     eventGridIdentityId: identities.outputs.eventGridIdentityId
     deadLetterContainerName: deadLetterContainerName
     deploySubscription: deployEventSubscriptions
+    filters: datasetFilters
   }
   dependsOn: [
     rbac
@@ -278,10 +341,12 @@ module lakeEvents 'app/lake-events.bicep' = {
 }
 
 module azureMlEvents 'app/azureml-events.bicep' = if (deployEventSubscriptions) {
-  name: 'azureml-events'
-  scope: resourceGroup(mlSubscriptionId, mlResourceGroupName)
+  name: 'azureml-events-${resourceToken}'
+  scope: resourceGroup(mlSubscriptionId, systemTopicResourceGroup)
   params: {
-    systemTopicName: workspaceLink.outputs.systemTopicName
+    systemTopicName: systemTopicName
+    subscriptionName: runEventsSubscriptionName
+    deadLetter: !adoptSystemTopic
     functionAppId: functionApp.outputs.id
     eventGridIdentityId: identities.outputs.eventGridIdentityId
     deadLetterStorageId: lakeStorage.outputs.id
@@ -325,3 +390,21 @@ output HOST_STORAGE_ACCOUNT_NAME string = hostStorage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZUREML_REGION string = workspaceLink.outputs.location
 output EVENT_SUBSCRIPTIONS_DEPLOYED bool = deployEventSubscriptions
+output DURABLE_BACKEND_DEPLOYED string = durableBackend
+// What `azd down` would leave on the workspace side; the predown hook deletes these (subscription first, topic last).
+output WORKSPACE_SIDE_RESOURCE_IDS string[] = concat(
+  deployEventSubscriptions
+    ? [
+        resourceId(
+          mlSubscriptionId,
+          systemTopicResourceGroup,
+          'Microsoft.EventGrid/systemTopics/eventSubscriptions',
+          systemTopicName,
+          runEventsSubscriptionName
+        )
+      ]
+    : [],
+  workspaceLink.outputs.datastoreIds,
+  [workspaceLink.outputs.roleAssignmentId],
+  adoptSystemTopic ? [] : [workspaceLink.outputs.createdSystemTopicId]
+)

@@ -1,7 +1,9 @@
 /**
  * ARM conventions shared by every management-plane resource: ids, systemData, names, paging, list filters.
  */
-import { badRequest } from './errors';
+import { randomUUID } from 'node:crypto';
+
+import { badRequest, EmulatorHttpError } from './errors';
 import { type EmulatorRequest, query } from './http';
 import type { Json, JsonObject, StoredResource, SystemData } from './state';
 
@@ -14,6 +16,49 @@ export const WORKSPACE_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${
 /** Route prefix for workspace-scoped ARM routes; the server checks the three parameters. */
 export const WS_ROUTE = `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/${PROVIDER}/workspaces/{workspaceName}`;
 export const DEFAULT_API_VERSION = '2025-12-01';
+
+/**
+ * api-versions of Microsoft.MachineLearningServices that serve the workspace-scoped v2 resources (jobs, models, data,
+ * online and batch endpoints): the stable and preview folders of azure-rest-api-specs
+ * `specification/machinelearningservices/resource-manager` (and the per-version type sets of Azure/bicep-types-az
+ * `generated/machinelearningservices`) from the first v2 preview (2021-03-01-preview) and the first v2 stable
+ * (2022-05-01) on. Older versions predate these resource types, so ARM refuses them for these paths too.
+ */
+export const KNOWN_API_VERSIONS: readonly string[] = [
+  '2022-05-01',
+  '2022-10-01',
+  '2023-04-01',
+  '2023-10-01',
+  '2024-04-01',
+  '2024-10-01',
+  '2025-04-01',
+  '2025-06-01',
+  '2025-09-01',
+  '2025-12-01',
+  '2026-03-01',
+  '2026-05-01',
+  '2026-07-01',
+  '2021-03-01-preview',
+  '2022-02-01-preview',
+  '2022-06-01-preview',
+  '2022-10-01-preview',
+  '2022-12-01-preview',
+  '2023-02-01-preview',
+  '2023-04-01-preview',
+  '2023-06-01-preview',
+  '2023-08-01-preview',
+  '2024-01-01-preview',
+  '2024-04-01-preview',
+  '2024-07-01-preview',
+  '2024-10-01-preview',
+  '2025-01-01-preview',
+  '2025-04-01-preview',
+  '2025-07-01-preview',
+  '2025-10-01-preview',
+  '2026-01-15-preview',
+  '2026-03-15-preview',
+  '2026-07-15-preview',
+];
 
 const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/;
 
@@ -45,6 +90,42 @@ export function touch(resource: StoredResource, nowIso: string): void {
 /** The wire form: `{ id, name, type, systemData, ...body }`. */
 export function render(resource: StoredResource, id: string, type: string): JsonObject {
   return { id, name: resource.name, type, ...resource.body, systemData: { ...resource.systemData } };
+}
+
+/** Tenant the emulator's managed identities belong to. */
+export const EMULATOR_TENANT_ID = '00000000-0000-0000-0000-00000000a0a0';
+
+/**
+ * A tracked resource's managed identity as ARM returns it (ManagedServiceIdentity, common-types v3): the caller sends
+ * `type` (and user-assigned ids); ARM adds the read-only `principalId` and `tenantId` of a system-assigned identity and
+ * `principalId`/`clientId` of each user-assigned one. A system-assigned identity keeps its principal across updates.
+ */
+export function managedIdentity(requested: unknown, previous: unknown): Json | undefined {
+  if (requested === undefined || requested === null) return undefined;
+  if (!isObject(requested)) throw badRequest("'identity' must be an object.", 'identity');
+  const type = typeof requested['type'] === 'string' ? requested['type'] : 'None';
+  const before = isObject(previous) ? previous : {};
+  const result: JsonObject = { type };
+  if (/SystemAssigned/i.test(type)) {
+    result['principalId'] =
+      typeof before['principalId'] === 'string' && /SystemAssigned/i.test(String(before['type']))
+        ? before['principalId']
+        : randomUUID();
+    result['tenantId'] = EMULATOR_TENANT_ID;
+  }
+  const assigned = requested['userAssignedIdentities'];
+  if (/UserAssigned/i.test(type) && isObject(assigned)) {
+    const known = isObject(before['userAssignedIdentities']) ? before['userAssignedIdentities'] : {};
+    const identities: JsonObject = {};
+    for (const id of Object.keys(assigned)) {
+      const old = known[id];
+      identities[id] = isObject(old)
+        ? (structuredClone(old) as JsonObject)
+        : { principalId: randomUUID(), clientId: randomUUID() };
+    }
+    result['userAssignedIdentities'] = identities;
+  }
+  return result;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -159,6 +240,30 @@ export function page<T>(
 
 export function apiVersion(request: EmulatorRequest): string {
   return query(request, 'api-version') ?? DEFAULT_API_VERSION;
+}
+
+/**
+ * ARM's own check before any resource provider sees the request (Learn, "Resolve errors for resource provider
+ * registration"): no `api-version` is 400 `MissingApiVersionParameter`; one the provider does not serve is 400
+ * `NoRegisteredProviderFound` listing the supported versions.
+ */
+export function checkApiVersion(url: URL): void {
+  let value: string | undefined;
+  for (const [key, item] of url.searchParams) if (key.toLowerCase() === 'api-version') value = item;
+  if (value === undefined || value === '') {
+    throw new EmulatorHttpError(
+      400,
+      'MissingApiVersionParameter',
+      'The api-version query parameter (?api-version=) is required for all requests.',
+    );
+  }
+  if (!KNOWN_API_VERSIONS.includes(value)) {
+    throw new EmulatorHttpError(
+      400,
+      'NoRegisteredProviderFound',
+      `No registered resource provider found for location '${REGION}' and API version '${value}' for type 'workspaces'. The supported api-versions are '${KNOWN_API_VERSIONS.join(', ')}'.`,
+    );
+  }
 }
 
 /** A JSON scalar as text (objects and arrays give `fallback`), for messages and string-typed fields. */

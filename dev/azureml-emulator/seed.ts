@@ -6,12 +6,13 @@
  * the demo did since. Written straight into the state (no HTTP), but every record has the shape the API produces.
  */
 import { BIKE_DEMAND_FEATURES, BIKE_DEMAND_TARGET, generateBikeDemandCsv } from '../demo/bike-data';
-import { newSystemData, resourceId, WORKSPACE_ID } from './arm';
+import { EMULATOR_TENANT_ID, newSystemData, resourceId, WORKSPACE_ID } from './arm';
 import type { EmulatorContext } from './context';
 import { newKey } from './handlers/online-endpoints';
 import { trainFromCsv } from './ml';
 import { appendLog, deploymentKey } from './runtime/logs';
 import { type Engine, METRIC_KEYS, modelOutputUri } from './runtime/engine';
+import { BUILT_IN_TRAINING_STEP } from './runtime/training';
 import type { JobRecord, JsonObject } from './state';
 
 /** Fixed id of the seeded v1 PipelineEndpoint (`.../PipelineRuns/PipelineEndpointSubmit/Id/<this>`). */
@@ -26,6 +27,10 @@ export const BIKE_DEMAND_DATASET_CONTAINER = 'datasets';
 export const BIKE_DEMAND_DATASET_PATH = 'bike-demand/seed/train.csv';
 /** The data asset the app registers the model's datasets under (catalog default `<model>-data`). */
 export const BIKE_DEMAND_DATA_ASSET = 'bike-demand-data';
+/** MLflow run of the seed pipeline's training step. */
+const SEED_TRAINING_STEP_RUN = '5eed0000-0000-4000-8000-0000000057e9';
+/** System-assigned identity of the seeded online endpoint. */
+const SEED_ENDPOINT_PRINCIPAL_ID = '5eed0000-0000-4000-8000-00000000e001';
 export const BIKE_DEMAND_COMPONENT_ID = `${WORKSPACE_ID}/components/train-linear-regression/versions/1`;
 
 const TRAINING_PARAMETERS = {
@@ -100,7 +105,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
           isArchived: false,
           inputs,
           outputs: {
-            model: { jobOutputType: 'custom_model', mode: 'Upload', uri: modelOutputUri(BIKE_DEMAND_SEED_JOB) },
+            model: { jobOutputType: 'mlflow_model', mode: 'Upload' },
           },
           tags: { seed: 'true' },
           properties: {},
@@ -116,6 +121,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
           at: nowIso,
         })),
         origin: 'arm',
+        modelOutputs: { model: 'mlflow_model' },
         experimentId: engine.experimentId(experimentName),
         training: { state: 'succeeded', metrics },
         startedAt: nowIso,
@@ -124,6 +130,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
     };
     state.jobs[job.name] = job;
     state.artifacts[job.name] = artifact;
+    // The pipeline's own run has no metrics; its training step (a child run) logged them.
     state.mlflowRuns[job.name] = {
       runId: job.name,
       experimentId: job.run.experimentId,
@@ -131,10 +138,27 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
       status: 'FINISHED',
       startTime: now,
       endTime: now,
-      metrics: METRIC_KEYS.map((key) => ({ key, value: metrics[key], timestamp: now, step: 0 })),
-      params: Object.entries(TRAINING_PARAMETERS).map(([key, value]) => ({ key, value })),
+      metrics: [],
+      params: [],
       tags: [{ key: 'mlflow.experimentName', value: experimentName }],
     };
+    state.mlflowRuns[SEED_TRAINING_STEP_RUN] = {
+      runId: SEED_TRAINING_STEP_RUN,
+      experimentId: job.run.experimentId,
+      runName: BUILT_IN_TRAINING_STEP,
+      status: 'FINISHED',
+      startTime: now,
+      endTime: now,
+      metrics: METRIC_KEYS.map((key) => ({ key, value: metrics[key], timestamp: now, step: 0 })),
+      params: Object.entries(TRAINING_PARAMETERS).map(([key, value]) => ({ key, value })),
+      tags: [
+        { key: 'mlflow.parentRunId', value: job.name },
+        { key: 'mlflow.rootRunId', value: job.name },
+        { key: 'mlflow.runName', value: BUILT_IN_TRAINING_STEP },
+        { key: 'mlflow.experimentName', value: experimentName },
+      ],
+    };
+    job.run.trainingRunId = SEED_TRAINING_STEP_RUN;
   }
 
   state.modelContainers[BIKE_DEMAND_MODEL] ??= {
@@ -149,7 +173,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
     name: '1',
     body: {
       properties: {
-        modelType: 'custom_model',
+        modelType: 'mlflow_model',
         modelUri: modelOutputUri(BIKE_DEMAND_SEED_JOB),
         jobName: BIKE_DEMAND_SEED_JOB,
         description: 'Seed version trained on synthetic data',
@@ -217,7 +241,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
       body: {
         kind: 'Managed',
         location: 'local',
-        identity: { type: 'SystemAssigned' },
+        identity: { type: 'SystemAssigned', principalId: SEED_ENDPOINT_PRINCIPAL_ID, tenantId: EMULATOR_TENANT_ID },
         tags: {},
         properties: {
           authMode: 'Key',
@@ -255,7 +279,7 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
       },
       systemData: newSystemData(nowIso),
       createdMs: now,
-      runtime: { ...(artifact ? { artifact } : {}), modelId: `${BIKE_DEMAND_MODEL}:1` },
+      runtime: { ...(artifact ? { artifact } : {}), modelId: `${BIKE_DEMAND_MODEL}:1`, servedAs: 'mlflow' },
     };
     const key = deploymentKey(BIKE_DEMAND_ONLINE_ENDPOINT, BIKE_DEMAND_ONLINE_DEPLOYMENT);
     appendLog(context, key, 'StorageInitializer', 'INFO', `Model ${BIKE_DEMAND_MODEL}:1 downloaded.`);

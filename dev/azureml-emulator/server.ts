@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE } from './arm';
+import { checkApiVersion, RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE } from './arm';
 import { EmulatorClock, type EmulatorClockOptions, resumedClockOptions } from './clock';
 import type { EmulatorContext, EmulatorSettings } from './context';
 import { EmulatorHttpError, ensureError, unauthorized } from './errors';
@@ -246,6 +246,8 @@ export class AzureMlEmulator {
       checkWorkspace(match.params);
       if (match.auth === 'bearer') {
         checkBearer(incoming.headers.authorization);
+        // Only the management plane (ARM) takes an api-version; MLflow, v1 and batch invoke are data planes.
+        if (url.pathname.startsWith('/subscriptions/')) checkApiVersion(url);
         this.injectArmFault(incoming.method ?? 'GET', url.pathname);
       }
       const request: EmulatorRequest = {

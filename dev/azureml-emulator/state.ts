@@ -53,6 +53,10 @@ export interface JobRunState {
   endedAt?: string;
   /** Clock ms when training finished; a job completes no earlier. */
   trainingDoneAt?: number;
+  /** MLflow run of the pipeline's training step (a child run); command jobs log on their own run. */
+  trainingRunId?: string;
+  /** Model outputs of the job (name → jobOutputType), fixed at submission. */
+  modelOutputs?: Record<string, string>;
   /** v1 callers: the published pipeline endpoint that started the run. */
   pipelineEndpointId?: string;
 }
@@ -69,6 +73,11 @@ export interface DeploymentRuntime {
   artifact?: ModelArtifact;
   /** `name:version` of the model version served. */
   modelId?: string;
+  /**
+   * What answers requests: `mlflow` (no-code deployment: Azure's MLflow scoring server, `input_data` only) or
+   * `script` (the deployment's scoring script; the emulator's stand-in for a user's score.py).
+   */
+  servedAs?: 'mlflow' | 'script';
   /** Forced provisioning failure from the control API. */
   failProvisioning?: string;
 }
@@ -119,8 +128,13 @@ export interface PipelineEndpointRecord {
   description: string;
   /** Default pipeline parameters (e.g. target_column, alpha). */
   defaults: Record<string, string>;
-  /** The parameter (ParameterAssignments or DataPathAssignments) that names the training CSV. */
+  /** The parameter that names the training CSV. */
   dataParameter: string;
+  /**
+   * How the published pipeline declared it: a DataPath PipelineParameter (assigned in DataPathAssignments; default)
+   * or a string PipelineParameter whose value the pipeline's step reads itself (ParameterAssignments).
+   */
+  dataParameterKind?: 'dataPath' | 'string';
   createdAt: string;
 }
 

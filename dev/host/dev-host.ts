@@ -225,14 +225,21 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     });
   };
 
-  const server = http.createServer(onRequest);
+  // Kestrel's keep-alive timeout (130 s), as Core Tools and the Functions host serve: Node's 5 s default closes idle
+  // sockets that clients still reuse, so a request after a long episode can meet ECONNRESET.
+  const KEEP_ALIVE_MS = 130_000;
+  const server = http.createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, onRequest);
   const port = await listen(server, options.port ?? settings.devHost.Port ?? 7071);
   origin = `http://127.0.0.1:${port}`;
   let httpsServer: https.Server | undefined;
   let httpsUrl: string | undefined;
   if (options.https) {
     httpsServer = https.createServer(
-      { cert: fs.readFileSync(options.https.certPath), key: fs.readFileSync(options.https.keyPath) },
+      {
+        cert: fs.readFileSync(options.https.certPath),
+        key: fs.readFileSync(options.https.keyPath),
+        keepAliveTimeout: KEEP_ALIVE_MS,
+      },
       onRequest,
     );
     const httpsPort = await listen(httpsServer, options.https.port);

@@ -13,7 +13,7 @@ import { flatHeaders, readBody, sendText } from './http/http-io';
 
 import type { Invoker } from './invoker';
 import { type HostKeys, isAuthorized, presentedKey } from './keys';
-import type { HostLogger } from './log';
+import { errorMessage, type HostLogger } from './log';
 import type { FunctionRegistry } from './registry';
 
 export const DURABLE_PATH = '/runtime/webhooks/durabletask';
@@ -144,9 +144,19 @@ export class DurableBridge {
       ...('persistence' in store ? { persistence: store.persistence } : {}),
     });
     serveDurableFunctions(runtime, options.registry, options.invoker, this.logger);
-    await runtime.start();
+    try {
+      await runtime.start();
+    } catch (error) {
+      // As with the extension, the host keeps serving its other triggers when the task hub's storage is unreachable.
+      this.unavailable = `the durable task hub's storage is unreachable: ${errorMessage(error)}`;
+      this.logger.error(`Durable functions are not running: ${this.unavailable}`);
+      return;
+    }
     this.runtime = runtime;
   }
+
+  /** Why durable functions are not served, when they are registered but could not start. */
+  unavailable: string | undefined;
 
   clientPayload(origin: string, key: string): object | undefined {
     return this.runtime?.clientBindingPayload(origin, key);
@@ -190,7 +200,8 @@ export async function handleDurableWebhook(
     origin,
   );
   if (!pending) {
-    sendText(res, 404, 'The app has no durable functions');
+    if (bridge?.unavailable) sendText(res, 503, `Durable functions are not running: ${bridge.unavailable}`);
+    else sendText(res, 404, 'The app has no durable functions');
     return;
   }
   const answer = await pending;

@@ -56,8 +56,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  // The launcher talks to us over IPC when it spawned us that way; a closed channel means it is gone.
-  process.on('disconnect', () => stop('parent exited'));
+  // The launcher talks to us over IPC when it spawned us that way; a closed channel means it is gone, and so is the
+  // reader of our output pipes: writing there must not crash the host while it stops.
+  process.on('disconnect', () => {
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    stop('parent exited');
+  });
   if (process.send) process.send({ type: 'ready', url: host.url, httpsUrl: host.httpsUrl, port: host.port });
 }
 

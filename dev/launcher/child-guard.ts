@@ -1,25 +1,20 @@
 /**
- * Runs a Node program (Azurite) as a launcher child that exits as soon as the launcher is gone, even when the
+ * Runs a Node program (Azurite) as a launcher child that stops as soon as the launcher is gone, even when the
  * launcher was killed with SIGKILL and could not stop it: the IPC channel to the parent closes with the parent.
+ * The program gets a SIGTERM, so Azurite saves its data as on a normal stop (storage stays durable, as Azure
+ * Storage is, when the app's processes crash), and the guard exits for it if it has not within a few seconds.
  * Usage: node child-guard.js <program.js> [args...]
- *
- * @remarks The program is then stopped the way SIGTERM stops it, not cut off: Azurite writes its databases on
- * shutdown (between its periodic saves, every 5 s, they live in memory), so a write it acknowledged before the
- * launcher died is still there after a restart — Azure Storage does not lose writes when a client crashes. Should
- * the program not end on SIGTERM, the guard ends it after a grace period.
  */
-const GRACE_MS = 10_000;
-
 const [program, ...args] = process.argv.slice(2);
 if (!program) {
   process.stderr.write('usage: child-guard <program.js> [args...]\n');
   process.exit(2);
 }
+// With the launcher gone, its end of our output pipes is closed: writing there must not crash the program while
+// it saves its data (EPIPE on Azurite's "closing" lines would end the process mid-save).
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 process.on('disconnect', () => {
-  // The launcher's end of stdout/stderr is gone too: a write would fail with EPIPE and, unhandled, end the process
-  // before the program has saved anything.
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-  setTimeout(() => process.exit(0), GRACE_MS).unref();
+  setTimeout(() => process.exit(0), 10_000).unref();
   process.kill(process.pid, 'SIGTERM');
 });
 process.argv = [process.argv[0] ?? process.execPath, program, ...args];

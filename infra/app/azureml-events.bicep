@@ -1,7 +1,12 @@
 // Subscription on the Azure ML workspace's system topic that delivers run events to the `azuremlRunEvents`
-// function (event-first waiting; the orchestrations poll as a fallback). Deployed into the workspace's resource group.
+// function (event-first waiting; the orchestrations poll as a fallback). Deployed into the topic's resource group.
+// Each environment has its own subscription, so several orchestrators can share one workspace topic.
 
 param systemTopicName string
+param subscriptionName string
+
+@description('Dead-letter with the Event Grid identity; only possible on a topic this environment created (an adopted topic carries another identity, which this template does not change).')
+param deadLetter bool = true
 param functionAppId string
 param eventGridIdentityId string
 param deadLetterStorageId string
@@ -21,7 +26,7 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
 
 resource runEventsSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
   parent: systemTopic
-  name: 'azureml-run-events'
+  name: subscriptionName
   properties: {
     eventDeliverySchema: 'EventGridSchema'
     destination: {
@@ -42,7 +47,7 @@ resource runEventsSubscription 'Microsoft.EventGrid/systemTopics/eventSubscripti
       maxDeliveryAttempts: maxDeliveryAttempts
       eventTimeToLiveInMinutes: eventTimeToLiveInMinutes
     }
-    deadLetterWithResourceIdentity: {
+    deadLetterWithResourceIdentity: !deadLetter ? null : {
       identity: {
         type: 'UserAssigned'
         userAssignedIdentity: eventGridIdentityId

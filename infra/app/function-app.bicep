@@ -34,6 +34,14 @@ param azureDevOpsWebhookConfigured bool = false
 param genericWebhookConfigured bool = false
 param azureDevOpsWebhookUsername string = ''
 
+@description('Durable Functions backend; with DurableTaskScheduler the package\'s host.json uses the azureManaged provider (infra/scripts/package-app.ts).')
+@allowed(['AzureStorage', 'DurableTaskScheduler'])
+param durableBackend string = 'AzureStorage'
+
+@description('Durable Task Scheduler endpoint and task hub (durableBackend DurableTaskScheduler only).')
+param durableTaskSchedulerEndpoint string = ''
+param durableTaskHubName string = ''
+
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
@@ -73,7 +81,14 @@ var appSettings = union(
         AZURE_DEVOPS_WEBHOOK_PASSWORD: keyVaultReference(keyVaultUri, 'azure-devops-webhook-password')
       }
     : {},
-  genericWebhookConfigured ? { GENERIC_WEBHOOK_SECRET: keyVaultReference(keyVaultUri, 'generic-webhook-secret') } : {}
+  genericWebhookConfigured ? { GENERIC_WEBHOOK_SECRET: keyVaultReference(keyVaultUri, 'generic-webhook-secret') } : {},
+  durableBackend == 'DurableTaskScheduler'
+    ? {
+        // Read by the Durable extension (host.json storageProvider.connectionStringName and hubName %TASKHUB_NAME%).
+        DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskSchedulerEndpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'
+        TASKHUB_NAME: durableTaskHubName
+      }
+    : {}
 )
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

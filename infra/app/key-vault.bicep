@@ -9,6 +9,10 @@ param logAnalyticsWorkspaceId string
 @description('Purge protection keeps a deleted vault (and its name) for the retention period; `azd down --purge` cannot remove it.')
 param purgeProtection bool = false
 
+@description('recover: bring back this environment\'s soft-deleted vault (the preprovision hook detects it); a vault name stays taken while it is soft-deleted.')
+@allowed(['default', 'recover'])
+param createMode string = 'default'
+
 @description('Secret name -> value. Empty values are skipped.')
 @secure()
 param secrets object = {}
@@ -19,6 +23,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   tags: tags
   properties: {
     tenantId: tenant().tenantId
+    createMode: createMode
     sku: {
       family: 'A'
       name: 'standard'

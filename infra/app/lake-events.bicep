@@ -1,6 +1,6 @@
 // Event Grid system topic on the data lake and the subscription that delivers committed dataset blobs to the
 // `datasetUploaded` function. The subject filters come from the catalog (generated/dataset-filters.json, written
-// by the preprovision hook); see "How the Event Grid filters follow the catalog" in docs/deploy.md.
+// by the preprovision hook and passed in as a parameter); see "How the Event Grid filters follow the catalog" in docs/deploy.md.
 
 param systemTopicName string
 param location string
@@ -21,7 +21,8 @@ param maxDeliveryAttempts int = 10
 @maxValue(1440)
 param eventTimeToLiveInMinutes int = 1440
 
-var filters = loadJsonContent('../generated/dataset-filters.json')
+@description('Dataset filters from the catalog (main.bicep datasetFilters: the preprovision hook\'s value, else the committed infra/generated/dataset-filters.json).')
+param filters object
 
 resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: systemTopicName

@@ -19,8 +19,14 @@ resource lakeStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: lakeStorageName
 }
 
+resource lakeBlobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: lakeStorage
+  name: 'default'
+}
+
 resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
-  name: '${lakeStorageName}/default/${deadLetterContainerName}'
+  parent: lakeBlobService
+  name: deadLetterContainerName
 }
 
 resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {

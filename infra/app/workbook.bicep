@@ -15,7 +15,8 @@ resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
     displayName: displayName
     category: 'workbook'
     version: 'Notebook/1.0'
-    sourceId: applicationInsightsId
+    // The workbooks RP stores sourceId lower-cased; sending it so avoids a perpetual what-if difference.
+    sourceId: toLower(applicationInsightsId)
     serializedData: replace(loadTextContent('workbook.json'), '__APPLICATION_INSIGHTS_ID__', applicationInsightsId)
   }
 }

@@ -17,10 +17,13 @@ import type { Catalog } from '../../src/catalog/schema';
 import { COMMITTING_APIS } from '../../src/services/retrain/blob-events';
 
 /**
- * APIs whose BlobCreated event means the blob is complete: the app's own list, so the subscription and the function
- * agree. (`CreateFile` on a hierarchical-namespace account is left out; the `FlushWithClose` that follows commits.)
+ * APIs whose BlobCreated event means the blob is complete on the lake: the app's own list, so the subscription and
+ * the function agree, without `CopyBlob`. The lake has a hierarchical namespace, and there BlobCreated for CopyBlob is
+ * raised when the copy *starts* (Learn, "Azure Blob Storage as an Event Grid source"), so an asynchronous server-side
+ * copy would start a retrain on a partial file; copies made with Put Block From URL end in the PutBlockList that
+ * commits them. (`CreateFile` is left out too; the `FlushWithClose` that follows commits.)
  */
-export const committedBlobApis: readonly string[] = COMMITTING_APIS;
+export const committedBlobApis: readonly string[] = COMMITTING_APIS.filter((api) => api !== 'CopyBlob');
 
 /** Event Grid limits for advanced filters (event-filtering.md, "Limitations"). */
 export const eventGridLimits = { filterValues: 25, valueLength: 512 } as const;

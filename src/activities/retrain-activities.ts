@@ -1,4 +1,5 @@
-import { cancelTraining, getRunMetrics, getTrainingStatus, submitTraining } from '../azureml/training';
+import { describeRuns, findMetricsRun } from '../azureml/mlflow';
+import { cancelTraining, getTrainingStatus, submitTraining } from '../azureml/training';
 import {
   beginCreateDeployment,
   deleteDeployment,
@@ -210,6 +211,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
             ? { ...plan.training, parameters: { ...plan.training.parameters, ...input.parameters } }
             : plan.training,
           datasetUri,
+          modelType: plan.registry.modelType,
           tags: {
             [LineageTags.model]: run.model,
             [LineageTags.runId]: run.runId,
@@ -245,7 +247,13 @@ export function createRetrainActivities(deps: RetrainDeps) {
     },
 
     [RetrainActivities.checkTraining]: async (input: CheckTrainingInput): Promise<CheckTrainingOutput> => {
-      const status = await getTrainingStatus(ws, input.kind, input.jobName, input.modelOutput);
+      // The experiment only locates the run-history record of a failure (for its message).
+      const experiment = findModel(deps.catalog, input.run.model)?.training.experiment ?? 'Default';
+      const status = await getTrainingStatus(
+        ws,
+        { kind: input.kind, experiment, modelOutput: input.modelOutput },
+        input.jobName,
+      );
       const at = now();
       await updateRun(input.run.runId, (current) => {
         const history = current.training?.statusHistory ?? [];
@@ -269,18 +277,35 @@ export function createRetrainActivities(deps: RetrainDeps) {
     },
 
     [RetrainActivities.getMetrics]: async (input: GetMetricsInput): Promise<GetMetricsOutput> => {
-      const candidate = await getRunMetrics(ws, input.jobName);
-      if (Object.keys(candidate).length === 0) {
-        throw new MetricsUnavailableError(`Training job ${input.jobName} logged no metrics.`);
+      const plan = planOf(input.run.model);
+      const wanted = { step: plan.training.metricsStep, metrics: plan.gate.metrics.map((m) => m.name) };
+      const lookup = await findMetricsRun(ws, input.jobName, wanted);
+      if (!lookup.found) {
+        const where = wanted.step
+          ? `no step run named '${wanted.step}' below it`
+          : `no run logged ${wanted.metrics.join(', ')}`;
+        throw new MetricsUnavailableError(
+          lookup.ambiguous
+            ? `Training job ${input.jobName}: several step runs log ${wanted.metrics.join(', ')} (${describeRuns(lookup.ambiguous)}); set training.metricsStep to the step whose metrics the gate reads.`
+            : `Training job ${input.jobName}: ${where}. Looked at: ${describeRuns(lookup.looked)}. Log the metrics with MLflow in the training step${wanted.step ? ', or fix training.metricsStep' : ', or name that step in training.metricsStep'}.`,
+        );
       }
+      const candidate = lookup.found.metrics;
+      await updateRun(input.run.runId, (current) => ({
+        ...current,
+        metricsRun: { runId: lookup.found?.run.runId ?? input.jobName, runName: lookup.found?.run.runName },
+      }));
       const endpoint = await getEndpoint(ws, input.endpoint);
       const home = endpoint?.full ?? endpoint?.live;
       const deployment = home ? await getDeployment(ws, input.endpoint, home) : undefined;
       if (!deployment?.model) return { candidate, champion: undefined };
       const version = await getModelVersion(ws, deployment.model.name, deployment.model.version);
       let metrics = metricsFromTags(stringTags(version?.properties.tags));
-      if (Object.keys(metrics).length === 0 && version?.properties.jobName) {
-        metrics = await getRunMetrics(ws, version.properties.jobName).catch(() => ({}));
+      const championJob = version?.properties.jobName;
+      if (Object.keys(metrics).length === 0 && championJob) {
+        // A version registered outside the orchestrator: its training run's metrics, found the same way.
+        const champion = await findMetricsRun(ws, championJob, wanted).catch(() => undefined);
+        metrics = champion?.found?.metrics ?? {};
       }
       return { candidate, champion: { version: deployment.model.version, metrics } };
     },

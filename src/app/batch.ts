@@ -2,11 +2,11 @@
  * Composition root of batch scoring: builds its dependencies from the validated config once, and registers its
  * orchestrations, activities, schedule timers and the backfill operation.
  */
-import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import * as df from 'durable-functions';
 
 import { type BatchDeps, registerBatchActivities } from '../activities/batch-activities';
 import { createCredential } from '../azureml/credential';
+import { createArmClient } from '../azureml/workspace';
 import type { Catalog } from '../catalog';
 import type { AppConfig } from '../config';
 import type { AppContext } from './context';
@@ -20,18 +20,14 @@ import { createTelemetry, type Telemetry } from '../telemetry';
 export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry): BatchDeps {
   const credential = createCredential(config);
   const lake = createBlobServiceClient(config.lakeStorage, credential);
-  const arm = new AzureMachineLearningWorkspaces(credential, config.azureml.subscriptionId, {
-    endpoint: config.azureml.armEndpoint,
-    credentialScopes: ['https://management.azure.com/.default'],
-    ...(config.azureml.apiVersion ? { apiVersion: config.azureml.apiVersion } : {}),
-  });
+  const arm = createArmClient(config, credential);
   return {
     lake: (container) => lake.getContainerClient(container),
     resolver: armEndpointResolver(arm, {
       resourceGroup: config.azureml.resourceGroup,
       workspace: config.azureml.workspace,
     }),
-    telemetry: telemetry ?? createTelemetry(config.telemetry.connectionString),
+    telemetry: telemetry ?? createTelemetry(config.telemetry.connectionString, config.telemetry.entraAuthentication),
   };
 }
 

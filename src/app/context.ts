@@ -40,7 +40,7 @@ export function buildAppContext(config: AppConfig, options: { appRoot?: string; 
     lakeBlobs: createBlobServiceClient(config.lakeStorage, credential),
     workspace: createWorkspace(config, credential),
     state: createStateStores(hostBlobs.getContainerClient(config.stateContainer)),
-    telemetry: createTelemetry(config.telemetry.connectionString),
+    telemetry: createTelemetry(config.telemetry.connectionString, config.telemetry.entraAuthentication),
   };
 }
 

@@ -3,7 +3,9 @@ import type { OnlineDeployment, OnlineEndpoint } from '@azure/arm-machinelearnin
 import type { DeploymentSpec } from '../catalog';
 import { fullTrafficDeployment, liveDeployment, type TrafficMap } from '../services/retrain/traffic';
 import { LineageTags, MANAGED_BY } from '../services/retrain/lineage';
-import { type AzureMlWorkspace, call, callOptional, ML_SCOPE } from './workspace';
+import { AzureMlRequestError, AzureMlTransientError } from '../services/retrain/errors';
+import { type AzureMlWorkspace, call, callOptional, dataPlaneJson, ML_SCOPE, workspacePath } from './workspace';
+import { assetVersionId } from './references';
 import { parseModelReference } from './registry';
 
 /** Managed online endpoints and deployments. */
@@ -136,6 +138,18 @@ export async function beginCreateDeployment(
     properties: {
       endpointComputeType: 'Managed',
       model: request.modelId,
+      // MLflow models deploy without these (no-code deployment); other models need both.
+      ...(request.spec.environmentId
+        ? { environmentId: assetVersionId(ws, 'environments', request.spec.environmentId) }
+        : {}),
+      ...(request.spec.codeConfiguration
+        ? {
+            codeConfiguration: {
+              codeId: assetVersionId(ws, 'codes', request.spec.codeConfiguration.codeId),
+              scoringScript: request.spec.codeConfiguration.scoringScript,
+            },
+          }
+        : {}),
       instanceType: request.spec.instanceType,
       requestSettings: {
         requestTimeout: isoDuration(request.spec.requestTimeoutMs),
@@ -167,32 +181,84 @@ export async function beginCreateDeployment(
   );
 }
 
-/** Sets the endpoint's traffic (endpoint PUT with the current definition; waits for the LRO). */
+/** Read-only fields of an online endpoint: ARM computes them, a PUT body does not carry them. */
+const ENDPOINT_READ_ONLY = ['provisioningState', 'scoringUri', 'swaggerUri', 'keys'];
+
+interface RawTrackedResource {
+  location?: string;
+  kind?: string;
+  identity?: { type?: string; userAssignedIdentities?: Record<string, unknown> };
+  tags?: Record<string, string>;
+  sku?: unknown;
+  properties?: Record<string, unknown>;
+}
+
+/**
+ * The PUT body that recreates a tracked resource as it is: every writable field of the GET (ARM PUT replaces the
+ * resource, so a field left out is reset — `publicNetworkAccess`, `mirrorTraffic`, user `properties`), without the
+ * read-only ones (`id`, `name`, `type`, `systemData`, identity principals, `readOnly` properties).
+ */
+export function putBodyOf(resource: RawTrackedResource, readOnly: readonly string[]): RawTrackedResource {
+  const properties = { ...(resource.properties ?? {}) };
+  for (const field of readOnly) delete properties[field];
+  const identity = resource.identity
+    ? {
+        type: resource.identity.type,
+        ...(resource.identity.userAssignedIdentities
+          ? {
+              userAssignedIdentities: Object.fromEntries(
+                Object.keys(resource.identity.userAssignedIdentities).map((id) => [id, {}]),
+              ),
+            }
+          : {}),
+      }
+    : undefined;
+  return {
+    ...(resource.location !== undefined ? { location: resource.location } : {}),
+    ...(resource.kind !== undefined ? { kind: resource.kind } : {}),
+    ...(identity ? { identity } : {}),
+    ...(resource.tags !== undefined ? { tags: resource.tags } : {}),
+    ...(resource.sku !== undefined ? { sku: resource.sku } : {}),
+    properties,
+  };
+}
+
+function endpointUrl(ws: AzureMlWorkspace, endpoint: string): string {
+  return `${ws.armEndpoint}${workspacePath(ws)}/onlineEndpoints/${encodeURIComponent(endpoint)}?api-version=${ws.apiVersion}`;
+}
+
+/**
+ * Sets the endpoint's traffic: the whole endpoint as read, with only `traffic` changed, PUT back raw (the 2.1.1
+ * client would drop `mirrorTraffic`; a partial body would reset `publicNetworkAccess`). Waits until the update
+ * completes.
+ */
 export async function setTraffic(ws: AzureMlWorkspace, endpoint: string, traffic: TrafficMap): Promise<EndpointState> {
-  const current = await call('get online endpoint', () =>
-    ws.arm.onlineEndpoints.get(ws.resourceGroup, ws.workspace, endpoint),
-  );
-  const updated = await call('update online endpoint traffic', () =>
-    ws.arm.onlineEndpoints.beginCreateOrUpdateAndWait(
-      ws.resourceGroup,
-      ws.workspace,
-      endpoint,
-      {
-        location: current.location,
-        kind: current.kind,
-        identity: current.identity,
-        tags: current.tags,
-        properties: {
-          authMode: current.properties.authMode,
-          description: current.properties.description,
-          // Only shares above 0: a deployment left out gets none, and a 0 entry could name one deleted meanwhile.
-          traffic: Object.fromEntries(Object.entries(traffic).filter(([, share]) => share > 0)),
-        },
-      },
-      { updateIntervalInMs: ws.lroIntervalMs },
-    ),
-  );
-  return toEndpointState(updated);
+  const url = endpointUrl(ws, endpoint);
+  const current = await dataPlaneJson<RawTrackedResource>(ws, 'get online endpoint', url);
+  const body = putBodyOf(current, ENDPOINT_READ_ONLY);
+  // Only shares above 0: a deployment left out gets none, and a 0 entry could name one deleted meanwhile.
+  body.properties = {
+    ...body.properties,
+    traffic: Object.fromEntries(Object.entries(traffic).filter(([, share]) => share > 0)),
+  };
+  await dataPlaneJson(ws, 'update online endpoint traffic', url, { method: 'PUT', body });
+  return waitForEndpoint(ws, endpoint);
+}
+
+const SETTLED = new Set(['Succeeded', 'Failed', 'Canceled']);
+
+/** Polls the endpoint until its provisioning settles (ARM's final-state GET of a PUT). */
+async function waitForEndpoint(ws: AzureMlWorkspace, endpoint: string): Promise<EndpointState> {
+  for (;;) {
+    const state = await getEndpoint(ws, endpoint);
+    if (!state) throw new AzureMlRequestError(`Online endpoint ${endpoint} disappeared during a traffic update.`, 404);
+    if (state.provisioningState === undefined || SETTLED.has(state.provisioningState)) {
+      if (state.provisioningState === 'Failed')
+        throw new AzureMlTransientError(`Traffic update of online endpoint ${endpoint} failed.`);
+      return state;
+    }
+    await new Promise((resolve) => setTimeout(resolve, ws.lroIntervalMs));
+  }
 }
 
 /** Tail of a deployment's inference-server logs (never fails the caller: logs are best effort). */

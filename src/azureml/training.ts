@@ -4,6 +4,8 @@ import type { TrainingSpec } from '../catalog';
 import { classifyRunStatus, type RunPhase } from '../services/retrain/polling';
 import { AzureMlRequestError } from '../services/retrain/errors';
 import type { SubmissionStore } from '../state/jobs';
+import { mlflowRun } from './mlflow';
+import { assetVersionId, computeId, dataPathOf, jobOutputUri } from './references';
 import { type AzureMlWorkspace, call, callOptional, dataPlaneJson, ML_SCOPE, workspacePath } from './workspace';
 
 /**
@@ -28,6 +30,8 @@ export interface TrainingRequest {
   readonly training: TrainingSpec;
   /** URI of the dataset the run trains on. */
   readonly datasetUri: string | undefined;
+  /** Type of the model the job writes (its model output's jobOutputType; the registered version's modelType). */
+  readonly modelType: string;
   /** Extra tags for the job (model, run id, instance id: lets Azure ML run events find the orchestration). */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -99,10 +103,10 @@ export async function submitTraining(
         jobType: 'Pipeline',
         experimentName: training.experiment,
         displayName: request.key,
-        componentId: training.componentId,
-        ...(training.compute ? { settings: { default_compute: training.compute } } : {}),
+        componentId: assetVersionId(ws, 'components', training.componentId),
+        ...(training.compute ? { settings: { default_compute: computeId(ws, training.compute) } } : {}),
         inputs,
-        outputs: { [training.modelOutput]: { jobOutputType: 'custom_model', mode: 'Upload' } },
+        outputs: { [training.modelOutput]: { jobOutputType: request.modelType, mode: 'Upload' } },
         tags: { ...request.tags, [IDEMPOTENCY_TAG]: request.key },
       },
     };
@@ -176,7 +180,19 @@ async function submitPipelineEndpoint(ws: AzureMlWorkspace, request: TrainingReq
   if (training.kind !== 'publishedPipeline') throw new TypeError('not a published pipeline training');
   const parameters: Record<string, string> = {};
   for (const [name, value] of Object.entries(training.parameters)) parameters[name] = literal(value);
-  if (request.datasetUri) parameters[training.datasetInput] = request.datasetUri;
+  const dataPaths: Record<string, { DataStoreName: string; RelativePath: string }> = {};
+  if (request.datasetUri && training.datasetAssignment === 'parameter') {
+    parameters[training.datasetInput] = request.datasetUri;
+  } else if (request.datasetUri) {
+    // A DataPath PipelineParameter is assigned a datastore and a path, never a URL string (v1 REST submit body).
+    const dataPath = dataPathOf(request.datasetUri);
+    if (!dataPath) {
+      throw new AzureMlRequestError(
+        `Published pipeline ${training.pipelineEndpointId} takes its dataset '${training.datasetInput}' through DataPathAssignments, which needs a datastore path (azureml://datastores/<datastore>/paths/<path>); the dataset is ${request.datasetUri}. Register the data under a datastore, or set training.datasetAssignment to "parameter" if the pipeline declares a string parameter and reads the URI itself.`,
+      );
+    }
+    dataPaths[training.datasetInput] = dataPath;
+  }
   const url = `${ws.dataPlaneEndpoint}/pipelines/v1.0${workspacePath(ws)}/PipelineRuns/PipelineEndpointSubmit/Id/${encodeURIComponent(training.pipelineEndpointId)}`;
   const response = await dataPlaneJson<{ Id?: string; PipelineRunId?: string }>(
     ws,
@@ -187,6 +203,7 @@ async function submitPipelineEndpoint(ws: AzureMlWorkspace, request: TrainingReq
       body: {
         ExperimentName: training.experiment,
         ParameterAssignments: parameters,
+        ...(Object.keys(dataPaths).length > 0 ? { DataPathAssignments: dataPaths } : {}),
         DisplayName: request.key,
         Tags: { ...request.tags, [IDEMPOTENCY_TAG]: request.key },
         RunSource: 'API',
@@ -207,44 +224,51 @@ export interface TrainingStatus {
   readonly phase: RunPhase;
   /** Error text of a failed run, when the service reports one. */
   readonly error?: string | undefined;
-  /** URI of the model output (v2 jobs), when known. */
-  readonly modelUri?: string | undefined;
+  /** The model output in the documented named-output form `azureml://jobs/<job>/outputs/<output>/paths/`. */
+  readonly modelUri: string;
 }
 
-/** Run status: ARM job GET for v2 (pipeline jobs, batch jobs); v1 run history for published pipelines. */
+interface RunDetails {
+  readonly error?: { readonly error?: { readonly message?: string }; readonly message?: string } | null;
+}
+
+/**
+ * Why a run failed, from its run-history details (the ARM job resource has no error field). Best effort: the
+ * status is already known, so a missing or unreadable record yields undefined instead of failing the check.
+ */
+async function failureText(ws: AzureMlWorkspace, experiment: string, runId: string): Promise<string | undefined> {
+  const url = `${ws.dataPlaneEndpoint}/history/v1.0${workspacePath(ws)}/experiments/${encodeURIComponent(experiment)}/runs/${encodeURIComponent(runId)}/details`;
+  try {
+    const details = await dataPlaneJson<RunDetails>(ws, 'get Azure ML run details', url);
+    return details.error?.error?.message ?? details.error?.message;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Run status: the ARM job for v2 (pipeline jobs, batch jobs); MLflow `runs/get` (`info.status`, the documented
+ * tracking API; a v1 run id is its MLflow run id) for published pipelines. The model URI is the named job output.
+ */
 export async function getTrainingStatus(
   ws: AzureMlWorkspace,
-  kind: TrainingSpec['kind'],
+  training: Pick<TrainingSpec, 'kind' | 'experiment' | 'modelOutput'>,
   jobName: string,
-  modelOutput: string,
 ): Promise<TrainingStatus> {
-  if (kind === 'publishedPipeline') {
-    const url = `${ws.dataPlaneEndpoint}/history/v1.0${workspacePath(ws)}/runs/${encodeURIComponent(jobName)}`;
-    const run = await dataPlaneJson<{ status?: string; error?: { error?: { message?: string }; message?: string } }>(
-      ws,
-      'get Azure ML run',
-      url,
-    );
-    const status = run.status ?? 'Unknown';
-    return {
-      status,
-      phase: classifyRunStatus(status),
-      error: run.error?.error?.message ?? run.error?.message,
-      modelUri: `azureml://jobs/${jobName}/outputs/${modelOutput}`,
-    };
+  let status: string;
+  if (training.kind === 'publishedPipeline') {
+    const run = await mlflowRun(ws, jobName);
+    status = run.info?.status ?? 'Unknown';
+  } else {
+    const job = await call('get Azure ML job', () => ws.arm.jobs.get(ws.resourceGroup, ws.workspace, jobName));
+    status = (job.properties as { status?: string }).status ?? 'Unknown';
   }
-  const job = await call('get Azure ML job', () => ws.arm.jobs.get(ws.resourceGroup, ws.workspace, jobName));
-  const props = job.properties as {
-    status?: string;
-    outputs?: Record<string, { uri?: string } | undefined>;
-    error?: { message?: string };
-  };
-  const status = props.status ?? 'Unknown';
+  const phase = classifyRunStatus(status);
   return {
     status,
-    phase: classifyRunStatus(status),
-    error: props.error?.message,
-    modelUri: props.outputs?.[modelOutput]?.uri ?? `azureml://jobs/${jobName}/outputs/artifacts/paths/${modelOutput}/`,
+    phase,
+    error: phase === 'failed' ? await failureText(ws, training.experiment, jobName) : undefined,
+    modelUri: jobOutputUri(jobName, training.modelOutput),
   };
 }
 
@@ -258,22 +282,4 @@ export async function cancelTraining(ws: AzureMlWorkspace, kind: TrainingSpec['k
   await callOptional('cancel Azure ML job', async () => {
     await ws.arm.jobs.beginCancel(ws.resourceGroup, ws.workspace, jobName, { updateIntervalInMs: ws.lroIntervalMs });
   });
-}
-
-/** Latest value of every metric of a run (MLflow `runs/get`; the run id is the job name). */
-export async function getRunMetrics(ws: AzureMlWorkspace, jobName: string): Promise<Record<string, number>> {
-  const url = `${ws.dataPlaneEndpoint}/mlflow/v1.0${workspacePath(ws)}/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(jobName)}`;
-  const response = await dataPlaneJson<{
-    run?: { data?: { metrics?: { key: string; value: number; timestamp?: number; step?: number }[] } };
-  }>(ws, 'get MLflow run', url);
-  const latest = new Map<string, { value: number; timestamp: number; step: number }>();
-  for (const metric of response.run?.data?.metrics ?? []) {
-    const seen = latest.get(metric.key);
-    const timestamp = metric.timestamp ?? 0;
-    const step = metric.step ?? 0;
-    if (!seen || step > seen.step || (step === seen.step && timestamp >= seen.timestamp)) {
-      latest.set(metric.key, { value: Number(metric.value), timestamp, step });
-    }
-  }
-  return Object.fromEntries([...latest].map(([key, v]) => [key, v.value]));
 }

@@ -13,7 +13,7 @@ export interface AzureMlWorkspace {
   readonly credential: TokenCredential;
   /** ARM endpoint (for the few raw management calls the 2.1.1 client cannot express). */
   readonly armEndpoint: string;
-  /** api-version of raw management calls: the configured one, else the client's default. */
+  /** api-version of every management call, SDK and raw (pinned in config). */
   readonly apiVersion: string;
   readonly subscriptionId: string;
   readonly resourceGroup: string;
@@ -28,7 +28,7 @@ export interface AzureMlWorkspace {
 export const ARM_SCOPE = 'https://management.azure.com/.default';
 export const ML_SCOPE = 'https://ml.azure.com/.default';
 
-/** The ARM client: shared credential, `endpoint` from config, api-version when pinned. */
+/** The ARM client: shared credential, `endpoint` and the pinned api-version from config (not the SDK's 2022-10-01). */
 export function createArmClient(
   config: Pick<AppConfig, 'azureml'>,
   credential: TokenCredential,
@@ -36,7 +36,7 @@ export function createArmClient(
   return new AzureMachineLearningWorkspaces(credential, config.azureml.subscriptionId, {
     endpoint: config.azureml.armEndpoint,
     credentialScopes: [ARM_SCOPE],
-    ...(config.azureml.apiVersion ? { apiVersion: config.azureml.apiVersion } : {}),
+    apiVersion: config.azureml.apiVersion,
   });
 }
 
@@ -50,7 +50,7 @@ export function createWorkspace(
     arm,
     credential,
     armEndpoint: config.azureml.armEndpoint,
-    apiVersion: config.azureml.apiVersion ?? arm.apiVersion,
+    apiVersion: config.azureml.apiVersion,
     subscriptionId: config.azureml.subscriptionId,
     resourceGroup: config.azureml.resourceGroup,
     workspace: config.azureml.workspace,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { assetReferenceHint, COMPUTE_REFERENCE_HINT, isAssetReference, isComputeReference } from './references';
+
 /**
  * The model catalog: which models exist, what triggers them, how they are trained, gated, deployed and
  * batch-scored. One JSON file, validated at startup with field-level errors.
@@ -34,6 +36,10 @@ const ncrontab = z
     'must be a six-field NCRONTAB expression (second minute hour day month day-of-week)',
   );
 
+/** An asset version the REST API takes as an ARM id (resolved from the short form by the Azure ML client). */
+const assetReference = (collection: 'components' | 'environments' | 'codes') =>
+  z.string().refine((value) => isAssetReference(collection, value), assetReferenceHint(collection));
+
 const prefix = z.string().refine((s) => !s.startsWith('/'), 'must not start with /');
 
 const parameters = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({});
@@ -58,6 +64,11 @@ const trainingCommon = {
   datasetInputType: z.enum(['uri_file', 'uri_folder']).default('uri_file'),
   /** Name of the job output that holds the trained model (used as the registered model's URI). */
   modelOutput: z.string().min(1).default('model'),
+  /**
+   * Name of the pipeline step (child job) whose MLflow run logs the gate's metrics. Default: the submitted job's own
+   * run when it has them all, else the one step run below it that has them all.
+   */
+  metricsStep: z.string().min(1).optional(),
   timeoutMinutes: z
     .number()
     .int()
@@ -72,6 +83,12 @@ const trainingSchema = z.discriminatedUnion('kind', [
     kind: z.literal('publishedPipeline'),
     /** Id of the v1 PipelineEndpoint (the default version is submitted). */
     pipelineEndpointId: z.string().min(1),
+    /**
+     * How the published pipeline takes the dataset: `dataPath` (a DataPath PipelineParameter, sent in
+     * `DataPathAssignments` as datastore + relative path; needs an `azureml://datastores/<ds>/paths/<p>` dataset URI)
+     * or `parameter` (a string PipelineParameter holding the URI, which the pipeline's own step reads).
+     */
+    datasetAssignment: z.enum(['dataPath', 'parameter']).default('dataPath'),
     ...trainingCommon,
   }),
   z.object({
@@ -84,10 +101,10 @@ const trainingSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('pipelineJob'),
-    /** ARM id or azureml: reference of the pipeline component to run as a pipeline job. */
-    componentId: z.string().min(1),
-    /** Compute for the pipeline (settings.default_compute). */
-    compute: z.string().min(1).optional(),
+    /** The pipeline component version to run as a pipeline job (sent as its ARM id). */
+    componentId: assetReference('components'),
+    /** Compute for the pipeline (settings.default_compute, sent as its ARM id). */
+    compute: z.string().refine(isComputeReference, COMPUTE_REFERENCE_HINT).optional(),
     ...trainingCommon,
   }),
 ]);
@@ -152,9 +169,17 @@ const gateSchema = z.object({
   metrics: z.array(gateMetric).min(1),
 });
 
+/** Model types a managed online deployment serves without an environment and a scoring script (no-code deployment). */
+export const NO_CODE_MODEL_TYPES: readonly string[] = ['mlflow_model'];
+
 const registrySchema = z.object({
   modelName: amlName,
-  modelType: z.string().default('custom_model'),
+  /**
+   * How the model is served, and the type of the training job's model output and of the registered version:
+   * `mlflow_model` (an MLflow model folder with an MLmodel file; no-code deployment) or `custom_model` (any files;
+   * the deployment needs `environmentId` and `codeConfiguration`, i.e. a scoring script).
+   */
+  modelType: z.enum(['mlflow_model', 'custom_model']).default('mlflow_model'),
   /** Data asset under which each uploaded dataset is registered as a version (lineage); default `<model>-data`. */
   dataAssetName: amlName.optional(),
 });
@@ -179,6 +204,10 @@ const deploymentSchema = z
     provisioningPollSeconds: z.number().int().min(1).max(3600).default(15),
     /** Canary aborts when the new deployment's error rate during a bake exceeds this share. */
     maxErrorRate: z.number().min(0).max(1).default(0.01),
+    /** Environment version the deployment runs in (ARM id, registry id or azureml:<name>:<version>); custom models. */
+    environmentId: assetReference('environments').optional(),
+    /** Scoring script: code asset version + the script's path inside it; custom models (optional for MLflow). */
+    codeConfiguration: z.object({ codeId: assetReference('codes'), scoringScript: z.string().min(1) }).optional(),
     instanceType: z.string().min(1).default('Standard_DS3_v2'),
     instanceCount: z.number().int().min(1).default(1),
     requestTimeoutMs: z.number().int().min(100).max(180000).default(5000),
@@ -264,16 +293,38 @@ const batchSchema = z.object({
     .prefault({}),
 });
 
-export const modelSchema = z.object({
-  name: amlName,
-  description: z.string().default(''),
-  training: trainingSchema,
-  triggers: triggersSchema.prefault({}),
-  gate: gateSchema,
-  registry: registrySchema,
-  deployment: deploymentSchema,
-  batch: batchSchema.optional(),
-});
+export const modelSchema = z
+  .object({
+    name: amlName,
+    description: z.string().default(''),
+    training: trainingSchema,
+    triggers: triggersSchema.prefault({}),
+    gate: gateSchema,
+    registry: registrySchema,
+    deployment: deploymentSchema,
+    batch: batchSchema.optional(),
+  })
+  .superRefine((m, ctx) => {
+    // Managed online deployments serve only MLflow models without code; any other model needs both (Learn:
+    // "Deploy MLflow models to online endpoints", no-code deployment).
+    if (!NO_CODE_MODEL_TYPES.includes(m.registry.modelType)) {
+      for (const field of ['environmentId', 'codeConfiguration'] as const) {
+        if (!m.deployment[field]) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `is required for a ${m.registry.modelType}: only MLflow models deploy without an environment and a scoring script`,
+            path: ['deployment', field],
+          });
+        }
+      }
+    } else if (m.deployment.codeConfiguration && !m.deployment.environmentId) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'is required with codeConfiguration: a scoring script runs in an environment you name',
+        path: ['deployment', 'environmentId'],
+      });
+    }
+  });
 
 export const catalogSchema = z.object({
   $schema: z.string().optional(),

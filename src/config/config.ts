@@ -17,9 +17,14 @@ export interface AppConfig {
     readonly region: string;
     readonly armEndpoint: string;
     readonly dataPlaneEndpoint: string;
-    readonly apiVersion: string | undefined;
+    /** Management api-version (pinned; see PINNED_AZUREML_API_VERSION). */
+    readonly apiVersion: string;
   };
-  readonly telemetry: { readonly connectionString: string | undefined };
+  readonly telemetry: {
+    readonly connectionString: string | undefined;
+    /** Export with a managed-identity token (APPLICATIONINSIGHTS_AUTHENTICATION_STRING); clientId: a user-assigned one. */
+    readonly entraAuthentication: { readonly clientId: string | undefined } | undefined;
+  };
   readonly catalogPath: string;
   /** Non-fatal problems found at startup (e.g. an unresolved Key Vault reference); logged once by the app. */
   readonly warnings: readonly string[];
@@ -75,6 +80,19 @@ function dropUnresolvedReferences(env: Readonly<Record<string, string | undefine
   return cleaned;
 }
 
+/** `Authorization=AAD;ClientId=<id>` (keys case-insensitive, any order) as the exporter's identity. */
+function entraAuthentication(value: string | undefined): { readonly clientId: string | undefined } | undefined {
+  if (!value) return undefined;
+  const fields = new Map(
+    value
+      .split(';')
+      .map((part) => part.split('=').map((x) => x.trim()))
+      .filter((kv): kv is [string, string] => kv.length === 2 && kv[0] !== '')
+      .map(([k, v]) => [k.toLowerCase(), v] as const),
+  );
+  return Object.freeze({ clientId: fields.get('clientid') || undefined });
+}
+
 /**
  * Reads and validates the app settings once.
  *
@@ -116,7 +134,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       ),
       apiVersion: s.AZUREML_API_VERSION,
     }),
-    telemetry: Object.freeze({ connectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING }),
+    telemetry: Object.freeze({
+      connectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING,
+      entraAuthentication: entraAuthentication(s.APPLICATIONINSIGHTS_AUTHENTICATION_STRING),
+    }),
     catalogPath: s.MLOPS_CATALOG_PATH,
     warnings: Object.freeze(warnings),
     webhooks: Object.freeze({

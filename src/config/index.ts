@@ -1,2 +1,9 @@
 export { type AppConfig, ConfigError, getConfig, loadConfig, type StorageConnection } from './config';
-export { requiredSettingNames, secretSettingNames, settingNames, settingsSchema, type Settings } from './settings';
+export {
+  PINNED_AZUREML_API_VERSION,
+  requiredSettingNames,
+  secretSettingNames,
+  settingNames,
+  settingsSchema,
+  type Settings,
+} from './settings';

@@ -13,6 +13,18 @@ const optionalText = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+/**
+ * The Azure ML management api-version the app is written against and tested with.
+ *
+ * @remarks 2025-12-01 is the newest stable version whose whole Microsoft.MachineLearningServices spec and
+ * `x-ms-examples` the team verified (azure-rest-api-specs `stable/2025-12-01/mfe.json` and `examples/`); the local
+ * conformance fixtures are its examples. Newer stables exist in the specs (2026-03-01, 2026-05-01, 2026-07-01), but
+ * api-versions roll out region by region and none adds a field this app uses; a pinned version that every region
+ * serves beats the newest. @azure/arm-machinelearning 2.1.1 would otherwise send its built-in 2022-10-01, which lacks
+ * `mirrorTraffic`, `startupProbe` and `dataCollector`.
+ */
+export const PINNED_AZUREML_API_VERSION = '2025-12-01';
+
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 const anyUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
@@ -64,16 +76,27 @@ export const settingsSchema = z.object({
       'Azure ML data-plane endpoint (MLflow tracking, v1 pipelines, run history). Default: https://<AZUREML_REGION>.api.azureml.ms.',
     ),
   AZUREML_API_VERSION: optionalText
-    .pipe(
-      z
-        .string()
-        .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'must look like 2025-12-01')
-        .optional(),
-    )
-    .describe('api-version for management-plane calls. Default: the one built into @azure/arm-machinelearning.'),
+    .transform((v) => v ?? PINNED_AZUREML_API_VERSION)
+    .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a stable api-version such as 2025-12-01 (no -preview)'))
+    .describe(
+      `api-version of every Azure ML management-plane call (SDK and raw). Default: the pinned stable ${PINNED_AZUREML_API_VERSION} (why: docs/azureml-emulator.md "api-version"); change it only to a stable version the workspace's region already serves.`,
+    ),
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText.describe(
     'Application Insights connection string. Empty: telemetry is not exported (a warning is logged at startup).',
   ),
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optionalText
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^(?=(?:.*;)?\s*Authorization\s*=\s*AAD\s*(?:;|$))(?:\s*[A-Za-z]+\s*=\s*[^;]*;?)+$/i,
+          'must be Authorization=AAD, optionally with ;ClientId=<managed identity client id>',
+        )
+        .optional(),
+    )
+    .describe(
+      'Microsoft Entra authentication of the telemetry exporter: Authorization=AAD[;ClientId=<user-assigned identity client id>]. The app then sends its custom events with a managed-identity token (needed when the component has local authentication disabled). Empty: instrumentation-key ingestion.',
+    ),
   MLOPS_CATALOG_PATH: z
     .string()
     .trim()

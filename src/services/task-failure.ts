@@ -61,6 +61,18 @@ export function withErrorType<I, O>(handler: (input: I) => Promise<O>): (input: 
   };
 }
 
+/**
+ * An error read structurally, not with `instanceof Error`: what an orchestrator catches is created by durable-functions,
+ * which can live in another realm than the orchestrator's code (the local engine's tests run the library through
+ * Node's own `require` and the app inside jest's vm context), and there a genuine Error is not `instanceof Error`.
+ */
+function errorParts(error: unknown): { message: string; name: string | undefined } | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { message, name } = error as { message?: unknown; name?: unknown };
+  if (typeof message !== 'string') return undefined;
+  return { message, name: typeof name === 'string' ? name : undefined };
+}
+
 function detailsChain(error: unknown): DetailsLike[] {
   const chain: DetailsLike[] = [];
   let current = (error as { failureDetails?: unknown } | null | undefined)?.failureDetails;
@@ -74,7 +86,7 @@ function detailsChain(error: unknown): DetailsLike[] {
 
 /** Every text the failure carries, outermost first: the error's message, then each structured message. */
 function textsOf(error: unknown): string[] {
-  const texts = [error instanceof Error ? error.message : String(error)];
+  const texts = [errorParts(error)?.message ?? String(error)];
   for (const d of detailsChain(error)) if (typeof d.errorMessage === 'string') texts.push(d.errorMessage);
   return texts;
 }
@@ -131,7 +143,7 @@ export function errorTypeOf(error: unknown): string {
     if (prefixed?.[1] && !WRAPPER_TYPES.has(prefixed[1])) return prefixed[1];
   }
   if (types[0]) return types[0];
-  return error instanceof Error && error.name ? error.name : 'Error';
+  return errorParts(error)?.name || 'Error';
 }
 
 /** The readable message of what an orchestrator caught: no marker, host prefixes, `Type: ` prefix or details. */

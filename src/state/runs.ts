@@ -93,6 +93,8 @@ export interface RunRecord {
     readonly statusHistory: readonly RunStatusChange[];
   };
   readonly metrics?: Readonly<Record<string, number>>;
+  /** The MLflow run the gate's metrics came from (a pipeline's training step is a child run of the job). */
+  readonly metricsRun?: { readonly runId: string; readonly runName?: string | undefined };
   readonly gate?: GateDecision;
   readonly registered?: { readonly name: string; readonly version: string; readonly id?: string | undefined };
   readonly approval?: {

@@ -1,3 +1,3 @@
 export * from './names';
 export type { Telemetry } from './telemetry';
-export { createTelemetry } from './app-insights';
+export { createTelemetry, type TelemetryAuthentication } from './app-insights';

@@ -35,9 +35,8 @@ export const TelemetryEvents = {
 export type TelemetryEventName = (typeof TelemetryEvents)[keyof typeof TelemetryEvents];
 
 export const TelemetryMetrics = {
+  /** Duration of a retrain stage (dimension `stage`: training, approval, deploy, traffic, …; `retrain` for the whole run). */
   StageDurationMs: 'StageDurationMs',
-  TrainingDurationSeconds: 'TrainingDurationSeconds',
-  DeploymentDurationSeconds: 'DeploymentDurationSeconds',
   BatchDurationSeconds: 'BatchDurationSeconds',
   BatchRowsScored: 'BatchRowsScored',
   BatchRowsPerSecond: 'BatchRowsPerSecond',

@@ -39,12 +39,15 @@ export async function launchPlatform(
     timeoutMs?: number;
     /** State directory to use (default: a new temporary one). */
     stateDir?: string;
-    /** Start again on an earlier launch's state and ports (a restart after a crash). */
-    resume?: Pick<LaunchedPlatform, 'stateDir' | 'ports'>;
+    /**
+     * Start again on an earlier launch's state (a restart after a crash), on its ports when given. Fresh ports avoid a
+     * rare clash: right after a crash an outgoing connection may hold one of the old ports as its local port.
+     */
+    resume?: Pick<LaunchedPlatform, 'stateDir'> & Partial<Pick<LaunchedPlatform, 'ports'>>;
   } = {},
 ): Promise<LaunchedPlatform> {
   const root = path.resolve(__dirname, '..', '..');
-  const fresh = options.resume ? undefined : await freePorts(6);
+  const fresh = options.resume?.ports ? undefined : await freePorts(6);
   const ports = options.resume?.ports ?? {
     host: fresh?.[0] as number,
     https: fresh?.[1] as number,

@@ -11,6 +11,7 @@ import {
   checkKnownFields,
   checkName,
   isObject,
+  managedIdentity,
   newSystemData,
   page,
   render,
@@ -107,14 +108,16 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
     if (BUSY.has(provisioning))
       throw conflict(`${what} '${resource.name}' has an operation in progress (${provisioning}).`);
   };
-  const topLevel = (body: Record<string, unknown>): JsonObject => {
+  const topLevel = (body: Record<string, unknown>, previous: StoredResource | undefined): JsonObject => {
     const location = body['location'];
     if (typeof location !== 'string' || location === '')
       throw badRequest("'location' is required for tracked resources.", 'location');
     const result: JsonObject = {};
-    for (const field of ['location', 'kind', 'identity', 'tags', 'sku']) {
+    for (const field of ['location', 'kind', 'tags', 'sku']) {
       if (body[field] !== undefined) result[field] = structuredClone(body[field]) as Json;
     }
+    const identity = managedIdentity(body['identity'], previous?.body['identity']);
+    if (identity !== undefined) result['identity'] = identity;
     return result;
   };
 
@@ -122,7 +125,7 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
     const name = param(request, 'endpoint');
     checkName(name, 'name');
     const body = jsonBody(request);
-    const newBody = topLevel(body);
+    const newBody = topLevel(body, state().batchEndpoints[name]);
     const properties = requireProperties(body);
     if (!context.settings.loose) checkKnownFields(properties, ENDPOINT_FIELDS, 'properties');
     const authMode = properties['authMode'];
@@ -198,7 +201,7 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
     const name = param(request, 'deployment');
     checkName(name, 'name');
     const body = jsonBody(request);
-    const newBody = topLevel(body);
+    const newBody = topLevel(body, state().batchDeployments[endpoint.name]?.[name]);
     const properties = requireProperties(body);
     if (!context.settings.loose) checkKnownFields(properties, DEPLOYMENT_FIELDS, 'properties');
     const configuration = properties['deploymentConfiguration'];

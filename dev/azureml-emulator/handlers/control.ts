@@ -259,6 +259,7 @@ export function registerControlRoutes(router: Router, deps: ControlDependencies)
       description: typeof body['description'] === 'string' ? body['description'] : '',
       defaults,
       dataParameter: typeof body['dataParameter'] === 'string' ? body['dataParameter'] : 'input_data',
+      dataParameterKind: body['dataParameterKind'] === 'string' ? 'string' : 'dataPath',
       createdAt: clock.nowIso(),
     };
     state().pipelineEndpoints[record.id] = record;

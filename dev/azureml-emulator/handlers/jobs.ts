@@ -90,6 +90,45 @@ function checkInputs(inputs: Json | undefined): void {
   }
 }
 
+const ARM_ID = (collection: string, versioned: boolean): RegExp =>
+  new RegExp(
+    `^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.MachineLearningServices/workspaces/[^/]+/${collection}/[^/]+${versioned ? '/versions/[^/]+' : ''}$`,
+    'i',
+  );
+const COMPONENT_ID = ARM_ID('components', true);
+const REGISTRY_COMPONENT_ID = /^azureml:\/\/registries\/[^/]+\/components\/[^/]+\/versions\/[^/]+$/i;
+const COMPUTE_ID = ARM_ID('computes', false);
+
+/**
+ * `componentId`, `computeId` and `settings.default_compute` are ARM resource ids on the wire (spec: "ARM resource ID
+ * of the component resource"; azure-ai-ml resolves `azureml:name:version` and compute names before the PUT).
+ */
+function checkArmReferences(properties: JsonObject): void {
+  const componentId = properties['componentId'];
+  if (
+    componentId !== undefined &&
+    componentId !== null &&
+    !(typeof componentId === 'string' && (COMPONENT_ID.test(componentId) || REGISTRY_COMPONENT_ID.test(componentId)))
+  ) {
+    throw badRequest(
+      `'properties.componentId' must be the ARM resource id of a component version (/subscriptions/…/workspaces/<ws>/components/<name>/versions/<version>); got '${text(componentId, typeof componentId)}'.`,
+      'properties.componentId',
+    );
+  }
+  const computes: [string, Json | undefined][] = [['properties.computeId', properties['computeId']]];
+  const settings = properties['settings'];
+  if (isObject(settings)) computes.push(['properties.settings.default_compute', settings['default_compute']]);
+  for (const [target, value] of computes) {
+    if (value === undefined || value === null) continue;
+    if (!(typeof value === 'string' && COMPUTE_ID.test(value))) {
+      throw badRequest(
+        `'${target}' must be the ARM resource id of a compute (/subscriptions/…/workspaces/<ws>/computes/<name>); got '${text(value, typeof value)}'.`,
+        target,
+      );
+    }
+  }
+}
+
 export function jobServices(context: EmulatorContext, name: string): JsonObject {
   const tracking = new URL(`/mlflow/v1.0${WORKSPACE_ID}`, context.baseUrl());
   return {
@@ -172,6 +211,7 @@ export function registerJobRoutes(router: Router, context: EmulatorContext, engi
       throw badRequest("'properties.inputs' must be an object.", 'properties.inputs');
     }
     checkInputs(properties['inputs']);
+    checkArmReferences(properties);
     delete properties['status'];
     const job = newJobRecord(context, engine, name, properties, 'arm');
     engine.submitJob(job);

@@ -12,6 +12,7 @@ import {
   checkName,
   isObject,
   keyValueFilter,
+  managedIdentity,
   newSystemData,
   page,
   render,
@@ -22,7 +23,7 @@ import {
   text,
 } from '../arm';
 import type { EmulatorContext } from '../context';
-import { badRequest, conflict, notFound, notSupported } from '../errors';
+import { badRequest, conflict, EmulatorHttpError, notFound, notSupported } from '../errors';
 import { type EmulatorRequest, type EmulatorResponse, jsonBody, param, query, type Router } from '../http';
 import type { Engine } from '../runtime/engine';
 import { deploymentKey, readLogs } from '../runtime/logs';
@@ -141,6 +142,85 @@ export function validateTraffic(properties: JsonObject, deployments: readonly st
   }
 }
 
+/** Model types a managed online deployment serves without an environment and a scoring script. */
+const NO_CODE_MODEL_TYPES = ['mlflow_model', 'triton_model'];
+const WORKSPACE_ASSET = (collection: string): RegExp =>
+  new RegExp(
+    `^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.MachineLearningServices/workspaces/[^/]+/${collection}/[^/]+/versions/[^/]+$`,
+    'i',
+  );
+const ENVIRONMENT_ID = [
+  WORKSPACE_ASSET('environments'),
+  /^azureml:\/\/registries\/[^/]+\/environments\/[^/]+\/(?:versions|labels)\/[^/]+$/i,
+];
+const CODE_ID = [WORKSPACE_ASSET('codes'), /^azureml:\/\/registries\/[^/]+\/codes\/[^/]+\/versions\/[^/]+$/i];
+
+/** A validation failure in the service's shape: broad `UserError`, the specific `ArgumentNullOrEmpty` nested. */
+function missingArgument(message: string, target: string, label: string): EmulatorHttpError {
+  return new EmulatorHttpError(400, 'UserError', message, {
+    target,
+    details: [{ code: 'ArgumentNullOrEmpty', message: `'${label}' must not be empty.`, target }],
+  });
+}
+
+/**
+ * How a deployment serves its model. Only MLflow (and Triton) models deploy without code (Learn: "Deploy MLflow models
+ * to online endpoints": no-code deployment); any other model needs the environment it runs in and a scoring script
+ * (`environmentId` + `codeConfiguration`), and a scoring script needs an environment. Ids are ARM ids (registry
+ * assets as azureml://registries/…). The nested `ArgumentNullOrEmpty` "'Environment Id' must not be empty." is the
+ * service's validation error for a missing environment (azure-sdk-for-python issue #30741).
+ */
+function checkServing(properties: JsonObject, ref: { name: string; version: string }, modelType: string): void {
+  const environmentId = properties['environmentId'];
+  const code = properties['codeConfiguration'];
+  if (environmentId !== undefined && environmentId !== null) {
+    if (typeof environmentId !== 'string' || !ENVIRONMENT_ID.some((pattern) => pattern.test(environmentId))) {
+      throw badRequest(
+        `'properties.environmentId' must be the ARM id of an environment version (/subscriptions/…/workspaces/<ws>/environments/<name>/versions/<version>) or azureml://registries/<registry>/environments/<name>/versions/<version>; got '${text(environmentId, typeof environmentId)}'.`,
+        'properties.environmentId',
+      );
+    }
+  }
+  if (code !== undefined && code !== null) {
+    const codeId = isObject(code) ? code['codeId'] : undefined;
+    if (!isObject(code) || typeof codeId !== 'string' || !CODE_ID.some((pattern) => pattern.test(codeId))) {
+      throw badRequest(
+        "'properties.codeConfiguration.codeId' must be the ARM id of a code version (/subscriptions/…/workspaces/<ws>/codes/<name>/versions/<version>).",
+        'properties.codeConfiguration.codeId',
+      );
+    }
+    if (typeof code['scoringScript'] !== 'string' || code['scoringScript'] === '') {
+      throw missingArgument(
+        "'properties.codeConfiguration.scoringScript' is required.",
+        'properties.codeConfiguration.scoringScript',
+        'Scoring Script',
+      );
+    }
+    if (typeof environmentId !== 'string') {
+      throw missingArgument(
+        'A deployment with a scoring script (codeConfiguration) needs the environment it runs in: set properties.environmentId.',
+        'properties.environmentId',
+        'Environment Id',
+      );
+    }
+  }
+  if (NO_CODE_MODEL_TYPES.includes(modelType)) return;
+  if (typeof environmentId !== 'string') {
+    throw missingArgument(
+      `Model ${ref.name}:${ref.version} is a ${modelType}: only MLflow and Triton models deploy without an environment and a scoring script (no-code deployment). Set properties.environmentId and properties.codeConfiguration.`,
+      'properties.environmentId',
+      'Environment Id',
+    );
+  }
+  if (code === undefined || code === null) {
+    throw missingArgument(
+      `Model ${ref.name}:${ref.version} is a ${modelType}: it needs a scoring script. Set properties.codeConfiguration {codeId, scoringScript}.`,
+      'properties.codeConfiguration',
+      'Code Configuration',
+    );
+  }
+}
+
 function checkTopLevel(context: EmulatorContext, body: Record<string, unknown>): void {
   if (context.settings.loose) return;
   for (const key of Object.keys(body)) {
@@ -155,9 +235,17 @@ function requireLocation(body: Record<string, unknown>): string {
   return location;
 }
 
-function copyTopLevel(body: Record<string, unknown>, into: JsonObject, fields: readonly string[]): void {
+function copyTopLevel(
+  body: Record<string, unknown>,
+  into: JsonObject,
+  fields: readonly string[],
+  previous: JsonObject | undefined,
+): void {
   for (const field of fields) {
-    if (body[field] !== undefined) into[field] = structuredClone(body[field]) as Json;
+    if (field === 'identity') {
+      const identity = managedIdentity(body['identity'], previous?.['identity']);
+      if (identity !== undefined) into['identity'] = identity;
+    } else if (body[field] !== undefined) into[field] = structuredClone(body[field]) as Json;
   }
 }
 
@@ -234,7 +322,7 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
       },
     };
     const newBody: JsonObject = { kind: 'Managed' };
-    copyTopLevel(body, newBody, ['location', 'kind', 'identity', 'tags', 'sku']);
+    copyTopLevel(body, newBody, ['location', 'kind', 'identity', 'tags', 'sku'], existing?.body);
     newBody['properties'] = properties;
     record.body = newBody;
     record.systemData.lastModifiedAt = context.clock.nowIso();
@@ -261,7 +349,9 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     }
     ensureIdle(endpoint, 'Online endpoint');
     if (body['tags'] !== undefined) endpoint.body['tags'] = tagsOf(body['tags'] as Json);
-    if (body['identity'] !== undefined) endpoint.body['identity'] = structuredClone(body['identity']) as Json;
+    if (body['identity'] !== undefined) {
+      endpoint.body['identity'] = managedIdentity(body['identity'], endpoint.body['identity']) ?? null;
+    }
     props(endpoint)['provisioningState'] = 'Updating';
     const operation = engine.beginOperation('update', { kind: 'onlineEndpoint', endpoint: endpoint.name }, 'oe');
     context.store.changed();
@@ -397,12 +487,14 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
       );
     }
     const ref = parseModelReference(model, 'properties.model');
-    if (!state().modelVersions[ref.name]?.[ref.version]) {
+    const version = state().modelVersions[ref.name]?.[ref.version];
+    if (!version) {
       throw badRequest(
         `Model ${ref.name}:${ref.version} named by properties.model does not exist.`,
         'properties.model',
       );
     }
+    checkServing(properties, ref, text((version.body['properties'] as JsonObject)['modelType'], 'custom_model'));
     const deployments = (state().onlineDeployments[endpoint.name] ??= {});
     const existing = deployments[name];
     if (existing) ensureIdle(existing, 'Online deployment');
@@ -417,7 +509,7 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     };
     properties['scaleSettings'] ??= { scaleType: 'Default' };
     const newBody: JsonObject = { kind: 'Managed' };
-    copyTopLevel(body, newBody, ['location', 'kind', 'identity', 'tags', 'sku']);
+    copyTopLevel(body, newBody, ['location', 'kind', 'identity', 'tags', 'sku'], existing?.body);
     if (!isObject(newBody['sku'])) newBody['sku'] = { name: 'Default', capacity: 1 };
     newBody['properties'] = properties;
     const record: DeploymentRecord = existing ?? {

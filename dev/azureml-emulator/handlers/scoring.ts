@@ -311,6 +311,7 @@ export class ScoringService {
         rows = parseScoringRequest(
           body.length === 0 ? undefined : (JSON.parse(body.toString('utf8')) as unknown),
           artifact.featureColumns,
+          deployment.runtime.servedAs ?? 'mlflow',
         );
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

@@ -47,13 +47,27 @@ export function registerV1Routes(router: Router, context: EmulatorContext, engin
       if (body[unsupported] !== undefined && body[unsupported] !== null)
         throw notSupported(`The submit field '${unsupported}'`);
     }
-    const parameters = { ...endpoint.defaults, ...stringMapOf(body['ParameterAssignments'], 'ParameterAssignments') };
+    const assigned = stringMapOf(body['ParameterAssignments'], 'ParameterAssignments');
+    const dataKind = endpoint.dataParameterKind ?? 'dataPath';
+    if (dataKind === 'dataPath' && endpoint.dataParameter in assigned) {
+      throw badRequest(
+        `PipelineParameter '${endpoint.dataParameter}' of pipeline endpoint '${endpoint.name}' is a DataPath parameter; assign it in DataPathAssignments as {DataStoreName, RelativePath}, not as a string in ParameterAssignments.`,
+        `ParameterAssignments.${endpoint.dataParameter}`,
+      );
+    }
+    const parameters = { ...endpoint.defaults, ...assigned };
     const inputs: JsonObject = {};
     for (const [name, value] of Object.entries(parameters)) inputs[name] = { jobInputType: 'literal', value };
     const dataPaths = body['DataPathAssignments'];
     if (dataPaths !== undefined && dataPaths !== null) {
       if (!isObject(dataPaths)) throw badRequest("'DataPathAssignments' must be an object.", 'DataPathAssignments');
       for (const [name, raw] of Object.entries(dataPaths)) {
+        if (dataKind !== 'dataPath' || name !== endpoint.dataParameter) {
+          throw badRequest(
+            `'${name}' is not a DataPath PipelineParameter of pipeline endpoint '${endpoint.name}'.`,
+            `DataPathAssignments.${name}`,
+          );
+        }
         if (!isObject(raw) || typeof raw['DataStoreName'] !== 'string' || typeof raw['RelativePath'] !== 'string') {
           throw badRequest(
             `'DataPathAssignments.${name}' needs DataStoreName and RelativePath.`,
@@ -67,13 +81,11 @@ export function registerV1Routes(router: Router, context: EmulatorContext, engin
         };
       }
     }
-    // The endpoint's data parameter may arrive as a plain string URL in ParameterAssignments.
+    // A string PipelineParameter holds a location the pipeline's own step reads; the built-in step does the same.
     const dataInput = inputs[endpoint.dataParameter];
-    if (isObject(dataInput) && dataInput['jobInputType'] === 'literal') {
+    if (dataKind === 'string' && isObject(dataInput) && dataInput['jobInputType'] === 'literal') {
       const value = text(dataInput['value']);
-      if (/^(https?:\/\/|azureml:\/\/datastores\/|file:|\/)/i.test(value)) {
-        inputs[endpoint.dataParameter] = { jobInputType: value.endsWith('/') ? 'uri_folder' : 'uri_file', uri: value };
-      }
+      inputs[endpoint.dataParameter] = { jobInputType: value.endsWith('/') ? 'uri_folder' : 'uri_file', uri: value };
     }
     const runId = randomUUID();
     const tags = stringMapOf(body['Tags'], 'Tags');

@@ -108,15 +108,27 @@ function fromRecords(records: unknown[], where: string, featureColumns: string[]
  *   form Azure ML documents for MLflow deployments. Columns may come in any order and include extra columns.
  * - `{"input_data": [{"col": value, ...}, ...]}` — records under `input_data`.
  * - `{"data": [{"col": value, ...}, ...]}` — records, the common custom scoring-script form.
+ * An MLflow deployment (no-code) accepts only the `input_data` forms, as Azure's MLflow scoring server does.
  * `{"data": [[...]]}` without column names is rejected: columns are matched by name, never by position.
  * Values must be JSON numbers (finite); strings, booleans and null are rejected rather than coerced.
  *
  * @throws ScoringInputError naming the problem: shape, empty data, more than {@link MAX_SCORING_ROWS} rows, a missing
  * column, or a non-numeric value (with its row and column).
  */
-export function parseScoringRequest(body: unknown, featureColumns: string[]): number[][] {
+export function parseScoringRequest(
+  body: unknown,
+  featureColumns: string[],
+  servedAs: 'mlflow' | 'script' = 'script',
+): number[][] {
   if (!isObject(body)) {
     throw new ScoringInputError('InvalidShape', "request body must be a JSON object with 'input_data' or 'data'");
+  }
+  // Azure's MLflow scoring server (no-code deployment) reads only `input_data`; `data` is a scoring-script convention.
+  if (servedAs === 'mlflow' && !('input_data' in body)) {
+    throw new ScoringInputError(
+      'InvalidShape',
+      "an MLflow deployment expects the request under 'input_data' (pandas split {columns, index, data} or a list of records); 'data' is the convention of custom scoring scripts",
+    );
   }
   const keys = Object.keys(body);
   const unknownKey = keys.find((k) => k !== 'input_data' && k !== 'data');

@@ -1,9 +1,14 @@
 /**
  * Reads training data and model files named by URIs the way Azure ML jobs see them, from Azurite or local disk.
  *
- * @remarks Supported forms: Azurite blob URLs (`http://127.0.0.1:<port>/devstoreaccount1/<container>/<path>`),
- * `azureml://datastores/<ds>/paths/<p>` (datastore name = Azurite container unless mapped), `file://` URLs and
- * local paths. A folder (`uri_folder`, or a URI ending in `/`) means every `.csv` under it, concatenated in name order.
+ * @remarks Job data (openCsv) is read as an Azure ML job reads the orchestrator's lake: through a datastore,
+ * `azureml://datastores/<ds>/paths/<p>`. The lake has shared keys off, so Azure jobs reach it only through its
+ * identity-based datastores (`<account>_<container>`, see src/azureml/dataset-uri.ts); a raw storage URL
+ * (`https://`, `http://`, `abfss://`, `wasbs://`) is refused the way a job's data access fails without a credential
+ * (docs/azureml-emulator.md, "Job data access"). Datastore names resolve to Azurite containers: a mapped name, the
+ * lake form `<Azurite account>_<container>` (underscores back to hyphens), else the container of the same name.
+ * `file://` URLs and local paths are read from disk (tests). Model files (readText) may also be Azurite URLs.
+ * A folder (`uri_folder`, or a URI ending in `/`) means every `.csv` under it, concatenated in name order.
  */
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -35,8 +40,9 @@ export class DataAccess {
 
   constructor(private readonly options: DataAccessOptions) {}
 
-  /** Opens the CSV (or the concatenation of the folder's CSVs) named by `uri` as a stream. */
+  /** Opens the CSV (or the concatenation of the folder's CSVs) named by `uri` as a stream: a job's data input. */
   async openCsv(uri: string, options: { folder?: boolean } = {}): Promise<NodeJS.ReadableStream> {
+    refuseRawStorageUri(uri);
     const location = this.locate(uri);
     const folder = options.folder === true || uri.endsWith('/');
     if (location.kind === 'file') return this.openFileCsv(uri, location.filePath, folder);
@@ -112,7 +118,8 @@ export class DataAccess {
     const datastore = /^azureml:\/\/datastores\/([^/]+)\/paths\/(.*)$/i.exec(uri);
     if (datastore) {
       const name = datastore[1] ?? '';
-      return { kind: 'blob', container: this.options.datastores?.[name] ?? name, blobPath: datastore[2] ?? '' };
+      const blobPath = (datastore[2] ?? '').split('/').map(safeDecode).join('/');
+      return { kind: 'blob', container: this.datastoreContainer(name), blobPath };
     }
     if (/^azureml:/i.test(uri)) {
       throw new DataAccessError(
@@ -138,6 +145,17 @@ export class DataAccess {
     }
     if (/^file:/i.test(uri)) return { kind: 'file', filePath: fileURLToPath(uri) };
     return { kind: 'file', filePath: path.resolve(uri) };
+  }
+
+  /** The Azurite container behind a datastore name (see the module remarks). */
+  private datastoreContainer(name: string): string {
+    const mapped = this.options.datastores?.[name];
+    if (mapped) return mapped;
+    const account = this.accountName();
+    if (account && name.toLowerCase().startsWith(`${account.toLowerCase()}_`)) {
+      return name.slice(account.length + 1).replace(/_/g, '-');
+    }
+    return name;
   }
 
   private accountName(): string | undefined {
@@ -169,6 +187,32 @@ export class DataAccess {
         cause: error,
       });
     }
+  }
+}
+
+/**
+ * A job input that is a storage URL instead of a datastore path. Azure ML would read it with the job's identity
+ * directly against the storage account; the orchestrator's design gives jobs the lake only through its identity-based
+ * datastores, and a local Azurite URL (`http://127.0.0.1:10000/devstoreaccount1/...`) names nothing an Azure job can
+ * reach. The message follows Azure ML's data-access failure (`ScriptExecution.StreamAccess.Authentication`, e.g.
+ * MicrosoftDocs/azure-docs#100163).
+ */
+function refuseRawStorageUri(uri: string): void {
+  if (!/^(https?|abfss?|wasbs?):\/\//i.test(uri)) return;
+  throw new DataAccessError(
+    uri,
+    `ScriptExecution.StreamAccess.Authentication: Identity authentication failed for 'AzureBlob GetReference' ` +
+      `operation at '${uri}'. Jobs read the data lake through its identity-based datastore: pass ` +
+      `azureml://datastores/<account>_<container>/paths/<path> (the compute identity has 'Storage Blob Data Reader' ` +
+      `on the lake's dataset containers, not on arbitrary storage URLs).`,
+  );
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
 

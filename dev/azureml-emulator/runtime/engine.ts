@@ -13,7 +13,7 @@ import { trainFromCsv } from '../ml';
 import type { DeploymentRecord, JobRecord, JobStatus, JsonObject, MlflowRunRecord, OperationRecord } from '../state';
 import { appendLog, deploymentKey } from './logs';
 import { loadArtifact, type ModelVersionRef, parseModelReference } from './models';
-import { resolveTrainingSpec, TrainingSpecError } from './training';
+import { BUILT_IN_MODEL_OUTPUT, BUILT_IN_TRAINING_STEP, resolveTrainingSpec, TrainingSpecError } from './training';
 
 const OPERATION_RETENTION_MS = 86_400_000;
 export const METRIC_KEYS = ['rmse', 'mae', 'r2'] as const;
@@ -23,9 +23,37 @@ export function isTerminal(status: JobStatus): boolean {
   return TERMINAL.has(status);
 }
 
-/** `azureml://jobs/<job>/outputs/artifacts/paths/model/`: where a training job's model lands. */
-export function modelOutputUri(jobName: string): string {
-  return `azureml://jobs/${jobName}/outputs/artifacts/paths/model/`;
+/**
+ * The documented named-output form of a job output, `azureml://jobs/<job>/outputs/<output>/paths/` (Learn "Register
+ * and work with models", model path forms): what a model version registered from a training job points at.
+ */
+export function modelOutputUri(jobName: string, output: string = BUILT_IN_MODEL_OUTPUT.name): string {
+  return `azureml://jobs/${jobName}/outputs/${output}/paths/`;
+}
+
+/** The run's MLflow artifact store (`runs:/<run>/…`), as `runs/get` reports it. */
+export function artifactsUri(runId: string): string {
+  return `azureml://jobs/${runId}/outputs/artifacts/paths/`;
+}
+
+const MODEL_OUTPUT_TYPES = ['mlflow_model', 'custom_model', 'triton_model'];
+
+/**
+ * The model outputs a job will have: those its body declares (pipeline/command job PUT), else the output of the
+ * emulator's built-in training component (batch pipeline deployments and v1 pipelines bind it themselves).
+ */
+export function declaredModelOutputs(outputs: unknown): Record<string, string> {
+  const declared: Record<string, string> = {};
+  if (outputs && typeof outputs === 'object' && !Array.isArray(outputs)) {
+    for (const [name, output] of Object.entries(outputs as Record<string, unknown>)) {
+      const type =
+        output && typeof output === 'object' && !Array.isArray(output)
+          ? text((output as Record<string, unknown>)['jobOutputType'], '').toLowerCase()
+          : '';
+      if (MODEL_OUTPUT_TYPES.includes(type)) declared[name] = type;
+    }
+  }
+  return Object.keys(declared).length > 0 ? declared : { [BUILT_IN_MODEL_OUTPUT.name]: BUILT_IN_MODEL_OUTPUT.type };
 }
 
 export class Engine {
@@ -52,6 +80,7 @@ export class Engine {
   submitJob(job: JobRecord): void {
     const fault = this.state.faults.nextJobs.shift();
     if (fault) job.run.fault = fault;
+    job.run.modelOutputs ??= declaredModelOutputs(this.props(job)['outputs']);
     this.state.jobs[job.name] = job;
     const experimentName = this.experimentName(job);
     const run: MlflowRunRecord = {
@@ -218,10 +247,8 @@ export class Engine {
   }
 
   private finish(job: JobRecord, status: 'Completed' | 'Failed' | 'Canceled', message?: string, atMs?: number): void {
-    if (status === 'Failed') {
-      job.run.error = { code: 'UserError', message: message ?? 'The job failed.' };
-      this.props(job)['error'] = { code: 'UserError', message: message ?? 'The job failed.' };
-    }
+    // Run history keeps the error; the ARM job resource has no error field (spec: JobBaseProperties).
+    if (status === 'Failed') job.run.error = { code: 'UserError', message: message ?? 'The job failed.' };
     this.setStatus(job, status, atMs);
   }
 
@@ -234,8 +261,9 @@ export class Engine {
     job.run.history.push({ status, at: nowIso });
     this.props(job)['status'] = status;
     if (status === 'Running') job.run.startedAt = nowIso;
-    const mlflow = this.state.mlflowRuns[job.name];
-    if (mlflow) {
+    const runs = [this.state.mlflowRuns[job.name], this.state.mlflowRuns[job.run.trainingRunId ?? '']];
+    for (const mlflow of runs) {
+      if (!mlflow) continue;
       if (status === 'Running') mlflow.status = 'RUNNING';
       if (isTerminal(status)) {
         mlflow.status = status === 'Completed' ? 'FINISHED' : status === 'Failed' ? 'FAILED' : 'KILLED';
@@ -291,7 +319,7 @@ export class Engine {
       return;
     }
     job.run.training = { state: 'running' };
-    const mlflow = this.state.mlflowRuns[job.name];
+    const mlflow = this.trainingRun(job);
     if (mlflow) {
       mlflow.params = Object.entries(spec.parameters).map(([key, value]) => ({ key, value }));
       mlflow.params.push({ key: 'training_data', value: spec.dataUri });
@@ -312,7 +340,6 @@ export class Engine {
         this.context.log(
           `job ${job.name} trained on ${result.artifact.trainedRows} rows: rmse=${rmse.toFixed(3)} mae=${mae.toFixed(3)} r2=${r2.toFixed(4)}`,
         );
-        this.recordOutputs(job);
         const timestamp = this.context.clock.now();
         if (mlflow) {
           for (const key of METRIC_KEYS) mlflow.metrics.push({ key, value: result.metrics[key], timestamp, step: 0 });
@@ -332,6 +359,40 @@ export class Engine {
   }
 
   /**
+   * The MLflow run the training step logs to. A pipeline's steps are child jobs with MLflow runs of their own (tag
+   * `mlflow.parentRunId` = the pipeline's run), and the training step logs its params and metrics there, not on the
+   * pipeline's run (Learn "Query & compare experiments and runs with MLflow": child runs are separate runs). A
+   * command job is a single run and logs on itself. The step run is created when the step starts.
+   */
+  private trainingRun(job: JobRecord): MlflowRunRecord | undefined {
+    const parent = this.state.mlflowRuns[job.name];
+    const isPipeline = text(this.props(job)['jobType'], 'Command') === 'Pipeline' || job.run.origin !== 'arm';
+    if (!parent || !isPipeline) return parent;
+    const existing = job.run.trainingRunId ? this.state.mlflowRuns[job.run.trainingRunId] : undefined;
+    if (existing) return existing;
+    const runId = randomUUID();
+    const step: MlflowRunRecord = {
+      runId,
+      experimentId: parent.experimentId,
+      runName: BUILT_IN_TRAINING_STEP,
+      status: 'RUNNING',
+      startTime: this.context.clock.now(),
+      metrics: [],
+      params: [],
+      tags: [
+        { key: 'mlflow.parentRunId', value: job.name },
+        { key: 'mlflow.rootRunId', value: job.name },
+        { key: 'mlflow.runName', value: BUILT_IN_TRAINING_STEP },
+        { key: 'mlflow.experimentName', value: this.experimentName(job) },
+      ],
+    };
+    this.state.mlflowRuns[runId] = step;
+    job.run.trainingRunId = runId;
+    this.context.store.changed();
+    return step;
+  }
+
+  /**
    * Data asset references (`azureml:<name>:<version>` or the version's ARM id) resolve to the version's `dataUri`,
    * so lineage-friendly inputs train on the registered data.
    */
@@ -345,26 +406,6 @@ export class Engine {
     const properties = version.body['properties'] as JsonObject;
     const dataUri = text(properties['dataUri']);
     return { uri: dataUri, folder: text(properties['dataType']) === 'uri_folder' || dataUri.endsWith('/') };
-  }
-
-  private recordOutputs(job: JobRecord): void {
-    const properties = this.props(job);
-    const outputs =
-      properties['outputs'] && typeof properties['outputs'] === 'object' && !Array.isArray(properties['outputs'])
-        ? properties['outputs']
-        : {};
-    const modelOutputs = Object.entries(outputs).filter(([, output]) => {
-      const type =
-        output && typeof output === 'object' && !Array.isArray(output) ? text(output['jobOutputType'], '') : '';
-      return ['mlflow_model', 'custom_model', 'triton_model'].includes(type.toLowerCase());
-    });
-    if (modelOutputs.length === 0) {
-      outputs['model'] = { jobOutputType: 'custom_model', mode: 'Upload', uri: modelOutputUri(job.name) };
-    }
-    for (const [, output] of modelOutputs) {
-      if (output && typeof output === 'object' && !Array.isArray(output)) output['uri'] = modelOutputUri(job.name);
-    }
-    properties['outputs'] = outputs;
   }
 
   /** Waits for in-flight training (tests and close()). */
@@ -408,6 +449,8 @@ export class Engine {
         const artifact = await loadArtifact(this.state, this.context.dataAccess, version, ref);
         record.runtime.artifact = artifact;
         record.runtime.modelId = `${ref.name}:${ref.version}`;
+        // A scoring script answers when the deployment has one; otherwise Azure's MLflow scoring server does.
+        record.runtime.servedAs = properties['codeConfiguration'] ? 'script' : 'mlflow';
         appendLog(this.context, key, 'StorageInitializer', 'INFO', `Model ${ref.name}:${ref.version} downloaded.`);
         appendLog(
           this.context,
@@ -419,6 +462,7 @@ export class Engine {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         record.runtime.failProvisioning ??= `Model load failed: ${message}`;
+        appendLog(this.context, key, 'StorageInitializer', 'ERROR', `Model download failed: ${message}`);
         appendLog(this.context, key, 'InferenceServer', 'ERROR', `Model load failed: ${message}`);
       } finally {
         this.modelLoads.delete(operation.id);

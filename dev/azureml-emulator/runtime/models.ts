@@ -1,6 +1,7 @@
 /**
  * Resolves model references (deployment `model` fields, model version `modelUri`s) to a trained artifact.
  */
+import { text } from '../arm';
 import { badRequest } from '../errors';
 import { isModelArtifact, type ModelArtifact } from '../ml';
 import type { EmulatorState, StoredResource } from '../state';
@@ -32,6 +33,54 @@ export function parseModelReference(reference: string, target: string): ModelVer
   );
 }
 
+/**
+ * What the StorageInitializer finds at a job-output model URI. Only the documented named-output form
+ * `azureml://jobs/<job>/outputs/<output>/paths/<path>` of a model output the job has, or the MLflow artifact store of
+ * a job that has one (`…/outputs/artifacts/paths/…`; a pipeline job's own run holds no artifacts, its steps do),
+ * contain a model.
+ */
+function artifactOfJobOutput(
+  state: EmulatorState,
+  modelUri: string,
+  ref: ModelVersionRef,
+  modelType: string,
+): ModelArtifact {
+  const match = /^azureml:\/\/jobs\/([^/]+)\/outputs\/([^/]+)\/paths(?:\/.*)?$/i.exec(modelUri);
+  if (!match?.[1] || !match[2]) {
+    throw new ModelLoadError(
+      `Model ${ref.name}:${ref.version}: '${modelUri}' is not a job output path; use azureml://jobs/<job>/outputs/<output>/paths/<path>.`,
+    );
+  }
+  const jobName = decodeURIComponent(match[1]);
+  const output = decodeURIComponent(match[2]);
+  const job = state.jobs[jobName];
+  if (!job) throw new ModelLoadError(`Model ${ref.name}:${ref.version}: job '${jobName}' does not exist.`);
+  const jobType = text((job.body['properties'] as Record<string, unknown> | undefined)?.['jobType'], 'Command');
+  if (output === 'artifacts') {
+    if (jobType === 'Pipeline' || job.run.origin !== 'arm') {
+      throw new ModelLoadError(
+        `Model ${ref.name}:${ref.version}: no files at '${modelUri}': pipeline job '${jobName}' has no MLflow artifacts of its own (its steps do); register its named output azureml://jobs/${jobName}/outputs/<output>/paths/.`,
+      );
+    }
+  } else if (!(output in (job.run.modelOutputs ?? {}))) {
+    throw new ModelLoadError(
+      `Model ${ref.name}:${ref.version}: job '${jobName}' has no model output named '${output}' (its model outputs: ${Object.keys(job.run.modelOutputs ?? {}).join(', ') || 'none'}).`,
+    );
+  } else if (modelType === 'mlflow_model' && job.run.modelOutputs?.[output] !== 'mlflow_model') {
+    // An MLflow model is a folder with an MLmodel file; a custom_model output is whatever the step wrote.
+    throw new ModelLoadError(
+      `Model ${ref.name}:${ref.version} is registered as mlflow_model, but output '${output}' of job '${jobName}' is a ${job.run.modelOutputs?.[output] ?? 'custom_model'}: no MLmodel file was found, so the MLflow scoring server cannot load it. Declare the output as mlflow_model and save it with mlflow, or register the version as custom_model and deploy it with an environment and a scoring script.`,
+    );
+  }
+  const artifact = state.artifacts[jobName];
+  if (!artifact) {
+    throw new ModelLoadError(
+      `Model ${ref.name}:${ref.version}: output '${output}' of job '${jobName}' is empty (the job did not train a model or has not completed).`,
+    );
+  }
+  return artifact;
+}
+
 export class ModelLoadError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -51,18 +100,16 @@ export async function loadArtifact(
     properties && typeof properties === 'object' && !Array.isArray(properties) ? properties['modelUri'] : undefined;
   const jobName =
     properties && typeof properties === 'object' && !Array.isArray(properties) ? properties['jobName'] : undefined;
-  const fromJob =
-    typeof modelUri === 'string' ? /^azureml:\/\/jobs\/([^/]+)\/outputs\//i.exec(modelUri)?.[1] : undefined;
-  const job =
-    fromJob ??
-    (typeof modelUri !== 'string' || modelUri === '' ? (typeof jobName === 'string' ? jobName : undefined) : undefined);
-  if (job !== undefined) {
-    const artifact = state.artifacts[job];
-    if (!artifact) {
-      throw new ModelLoadError(
-        `Model ${ref.name}:${ref.version} points at job '${job}', which has no model output (the job did not train a model or has not completed).`,
-      );
-    }
+  if (typeof modelUri === 'string' && /^azureml:\/\/jobs\//i.test(modelUri)) {
+    const modelType =
+      properties && typeof properties === 'object' && !Array.isArray(properties)
+        ? text(properties['modelType'], 'custom_model')
+        : 'custom_model';
+    return artifactOfJobOutput(state, modelUri, ref, modelType);
+  }
+  if ((typeof modelUri !== 'string' || modelUri === '') && typeof jobName === 'string' && jobName !== '') {
+    const artifact = state.artifacts[jobName];
+    if (!artifact) throw new ModelLoadError(`Model ${ref.name}:${ref.version}: job '${jobName}' has no trained model.`);
     return artifact;
   }
   if (typeof modelUri !== 'string' || modelUri === '') {

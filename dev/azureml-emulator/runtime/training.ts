@@ -8,6 +8,16 @@
 import { isObject, text } from '../arm';
 import type { Json, JsonObject } from '../state';
 
+/**
+ * The built-in training component's model output: the name and type a batch pipeline deployment or a v1 pipeline
+ * binds when the caller declares no model output of its own. It writes an MLflow model (MLmodel + the fitted model),
+ * as a training step that calls `mlflow.<flavor>.save_model` into its output folder does.
+ */
+export const BUILT_IN_MODEL_OUTPUT = { name: 'model', type: 'mlflow_model' } as const;
+
+/** Name of the built-in component's training step: its child run's MLflow run name (`mlflow.runName`). */
+export const BUILT_IN_TRAINING_STEP = 'train';
+
 export interface TrainingSpec {
   readonly dataUri: string;
   readonly folder: boolean;
@@ -34,7 +44,6 @@ const PREFERRED_DATA_INPUTS = [
   'train',
   'dataset',
 ];
-const URI_LIKE = /^(https?:\/\/|azureml:\/\/datastores\/|file:|\/)/i;
 
 function field(input: JsonObject, name: string): Json | undefined {
   const lower = name.toLowerCase();
@@ -61,15 +70,8 @@ export function resolveTrainingSpec(inputs: Json | undefined): TrainingSpec | un
   }
   const byName = (name: string): { name: string; uri: string; folder: boolean } | undefined =>
     dataInputs.find((input) => input.name.toLowerCase() === name);
-  let data = PREFERRED_DATA_INPUTS.map(byName).find((input) => input !== undefined) ?? dataInputs[0];
-  if (!data) {
-    // v1 callers often pass the dataset location as a plain string parameter.
-    const name = PREFERRED_DATA_INPUTS.find((candidate) =>
-      Object.keys(literals).some((key) => key.toLowerCase() === candidate && URI_LIKE.test(literals[key] ?? '')),
-    );
-    const key = name ? Object.keys(literals).find((candidate) => candidate.toLowerCase() === name) : undefined;
-    if (key) data = { name: key, uri: literals[key] ?? '', folder: (literals[key] ?? '').endsWith('/') };
-  }
+  // A literal is never data: a URL in a string parameter is just text unless the pipeline reads it (v1 handler).
+  const data = PREFERRED_DATA_INPUTS.map(byName).find((input) => input !== undefined) ?? dataInputs[0];
   if (!data) return undefined;
   const parameter = (name: string): string | undefined =>
     Object.entries(literals).find(([key]) => key.toLowerCase() === name)?.[1];

@@ -129,7 +129,11 @@ export class DurableEngine {
     await this.options.store.flushed();
   }
 
+  /** Set by wake(); a loop round that started before the wake-up must not park on it (no lost wake-ups). */
+  private woken = false;
+
   wake(): void {
+    this.woken = true;
     const w = this.wakeUp;
     this.wakeUp = undefined;
     w?.();
@@ -141,6 +145,7 @@ export class DurableEngine {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      this.woken = false;
       this.counters.rounds++;
       const now = this.clock();
       let nextDue = Number.POSITIVE_INFINITY;
@@ -172,6 +177,7 @@ export class DurableEngine {
   }
 
   private park(delayMs: number): Promise<void> {
+    if (this.woken) return Promise.resolve();
     this.counters.parked = true;
     return new Promise((resolve) => {
       this.wakeUp = () => {

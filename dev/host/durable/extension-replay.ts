@@ -17,10 +17,15 @@
  *   `MessagePayloadDataConverter.cs` (size message), `RetryOptions.cs` / `RetryOptionsConverter.cs` (defaults),
  *   `DurableTaskExtension.cs` (unknown function message);
  * - Azure/durabletask `DurableTask.Core/TaskOrchestrationContext.cs` (sequence ids, non-determinism messages,
- *   duplicate completions ignored, canceled timers) and `RetryInterceptor.cs` (retry loop and delays).
+ *   duplicate completions ignored, canceled timers leave the open tasks, a sub-orchestration without an instance id
+ *   is named `<executionId>:<sequence id>`, an activity's input is serialized as its parameter array),
+ *   `TaskOrchestrationExecutor.cs` (`CurrentUtcDateTime` is each `OrchestratorStarted`'s timestamp in turn; the
+ *   orchestration completes or fails only once no task is open) and `RetryInterceptor.cs` (retry loop and delays);
+ * - the extension's `DurableActivityContext.cs` (the legacy "input wrapped in an array" an activity receives).
+ *
+ * Checked against the durable-functions golden vectors, episode by episode: test/conformance/durable-vectors
+ * (engine-replay.test.ts, docs/durable-vectors.md).
  */
-import { createHash } from 'node:crypto';
-
 import { EventType, type HistoryEvent, newEvent, parseTime } from './dtfx';
 import { type Action, ActionType, type OrchestratorState, type RetryOptionsJson } from './orchestrator-state';
 
@@ -118,17 +123,6 @@ const ACTION_CLASS: Record<ScheduleKind, string> = {
   subOrchestration: 'CreateSubOrchestrationAction',
 };
 
-/** RFC 4122 v5 UUID (URL namespace), as the extension's `NewGuid` names sub-orchestrations without an id. */
-function deterministicGuid(name: string): string {
-  const namespace = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex');
-  const hash = createHash('sha1').update(namespace).update(name, 'utf8').digest();
-  const b = Buffer.from(hash.subarray(0, 16));
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x50;
-  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 /** .NET `DateTime.ToString("o")` of a UTC time. */
 const roundTrip = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
 
@@ -149,7 +143,8 @@ function customStatusText(value: unknown): string {
 
 class Replay {
   private nextId = 0;
-  private guidCounter = 0;
+  /** The execution's id (ExecutionStarted's `OrchestrationInstance`), part of default sub-orchestration ids. */
+  private executionId = '';
   private readonly open = new Map<number, NetTask>();
   private readonly pending = new Map<number, PendingAction>();
   /** Most recent waiter first, per event name (lower-cased: the extension compares OrdinalIgnoreCase). */
@@ -190,9 +185,11 @@ class Replay {
       for (const e of this.input.history) {
         switch (e.EventType) {
           case EventType.OrchestratorStarted:
-            this.nowMs = Math.max(this.nowMs, parseTime(e.Timestamp));
+            // DTFx assigns it as is (TaskOrchestrationExecutor.ExecuteCore); unlike the JS side, it may go back.
+            this.nowMs = parseTime(e.Timestamp);
             break;
           case EventType.ExecutionStarted:
+            this.executionId = e.OrchestrationInstance?.ExecutionId ?? '';
             startProgram();
             break;
           case EventType.TaskScheduled:
@@ -227,6 +224,9 @@ class Replay {
     const scheduled = [...this.pending.entries()].sort(([a], [b]) => a - b).map(([, p]) => p.event);
     const base = { scheduled, warnings: this.warnings, ...(customStatus !== undefined ? { customStatus } : {}) };
     if (!finished) return { ...base, outcome: { kind: 'running' } };
+    // DTFx completes or fails an orchestration only when no task is open (`!context.HasOpenTasks`): a Task.any loser
+    // that was not canceled, or a task JS forgot, keeps the instance running until it completes.
+    if (this.open.size > 0) return { ...base, outcome: { kind: 'running' } };
     if (state.error) {
       return {
         ...base,
@@ -349,11 +349,13 @@ class Replay {
     const attempt = (): NetTask =>
       kind === 'activity'
         ? this.schedule('activity', { Name: name, Input: activityInputText(action.input) })
-        : this.schedule('subOrchestration', {
+        : this.schedule('subOrchestration', (id) => ({
             Name: name,
-            InstanceId: action.instanceId ?? this.newGuid(),
-            Input: jsonText(action.input),
-          });
+            // DTFx `CreateSubOrchestrationInstanceCore`: no id given (null or empty) means "<executionId>:<sequence id>".
+            InstanceId: action.instanceId ? action.instanceId : `${this.executionId}:${id}`,
+            // DTFx serializes the input object itself; no input is a JSON null.
+            Input: jsonText(action.input) ?? 'null',
+          }));
     return retry ? this.withRetry(attempt, retry) : attempt();
   }
 
@@ -389,13 +391,13 @@ class Replay {
     const { maximumShortTimerMs, longTimerIntervalMs } = this.input.settings;
     if (fireAtMs - this.nowMs <= maximumShortTimerMs) {
       const task = this.schedule('timer', { FireAt: roundTrip(fireAtMs) });
-      if (canceled) task.complete(true);
+      if (canceled) this.cancel(task);
       return task;
     }
     const result = new NetTask();
     if (canceled) {
       // The first interval timer is created before the shim cancels the token; its cancellation ends the chain.
-      this.schedule('timer', { FireAt: roundTrip(this.nowMs + longTimerIntervalMs) }).complete(true);
+      this.cancel(this.schedule('timer', { FireAt: roundTrip(this.nowMs + longTimerIntervalMs) }));
       result.complete(true);
       return result;
     }
@@ -411,7 +413,10 @@ class Replay {
   }
 
   /** Allocates the next DTFx sequence id for a scheduling action. */
-  private schedule(kind: ScheduleKind, fields: Partial<HistoryEvent>): NetTask {
+  private schedule(
+    kind: ScheduleKind,
+    fields: Partial<HistoryEvent> | ((id: number) => Partial<HistoryEvent>),
+  ): NetTask {
     const id = this.nextId++;
     const type =
       kind === 'activity'
@@ -419,16 +424,20 @@ class Replay {
         : kind === 'timer'
           ? EventType.TimerCreated
           : EventType.SubOrchestrationInstanceCreated;
-    const event = newEvent(type, this.input.now, { ...fields, EventId: id });
+    const own = typeof fields === 'function' ? fields(id) : fields;
+    const event = newEvent(type, this.input.now, { ...own, EventId: id });
     this.pending.set(id, { kind, event });
     const task = new NetTask();
     this.open.set(id, task);
     return task;
   }
 
-  private newGuid(): string {
-    const name = `${this.input.instanceId}_${roundTrip(this.nowMs)}_${this.guidCounter++}`;
-    return deterministicGuid(name);
+  /** A canceled timer: DTFx's cancellation callback faults the task and removes it from the open tasks. */
+  private cancel(task: NetTask): void {
+    for (const [id, open] of this.open) {
+      if (open === task) this.open.delete(id);
+    }
+    task.complete(true);
   }
 
   /** A scheduling event of the history must match the action the replay produced with that id (DTFx). */
@@ -521,17 +530,20 @@ export class UnsupportedAction extends Error {
 }
 
 /**
- * durable-functions JSON-encodes a string activity input once more (`Utils.processInput`); DTFx stores the JToken
- * serialized, so the scheduled event's `Input` is the JSON text of that value.
+ * DTFx `ScheduleTaskInternal` serializes the activity's parameter array, so `Input` is the JSON of `[input]` (no
+ * input: `[null]`); the extension unwraps that one element for the activity (`DurableActivityContext.GetInputAsJson`,
+ * "inputs are arrays"). durable-functions has already JSON-encoded a string input once more (`Utils.processInput`).
  */
-function activityInputText(input: unknown): string | undefined {
-  return jsonText(input);
+function activityInputText(input: unknown): string {
+  return JSON.stringify([input ?? null]);
 }
 
 /** The value an activity function receives for a scheduled `Input` (the worker parses the binding data). */
 export function activityInputValue(inputText: string | undefined): unknown {
   if (inputText === undefined) return undefined;
-  const token = JSON.parse(inputText) as unknown;
+  const parsed = JSON.parse(inputText) as unknown;
+  // The parameter array of one element (see activityInputText).
+  const token = Array.isArray(parsed) && parsed.length === 1 ? (parsed[0] as unknown) : parsed;
   // A string token is the library's extra encoding of a string input: the function sees the inner value.
   if (typeof token === 'string') {
     try {

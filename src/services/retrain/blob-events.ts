@@ -1,3 +1,4 @@
+import { datasetInputUri } from '../../azureml/dataset-uri';
 import type { Catalog, DatasetTrigger, ModelEntry } from '../../catalog';
 
 /**
@@ -46,7 +47,7 @@ export function parseBlobSubject(subject: string): { container: string; name: st
 }
 
 /** `https://acct.blob.core.windows.net/{c}/{path}` (or Azurite's `http://host:port/acct/{c}/{path}`). */
-export function parseBlobUrl(url: string): { container: string; name: string } | undefined {
+export function parseBlobUrl(url: string): { account: string; container: string; name: string } | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -57,9 +58,10 @@ export function parseBlobUrl(url: string): { container: string; name: string } |
   // Path-style (Azurite, IP hosts): the first segment is the account name.
   const pathStyle = /^(\d+\.\d+\.\d+\.\d+|localhost|\[.*\])$/.test(parsed.hostname) || parsed.port !== '';
   const rest = pathStyle ? segments.slice(1) : segments;
+  const account = (pathStyle ? segments[0] : parsed.hostname.split('.')[0]) ?? '';
   const [container, ...blob] = rest;
   if (!container || blob.length === 0) return undefined;
-  return { container, name: safeDecode(blob.join('/')) };
+  return { account, container, name: safeDecode(blob.join('/')) };
 }
 
 function safeDecode(s: string): string {
@@ -138,8 +140,14 @@ export function modelsForBlob(catalog: Catalog, blob: Pick<UploadedBlob, 'contai
   return catalog.models.filter((m) => m.triggers.datasets.some((t) => matchesDatasetTrigger(t, blob)));
 }
 
-/** The URI a job input (or data asset) receives: the blob itself (`uri_file`) or its folder (`uri_folder`). */
+/**
+ * The reference a job input (or data asset) receives for an uploaded blob: the blob itself (`uri_file`) or its folder
+ * (`uri_folder`), through the lake's identity-based datastore (src/azureml/dataset-uri.ts). An `azureml:` reference
+ * (given to the ops API) is passed on as it is.
+ */
 export function datasetUriFor(blobUrl: string, type: 'uri_file' | 'uri_folder'): string {
+  if (/^azureml:/i.test(blobUrl)) return blobUrl;
   const url = canonicalBlobUrl(blobUrl);
-  return type === 'uri_folder' ? url.slice(0, url.lastIndexOf('/') + 1) : url;
+  const blob = parseBlobUrl(url);
+  return blob ? datasetInputUri(blob, type) : url;
 }

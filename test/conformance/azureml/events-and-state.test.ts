@@ -14,6 +14,9 @@ import { ensureLocalCertificates } from '../../../dev/certs/local-ca';
 import { startAzuriteBlob } from '../../support/azurite';
 import { RG, startTestEmulator, waitFor, WS } from './support';
 
+// Seeding writes blobs to Azurite; on a loaded 2-core machine that can take longer than jest's 5 s default.
+jest.setTimeout(30_000);
+
 interface Delivery {
   headers: http.IncomingHttpHeaders;
   body: {

@@ -34,6 +34,14 @@ describe('Azure ML emulator: jobs (real @azure/arm-machinelearning client)', () 
   const status = async (name: string): Promise<string | undefined> =>
     (await env.client.jobs.get(RG, WS, name)).properties.status;
   const advance = (ms: number) => env.control('POST', '/clock/advance', { ms });
+  /** Run history keeps why a job failed; the ARM job schema has no error field. */
+  const failure = async (name: string): Promise<string | undefined> => {
+    const response = await fetch(
+      `${env.url}/history/v1.0${env.workspaceUrl.slice(env.url.length)}/experiments/retrain/runs/${name}/details`,
+      { headers: { authorization: `Bearer ${TOKEN}` } },
+    );
+    return ((await response.json()) as { error: { error: { message: string } } | null }).error?.error.message;
+  };
 
   it('when the clock advances through each step, then the job goes NotStarted → Queued → Running → Completed', async () => {
     const created = await env.client.jobs.createOrUpdate(RG, WS, 'job-progress', pipelineJob());
@@ -125,9 +133,8 @@ describe('Azure ML emulator: jobs (real @azure/arm-machinelearning client)', () 
     await advance(3000);
     const failed = await env.client.jobs.get(RG, WS, 'job-fail');
     expect(failed.properties.status).toBe('Failed');
-    expect((failed.properties as unknown as { error?: { message: string } }).error?.message).toBe(
-      'Out of memory on node 0',
-    );
+    expect(failed.properties).not.toHaveProperty('error');
+    expect(await failure('job-fail')).toBe('Out of memory on node 0');
     expect(await status('job-ok')).toBe('Completed');
   });
 
@@ -145,7 +152,8 @@ describe('Azure ML emulator: jobs (real @azure/arm-machinelearning client)', () 
     await env.control('POST', '/jobs/job-force/fail', { message: 'forced by test' });
     const job = await env.client.jobs.get(RG, WS, 'job-force');
     expect(job.properties.status).toBe('Failed');
-    expect((job.properties as unknown as { error?: { message: string } }).error?.message).toBe('forced by test');
+    expect(job.properties).not.toHaveProperty('error');
+    expect(await failure('job-force')).toBe('forced by test');
   });
 
   it('when a job does not exist, then get fails with 404', async () => {
@@ -211,5 +219,26 @@ describe('Azure ML emulator: jobs (real @azure/arm-machinelearning client)', () 
       archived.push(job.name ?? '');
     expect(active).toEqual([]);
     expect(archived).toEqual(['job-archive']);
+  });
+
+  it('when componentId or the default compute is not an ARM id, then 400 names the field', async () => {
+    const shortComponent = await env.arm('PUT', '/jobs/job-short-component', {
+      properties: { jobType: 'Pipeline', componentId: 'azureml:train:1' },
+    });
+    expect(shortComponent.status).toBe(400);
+    expect(await shortComponent.json()).toMatchObject({ error: { target: 'properties.componentId' } });
+    const computeName = await env.arm('PUT', '/jobs/job-compute-name', {
+      properties: { jobType: 'Pipeline', settings: { default_compute: 'cpu-cluster' } },
+    });
+    expect(computeName.status).toBe(400);
+    expect(await computeName.json()).toMatchObject({ error: { target: 'properties.settings.default_compute' } });
+    const armIds = await env.arm('PUT', '/jobs/job-arm-ids', {
+      properties: {
+        jobType: 'Pipeline',
+        componentId: `${env.workspaceUrl.slice(env.url.length)}/components/train/versions/1`,
+        settings: { default_compute: `${env.workspaceUrl.slice(env.url.length)}/computes/cpu-cluster` },
+      },
+    });
+    expect(armIds.status).toBe(201);
   });
 });

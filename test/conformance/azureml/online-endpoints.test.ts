@@ -264,4 +264,134 @@ describe('Azure ML emulator: managed online endpoints and deployments (real clie
     expect(scaled.properties.provisioningState).toBe('Succeeded');
     expect(scaled.sku?.capacity).toBe(3);
   });
+
+  it('when an endpoint has a system-assigned identity, then ARM fills principalId and tenantId and keeps them across updates', async () => {
+    const created = await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'ep-id', {
+      ...ENDPOINT,
+      identity: { type: 'SystemAssigned' },
+    });
+    expect(created.identity).toMatchObject({
+      type: 'SystemAssigned',
+      principalId: expect.stringMatching(/^[0-9a-f-]{36}$/) as string,
+      tenantId: expect.stringMatching(/^[0-9a-f-]{36}$/) as string,
+    });
+    const updated = await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'ep-id', {
+      ...ENDPOINT,
+      identity: { type: 'SystemAssigned' },
+      tags: { changed: 'yes' },
+    });
+    expect(updated.identity?.principalId).toBe(created.identity?.principalId);
+  });
+
+  it.each([
+    [
+      'the MLflow artifacts of a pipeline job',
+      'azureml://jobs/bike-demand-seed-training/outputs/artifacts/paths/model/',
+      /no MLflow artifacts of its own/,
+    ],
+    [
+      'an output the job does not have',
+      'azureml://jobs/bike-demand-seed-training/outputs/weights/paths/',
+      /no model output named 'weights'/,
+    ],
+  ])(
+    'when a model version points at %s, then the deployment fails provisioning (nothing to download)',
+    async (_what, modelUri, reason) => {
+      await env.client.modelVersions.createOrUpdate(RG, WS, 'bike-demand', '90', {
+        properties: { modelUri, modelType: 'mlflow_model', jobName: 'bike-demand-seed-training' },
+      });
+      await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'ep', ENDPOINT);
+      await expect(
+        env.client.onlineDeployments.beginCreateOrUpdateAndWait(
+          RG,
+          WS,
+          'ep',
+          'bad',
+          deployment(modelVersionId('bike-demand', '90')),
+        ),
+      ).rejects.toThrow(reason);
+    },
+  );
+
+  describe('how a deployment serves its model (no-code MLflow vs. environment + scoring script)', () => {
+    const ws =
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.MachineLearningServices/workspaces/local';
+    const ENV = `${ws}/environments/sklearn-inference/versions/3`;
+    const CODE = { codeId: `${ws}/codes/bike-score/versions/1`, scoringScript: 'score.py' };
+    const customVersion = async (version: string, modelType = 'custom_model'): Promise<string> => {
+      await env.client.modelVersions.createOrUpdate(RG, WS, 'bike-demand', version, {
+        properties: { modelUri: 'azureml://jobs/bike-demand-seed-training/outputs/model/paths/', modelType },
+      });
+      return modelVersionId('bike-demand', version);
+    };
+    const put = (name: string, properties: Record<string, unknown>) =>
+      env.arm('PUT', `/onlineEndpoints/ep/deployments/${name}`, {
+        location: 'local',
+        sku: { name: 'Default', capacity: 1 },
+        properties: { endpointComputeType: 'Managed', instanceType: 'Standard_DS3_v2', ...properties },
+      });
+    beforeEach(async () => {
+      await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'ep', ENDPOINT);
+    });
+
+    it('when a custom_model is deployed without an environment or without a scoring script, then 400 names the missing field (ArgumentNullOrEmpty)', async () => {
+      const model = await customVersion('70');
+      const noEnvironment = await put('custom-no-env', { model });
+      expect(noEnvironment.status).toBe(400);
+      expect(await noEnvironment.json()).toMatchObject({
+        error: {
+          code: 'UserError',
+          target: 'properties.environmentId',
+          details: [{ code: 'ArgumentNullOrEmpty', message: "'Environment Id' must not be empty." }],
+        },
+      });
+      const noCode = await put('custom-no-code', { model, environmentId: ENV });
+      expect(noCode.status).toBe(400);
+      expect(await noCode.json()).toMatchObject({ error: { target: 'properties.codeConfiguration' } });
+      const shortEnvironment = await put('custom-short-env', {
+        model,
+        environmentId: 'azureml:sklearn:3',
+        codeConfiguration: CODE,
+      });
+      expect(await shortEnvironment.json()).toMatchObject({ error: { target: 'properties.environmentId' } });
+    });
+
+    it('when a custom_model comes with an environment and a scoring script, then it provisions and its script takes {data: [...]}', async () => {
+      const model = await customVersion('71');
+      const created = await put('custom-ok', { model, environmentId: ENV, codeConfiguration: CODE });
+      expect(created.status).toBe(201);
+      const deployment = await waitFor('custom deployment provisioned', async () => {
+        const d = await env.client.onlineDeployments.get(RG, WS, 'ep', 'custom-ok');
+        return d.properties.provisioningState === 'Succeeded' ? d : undefined;
+      });
+      expect(deployment.properties).toMatchObject({ environmentId: ENV, codeConfiguration: CODE });
+      const { primaryKey } = await env.client.onlineEndpoints.listKeys(RG, WS, 'ep');
+      const scored = await score(
+        `${env.url}/onlineEndpoints/ep/score`,
+        primaryKey ?? '',
+        { data: [{ hour: 8, temperature: 20, humidity: 0.5, windspeed: 10, workingday: 1 }] },
+        { 'azureml-model-deployment': 'custom-ok' },
+      );
+      expect(scored.status).toBe(200);
+    });
+
+    it('when a version registered as mlflow_model points at a custom_model output, then provisioning fails: no MLmodel file', async () => {
+      const job = await env.arm('PUT', '/jobs/custom-output-job', {
+        properties: { jobType: 'Pipeline', outputs: { model: { jobOutputType: 'custom_model', mode: 'Upload' } } },
+      });
+      expect(job.status).toBe(201);
+      await env.client.modelVersions.createOrUpdate(RG, WS, 'bike-demand', '72', {
+        properties: { modelUri: 'azureml://jobs/custom-output-job/outputs/model/paths/', modelType: 'mlflow_model' },
+      });
+      await expect(
+        env.client.onlineDeployments.beginCreateOrUpdateAndWait(
+          RG,
+          WS,
+          'ep',
+          'mismatch',
+          deployment(modelVersionId('bike-demand', '72')),
+        ),
+      ).rejects.toThrow(/no MLmodel file/);
+    });
+  });
 });

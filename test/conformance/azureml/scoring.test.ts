@@ -87,9 +87,19 @@ describe('Azure ML emulator: online scoring data plane', () => {
     expect(predictions[0]).toBeGreaterThan(predictions[1] ?? Infinity);
     const records = await score(
       {},
-      { data: [{ hour: 8, temperature: 20, humidity: 0.5, windspeed: 10, workingday: 1 }] },
+      { input_data: [{ hour: 8, temperature: 20, humidity: 0.5, windspeed: 10, workingday: 1 }] },
     );
     expect(((await records.json()) as number[])[0]).toBeCloseTo(predictions[0] ?? 0, 6);
+  });
+
+  it('when an MLflow deployment (no-code) gets the scoring-script form {data: [...]}, then the model rejects it (424, model status 400)', async () => {
+    const response = await score(
+      {},
+      { data: [{ hour: 8, temperature: 20, humidity: 0.5, windspeed: 10, workingday: 1 }] },
+    );
+    expect(response.status).toBe(424);
+    expect(response.headers.get('ms-azureml-model-error-statuscode')).toBe('400');
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain('input_data');
   });
 
   it('when the Authorization header is missing or the key is wrong, then 401', async () => {

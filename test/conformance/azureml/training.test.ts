@@ -52,6 +52,40 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
       const job = await env.client.jobs.get(RG, WS, name);
       return ['Completed', 'Failed', 'Canceled'].includes(job.properties.status ?? '') ? job : undefined;
     });
+  /** Why a job failed: run history keeps it (the ARM job resource has no error field). */
+  const failure = async (job: JobBase): Promise<string> => {
+    const response = await fetch(
+      `${env.url}/history/v1.0${env.workspaceUrl.slice(env.url.length)}/experiments/${job.properties.experimentName ?? 'Default'}/runs/${job.name ?? ''}/details`,
+      { headers: { authorization: `Bearer ${TOKEN}` } },
+    );
+    const details = (await response.json()) as { error: { error: { message: string } } | null };
+    expect(job.properties).not.toHaveProperty('error');
+    return details.error?.error.message ?? '';
+  };
+  type Run = {
+    info: { run_id: string; run_name: string; status: string; experiment_id: string };
+    data: {
+      metrics: { key: string; value: number }[];
+      params: { key: string; value: string }[];
+      tags: { key: string; value: string }[];
+    };
+  };
+  /** Step runs of a pipeline job: MLflow runs/search on the parent-run tag. */
+  const childRuns = async (jobName: string): Promise<Run[]> => {
+    const parent = ((await mlflow(`runs/get?run_id=${jobName}`)) as { run: Run }).run;
+    const search = await fetch(
+      `${env.url}/mlflow/v1.0${env.workspaceUrl.slice(env.url.length)}/api/2.0/mlflow/runs/search`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          experiment_ids: [parent.info.experiment_id],
+          filter: `tags.mlflow.parentRunId = '${jobName}'`,
+        }),
+      },
+    );
+    return ((await search.json()) as { runs: Run[] }).runs;
+  };
   const mlflow = async (route: string): Promise<Record<string, unknown>> => {
     const response = await fetch(
       `${env.url}/mlflow/v1.0${env.workspaceUrl.slice(env.url.length)}/api/2.0/mlflow/${route}`,
@@ -74,13 +108,17 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     );
     const job = await terminal('train-known');
     expect(job.properties.status).toBe('Completed');
-    expect((job.properties as PipelineJob).outputs?.['model']).toMatchObject({
-      uri: 'azureml://jobs/train-known/outputs/artifacts/paths/model/',
-    });
+    // Outputs stay as submitted (none here: the component's own `model` output is used); whether ARM fills `uri` of
+    // an output is unverified, and the documented way to name one is azureml://jobs/<job>/outputs/<output>/paths/.
+    expect((job.properties as PipelineJob).outputs).toBeUndefined();
 
-    const run = (await mlflow('runs/get?run_id=train-known')) as {
-      run: { info: { status: string }; data: { metrics: { key: string; value: number }[] } };
-    };
+    // The pipeline's own run has no metrics: the training step is a child run and logs on itself.
+    const parent = ((await mlflow('runs/get?run_id=train-known')) as { run: Run }).run;
+    expect(parent.info.status).toBe('FINISHED');
+    expect(parent.data.metrics).toEqual([]);
+    const children = await childRuns('train-known');
+    expect(children.map((child) => child.info.run_name)).toEqual(['train']);
+    const run = { run: children[0] as Run };
     expect(run.run.info.status).toBe('FINISHED');
     const metricKeys = run.run.data.metrics.map((metric) => metric.key);
     expect(metricKeys).toEqual(expect.arrayContaining(['rmse', 'mae', 'r2']));
@@ -95,13 +133,17 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     expect(viaTracking.status).toBe(200);
-    const history = (await mlflow('metrics/get-history?run_id=train-known&metric_key=r2')) as {
+    const history = (await mlflow(`metrics/get-history?run_id=${run.run.info.run_id}&metric_key=r2`)) as {
       metrics: { value: number }[];
     };
     expect(history.metrics[0]?.value).toBeGreaterThan(0.9);
 
     await env.client.modelVersions.createOrUpdate(RG, WS, 'bikes', '1', {
-      properties: { modelUri: 'azureml://jobs/train-known/outputs/artifacts/paths/model/', jobName: 'train-known' },
+      properties: {
+        modelUri: 'azureml://jobs/train-known/outputs/model/paths/',
+        modelType: 'mlflow_model',
+        jobName: 'train-known',
+      },
     });
     await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'bikes', {
       location: 'local',
@@ -145,7 +187,7 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     );
     const job = await terminal('train-bad-target');
     expect(job.properties.status).toBe('Failed');
-    expect((job.properties as unknown as { error: { message: string } }).error.message).toMatch(/rentals/);
+    expect(await failure(job)).toMatch(/rentals/);
   });
 
   it('when the input blob does not exist or no target is given, then the job fails with a real error', async () => {
@@ -159,11 +201,11 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     await submit('train-no-target', trainingJob({ training_data: { jobInputType: 'uri_file', uri: DATA_URI } }));
     const missing = await terminal('train-missing-blob');
     const noTarget = await terminal('train-no-target');
-    expect((missing.properties as unknown as { error: { message: string } }).error.message).toMatch(/nope\.csv/);
-    expect((noTarget.properties as unknown as { error: { message: string } }).error.message).toMatch(/target_column/);
+    expect(await failure(missing)).toMatch(/nope\.csv/);
+    expect(await failure(noTarget)).toMatch(/target_column/);
   });
 
-  it('when a uri_folder input and an Azurite blob URL are used, then both train', async () => {
+  it('when a uri_folder input and the lake datastore form are used, then both train', async () => {
     await submit(
       'train-folder',
       trainingJob({
@@ -171,6 +213,19 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
         target_column: literal('count'),
       }),
     );
+    // The identity-based datastore infra registers for a lake container: <account>_<container> (here Azurite's).
+    await submit(
+      'train-lake-datastore',
+      trainingJob({
+        data: { jobInputType: 'uri_file', uri: 'azureml://datastores/devstoreaccount1_datasets/paths/bikes/train.csv' },
+        target_column: literal('count'),
+      }),
+    );
+    expect((await terminal('train-folder')).properties.status).toBe('Completed');
+    expect((await terminal('train-lake-datastore')).properties.status).toBe('Completed');
+  });
+
+  it('when the input is a raw storage URL, then the job fails as an Azure job without a credential for it does', async () => {
     await submit(
       'train-url',
       trainingJob({
@@ -178,8 +233,11 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
         target_column: literal('count'),
       }),
     );
-    expect((await terminal('train-folder')).properties.status).toBe('Completed');
-    expect((await terminal('train-url')).properties.status).toBe('Completed');
+    const job = await terminal('train-url');
+    expect(job.properties.status).toBe('Failed');
+    expect((job.properties as unknown as { error: { message: string } }).error.message).toMatch(
+      /^ScriptExecution\.StreamAccess\.Authentication: Identity authentication failed .*azureml:\/\/datastores\/<account>_<container>/,
+    );
   });
 
   it('when the input is a registered data asset (azureml:<name>:<version>), then the job trains on its dataUri', async () => {
@@ -202,7 +260,7 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     );
     expect((await terminal('train-asset')).properties.status).toBe('Completed');
     const missing = await terminal('train-asset-missing');
-    expect((missing.properties as unknown as { error: { message: string } }).error.message).toMatch(/bike-rides:4/);
+    expect(await failure(missing)).toMatch(/bike-rides:4/);
   });
 
   it('when a local file path is the input, then it trains from disk', async () => {
@@ -213,6 +271,44 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
       trainingJob({ data: { jobInputType: 'uri_file', uri: file }, target_column: literal('count') }),
     );
     expect((await terminal('train-local')).properties.status).toBe('Completed');
+  });
+
+  it('when runs/search gets a filter it does not support, then 400 INVALID_PARAMETER_VALUE names the clause', async () => {
+    const response = await fetch(
+      `${env.url}/mlflow/v1.0${env.workspaceUrl.slice(env.url.length)}/api/2.0/mlflow/runs/search`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ experiment_ids: ['x'], filter: "tags.a LIKE 'b%'" }),
+      },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: expect.stringContaining("tags.a LIKE 'b%'") as string,
+    });
+  });
+
+  it('when a v1 DataPath parameter arrives as a string in ParameterAssignments, then 400 asks for DataPathAssignments', async () => {
+    const base = env.workspaceUrl.slice(env.url.length);
+    const response = await fetch(
+      `${env.url}/pipelines/v1.0${base}/PipelineRuns/PipelineEndpointSubmit/Id/${BIKE_DEMAND_PIPELINE_ENDPOINT_ID}`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          ExperimentName: 'bike-v1',
+          ParameterAssignments: { input_data: 'https://lake.blob.core.windows.net/datasets/bikes/train.csv' },
+        }),
+      },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: {
+        target: 'ParameterAssignments.input_data',
+        message: expect.stringContaining('DataPathAssignments') as string,
+      },
+    });
   });
 
   it('when the v1 PipelineEndpoint is submitted, then the run trains and run history reports it', async () => {
@@ -281,9 +377,7 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     expect(invoked.id.endsWith(`/jobs/${invoked.name}`)).toBe(true);
     const job = await terminal(invoked.name);
     expect(job.properties).toMatchObject({ status: 'Completed', experimentName: 'bike-batch' });
-    const run = (await mlflow(`runs/get?run_id=${invoked.name}`)) as {
-      run: { data: { params: { key: string; value: string }[] } };
-    };
+    const run = { run: (await childRuns(invoked.name))[0] as Run };
     expect(run.run.data.params).toEqual(
       expect.arrayContaining([
         { key: 'alpha', value: '2' },

@@ -126,11 +126,12 @@ describe('stale work from an earlier execution', () => {
         await gate(String(input)).opened;
         return input;
       });
-      // Generation 0 leaves an activity (task id 1) running and continues as new; generation 1 schedules its own
-      // activity, which gets the same task id.
+      // Generation 0 races an activity against an event and continues as new when the event wins; generation 1
+      // schedules its own activity, which gets the same task id.
       rt.registerOrchestration('abandonActivity', function* (context: OrchestrationContext) {
         const generation = context.df.getInput<number>() ?? 0;
         if (generation === 0) {
+          context.df.setCustomStatus('generation 0');
           const slow = context.df.callActivity('gatedEcho', `${context.df.instanceId}-old`);
           yield context.df.Task.any([slow, context.df.waitForExternalEvent('skip')]);
           context.df.continueAsNew(1);
@@ -166,17 +167,22 @@ describe('stale work from an earlier execution', () => {
     await waitFor(async () => ((await h.client.getStatus(id)).customStatus === expected ? true : undefined), expected);
   }
 
-  it('when an abandoned activity of the previous execution finishes, then its result does not complete the new one', async () => {
+  // DTFx ends an execution (continue-as-new included) only when no task is open (TaskOrchestrationExecutor,
+  // `!HasOpenTasks`): the activity's result reaches the execution that scheduled it, never the new one.
+  it('when an execution continues as new while its activity is still running, then it waits for that activity, and the new execution gets only its own result', async () => {
     const id = await h.client.startNew('abandonActivity', { instanceId: 'stale-activity', input: 0 });
-    await waitForStatus(h.client, id, 'Running');
+    await waitForCustomStatus(id, 'generation 0');
+    const episodes = h.runtime.stats().episodes;
     await h.client.raiseEvent(id, 'skip', true);
-    await waitForCustomStatus(id, 'generation 1');
+    await waitFor(() => (h.runtime.stats().episodes > episodes ? true : undefined), 'the episode with the event');
+    expect(await h.client.getStatus(id)).toMatchObject({ runtimeStatus: 'Running', customStatus: 'generation 0' });
     const dropped = h.runtime.stats().staleEventsDropped;
     gate(`${id}-old`).open();
-    await waitFor(() => (h.runtime.stats().staleEventsDropped > dropped ? true : undefined), 'the stale result');
+    await waitForCustomStatus(id, 'generation 1');
     gate(`${id}-new`).open();
     const status = await waitForFinish(h.client, id);
     expect(status.output).toBe(`${id}-new`);
+    expect(h.runtime.stats().staleEventsDropped).toBe(dropped);
   });
 
   it("when a cancelled timer of the previous execution fires, then it does not fire the new execution's timer", async () => {

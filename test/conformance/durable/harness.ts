@@ -44,7 +44,8 @@ export async function startHarness(
   await runtime.start();
 
   let origin = '';
-  const server: Server = createServer((req, res) => {
+  // Keep-alive as the Functions host (Kestrel, 130 s): a 5 s default races clients reusing sockets after long episodes.
+  const server: Server = createServer({ keepAliveTimeout: 130_000 }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', origin);
       if (!url.pathname.startsWith(WEBHOOK_PATH)) {

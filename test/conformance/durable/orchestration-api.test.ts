@@ -416,8 +416,15 @@ describe('classic context.df on the local durable engine', () => {
     const status = await run('parentWithFailingChild');
     const error = status.output as CaughtError;
     expect(error.isTaskFailedError).toBe(false);
-    expect(error.message).toMatch(/^Sub orchestrator function 'child' failed: /);
-    expect(error.message).toContain('child could not find its model');
+    // The parent's SubOrchestrationInstanceFailed carries the child's own failure reason: the shim fails the child
+    // with OrchestrationFailureException("Orchestrator function '<name>' failed: <error>", "Message: <error>, ...")
+    // (extension OutOfProcOrchestrationShim.ScheduleDurableTaskEvents, rethrown by TaskOrchestrationShim), DTFx takes
+    // its Message as the completion's Result (TaskOrchestrationContext.FailOrchestration) and sends that Result as the
+    // event's Reason (TaskOrchestrationDispatcher.ProcessWorkflowCompletedTaskDecision). No "Sub orchestrator
+    // function" text exists in either source.
+    expect(error.message).toMatch(
+      /^Orchestrator function 'child' failed: child could not find its model \n Message: child could not find its model, /,
+    );
   });
 
   it('when Task.all completes, then results keep order and task getters follow v3', async () => {

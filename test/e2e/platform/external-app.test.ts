@@ -65,7 +65,7 @@ describe('an external app on the local platform', () => {
       description: 'the survivor to wait for its event',
     });
     await first.kill();
-    platform = await launchPlatform({ args: ['--app', APP, '--no-azureml'], resume: first });
+    platform = await launchPlatform({ args: ['--app', APP, '--no-azureml'], resume: { stateDir: first.stateDir } });
     const res = await fetch(
       `${platform.hostUrl}/runtime/webhooks/durabletask/instances/survivor-1/raiseEvent/go?code=${encodeURIComponent(MASTER_KEY)}`,
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: '"after the crash"' },

@@ -16,6 +16,7 @@ import { connectionStringFor } from '../../support/azurite';
 import { type LaunchedPlatform, launchPlatform } from '../../support/launcher';
 import { waitFor } from '../../support/wait-for';
 import { testCredential } from '../../orchestration/retrain/harness';
+import { PINNED_AZUREML_API_VERSION } from '../../../src/config';
 
 jest.setTimeout(300_000);
 
@@ -55,7 +56,7 @@ describe('dataset upload to release through the dev host', () => {
           region: REGION,
           armEndpoint: `https://127.0.0.1:${platform.ports.azureml}`,
           dataPlaneEndpoint: `https://127.0.0.1:${platform.ports.azureml}`,
-          apiVersion: undefined,
+          apiVersion: PINNED_AZUREML_API_VERSION,
         },
       },
       testCredential,

@@ -10,6 +10,8 @@ import { type DurableFunctionSet, serveDurableSet } from '../../../dev/host/dura
 import { type AzuriteStorage, startAzuriteStorage } from '../../support/azurite';
 import { waitFor } from '../../support/wait-for';
 
+jest.setTimeout(60_000);
+
 const HUB = 'PersistHub';
 let storage: AzuriteStorage;
 

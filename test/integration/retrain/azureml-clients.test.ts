@@ -1,9 +1,9 @@
+import { datasetUriFor } from '../../../src/services/retrain/blob-events';
 import { BlobServiceClient } from '@azure/storage-blob';
 
 import {
   BIKE_DEMAND_COMPONENT_ID,
   BIKE_DEMAND_PIPELINE_ENDPOINT_ID,
-  REGION,
   RESOURCE_GROUP,
   type RunningAzureMlEmulator,
   startAzureMlEmulator,
@@ -12,13 +12,20 @@ import {
 } from '../../../dev/azureml-emulator';
 import { generateBikeDemandCsv } from '../../../dev/demo/bike-data';
 import { getModelVersion, registerDataVersion, registerModelVersion } from '../../../src/azureml/registry';
-import { getRunMetrics, getTrainingStatus, submitTraining, type TrainingRequest } from '../../../src/azureml/training';
-import { type AzureMlWorkspace, createWorkspace } from '../../../src/azureml/workspace';
+import { findMetricsRun, latestMetrics, mlflowRun } from '../../../src/azureml/mlflow';
+import {
+  getTrainingStatus,
+  submitTraining,
+  type TrainingRequest,
+  type TrainingStatus,
+} from '../../../src/azureml/training';
+import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 import { parseCatalog, type TrainingSpec } from '../../../src/catalog';
 import { LineageTags } from '../../../src/services/retrain/lineage';
 import { createStateStores, type StateStores } from '../../../src/state';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
-import { testCredential, waitFor } from '../../orchestration/retrain/harness';
+import { waitFor } from '../../orchestration/retrain/harness';
+import { emulatorWorkspace } from '../../support/emulator-workspace';
 
 jest.setTimeout(120_000);
 
@@ -51,21 +58,7 @@ describe('Azure ML clients against the emulator', () => {
       seedDemo: true,
       lroRetryAfterSeconds: 0,
     });
-    ws = createWorkspace(
-      {
-        azureml: {
-          subscriptionId: SUBSCRIPTION_ID,
-          resourceGroup: RESOURCE_GROUP,
-          workspace: WORKSPACE,
-          region: REGION,
-          armEndpoint: emulator.url,
-          dataPlaneEndpoint: emulator.url,
-          apiVersion: undefined,
-        },
-      },
-      testCredential,
-      { lroIntervalMs: 50 },
-    );
+    ws = emulatorWorkspace(emulator.url);
     const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
     const container = blobs.getContainerClient('retrain-clients-state');
     await container.createIfNotExists();
@@ -75,7 +68,7 @@ describe('Azure ML clients against the emulator', () => {
     const csv = generateBikeDemandCsv({ rows: 300, seed: 11 });
     const blob = datasets.getBlockBlobClient('bike-demand/clients.csv');
     await blob.upload(csv, csv.length);
-    datasetUri = blob.url;
+    datasetUri = datasetUriFor(blob.url, 'uri_file'); // the lake datastore form jobs read in Azure
   });
 
   afterAll(async () => {
@@ -83,21 +76,36 @@ describe('Azure ML clients against the emulator', () => {
     await azurite?.stop();
   });
 
-  const request = (key: string, spec: TrainingSpec): TrainingRequest => ({
+  // v1 DataPath parameters take a datastore path; the emulator maps datastore `datasets` to that Azurite container.
+  const DATASTORE_URI = 'azureml://datastores/datasets/paths/bike-demand/clients.csv';
+  const request = (key: string, spec: TrainingSpec, uri?: string): TrainingRequest => ({
     model: 'bike-demand',
     runId: key,
     instanceId: 'retrain-bike-demand',
     key,
     training: spec,
-    datasetUri,
+    datasetUri: uri ?? (spec.kind === 'publishedPipeline' ? DATASTORE_URI : datasetUri),
+    modelType: 'mlflow_model',
     tags: { [LineageTags.runId]: key },
   });
 
-  async function finished(kind: TrainingSpec['kind'], jobName: string): Promise<string> {
+  async function finished(spec: TrainingSpec, jobName: string): Promise<TrainingStatus> {
     return waitFor(async () => {
-      const s = await getTrainingStatus(ws, kind, jobName, 'model');
-      return s.phase === 'running' ? undefined : s.status;
+      const s = await getTrainingStatus(ws, spec, jobName);
+      return s.phase === 'running' ? undefined : s;
     }, `job ${jobName}`);
+  }
+
+  const rawJob = async (name: string): Promise<{ properties: Record<string, unknown> }> =>
+    (await emulatorGet(`${workspaceUrl()}/jobs/${name}?api-version=2025-12-01`)) as {
+      properties: Record<string, unknown>;
+    };
+  const workspaceUrl = () =>
+    `${emulator.url}/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/${WORKSPACE}`;
+  async function emulatorGet(url: string): Promise<unknown> {
+    const response = await fetch(url, { headers: { authorization: 'Bearer t' } });
+    if (!response.ok) throw new Error(`GET ${url} -> ${response.status}: ${await response.text()}`);
+    return response.json();
   }
 
   async function jobCount(): Promise<number> {
@@ -123,13 +131,82 @@ describe('Azure ML clients against the emulator', () => {
 
       expect(second).toMatchObject({ jobName: first.jobName, reused: true });
       expect(await jobCount()).toBe(before + 1);
-      expect(await finished(t.kind, first.jobName)).toBe('Completed');
-      const metrics = await getRunMetrics(ws, first.jobName);
-      expect(metrics.rmse).toBeGreaterThan(0);
-      expect(metrics.r2).toBeGreaterThan(0.5);
+      const done = await finished(t, first.jobName);
+      // v2 reports the ARM JobStatus, v1 the MLflow run status.
+      expect(done).toMatchObject({
+        phase: 'completed',
+        status: t.kind === 'publishedPipeline' ? 'FINISHED' : 'Completed',
+      });
+      expect(done.modelUri).toBe(`azureml://jobs/${first.jobName}/outputs/model/paths/`);
+      // The pipeline's own run has no metrics: its training step (a child run) logged them.
+      expect(latestMetrics(await mlflowRun(ws, first.jobName))).toEqual({});
+      const lookup = await findMetricsRun(ws, first.jobName, { metrics: ['rmse', 'r2'] });
+      expect(lookup.found?.run).toMatchObject({ runName: 'train', depth: 1 });
+      expect(lookup.found?.metrics.rmse).toBeGreaterThan(0);
+      expect(lookup.found?.metrics.r2).toBeGreaterThan(0.5);
+      const byStep = await findMetricsRun(ws, first.jobName, { step: 'train', metrics: ['rmse'] });
+      expect(byStep.found?.run.runId).toBe(lookup.found?.run.runId);
       expect((await state.submissions.byJobName(first.jobName))?.instanceId).toBe('retrain-bike-demand');
     },
   );
+
+  it('when a pipeline job names its component and compute in short form, then the PUT carries their ARM ids', async () => {
+    const t = training({
+      kind: 'pipelineJob',
+      componentId: 'azureml:train-linear-regression:1',
+      compute: 'cpu-cluster',
+      datasetInput: 'training_data',
+    });
+    const submitted = await submitTraining(ws, state.submissions, request('key-short-ids', t));
+    const job = await rawJob(submitted.jobName);
+    expect(job.properties.componentId).toBe(BIKE_DEMAND_COMPONENT_ID);
+    expect(job.properties.settings).toEqual({
+      default_compute: `${workspaceUrl().replace(emulator.url, '')}/computes/cpu-cluster`,
+    });
+  });
+
+  it('when a published pipeline takes its dataset as a DataPath, then the submit assigns datastore and path (no URL string)', async () => {
+    const t = training({
+      kind: 'publishedPipeline',
+      pipelineEndpointId: BIKE_DEMAND_PIPELINE_ENDPOINT_ID,
+      datasetInput: 'input_data',
+    });
+    const submitted = await submitTraining(ws, state.submissions, request('key-datapath', t));
+    const job = await rawJob(submitted.jobName);
+    expect((job.properties.inputs as Record<string, unknown>).input_data).toEqual({
+      jobInputType: 'uri_file',
+      uri: DATASTORE_URI,
+    });
+    expect(await finished(t, submitted.jobName)).toMatchObject({ phase: 'completed', status: 'FINISHED' });
+  });
+
+  it('when a published pipeline takes a DataPath but the dataset is not a datastore path, then the submit fails naming DataPathAssignments and sends nothing', async () => {
+    const t = training({
+      kind: 'publishedPipeline',
+      pipelineEndpointId: BIKE_DEMAND_PIPELINE_ENDPOINT_ID,
+      datasetInput: 'input_data',
+    });
+    const before = await jobCount();
+    await expect(submitTraining(ws, state.submissions, request('key-https', t, datasetUri))).rejects.toMatchObject({
+      name: 'AzureMlRequestError',
+      message: expect.stringContaining('DataPathAssignments') as string,
+    });
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('when a job fails, then its status carries the run-history message and the ARM job has no error field', async () => {
+    const fault = await fetch(`${emulator.url}/_emulator/faults/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'fail', message: 'train.py: column count missing' }),
+    });
+    expect(fault.status).toBe(200);
+    const t = training({ kind: 'pipelineJob', componentId: BIKE_DEMAND_COMPONENT_ID, datasetInput: 'training_data' });
+    const submitted = await submitTraining(ws, state.submissions, request('key-failing', t));
+    const done = await finished(t, submitted.jobName);
+    expect(done).toMatchObject({ status: 'Failed', phase: 'failed', error: 'train.py: column count missing' });
+    expect((await rawJob(submitted.jobName)).properties).not.toHaveProperty('error');
+  });
 
   it('when a batch invoke went out but its outcome was never recorded, then the retry finds the job instead of invoking again', async () => {
     const t = training({ kind: 'batchEndpoint', endpoint: 'bike-demand-train', datasetInput: 'training_data' });
@@ -155,7 +232,7 @@ describe('Azure ML clients against the emulator', () => {
   it('when a model version is registered twice for one trigger, then the second call returns the first version', async () => {
     const body = {
       name: 'bike-demand',
-      modelUri: 'azureml://jobs/bike-demand-seed-training/outputs/artifacts/paths/model/',
+      modelUri: 'azureml://jobs/bike-demand-seed-training/outputs/model/paths/',
       modelType: 'custom_model',
       jobName: 'bike-demand-seed-training',
       description: 'test',

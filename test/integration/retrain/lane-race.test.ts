@@ -36,7 +36,7 @@ class FakeOrchestrations implements OrchestrationClient {
 const catalog = parseCatalog({
   models: Array.from({ length: 12 }, (_, i) => ({
     name: `m${i}`,
-    training: { kind: 'pipelineJob', componentId: 'c', experiment: 'e', datasetInput: 'd' },
+    training: { kind: 'pipelineJob', componentId: 'azureml:c:1', experiment: 'e', datasetInput: 'd' },
     gate: { metrics: [{ name: 'rmse', goal: 'minimize' }] },
     registry: { modelName: `m${i}` },
     deployment: { endpoint: `m${i}-endpoint`, smokeSample: {} },

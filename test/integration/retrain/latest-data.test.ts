@@ -1,16 +1,12 @@
 import {
   BIKE_DEMAND_DATA_ASSET,
-  REGION,
-  RESOURCE_GROUP,
   type RunningAzureMlEmulator,
   startAzureMlEmulator,
-  SUBSCRIPTION_ID,
-  WORKSPACE,
 } from '../../../dev/azureml-emulator';
 import { latestDataVersion, registerDataVersion } from '../../../src/azureml/registry';
-import { type AzureMlWorkspace, createWorkspace } from '../../../src/azureml/workspace';
-import { testCredential } from '../../orchestration/retrain/harness';
+import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
+import { emulatorWorkspace } from '../../support/emulator-workspace';
 
 jest.setTimeout(60_000);
 
@@ -28,21 +24,7 @@ describe('newest dataset of a model', () => {
       seedDemo: true,
       lroRetryAfterSeconds: 0,
     });
-    ws = createWorkspace(
-      {
-        azureml: {
-          subscriptionId: SUBSCRIPTION_ID,
-          resourceGroup: RESOURCE_GROUP,
-          workspace: WORKSPACE,
-          region: REGION,
-          armEndpoint: emulator.url,
-          dataPlaneEndpoint: emulator.url,
-          apiVersion: undefined,
-        },
-      },
-      testCredential,
-      { lroIntervalMs: 50 },
-    );
+    ws = emulatorWorkspace(emulator.url);
   });
 
   afterAll(async () => {

@@ -7,18 +7,11 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import * as df from 'durable-functions';
 
 import { generateBikeDemandCsv } from '../../../dev/demo/bike-data';
-import {
-  REGION,
-  RESOURCE_GROUP,
-  type RunningAzureMlEmulator,
-  startAzureMlEmulator,
-  SUBSCRIPTION_ID,
-  WORKSPACE,
-} from '../../../dev/azureml-emulator';
+import { type RunningAzureMlEmulator, startAzureMlEmulator } from '../../../dev/azureml-emulator';
 import { DurableRuntime, WEBHOOK_PATH } from '../../../dev/host/durable';
 import { serveDurableSet } from '../../../dev/host/durable-registration';
 import { createRetrainActivities, type RetrainDeps } from '../../../src/activities/retrain-activities';
-import { type AzureMlWorkspace, createWorkspace } from '../../../src/azureml/workspace';
+import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 import { type Catalog, loadCatalog, parseCatalog } from '../../../src/catalog';
 import { retrainOrchestrator } from '../../../src/orchestrations/retrain';
 import { retrainDeployOrchestrator } from '../../../src/orchestrations/retrain-deploy';
@@ -32,6 +25,7 @@ import { durableOrchestrationClient, type OrchestrationClient } from '../../../s
 import { handleAzureMlRunEvent } from '../../../src/triggers/run-events';
 import { submitRetrainTrigger } from '../../../src/triggers/submit';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
+import { emulatorWorkspace } from '../../support/emulator-workspace';
 
 /**
  * Retrain orchestrations on the in-memory durable engine (dev/host/durable) with the real activities against the
@@ -157,7 +151,8 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
       if (process.env.DEBUG_ENGINE) process.stderr.write(`${l}\n`);
     },
   });
-  const server: Server = createServer((req, res) => {
+  // Keep-alive as the Functions host (Kestrel, 130 s): a 5 s default races clients reusing sockets after long episodes.
+  const server: Server = createServer({ keepAliveTimeout: 130_000 }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', origin);
       const body = await readBody(req);
@@ -202,21 +197,7 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
     lroRetryAfterSeconds: 0,
     log: (l) => logs.push(`[emulator] ${l}`),
   });
-  const ws = createWorkspace(
-    {
-      azureml: {
-        subscriptionId: SUBSCRIPTION_ID,
-        resourceGroup: RESOURCE_GROUP,
-        workspace: WORKSPACE,
-        region: REGION,
-        armEndpoint: emulator.url,
-        dataPlaneEndpoint: emulator.url,
-        apiVersion: undefined,
-      },
-    },
-    testCredential,
-    { lroIntervalMs: 50 },
-  );
+  const ws = emulatorWorkspace(emulator.url);
 
   const scenario = (): Scenario => {
     if (!current) throw new Error('call begin() first');

@@ -168,4 +168,34 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
       status: 'succeeded',
     });
   });
+
+  it('when the catalog serves a custom model, then the release deploys it with its environment and scoring script as ARM ids', async () => {
+    await h.begin({
+      catalog: demoCatalog((m) => {
+        m.registry = { modelName: 'bike-demand', modelType: 'custom_model' };
+        Object.assign(m.deployment as Record<string, unknown>, {
+          environmentId: 'azureml:bike-inference:2',
+          codeConfiguration: { codeId: 'azureml:bike-score:1', scoringScript: 'score.py' },
+        });
+      }),
+    });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/custom.csv'));
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'succeeded', modelVersion: '2' });
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual({ 'bike-demand-v2': 100 });
+    const deployment = await h.ws.arm.onlineDeployments.get(
+      h.ws.resourceGroup,
+      h.ws.workspace,
+      'bike-demand',
+      'bike-demand-v2',
+    );
+    const workspaceId = `/subscriptions/${h.ws.subscriptionId}/resourceGroups/${h.ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${h.ws.workspace}`;
+    expect(deployment.properties).toMatchObject({
+      environmentId: `${workspaceId}/environments/bike-inference/versions/2`,
+      codeConfiguration: { codeId: `${workspaceId}/codes/bike-score/versions/1`, scoringScript: 'score.py' },
+    });
+    const version = await h.ws.arm.modelVersions.get(h.ws.resourceGroup, h.ws.workspace, 'bike-demand', '2');
+    expect(version.properties.modelType).toBe('custom_model');
+  });
 });

@@ -126,6 +126,49 @@ describe('retrain orchestration (emulator + in-memory durable engine)', () => {
     expect((await h.scenario().state.runs.get(submitted.runId))?.status).toBe('rejected');
   });
 
+  it("when the pipeline's training step logged the metrics, then the gate reads them from that step's run (not the pipeline's)", async () => {
+    await h.begin({});
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/child-metrics.csv'));
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'succeeded' });
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    expect(run?.metricsRun).toMatchObject({ runName: 'train' });
+    expect(run?.metricsRun?.runId).not.toBe(run?.training?.jobName);
+    expect(run?.metrics?.rmse).toBeGreaterThan(0);
+  });
+
+  it('when no run of the job logged a gate metric, then the run fails at metrics saying which runs it looked at', async () => {
+    await h.begin({
+      catalog: demoCatalog((m) => {
+        m.gate = { metrics: [{ name: 'auc', goal: 'maximize', threshold: 0.5, compareToChampion: false }] };
+      }),
+    });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/no-auc.csv'));
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'failed' });
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    expect(run?.failure).toMatchObject({ stage: 'metrics', errorType: 'MetricsUnavailableError' });
+    expect(run?.failure?.message).toContain('no run logged auc');
+    expect(run?.failure?.message).toMatch(/job run \S+ .*\(metrics: none\); step run \S+ 'train' \(metrics: [^)]*rmse/);
+    expect((await listModelVersions(h.ws, 'bike-demand')).map((v) => v.name)).toEqual(['1']);
+  });
+
+  it('when training.metricsStep names a step the pipeline does not have, then the message names it', async () => {
+    await h.begin({
+      catalog: demoCatalog((m) => {
+        (m.training as Record<string, unknown>).metricsStep = 'evaluate';
+      }),
+    });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/no-step.csv'));
+    await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    expect(run?.failure).toMatchObject({ stage: 'metrics', errorType: 'MetricsUnavailableError' });
+    expect(run?.failure?.message).toContain("no step run named 'evaluate'");
+  });
+
   it('when the training run fails, then the run fails at training and no version is registered', async () => {
     await h.begin({});
     await h.emulatorCall('POST', '/_emulator/faults/jobs', { mode: 'fail', message: 'out of memory' });

@@ -1,44 +1,45 @@
-// Bounded parallelism of batch scoring under Azure's semantics: the real durable-functions handler, actions applied
-// the way the Durable extension applies them (every child of a new compound scheduled again, durable-js #574).
+// Bounded parallelism of batch scoring under Azure's semantics: the real durable-functions handler, its actions
+// applied by the engine's emulation of the extension (every child of a new compound scheduled again, durable-js #574),
+// episode by episode with scripted outcomes, or end to end on the engine when nothing needs scripting.
 // No task may be yielded into a second compound; every mini-batch and chunk is scheduled once per attempt, results
 // land on the right mini-batch, maxParallel bounds what is in flight, and retries and failures keep their meaning.
-import * as df from 'durable-functions';
-
+import { EventType, type HistoryEvent, parseTime, SCHEDULING_EVENTS } from '../../../dev/host/durable/dtfx';
 import { findModel } from '../../../src/catalog';
 import {
+  BatchActivities,
   BatchOrchestrations,
   batchChunkOrchestrator,
   batchRunOrchestrator,
+  type ScoreMiniBatchRef,
 } from '../../../src/orchestrations/batch-run';
 import { miniBatchKey } from '../../../src/services/batch/planner';
 import type {
   BatchRunInput,
-  BatchRunOutcome,
   ChunkInput,
   ChunkResult,
   MiniBatchResult,
   PlanSummary,
   RunRef,
 } from '../../../src/services/batch/types';
-import { markErrorType } from '../../../src/services/task-failure';
+import { markErrorType, withErrorType } from '../../../src/services/task-failure';
+import { type Harness, startHarness, waitForFinish } from '../../conformance/durable/harness';
+import { type RealOrchestrationApp, registerRealOrchestrations } from '../../support/durable/real-handler';
 import {
-  actionsYieldedTwice,
-  captureRegistrations,
-  type EpisodeResult,
-  ExtensionDriver,
-  type Scheduled,
-} from '../../support/real-v3-handler';
+  reyieldedActions,
+  type ScriptedEpisode,
+  ScriptedOrchestration,
+  type ScriptedTask,
+} from '../../support/durable/scripted-orchestration';
 import { catalog } from './retrain-app';
 
-const registrations = captureRegistrations(() => {
-  df.app.orchestration(BatchOrchestrations.run, batchRunOrchestrator);
-  df.app.orchestration(BatchOrchestrations.chunk, batchChunkOrchestrator);
+let app: RealOrchestrationApp;
+beforeAll(async () => {
+  app = await registerRealOrchestrations(() => ({
+    [BatchOrchestrations.run]: batchRunOrchestrator,
+    [BatchOrchestrations.chunk]: batchChunkOrchestrator,
+  }));
 });
-const handlerOf = (name: string) => {
-  const registration = registrations.get(name);
-  if (!registration) throw new Error(`${name} is not registered`);
-  return registration.handler;
-};
+afterAll(() => app.release());
 
 const run: RunRef = {
   model: 'bike-demand',
@@ -93,78 +94,84 @@ function scored(index: number): MiniBatchResult {
   };
 }
 
-const indexOf = (s: Scheduled): number => (s.input as { index: number }).index;
+const indexOf = (s: ScriptedTask): number => (s.input as { index: number }).index;
 
-/** Episode result after which no action object may appear twice (no task yielded into a second compound). */
-function expectNoReyield(result: EpisodeResult): void {
+/** The episode ran without a failure and the handler yielded no task into a second compound. */
+function expectNoReyield(result: ScriptedEpisode): void {
   expect(result.threw).toBe(false);
-  expect(actionsYieldedTwice(result.raw ?? { actions: [] })).toEqual([]);
+  expect(result.outcome.kind).not.toBe('failed');
+  expect(reyieldedActions(result.raw)).toEqual([]);
 }
 
-function chunkDriver(input: ChunkInput): ExtensionDriver {
-  return new ExtensionDriver({
+/** The chunk's output once the extension has completed it. */
+function outputOf(chunk: ScriptedOrchestration): ChunkResult {
+  const outcome = chunk.last?.outcome;
+  if (outcome?.kind !== 'completed') throw new Error(`the chunk is not completed: ${JSON.stringify(outcome)}`);
+  return outcome.output as ChunkResult;
+}
+
+function scriptedChunk(input: ChunkInput): ScriptedOrchestration {
+  return new ScriptedOrchestration(app, {
     name: BatchOrchestrations.chunk,
-    handler: handlerOf(BatchOrchestrations.chunk),
     instanceId: `${run.instanceId}:${run.runId}:chunk-0`,
     input,
   });
 }
 
-describe('batch chunk orchestration on the real v3 handler', () => {
+describe('batch chunk orchestration on the engine', () => {
   it('when mini-batch 0 finishes first, then nothing is scheduled twice, and all 7 finish once with their own results and at most 3 in flight', async () => {
-    const driver = chunkDriver(chunkInput({ from: 0, to: 7, parallel: 3 }));
-    await driver.episode();
-    expect(driver.pending().map(indexOf)).toEqual([0, 1, 2]);
+    const chunk = scriptedChunk(chunkInput({ from: 0, to: 7, parallel: 3 }));
+    await chunk.episode();
+    expect(chunk.pending().map(indexOf)).toEqual([0, 1, 2]);
 
-    driver.complete((driver.pending()[0] as Scheduled).id, scored(0));
-    expectNoReyield(await driver.episode());
-    expect(driver.scheduled.map(indexOf)).toEqual([0, 1, 2]);
+    chunk.complete((chunk.pending()[0] as ScriptedTask).id, scored(0));
+    expectNoReyield(await chunk.episode());
+    expect(chunk.scheduled().map(indexOf)).toEqual([0, 1, 2]);
 
     let maxInFlight = 0;
-    while (!driver.last?.state.isDone) {
-      const pending = driver.pending();
+    while (chunk.last?.outcome.kind === 'running') {
+      const pending = chunk.pending();
       expect(pending.length).toBeGreaterThan(0);
       maxInFlight = Math.max(maxInFlight, pending.length);
-      for (const task of [...pending].reverse()) driver.complete(task.id, scored(indexOf(task)));
-      expectNoReyield(await driver.episode());
+      for (const task of [...pending].reverse()) chunk.complete(task.id, scored(indexOf(task)));
+      expectNoReyield(await chunk.episode());
     }
-    const output = driver.last.state.output as ChunkResult;
+    const output = outputOf(chunk);
     expect(maxInFlight).toBeLessThanOrEqual(3);
-    expect(driver.scheduled.map(indexOf).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(chunk.scheduled().map(indexOf).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect([...output.succeeded].sort((a, b) => a.key.localeCompare(b.key))).toEqual([0, 1, 2, 3, 4, 5, 6].map(scored));
     expect(output.failed).toEqual([]);
   });
 
   it('when a mini-batch fails transiently, then it is retried after its backoff without holding a slot; a permanent failure is not retried and reads clearly', async () => {
-    const driver = chunkDriver(chunkInput({ from: 0, to: 5, parallel: 2, maxRetries: 2, retryIntervalSeconds: 10 }));
-    const start = driver.now.getTime();
-    await driver.episode();
-    const [first, second] = driver.pending();
-    driver.fail((first as Scheduled).id, markErrorType(new Error('socket hang up')));
-    driver.complete((second as Scheduled).id, scored(1));
-    expectNoReyield(await driver.episode());
+    const chunk = scriptedChunk(chunkInput({ from: 0, to: 5, parallel: 2, maxRetries: 2, retryIntervalSeconds: 10 }));
+    const start = chunk.now.getTime();
+    await chunk.episode();
+    const [first, second] = chunk.pending();
+    chunk.fail((first as ScriptedTask).id, markErrorType(new Error('socket hang up')));
+    chunk.complete((second as ScriptedTask).id, scored(1));
+    expectNoReyield(await chunk.episode());
     // The retry of 0 is not due: the slot goes to fresh mini-batches, no timer.
-    expect(driver.pendingTimers()).toEqual([]);
-    expect(driver.pending().map(indexOf)).toEqual([2, 3]);
+    expect(chunk.pendingTimers()).toEqual([]);
+    expect(chunk.pending().map(indexOf)).toEqual([2, 3]);
 
-    const [two, three] = driver.pending();
-    driver.complete((two as Scheduled).id, scored(2));
+    const [two, three] = chunk.pending();
+    chunk.complete((two as ScriptedTask).id, scored(2));
     const rowError = Object.assign(new Error('[permanent] CsvRowError: a.csv: data row 3: x'), {
       name: 'BatchPermanentError',
     });
-    driver.fail((three as Scheduled).id, markErrorType(rowError));
-    expectNoReyield(await driver.episode());
-    expect(driver.pending().map(indexOf)).toEqual([4]);
+    chunk.fail((three as ScriptedTask).id, markErrorType(rowError));
+    expectNoReyield(await chunk.episode());
+    expect(chunk.pending().map(indexOf)).toEqual([4]);
 
-    driver.advanceTo(new Date(start + 10_000));
-    driver.complete((driver.pending()[0] as Scheduled).id, scored(4));
-    expectNoReyield(await driver.episode());
-    expect(driver.pending().map(indexOf)).toEqual([0]);
+    chunk.advanceTo(new Date(start + 10_000));
+    chunk.complete((chunk.pending()[0] as ScriptedTask).id, scored(4));
+    expectNoReyield(await chunk.episode());
+    expect(chunk.pending().map(indexOf)).toEqual([0]);
 
-    driver.complete((driver.pending()[0] as Scheduled).id, scored(0));
-    expectNoReyield(await driver.episode());
-    expect(driver.last?.state.isDone).toBe(true);
-    const output = driver.last?.state.output as ChunkResult;
+    chunk.complete((chunk.pending()[0] as ScriptedTask).id, scored(0));
+    expectNoReyield(await chunk.episode());
+    const output = outputOf(chunk);
     expect(output.succeeded.map((r) => r.key)).toEqual(['000001', '000002', '000004', '000000']);
     expect(output.failed).toEqual([
       {
@@ -173,34 +180,86 @@ describe('batch chunk orchestration on the real v3 handler', () => {
         reason: 'BatchPermanentError: [permanent] CsvRowError: a.csv: data row 3: x (attempts: 1)',
       },
     ]);
-    expect(driver.scheduled.map(indexOf)).toEqual([0, 1, 2, 3, 4, 0]);
-  });
-
-  it('when only retries are left, then the chunk sleeps on a fresh timer until each is due, and gives up after maxRetries', async () => {
-    const driver = chunkDriver(chunkInput({ from: 0, to: 1, parallel: 4, maxRetries: 2, retryIntervalSeconds: 10 }));
-    await driver.episode();
-    const delays: number[] = [];
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const failedAt = driver.now.getTime();
-      driver.fail((driver.pending()[0] as Scheduled).id, markErrorType(new Error(`HTTP 503 (attempt ${attempt})`)));
-      expectNoReyield(await driver.episode());
-      if (attempt === 3) break;
-      const [timer, ...others] = driver.pendingTimers();
-      expect(others).toEqual([]);
-      delays.push(new Date(timer?.fireAt ?? 0).getTime() - failedAt);
-      expect(driver.pending()).toEqual([]);
-      driver.fireTimer(timer?.id ?? -1);
-      expectNoReyield(await driver.episode());
-    }
-    expect(delays).toEqual([10_000, 20_000]);
-    expect(driver.last?.state.output).toMatchObject({
-      succeeded: [],
-      failed: [{ key: '000000', reason: 'Error: HTTP 503 (attempt 3) (attempts: 3)' }],
-    });
+    expect(chunk.scheduled().map(indexOf)).toEqual([0, 1, 2, 3, 4, 0]);
   });
 });
 
-describe('batch run orchestration on the real v3 handler', () => {
+describe('batch chunk orchestration end to end on the engine', () => {
+  let h: Harness;
+  /** Scoring attempts, in the order the engine ran them. */
+  const attempts: number[] = [];
+  beforeAll(async () => {
+    h = await startHarness((functions) => {
+      functions.registerOrchestration(BatchOrchestrations.chunk, batchChunkOrchestrator);
+      functions.registerActivity(
+        BatchActivities.scoreMiniBatch,
+        // As the app registers its batch activities: the error type travels in the message.
+        withErrorType((input: unknown) => {
+          attempts.push((input as ScoreMiniBatchRef).index);
+          return Promise.reject(new Error(`HTTP 503 (attempt ${attempts.length})`));
+        }),
+      );
+    });
+  });
+  afterAll(() => h.stop());
+
+  it('when only retries are left, then the chunk sleeps on a fresh timer until each is due, and gives up after maxRetries', async () => {
+    const retryIntervalSeconds = 0.1;
+    const instanceId = 'chunk-only-retries';
+    await h.client.startNew(BatchOrchestrations.chunk, {
+      instanceId,
+      input: chunkInput({ from: 0, to: 1, parallel: 4, maxRetries: 2, retryIntervalSeconds }),
+    });
+    const status = await waitForFinish(h.client, instanceId);
+
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toMatchObject({
+      succeeded: [],
+      failed: [{ key: '000000', reason: 'Error: HTTP 503 (attempt 3) (attempts: 3)' }],
+    });
+    expect(attempts).toEqual([0, 0, 0]);
+    // Each sleep is an episode that schedules one fresh timer and nothing else, due one backoff after the failure
+    // it follows (the episode's clock), and each timer fires before the next attempt is scheduled.
+    const episodes = episodesOf(h.runtime.store.history(instanceId));
+    const sleeps = episodes.filter((e) => e.scheduled.some((s) => s.EventType === EventType.TimerCreated));
+    expect(sleeps.map((e) => e.scheduled.map((s) => s.EventType))).toEqual([
+      [EventType.TimerCreated],
+      [EventType.TimerCreated],
+    ]);
+    expect(sleeps.map((e) => parseTime(e.scheduled[0]?.FireAt ?? '') - e.startedAt)).toEqual([
+      retryIntervalSeconds * 1000,
+      2 * retryIntervalSeconds * 1000,
+    ]);
+    const order = h.runtime.store
+      .history(instanceId)
+      .filter((e) => [EventType.TaskScheduled, EventType.TimerCreated, EventType.TimerFired].includes(e.EventType))
+      .map((e) => EventType[e.EventType]);
+    expect(order).toEqual([
+      'TaskScheduled',
+      'TimerCreated',
+      'TimerFired',
+      'TaskScheduled',
+      'TimerCreated',
+      'TimerFired',
+      'TaskScheduled',
+    ]);
+  });
+});
+
+/** A committed history split into episodes: each one's clock and the scheduling events it appended. */
+function episodesOf(history: readonly HistoryEvent[]): { startedAt: number; scheduled: HistoryEvent[] }[] {
+  const episodes: { startedAt: number; scheduled: HistoryEvent[] }[] = [];
+  for (const event of history) {
+    if (event.EventType === EventType.OrchestratorStarted) {
+      episodes.push({ startedAt: parseTime(event.Timestamp), scheduled: [] });
+    } else if (SCHEDULING_EVENTS.has(event.EventType)) {
+      episodes[episodes.length - 1]?.scheduled.push(event);
+    }
+  }
+  return episodes;
+}
+
+describe('batch run orchestration on the engine', () => {
   const model = findModel(catalog, 'bike-demand');
   const spec = { ...model?.batch, maxParallel: 8, errorThreshold: 100 } as BatchRunInput['spec'];
   const plan: PlanSummary = {
@@ -226,36 +285,31 @@ describe('batch run orchestration on the real v3 handler', () => {
       spec,
       endpoint: 'bike-demand',
     };
-    const driver = new ExtensionDriver({
-      name: BatchOrchestrations.run,
-      handler: handlerOf(BatchOrchestrations.run),
-      instanceId: run.instanceId,
-      input,
-    });
-    await driver.episode();
-    const planTask = driver.pending()[0] as Scheduled;
+    const batch = new ScriptedOrchestration(app, { name: BatchOrchestrations.run, instanceId: run.instanceId, input });
+    await batch.episode();
+    const planTask = batch.pending()[0] as ScriptedTask;
     expect(planTask.name).toBe('batchPlan');
-    driver.complete(planTask.id, plan);
-    expectNoReyield(await driver.episode());
-    const firstWave = driver.pending('subOrchestration');
+    batch.complete(planTask.id, plan);
+    expectNoReyield(await batch.episode());
+    const firstWave = batch.pending('subOrchestration');
     expect(firstWave.map((s) => s.instanceId?.replace(/^.*:/, ''))).toEqual(['chunk-0', 'chunk-1']);
 
-    driver.complete((firstWave[0] as Scheduled).id, chunkResult(firstWave[0]?.input as ChunkInput));
-    expectNoReyield(await driver.episode());
-    expect(driver.pending('subOrchestration')).toEqual([firstWave[1]]);
+    batch.complete((firstWave[0] as ScriptedTask).id, chunkResult(firstWave[0]?.input as ChunkInput));
+    expectNoReyield(await batch.episode());
+    expect(batch.pending('subOrchestration')).toEqual([firstWave[1]]);
 
     let maxInFlight = 0;
-    while (driver.pending('subOrchestration').length > 0) {
-      const wave = driver.pending('subOrchestration');
+    while (batch.pending('subOrchestration').length > 0) {
+      const wave = batch.pending('subOrchestration');
       const inFlight = wave.reduce((sum, s) => sum + (s.input as ChunkInput).parallel, 0);
       maxInFlight = Math.max(maxInFlight, inFlight);
       for (const task of wave) {
-        if (task.instanceId?.endsWith(':chunk-3')) driver.fail(task.id, new Error('chunk orchestration crashed'));
-        else driver.complete(task.id, chunkResult(task.input as ChunkInput));
+        if (task.instanceId?.endsWith(':chunk-3')) batch.fail(task.id, new Error('chunk orchestration crashed'));
+        else batch.complete(task.id, chunkResult(task.input as ChunkInput));
       }
-      expectNoReyield(await driver.episode());
+      expectNoReyield(await batch.episode());
     }
-    const chunks = driver.scheduled.filter((s) => s.kind === 'subOrchestration');
+    const chunks = batch.scheduled('subOrchestration');
     expect(chunks.map((s) => s.instanceId?.replace(/^.*:/, ''))).toEqual([0, 1, 2, 3, 4].map((i) => `chunk-${i}`));
     expect(maxInFlight).toBeLessThanOrEqual(8);
     expect(chunks.map((s) => [(s.input as ChunkInput).from, (s.input as ChunkInput).to])).toEqual([
@@ -266,7 +320,7 @@ describe('batch run orchestration on the real v3 handler', () => {
       [400, 450],
     ]);
 
-    const publish = driver.pending()[0] as Scheduled;
+    const publish = batch.pending()[0] as ScriptedTask;
     expect(publish.name).toBe('batchPublish');
     const finalize = publish.input as { succeeded: MiniBatchResult[]; failures: { key: string; reason: string }[] };
     expect(finalize.succeeded).toHaveLength(350);
@@ -277,16 +331,19 @@ describe('batch run orchestration on the real v3 handler', () => {
       rows: 0,
       reason: 'chunk failed: Error: chunk orchestration crashed',
     });
-    driver.complete(publish.id, {
+    batch.complete(publish.id, {
       manifestBlob: 'm.json',
       prefix: 'bike-demand/scores/date=2026-03-01/',
       failures: [],
     });
-    expectNoReyield(await driver.episode());
-    expect(driver.last?.state.output as BatchRunOutcome).toMatchObject({
-      status: 'published',
-      rowsOut: finalize.succeeded.reduce((sum, r) => sum + r.rowsOut, 0),
-      batches: { total: 450, failed: 100 },
+    expectNoReyield(await batch.episode());
+    expect(batch.last?.outcome).toEqual({
+      kind: 'completed',
+      output: expect.objectContaining({
+        status: 'published',
+        rowsOut: finalize.succeeded.reduce((sum, r) => sum + r.rowsOut, 0),
+        batches: expect.objectContaining({ total: 450, failed: 100 }) as unknown,
+      }) as unknown,
     });
   });
 });

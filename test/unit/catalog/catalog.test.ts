@@ -29,6 +29,45 @@ describe('model catalog', () => {
     expect(demo?.triggers.datasets).toEqual([{ container: 'datasets', prefix: 'bike-demand/', suffix: '.csv' }]);
     expect(demo?.deployment.endpoint).toBe('bike-demand');
     expect(demo?.training.kind).toBe('batchEndpoint');
+    // Served the way a real MLflow model is: no environment, no scoring script.
+    expect(demo?.registry.modelType).toBe('mlflow_model');
+    expect(demo?.deployment.environmentId).toBeUndefined();
+  });
+
+  it('when a custom_model has no environment or no scoring script, then both are named (Azure refuses the deployment)', () => {
+    expect(
+      problemsOf({ models: [{ ...minimalModel, registry: { modelName: 'm1', modelType: 'custom_model' } }] }),
+    ).toEqual([
+      'models[0].deployment.environmentId: is required for a custom_model: only MLflow models deploy without an environment and a scoring script',
+      'models[0].deployment.codeConfiguration: is required for a custom_model: only MLflow models deploy without an environment and a scoring script',
+    ]);
+    expect(
+      problemsOf({
+        models: [
+          {
+            ...minimalModel,
+            deployment: {
+              ...minimalModel.deployment,
+              codeConfiguration: { codeId: 'azureml:score:1', scoringScript: 'score.py' },
+            },
+          },
+        ],
+      }),
+    ).toEqual([expect.stringMatching(/^models\[0\]\.deployment\.environmentId: is required with codeConfiguration/)]);
+    const custom = parseCatalog({
+      models: [
+        {
+          ...minimalModel,
+          registry: { modelName: 'm1', modelType: 'custom_model' },
+          deployment: {
+            ...minimalModel.deployment,
+            environmentId: 'azureml://registries/azureml/environments/sklearn-1.5/versions/3',
+            codeConfiguration: { codeId: 'azureml:bike-score:1', scoringScript: 'score.py' },
+          },
+        },
+      ],
+    }).models[0];
+    expect(custom?.registry.modelType).toBe('custom_model');
   });
 
   it('when optional sections are omitted, then documented defaults apply', () => {
@@ -43,6 +82,7 @@ describe('model catalog', () => {
     expect(model?.deployment.strategy).toBe('blueGreen');
     expect(model?.deployment.approval).toEqual({ required: false, timeoutMinutes: 1440 });
     expect(model?.batch).toBeUndefined();
+    expect(model?.registry.modelType).toBe('mlflow_model');
   });
 
   it('when fields are invalid, then each problem names its field path', () => {
@@ -68,6 +108,37 @@ describe('model catalog', () => {
         expect.stringMatching(/^models\[2\]\.batch\.schedule: must be a six-field NCRONTAB/),
       ]),
     );
+  });
+
+  it('when componentId or compute need a lookup to become ARM ids, then each is refused naming the field', () => {
+    const problems = problemsOf({
+      models: [
+        {
+          ...minimalModel,
+          training: { ...minimalModel.training, componentId: 'azureml:train@latest', compute: 'azureml:/bad/compute' },
+        },
+        { ...minimalModel, name: 'm2', training: { ...minimalModel.training, componentId: 'train' } },
+      ],
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^models\[0\]\.training\.componentId: must be the component version ARM id/),
+      expect.stringMatching(/^models\[0\]\.training\.compute: must be the compute ARM id/),
+      expect.stringMatching(/^models\[1\]\.training\.componentId: /),
+    ]);
+    const ok = parseCatalog({
+      models: [
+        {
+          ...minimalModel,
+          training: {
+            ...minimalModel.training,
+            componentId:
+              '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/components/train/versions/3',
+            compute: 'cpu-cluster',
+          },
+        },
+      ],
+    });
+    expect(ok.models[0]?.training).toMatchObject({ compute: 'cpu-cluster' });
   });
 
   it('when the training kind is unknown, then the discriminator is named', () => {

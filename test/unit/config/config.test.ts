@@ -29,7 +29,7 @@ describe('loadConfig', () => {
       region: 'local',
       armEndpoint: 'https://management.azure.com',
       dataPlaneEndpoint: 'https://local.api.azureml.ms',
-      apiVersion: undefined,
+      apiVersion: '2025-12-01',
     });
     expect(config.hostStorage).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' });
     expect(config.catalogPath).toBe('catalog.json');
@@ -37,6 +37,14 @@ describe('loadConfig', () => {
     expect(config.webhooks).toEqual({ githubSecret: undefined, azureDevOps: undefined, genericSecret: undefined });
     expect(config.warnings).toEqual([]);
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('when AZUREML_API_VERSION is a preview or malformed, then loading fails naming it; a stable one is used as given', () => {
+    expect(problemsOf({ ...valid, AZUREML_API_VERSION: '2025-10-01-preview' })).toEqual([
+      expect.stringMatching(/^AZUREML_API_VERSION: must be a stable api-version/),
+    ]);
+    expect(problemsOf({ ...valid, AZUREML_API_VERSION: 'latest' })).toHaveLength(1);
+    expect(loadConfig({ ...valid, AZUREML_API_VERSION: '2026-07-01' }).azureml.apiVersion).toBe('2026-07-01');
   });
 
   it('when storage is identity-based, then the blob endpoint is derived from the account name', () => {

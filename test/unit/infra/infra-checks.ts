@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { datasetFilters } from '../../../infra/scripts/dataset-filters';
+import { DEFAULT_PACKAGE_DIR, IGNORE_FILE, readIgnoreRules } from '../../../infra/scripts/package-app';
 import { loadCatalog } from '../../../src/catalog/load';
 import { requiredSettingNames, secretSettingNames, settingNames } from '../../../src/config/settings';
 import { FunctionNames } from '../../../src/functions/names';
@@ -19,14 +20,17 @@ import { TelemetryEvents, TelemetryMetrics } from '../../../src/telemetry/names'
  * Built-in role definition ids, verified against the Microsoft Learn built-in roles reference: the role JSON
  * ("name" = id, "roleName") in MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles/
  * storage.md (blob, queue, table roles), ai-machine-learning.md (AzureML Data Scientist), security.md
- * (Key Vault Secrets User) and monitor.md (Monitoring Metrics Publisher).
+ * (Key Vault Secrets User), monitor.md (Monitoring Metrics Publisher) and integration.md (Durable Task Data
+ * Contributor, also in the Azure-Samples Durable Task Scheduler templates).
  */
 export const verifiedBuiltInRoles: Readonly<Record<string, string>> = {
   'AzureML Data Scientist': 'f6c7c914-8db3-469d-8ca1-694a8f32e121',
+  'Durable Task Data Contributor': '0ad04412-c4d5-4796-b79c-f76d14c8d402',
   'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
   'Storage Blob Data Contributor': 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
   'Storage Blob Data Owner': 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
   'Storage Queue Data Contributor': '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
   'Storage Table Data Contributor': '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
 };
@@ -38,7 +42,9 @@ export const verifiedBuiltInRoles: Readonly<Record<string, string>> = {
 export const platformSettings: Readonly<Record<string, string>> = {
   AzureWebJobsStorage__credential: 'identity-based host storage connection (Functions host)',
   AzureWebJobsStorage__clientId: 'user-assigned identity of the host storage connection (Functions host)',
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Microsoft Entra auth of the Functions host telemetry',
+  DURABLE_TASK_SCHEDULER_CONNECTION_STRING:
+    'Durable extension, host.json storageProvider (Durable Task Scheduler backend)',
+  TASKHUB_NAME: 'Durable extension, host.json hubName %TASKHUB_NAME% (Durable Task Scheduler backend)',
 };
 /** Platform settings by prefix (App Service). */
 export const platformSettingPrefixes: readonly string[] = ['WEBSITE_'];
@@ -68,6 +74,11 @@ export const expectedRoleAssignments: readonly string[] = [
   'rbac.bicep: applicationInsights <- Monitoring Metrics Publisher -> appPrincipalId',
   'rbac.bicep: deadLetterContainer <- Storage Blob Data Contributor -> eventGridPrincipalId',
   'workspace-link.bicep: workspace <- AzureML Data Scientist -> appPrincipalId',
+  // Azure ML compute identities: read datasets, write batch output (issue 14 item 3).
+  'lake-access.bicep: readerContainers <- Storage Blob Data Reader -> pair',
+  'lake-access.bicep: writerContainers <- Storage Blob Data Contributor -> pair',
+  // Durable Task Scheduler backend only.
+  'durable-task-scheduler.bicep: taskHub <- Durable Task Data Contributor -> appPrincipalId',
 ];
 
 /**
@@ -77,10 +88,15 @@ export const expectedRoleAssignments: readonly string[] = [
  * Flex Consumption examples, Storage 2023-05-01, KeyVault 2023-07-01, ManagedIdentity 2023-01-31,
  * OperationalInsights 2023-09-01), Azure-Samples/functions-quickstart-typescript-azd-eventgrid-blob
  * (resourceGroups 2024-03-01, roleAssignments 2022-04-01, components 2020-02-02) and Azure/bicep-registry-modules
- * (diagnosticSettings 2021-05-01-preview). A new type or version must be checked the same way before it is added.
+ * (diagnosticSettings 2021-05-01-preview), Microsoft.DurableTask 2025-11-01 (stable) and MachineLearningServices
+ * datastores 2024-10-01 (same spec folder as workspaces); the Bicep compiler test (test/integration/infra) also
+ * fails on any type/API version its bundled types lack (BCP081). A new type or version must be checked the same way
+ * before it is added.
  */
 export const verifiedApiVersions: Readonly<Record<string, string>> = {
   'Microsoft.Authorization/roleAssignments': '2022-04-01',
+  'Microsoft.DurableTask/schedulers': '2025-11-01',
+  'Microsoft.DurableTask/schedulers/taskHubs': '2025-11-01',
   'Microsoft.EventGrid/systemTopics': '2025-02-15',
   'Microsoft.EventGrid/systemTopics/eventSubscriptions': '2025-02-15',
   'Microsoft.Insights/actionGroups': '2023-01-01',
@@ -91,6 +107,7 @@ export const verifiedApiVersions: Readonly<Record<string, string>> = {
   'Microsoft.KeyVault/vaults': '2023-07-01',
   'Microsoft.KeyVault/vaults/secrets': '2023-07-01',
   'Microsoft.MachineLearningServices/workspaces': '2024-10-01',
+  'Microsoft.MachineLearningServices/workspaces/datastores': '2024-10-01',
   'Microsoft.ManagedIdentity/userAssignedIdentities': '2023-01-31',
   'Microsoft.OperationalInsights/workspaces': '2023-09-01',
   'Microsoft.Resources/resourceGroups': '2024-03-01',
@@ -330,7 +347,7 @@ export function telemetryNamesInKql(kql: string, source: string): TelemetryRefer
   return found;
 }
 
-function workbookQueries(node: unknown, out: string[] = []): string[] {
+export function workbookQueries(node: unknown, out: string[] = []): string[] {
   if (Array.isArray(node)) node.forEach((n) => workbookQueries(n, out));
   else if (node !== null && typeof node === 'object') {
     for (const [k, v] of Object.entries(node)) {
@@ -358,13 +375,33 @@ export function extractTelemetryReferences(files: InfraFiles): TelemetryReferenc
 // Checks
 
 export function checkAppSettings(files: InfraFiles): string[] {
-  const problems: string[] = [];
   const settings = extractAppSettings(bicepFile(files, 'app/function-app.bicep'));
+  // Every referenced Key Vault secret is one main.bicep can write.
+  const main = bicepFile(files, 'main.bicep');
+  const written = new Set(
+    [...(/var\s+webhookSecrets\s*=\s*\{([^}]*)\}/.exec(main)?.[1] ?? '').matchAll(/'([^']+)'\s*:/g)].map(
+      (m) => m[1] ?? '',
+    ),
+  );
+  return appSettingProblems(settings, written, 'function-app.bicep');
+}
+
+/**
+ * The app-setting rules, on settings read from Bicep text or from compiled ARM JSON: every required setting, nothing
+ * the app does not read (except platform settings), nothing Flex deprecates, secrets only as Key Vault references to
+ * secrets the template writes, no duplicates.
+ */
+export function appSettingProblems(
+  settings: readonly AppSetting[],
+  writtenSecrets: ReadonlySet<string>,
+  where: string,
+): string[] {
+  const problems: string[] = [];
   const names = new Set(settings.map((s) => s.name));
   const known = new Set<string>(settingNames);
   for (const name of requiredSettingNames) {
     if (!names.has(name))
-      problems.push(`app setting ${name} is required by src/config/settings.ts but not set in function-app.bicep`);
+      problems.push(`app setting ${name} is required by src/config/settings.ts but not set in ${where}`);
   }
   for (const { name, value } of settings) {
     if (flexDeprecatedSettings.includes(name)) {
@@ -375,7 +412,7 @@ export function checkAppSettings(files: InfraFiles): string[] {
       !platformSettingPrefixes.some((p) => name.startsWith(p))
     ) {
       problems.push(
-        `app setting ${name} is set in function-app.bicep but the app does not read it (src/config/settings.ts) and it is not an allowed platform setting`,
+        `app setting ${name} is set in ${where} but the app does not read it (src/config/settings.ts) and it is not an allowed platform setting`,
       );
     }
     if ((secretSettingNames as readonly string[]).includes(name) && !secretSettingsAllowedInline.includes(name)) {
@@ -391,14 +428,9 @@ export function checkAppSettings(files: InfraFiles): string[] {
     if (seen.has(name)) problems.push(`app setting ${name} is set twice`);
     seen.add(name);
   }
-  // Every referenced Key Vault secret is one main.bicep can write.
-  const main = bicepFile(files, 'main.bicep');
-  const written = new Set(
-    [...(/var\s+webhookSecrets\s*=\s*\{([^}]*)\}/.exec(main)?.[1] ?? '').matchAll(/'([^']+)'\s*:/g)].map((m) => m[1]),
-  );
   for (const { name, value } of settings) {
-    const secret = /keyVaultReference\(\s*\w+\s*,\s*'([^']+)'\)/.exec(value)?.[1];
-    if (secret !== undefined && !written.has(secret)) {
+    const secret = /keyVaultReference\(.*?,\s*'([^']+)'\)/.exec(value)?.[1];
+    if (secret !== undefined && !writtenSecrets.has(secret)) {
       problems.push(
         `app setting ${name} references Key Vault secret ${secret}, which main.bicep's webhookSecrets does not write`,
       );
@@ -463,7 +495,7 @@ export function checkEventSubscriptions(files: InfraFiles, committedApis: readon
       byFunction.set(name, s);
     }
     if (!/retryPolicy:\s*\{/.test(s.body)) problems.push(`${s.file}: ${s.symbol} has no retryPolicy`);
-    if (!/deadLetterWithResourceIdentity:\s*\{/.test(s.body))
+    if (!/deadLetterWithResourceIdentity:[^\n]*\{/.test(s.body))
       problems.push(`${s.file}: ${s.symbol} has no identity-based dead-letter destination`);
   }
   const expect = (fn: string, eventTypes: readonly string[]): EventSubscription | undefined => {
@@ -499,11 +531,15 @@ export function checkEventSubscriptions(files: InfraFiles, committedApis: readon
 }
 
 export function checkTelemetryNames(files: InfraFiles): string[] {
+  return telemetryReferenceProblems(extractTelemetryReferences(files), 'alerts.bicep');
+}
+
+/** Each queried name is declared in src/telemetry/names.ts, and the alert rules watch the events that must alert. */
+export function telemetryReferenceProblems(references: readonly TelemetryReference[], alertSource: string): string[] {
   const problems: string[] = [];
   const events = new Set<string>(Object.values(TelemetryEvents));
   const metrics = new Set<string>(Object.values(TelemetryMetrics));
-  const references = extractTelemetryReferences(files);
-  if (references.length === 0) problems.push('found no telemetry names in workbook.json and alerts.bicep');
+  if (references.length === 0) problems.push('found no telemetry names in the workbook and the alert rules');
   for (const r of references) {
     const known = r.table === 'customEvents' ? events : metrics;
     if (!known.has(r.name)) {
@@ -513,7 +549,7 @@ export function checkTelemetryNames(files: InfraFiles): string[] {
     }
   }
   const alerted = new Set(
-    references.filter((r) => r.source === 'alerts.bicep' && r.table === 'customEvents').map((r) => r.name),
+    references.filter((r) => r.source === alertSource && r.table === 'customEvents').map((r) => r.name),
   );
   for (const e of alertedEvents) if (!alerted.has(e)) problems.push(`no alert rule watches event ${e}`);
   return problems;
@@ -594,5 +630,84 @@ export function checkHardening(files: InfraFiles): string[] {
     if (/\blistKeys\(|AccountKey=|SharedAccessKey=/.test(text))
       problems.push(`infra/${file} reads or embeds an access key`);
   }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Packaging (azure.yaml + .funcignore): what `azd deploy` uploads
+
+/** Top-level entries of the deployment package (besides node_modules, which the staging step installs). */
+export const packageTopLevel: readonly string[] = [
+  'catalog.json',
+  'dist',
+  'host.json',
+  'package-lock.json',
+  'package.json',
+];
+
+/** The `orchestrator` service's `remoteBuild` and `dist` in azure.yaml (a small reader: two scalar keys). */
+export function serviceBuildSettings(root: string): { remoteBuild: boolean | undefined; dist: string | undefined } {
+  const yaml = readFileSync(path.join(root, 'azure.yaml'), 'utf8');
+  const service = /^ {2}orchestrator:\n((?: {4,}.*\n|\s*\n)*)/m.exec(yaml)?.[1] ?? '';
+  const remote = /^ {4}remoteBuild:\s*(true|false)\s*$/m.exec(service)?.[1];
+  return {
+    remoteBuild: remote === undefined ? undefined : remote === 'true',
+    dist: /^ {4}dist:\s*(\S+)\s*$/m.exec(service)?.[1],
+  };
+}
+
+/**
+ * azure.yaml, .funcignore and the build agree: azd's own rule (remoteBuild true needs node_modules excluded, false
+ * needs it included; azd `resolveFunctionAppRemoteBuild`); with a remote build, the `build` script's inputs must
+ * survive .funcignore (audit §1); with a local build, the package is the staged `dist` folder holding only the
+ * compiled app, and every .funcignore pattern is anchored, so nothing inside node_modules is dropped.
+ */
+export function checkPackaging(root: string, stagedFiles: readonly string[]): string[] {
+  const problems: string[] = [];
+  const { remoteBuild, dist } = serviceBuildSettings(root);
+  const rules = readIgnoreRules(root);
+  const nodeModulesExcluded = rules.ignores('node_modules/');
+  if (remoteBuild === true && !nodeModulesExcluded)
+    problems.push('azure.yaml remoteBuild: true requires .funcignore to exclude node_modules (azd refuses otherwise)');
+  if (remoteBuild === false && nodeModulesExcluded)
+    problems.push('azure.yaml remoteBuild: false cannot be used when .funcignore excludes node_modules (azd refuses)');
+  if (remoteBuild !== false) {
+    // Remote build runs `npm run build` on the uploaded files: its tsconfig and sources must be in the zip.
+    const build = (
+      JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: { build?: string } }
+    ).scripts?.build;
+    const tsconfig = / -p\s+(\S+)/.exec(build ?? '')?.[1];
+    if (tsconfig) {
+      if (rules.ignores(tsconfig)) problems.push(`remote build runs \`${build}\` but .funcignore removes ${tsconfig}`);
+      const config = JSON.parse(readFileSync(path.join(root, tsconfig), 'utf8')) as { include?: string[] };
+      if ((config.include ?? []).every((dir) => rules.ignores(`${dir}/`)))
+        problems.push(`remote build runs \`${build}\` but .funcignore removes every input of ${tsconfig}`);
+    }
+    return problems;
+  }
+  if (dist !== DEFAULT_PACKAGE_DIR.split(path.sep).join('/'))
+    problems.push(
+      `azure.yaml dist must be ${DEFAULT_PACKAGE_DIR} (the folder infra/scripts/package-app.ts stages), not ${dist ?? '(unset)'}`,
+    );
+  const patterns = readFileSync(path.join(root, IGNORE_FILE), 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  for (const pattern of patterns) {
+    if (!pattern.replace(/^!/, '').startsWith('/'))
+      problems.push(
+        `.funcignore pattern "${pattern}" is not anchored with /: it also drops matching paths inside node_modules`,
+      );
+  }
+  const top = [...new Set(stagedFiles.map((f) => f.split('/')[0] ?? ''))].sort();
+  if (JSON.stringify(top) !== JSON.stringify(packageTopLevel))
+    problems.push(`the package's top level is ${top.join(', ')}; expected ${packageTopLevel.join(', ')}`);
+  for (const file of stagedFiles) {
+    if (file.startsWith('dist/') && !file.startsWith('dist/src/'))
+      problems.push(`${file} would ship (only dist/src may)`);
+    if (file.endsWith('.ts') && !file.endsWith('.d.ts')) problems.push(`source file ${file} would ship`);
+  }
+  const main = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main?: string }).main ?? '';
+  if (!stagedFiles.includes(main)) problems.push(`package.json main ${main} is not in the package`);
   return problems;
 }

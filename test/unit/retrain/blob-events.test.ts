@@ -29,7 +29,7 @@ function blobEvent(overrides: { subject?: string; data?: Record<string, unknown>
 
 const model = (name: string, datasets: unknown[]) => ({
   name,
-  training: { kind: 'pipelineJob', componentId: 'c', experiment: 'e', datasetInput: 'd' },
+  training: { kind: 'pipelineJob', componentId: 'azureml:c:1', experiment: 'e', datasetInput: 'd' },
   triggers: { datasets },
   gate: { metrics: [{ name: 'rmse', goal: 'minimize' }] },
   registry: { modelName: name },
@@ -111,6 +111,7 @@ describe('BlobCreated filtering', () => {
 
   it('when the url is an Azurite path-style url and there is no subject, then the account segment is skipped', () => {
     expect(parseBlobUrl('http://127.0.0.1:10000/devstoreaccount1/datasets/bike-demand/a%20b.csv')).toEqual({
+      account: 'devstoreaccount1',
       container: 'datasets',
       name: 'bike-demand/a b.csv',
     });
@@ -157,7 +158,18 @@ describe('model matching', () => {
 
 describe('dataset URI for a job input', () => {
   it('when the input is a file, then it is the blob; when a folder, then its folder (never a SAS)', () => {
-    expect(datasetUriFor('https://a/c/x/y.csv?sig=1', 'uri_file')).toBe('https://a/c/x/y.csv');
-    expect(datasetUriFor('https://a/c/x/y.csv?sig=1', 'uri_folder')).toBe('https://a/c/x/');
+    // Through the lake's identity-based datastore <account>_<container> (src/azureml/dataset-uri.ts).
+    expect(datasetUriFor('https://stlake.blob.core.windows.net/my-data/x/y z.csv?sig=1', 'uri_file')).toBe(
+      'azureml://datastores/stlake_my_data/paths/x/y%20z.csv',
+    );
+    expect(datasetUriFor('https://stlake.dfs.core.windows.net/my-data/x/y.csv', 'uri_folder')).toBe(
+      'azureml://datastores/stlake_my_data/paths/x/',
+    );
+    expect(datasetUriFor('http://127.0.0.1:10000/devstoreaccount1/datasets/bike-demand/a.csv', 'uri_file')).toBe(
+      'azureml://datastores/devstoreaccount1_datasets/paths/bike-demand/a.csv',
+    );
+    expect(datasetUriFor('azureml://datastores/other/paths/a.csv', 'uri_folder')).toBe(
+      'azureml://datastores/other/paths/a.csv',
+    );
   });
 });

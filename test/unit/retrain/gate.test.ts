@@ -6,7 +6,7 @@ function gate(metrics: unknown[]): GateSpec {
     models: [
       {
         name: 'm',
-        training: { kind: 'pipelineJob', componentId: 'c', experiment: 'e', datasetInput: 'd' },
+        training: { kind: 'pipelineJob', componentId: 'azureml:c:1', experiment: 'e', datasetInput: 'd' },
         gate: { metrics },
         registry: { modelName: 'm' },
         deployment: { endpoint: 'm-ep', smokeSample: {} },

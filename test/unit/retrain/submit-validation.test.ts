@@ -20,7 +20,7 @@ const catalog = parseCatalog({
       name: 'm',
       training: {
         kind: 'pipelineJob',
-        componentId: 'c',
+        componentId: 'azureml:c:1',
         experiment: 'e',
         datasetInput: 'data',
         parameters: { alpha: 1 },

@@ -2,6 +2,8 @@
 // Azure's legacy text (plain Error, "Activity function '<name>' failed: …", details JSON, no failureDetails), the
 // structured TaskFailedError (wrapped: TaskFailedException with the original in innerFailure), and the local engine's.
 // Shapes follow reference/durable-fidelity.md §2.7 and the failure-shape-* vectors of reference/durable-vectors.
+import { runInNewContext } from 'node:vm';
+
 import { TaskFailedError } from 'durable-functions';
 
 import { AzureMlRequestError, ModelNotInCatalogError, NON_RETRYABLE } from '../../../src/services/retrain/errors';
@@ -75,7 +77,8 @@ describe('task failure typing', () => {
     [
       'a sub-orchestration failure around it',
       new Error(
-        `Sub orchestrator function 'retrainDeployOrchestrator' failed: Orchestrator function 'retrainDeployOrchestrator' failed: Activity function 'retrainLoadPlan' failed:  ${thrown.message} \n ${DETAILS(thrown.message)}`,
+        // SubOrchestrationInstanceFailed.Reason is the child's own failure reason (the shim's text around its error).
+        `Orchestrator function 'retrainDeployOrchestrator' failed: Activity function 'retrainLoadPlan' failed:  ${thrown.message} \n ${DETAILS(thrown.message)}`,
       ),
     ],
     [
@@ -101,6 +104,14 @@ describe('task failure typing', () => {
     const error = structured('Failing', 'ModelNotFoundError', 'Something broke.');
     expect(errorTypeOf(error)).toBe('ModelNotFoundError');
     expect(errorMessageOf(error)).toBe('Something broke.');
+  });
+
+  it('when an unmarked failure comes from another realm (not instanceof Error), then it reads as in the same realm', () => {
+    const text = "Orchestrator function 'batchChunk' failed: chunk crashed \n Message: chunk crashed, StackTrace: ";
+    const foreign = runInNewContext('new Error(text)', { text }) as unknown;
+    expect(foreign instanceof Error).toBe(false);
+    expect(failureSummary(foreign)).toBe('Error: chunk crashed');
+    expect(failureSummary(foreign)).toBe(failureSummary(new Error(text)));
   });
 
   it('when an old worker sent "Type: message" without a marker, then the type is read from the reason', () => {

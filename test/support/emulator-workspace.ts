@@ -1,0 +1,33 @@
+import type { AccessToken, TokenCredential } from '@azure/identity';
+
+import { REGION, RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE } from '../../dev/azureml-emulator';
+import { type AzureMlWorkspace, createWorkspace } from '../../src/azureml/workspace';
+import { PINNED_AZUREML_API_VERSION } from '../../src/config';
+
+/** Any bearer token passes the emulator's management plane and data planes. */
+export const emulatorCredential: TokenCredential = {
+  getToken: (): Promise<AccessToken> =>
+    Promise.resolve({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
+
+/** The app's workspace clients pointed at an emulator (its one workspace, the pinned api-version). */
+export function emulatorWorkspace(
+  emulatorUrl: string,
+  options: { lroIntervalMs?: number; credential?: TokenCredential } = {},
+): AzureMlWorkspace {
+  return createWorkspace(
+    {
+      azureml: {
+        subscriptionId: SUBSCRIPTION_ID,
+        resourceGroup: RESOURCE_GROUP,
+        workspace: WORKSPACE,
+        region: REGION,
+        armEndpoint: emulatorUrl,
+        dataPlaneEndpoint: emulatorUrl,
+        apiVersion: PINNED_AZUREML_API_VERSION,
+      },
+    },
+    options.credential ?? emulatorCredential,
+    { lroIntervalMs: options.lroIntervalMs ?? 50 },
+  );
+}
