@@ -81,6 +81,11 @@ export class EmulatorClock {
     return { now: this.nowIso(), paused: this.paused, speed: this.speed };
   }
 
+  /** Reading and pace to persist: `speed` is 0 while paused. */
+  reading(): { now: number; speed: number; wallAt: number } {
+    return { now: this.now(), speed: this.paused ? 0 : this.speed, wallAt: Date.now() };
+  }
+
   /** Called after every manual change, so the engine re-evaluates due transitions at once. */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -95,6 +100,19 @@ export class EmulatorClock {
   private changed(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+/**
+ * Clock options for a restart on persisted state: time carries on from the persisted reading, and the time the
+ * emulator was down passed at the pace it had then (never backwards, so jobs are neither frozen nor replayed).
+ */
+export function resumedClockOptions(
+  options: EmulatorClockOptions,
+  saved: { now: number; speed: number; wallAt: number } | undefined,
+  wallNow: number = Date.now(),
+): EmulatorClockOptions {
+  if (!saved) return options;
+  return { ...options, startTime: saved.now + Math.max(0, wallNow - saved.wallAt) * saved.speed };
 }
 
 function checkSpeed(speed: number): number {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { checkApiVersion, RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE } from './arm';
-import { EmulatorClock, type EmulatorClockOptions } from './clock';
+import { EmulatorClock, type EmulatorClockOptions, resumedClockOptions } from './clock';
 import type { EmulatorContext, EmulatorSettings } from './context';
 import { EmulatorHttpError, ensureError, unauthorized } from './errors';
 import { EventPublisher, type EventSubscriber } from './events';
@@ -99,7 +99,10 @@ export class AzureMlEmulator {
     const steps = { ...DEFAULT_STEPS, ...options.steps };
     const store = await StateStore.open({ ...(options.stateDir ? { stateDir: options.stateDir } : {}), steps });
     if (options.steps) store.data.steps = { ...store.data.steps, ...options.steps };
-    const clock = new EmulatorClock(options.clock);
+    const clock = new EmulatorClock(resumedClockOptions(options.clock ?? {}, store.data.clock));
+    store.beforeWrite = () => {
+      store.data.clock = clock.reading();
+    };
     const log = options.log ?? (() => undefined);
     const events = new EventPublisher({ subscribers: options.eventSubscribers ?? [], ...options.eventDelivery, log });
     const settings: EmulatorSettings = {
@@ -121,7 +124,10 @@ export class AzureMlEmulator {
       baseUrl = url;
     };
     emulator.registerRoutes();
-    clock.onChange(() => engine.tick());
+    clock.onChange(() => {
+      store.changed(); // the new reading and pace
+      engine.tick();
+    });
     return emulator;
   }
 
@@ -252,6 +258,8 @@ export class AzureMlEmulator {
         params: match.params,
       };
       response = await match.handler(request);
+      // What the response acknowledges is on disk before it is sent (Azure does not lose an accepted PUT).
+      await this.store.flush();
     } catch (error) {
       if (error instanceof EmulatorHttpError) {
         response = {

@@ -2,8 +2,9 @@
  * Everything the emulator knows, as one JSON-serialisable object, kept in memory and (optionally) on disk.
  *
  * @remarks Resource bodies are stored in their wire shape, so GET returns what PUT stored plus the read-only fields
- * the emulator maintains. Disk persistence writes the whole document after a short debounce; the emulator's state is
- * small (metadata, linear model artifacts, bounded logs).
+ * the emulator maintains. Disk persistence writes the whole document (the emulator's state is small: metadata, linear
+ * model artifacts, bounded logs): background changes after a short debounce, and a request's changes before its
+ * response is sent ({@link StateStore.flush}), so what Azure acknowledged survives a crash (SIGKILL) of the emulator.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -202,6 +203,12 @@ export interface EmulatorState {
   tokens: Record<string, { endpoint: string; expiresAt: number }>;
   faults: FaultState;
   steps: StepDurations;
+  /**
+   * The emulator clock's reading (`now`, ms) and pace (`speed`, 0 when paused) at the wall-clock time `wallAt` of the
+   * last write: a restart carries on from it at that pace, so time (and every job) moves on while the emulator is
+   * down, as Azure's jobs run on while a client is down.
+   */
+  clock?: { now: number; speed: number; wallAt: number };
 }
 
 export function emptyState(steps: StepDurations): EmulatorState {
@@ -233,6 +240,12 @@ export class StateStore {
   data: EmulatorState;
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
+  /** Changes made since the last write started. */
+  private dirty = false;
+  /** A write that is queued behind the one in progress; later callers share it. */
+  private queued: Promise<void> | undefined;
+  /** Called just before the document is serialized (the server records the clock reading). */
+  beforeWrite: () => void = () => undefined;
 
   private constructor(
     private readonly file: string | undefined,
@@ -262,37 +275,60 @@ export class StateStore {
     return this.data.seq;
   }
 
-  /** Marks the state dirty; the file is written shortly after (coalescing bursts of changes). */
+  /** Marks the state dirty; the file is written shortly after (coalescing bursts of background changes). */
   changed(): void {
-    if (!this.file || this.saveTimer) return;
+    if (!this.file) return;
+    this.dirty = true;
+    if (this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
-      this.saving = this.saving.then(() => this.write()).catch(() => undefined);
+      this.flush().catch(() => undefined);
     }, 50);
     this.saveTimer.unref();
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Resolves once every change made before the call is on disk (at once when there is none). Concurrent callers
+   * share one write; a failed write rejects and leaves the changes dirty for the next one.
+   */
+  flush(): Promise<void> {
     if (this.saveTimer) {
       clearTimeout(this.saveTimer);
       this.saveTimer = undefined;
-      this.saving = this.saving.then(() => this.write()).catch(() => undefined);
     }
-    await this.saving;
+    // Not dirty: a write in progress (if any) already holds every change.
+    if (!this.dirty) return this.saving;
+    if (!this.queued) {
+      const write = this.saving.then(() => {
+        this.queued = undefined;
+        this.dirty = false;
+        return this.write().catch((error: unknown) => {
+          this.dirty = true;
+          throw error;
+        });
+      });
+      this.queued = write;
+      this.saving = write.catch(() => undefined);
+    }
+    return this.queued;
   }
 
   async reset(): Promise<void> {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     await this.saving;
+    this.dirty = false;
     this.data = emptyState(this.defaultSteps);
     if (this.file) await rm(this.file, { force: true });
   }
 
   private async write(): Promise<void> {
     if (!this.file) return;
+    this.beforeWrite();
+    // Serialized before the first await: the file holds exactly the state of the moment the write started.
+    const text = JSON.stringify(this.data);
     const temp = `${this.file}.tmp`;
-    await writeFile(temp, JSON.stringify(this.data));
+    await writeFile(temp, text);
     await rename(temp, this.file);
   }
 }

@@ -259,6 +259,8 @@ async function main(): Promise<number> {
       stack.push({ name: 'blob watcher', stop: () => storageEvents.stop() });
     }
 
+    // A crash of the app is `kill -9` of these two; `npm start` on the same state resumes (docs/local-platform.md).
+    log(`launcher pid ${process.pid}, dev host pid ${String(host.pid)}`);
     log(`ready: http://127.0.0.1:${o.hostPort}  (status: curl http://127.0.0.1:${o.hostPort}/admin/host/status)`);
     log(
       `MasterKey is DevHost.MasterKey in local.settings.json (default '${keys.master === 'local-master-key' ? 'local-master-key' : '<custom>'}')`,

@@ -20,3 +20,18 @@ export async function freePorts(count: number): Promise<number[]> {
   await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   return ports;
 }
+
+/** True when something listens on any of the loopback ports (e.g. a child process that has not exited yet). */
+export async function anyPortInUse(ports: readonly number[]): Promise<boolean> {
+  const inUse = await Promise.all(
+    ports.map(
+      (port) =>
+        new Promise<boolean>((resolve) => {
+          const server = net.createServer();
+          server.once('error', () => resolve(true));
+          server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+        }),
+    ),
+  );
+  return inUse.some(Boolean);
+}

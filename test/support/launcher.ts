@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-import { freePorts } from './free-port';
+import { anyPortInUse, freePorts } from './free-port';
 import { waitFor } from './wait-for';
 
 export interface LaunchedPlatform {
@@ -21,7 +20,10 @@ export interface LaunchedPlatform {
   readonly exit: Promise<number | null>;
   /** SIGTERM, then waits for the exit code. */
   stop(): Promise<number | null>;
-  /** SIGKILL (a crash), then waits until every port it used is free again. */
+  /**
+   * A crash: SIGKILL to the launcher and, at the same moment, to its dev host (so the app's host dies mid-work
+   * instead of noticing its parent is gone and stopping); then waits until every port it used is free again.
+   */
   kill(): Promise<void>;
 }
 
@@ -35,6 +37,8 @@ export async function launchPlatform(
     env?: NodeJS.ProcessEnv;
     masterKey?: string;
     timeoutMs?: number;
+    /** State directory to use (default: a new temporary one). */
+    stateDir?: string;
     /**
      * Start again on an earlier launch's state (a restart after a crash), on its ports when given. Fresh ports avoid a
      * rare clash: right after a crash an outgoing connection may hold one of the old ports as its local port.
@@ -53,7 +57,7 @@ export async function launchPlatform(
     azureml: fresh?.[5] as number,
   };
   const { host, https: httpsPort, blob, queue, table, azureml } = ports;
-  const stateDir = options.resume?.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'launcher-'));
+  const stateDir = options.resume?.stateDir ?? options.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'launcher-'));
   const masterKey = options.masterKey ?? 'local-master-key';
   const args = [
     path.join(root, 'dist', 'dev', 'launcher', 'main.js'),
@@ -100,7 +104,9 @@ export async function launchPlatform(
       return exit;
     },
     kill: async () => {
+      const devHostPid = /\[launcher\] launcher pid \d+, dev host pid (\d+)/.exec(output.join(''))?.[1];
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (devHostPid) killIfRunning(Number(devHostPid));
       await exit;
       // Its children notice the closed IPC channel and exit; the ports are free once they have.
       await waitFor(async () => !(await anyPortInUse([host, httpsPort, blob, queue, table, azureml])), {
@@ -111,16 +117,10 @@ export async function launchPlatform(
   };
 }
 
-async function anyPortInUse(ports: number[]): Promise<boolean> {
-  const inUse = await Promise.all(
-    ports.map(
-      (port) =>
-        new Promise<boolean>((resolve) => {
-          const server = net.createServer();
-          server.once('error', () => resolve(true));
-          server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
-        }),
-    ),
-  );
-  return inUse.some(Boolean);
+function killIfRunning(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }

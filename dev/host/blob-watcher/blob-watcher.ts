@@ -6,7 +6,9 @@
  * @remarks Azurite has no change feed or Event Grid hook, so the watcher polls listings and compares ETags with
  * what it reported before. That state is persisted: blobs that existed before the watcher first ran are a
  * baseline and are not reported (Event Grid only reports changes after a subscription exists); blobs written while
- * the watcher was stopped are reported when it starts again.
+ * the watcher was stopped are reported when it starts again. Events not yet delivered are persisted with it and
+ * delivered again after a restart (Event Grid keeps retrying while a subscriber is down), so a crash of the
+ * platform between an upload and its delivery loses no event.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -24,6 +26,7 @@ export interface BlobWatcherOptions {
   /** Where reported ETags are kept between runs; in memory only when undefined. */
   stateFile?: string;
   pollIntervalMs?: number;
+  /** Delivers the events; resolves once they were delivered or given up on (they stay pending until then). */
   onEvents: (events: GridEvent[]) => Promise<void>;
   log: (line: string) => void;
 }
@@ -38,6 +41,8 @@ interface BlobState {
 interface PersistedState {
   blobs: Record<string, BlobState>;
   sequencer: number;
+  /** Events reported and not yet delivered (or given up on). */
+  pending?: GridEvent[];
 }
 
 // Single-shot uploads above this size go through Put Block List in the SDKs (maxSingleShotSize).
@@ -48,6 +53,7 @@ export class BlobWatcher {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private stopped = false;
+  private resumed = false;
 
   constructor(private readonly options: BlobWatcherOptions) {}
 
@@ -109,6 +115,11 @@ export class BlobWatcher {
       this.options.log(`Blob watcher: listing failed (${errorMessage(error)}); will retry`);
       return;
     }
+    if (!this.resumed) {
+      // Deliveries that a stop or crash interrupted go out again first (same event ids, as Event Grid retries).
+      this.resumed = true;
+      if (state.pending && state.pending.length > 0) this.dispatch(state, [...state.pending]);
+    }
     const events: GridEvent[] = [];
     if (!firstRun) {
       for (const [key, blob] of seen) {
@@ -129,11 +140,23 @@ export class BlobWatcher {
         { etag: b.etag, contentType: b.contentType, contentLength: b.contentLength, blobType: b.blobType },
       ]),
     );
-    if (events.length > 0) {
-      // Reported before the state is saved: a crash in between re-reports (at least once, as Event Grid).
-      await this.options.onEvents(events);
-    }
+    // Saved as pending before they are handed out: a crash before their delivery delivers them at the next start
+    // (at least once, as Event Grid).
+    if (events.length > 0) state.pending = [...(state.pending ?? []), ...events];
     this.saveState(state);
+    if (events.length > 0) this.dispatch(state, events);
+  }
+
+  /** Delivers in the background (a failing subscription does not hold back the watcher); done ones leave pending. */
+  private dispatch(state: PersistedState, events: GridEvent[]): void {
+    const ids = new Set(events.map((e) => e.id));
+    void this.options
+      .onEvents(events)
+      .catch((error: unknown) => this.options.log(`Blob watcher: delivery failed (${errorMessage(error)})`))
+      .then(() => {
+        state.pending = (state.pending ?? []).filter((e) => !ids.has(e.id));
+        this.saveState(state);
+      });
   }
 
   private async list(): Promise<Map<string, BlobState & { lastModified: Date }>> {

@@ -95,11 +95,8 @@ export async function startStorageEvents(options: StorageEventsOptions): Promise
     topic,
     stateFile: options.stateFile,
     pollIntervalMs: options.pollIntervalMs,
-    // Deliveries run in the background so a failing subscription (retrying) does not hold back the watcher.
-    onEvents: (events) => {
-      void deliverAll(events);
-      return Promise.resolve();
-    },
+    // The watcher runs deliveries in the background, so a failing subscription (retrying) does not hold it back.
+    onEvents: deliverAll,
     log: options.log,
   });
   await watcher.start();

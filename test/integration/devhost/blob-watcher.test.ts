@@ -7,6 +7,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import type { DevHost } from '../../../dev/host/dev-host';
 import { EventGridDelivery, startStorageEvents, type StorageEvents } from '../../../dev/host/blob-watcher';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
+import { freePorts } from '../../support/free-port';
 import { waitFor } from '../../support/wait-for';
 import { startFixtureHost } from './fixture-host';
 
@@ -15,6 +16,14 @@ interface RecordedEvent {
 }
 
 jest.setTimeout(20_000);
+
+/** A local subscriptions file (dev/launcher/event-subscriptions.json's shape) in `dir`; returns its path. */
+function writeSubscriptions(dir: string, subscriptions: unknown[]): string {
+  const file = path.join(dir, 'subscriptions.json');
+  const storageAccount = { subscriptionId: 'sub-1', resourceGroup: 'rg-1', name: 'devstoreaccount1' };
+  fs.writeFileSync(file, JSON.stringify({ storageAccount, subscriptions }));
+  return file;
+}
 
 describe('dev host: blob watcher → Event Grid', () => {
   let azurite: AzuriteBlob;
@@ -47,22 +56,15 @@ describe('dev host: blob watcher → Event Grid', () => {
 
   it('when the watcher starts, then existing blobs are a baseline and new uploads arrive as BlobCreated within 2 s', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-watcher-'));
-    const subscriptionsFile = path.join(dir, 'subscriptions.json');
-    fs.writeFileSync(
-      subscriptionsFile,
-      JSON.stringify({
-        storageAccount: { subscriptionId: 'sub-1', resourceGroup: 'rg-1', name: 'devstoreaccount1' },
-        subscriptions: [
-          {
-            name: 'csv-only',
-            functionName: 'onEvent',
-            source: 'storage',
-            filter: { includedEventTypes: ['Microsoft.Storage.BlobCreated'], subjectEndsWith: '.csv' },
-          },
-          { name: 'ml', functionName: 'onEvent', source: 'azureml' },
-        ],
-      }),
-    );
+    const subscriptionsFile = writeSubscriptions(dir, [
+      {
+        name: 'csv-only',
+        functionName: 'onEvent',
+        source: 'storage',
+        filter: { includedEventTypes: ['Microsoft.Storage.BlobCreated'], subjectEndsWith: '.csv' },
+      },
+      { name: 'ml', functionName: 'onEvent', source: 'azureml' },
+    ]);
     events = await startStorageEvents({
       subscriptionsFile,
       storageConnectionString: azurite.connectionString,
@@ -117,6 +119,51 @@ describe('dev host: blob watcher → Event Grid', () => {
     await waitFor(() => someBySubject('/incoming/marker.csv'), { timeoutMs: 5000 });
     await events?.pollNow();
     expect(await bySubject('/incoming/readme.txt')).toEqual([]);
+  });
+
+  it('when the watcher stops before an event was delivered, then it delivers the event at its next start (as Event Grid retries while a subscriber is down)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blob-watcher-'));
+    // Only .tsv blobs: the watcher of the tests above (still running, .csv only) never delivers these.
+    const subscriptionsFile = writeSubscriptions(dir, [
+      { name: 'tsv-only', functionName: 'onEvent', source: 'storage', filter: { subjectEndsWith: '.tsv' } },
+    ]);
+    const stateFile = path.join(dir, 'state.json');
+    const common = {
+      subscriptionsFile,
+      storageConnectionString: azurite.connectionString,
+      eventGridKey: host.keys.system.eventgrid_extension ?? '',
+      stateFile,
+      pollIntervalMs: 100,
+      log: (l: string) => lines.push(l),
+    };
+    // The host is down: the first watcher notices the upload and is still retrying its delivery when it stops.
+    const [downPort] = await freePorts(1);
+    const first = await startStorageEvents({
+      ...common,
+      hostUrl: `http://127.0.0.1:${downPort}`,
+      retryDelaysMs: [60_000],
+    });
+    try {
+      await container.getBlockBlobClient('incoming/while-down.tsv').upload('a\tb\n', 4);
+      await waitFor(() => fs.existsSync(stateFile) && fs.readFileSync(stateFile, 'utf8').includes('while-down.tsv'), {
+        description: 'the first watcher to notice the upload',
+      });
+    } finally {
+      await first.stop();
+    }
+
+    const second = await startStorageEvents({ ...common, hostUrl: host.url });
+    try {
+      const delivered = await waitFor(() => someBySubject('/incoming/while-down.tsv'), { timeoutMs: 5000 });
+      expect(delivered).toHaveLength(1);
+      // Delivered: no longer pending, so a third start sends nothing again.
+      await waitFor(() => !fs.readFileSync(stateFile, 'utf8').includes('"pending":[{'), {
+        description: 'the event to leave the pending list',
+      });
+    } finally {
+      await second.stop();
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('when the function keeps failing, then delivery retries on the schedule and gives up', async () => {
