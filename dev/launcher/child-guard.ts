@@ -13,6 +13,9 @@ if (!program) {
 // With the launcher gone, its end of our output pipes is closed: writing there must not crash the program while
 // it saves its data (EPIPE on Azurite's "closing" lines would end the process mid-save).
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+// The channel must not keep the program alive: on a normal stop (SIGTERM from the launcher) Azurite closes its
+// servers and exits by itself; an open IPC handle would hold it until the launcher's grace period kills it.
+process.channel?.unref();
 process.on('disconnect', () => {
   setTimeout(() => process.exit(0), 10_000).unref();
   process.kill(process.pid, 'SIGTERM');

@@ -97,7 +97,10 @@ async function main(): Promise<number> {
     shuttingDown ??= (async () => {
       log(`stopping (${why})`);
       for (const { name, stop } of stack.reverse()) {
+        const began = Date.now();
         await stop().catch((e: unknown) => log(`${name} did not stop cleanly: ${errorMessage(e)}`));
+        const took = Date.now() - began;
+        if (took > 1000) log(`${name} took ${took} ms to stop`);
       }
       log('stopped');
     })();
