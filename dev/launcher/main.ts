@@ -239,7 +239,8 @@ async function main(): Promise<number> {
     });
 
     // 5. Blob changes → Event Grid → the app's storage-triggered functions.
-    if (o.blobWatcher && o.azurite && o.demo && fs.existsSync(o.subscriptionsFile)) {
+    // The repository's subscriptions belong to its demo app; another app gets storage events from the ones it names.
+    if (o.blobWatcher && o.azurite && (o.demo || o.subscriptionsGiven) && fs.existsSync(o.subscriptionsFile)) {
       const lake = settings.values.LAKE_STORAGE;
       const watched = !lake || /^UseDevelopmentStorage=true$/i.test(lake.trim()) ? storageConnectionString(o) : lake;
       const storageEvents: StorageEvents = await startStorageEvents({
@@ -251,7 +252,7 @@ async function main(): Promise<number> {
         pollIntervalMs: o.pollIntervalMs,
         // The catalog the app loads (an environment variable wins over local settings, as for the app itself).
         catalogPath: path.resolve(
-          projectDir,
+          o.appDir,
           process.env.MLOPS_CATALOG_PATH ?? settings.values.MLOPS_CATALOG_PATH ?? 'catalog.json',
         ),
         log: (line) => process.stdout.write(`[events] ${line}\n`),

@@ -12,6 +12,8 @@ export interface LauncherOptions {
   appDir: string;
   /** The repository's own app: demo data is seeded and the repository's event subscriptions apply. */
   demo: boolean;
+  /** Event subscriptions were named (flag or environment): they apply to whatever app is served. */
+  subscriptionsGiven: boolean;
   settingsFile: string | undefined;
   stateDir: string;
   hostPort: number;
@@ -105,6 +107,7 @@ export function parseLauncherOptions(
     appEntry,
     appDir: demo ? projectDir : functionAppDirectory(appEntry),
     demo,
+    subscriptionsGiven: (values.subscriptions ?? env.EVENT_SUBSCRIPTIONS_FILE) !== undefined,
     settingsFile: values.settings ?? env.DEVHOST_SETTINGS,
     stateDir: fromRoot(values['state-dir'] ?? env.LOCAL_STATE_DIR ?? '.local'),
     hostPort: port(values.port ?? env.DEVHOST_PORT, 7071, 'DEVHOST_PORT'),

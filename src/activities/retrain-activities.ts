@@ -442,7 +442,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
           [LineageTags.instanceId]: input.run.instanceId,
         },
       });
-      return { provisioningState: created.provisioningState };
+      return { provisioningState: created.provisioningState, requestTimeoutMs: created.requestTimeoutMs };
     },
 
     [RetrainActivities.deployState]: async (input: { endpoint: string; name: string }): Promise<DeployStateOutput> => {

@@ -2,7 +2,7 @@ import type { OnlineDeployment, OnlineEndpoint } from '@azure/arm-machinelearnin
 
 import type { DeploymentSpec } from '../catalog';
 import { fullTrafficDeployment, liveDeployment, type TrafficMap } from '../services/retrain/traffic';
-import { LineageTags, MANAGED_BY } from '../services/retrain/lineage';
+import { LINEAGE_TAG_PREFIX, LineageTags, MANAGED_BY } from '../services/retrain/lineage';
 import { AzureMlRequestError, AzureMlTransientError } from '../services/retrain/errors';
 import { type AzureMlWorkspace, call, callOptional, dataPlaneJson, ML_SCOPE, workspacePath } from './workspace';
 import { assetVersionId } from './references';
@@ -113,72 +113,132 @@ function isoDuration(ms: number): string {
   return `PT${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}S`;
 }
 
+/** `PT5S`, `PT0.5S`, `PT1M30S` → ms (undefined when unreadable). */
+export function durationMs(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$/i.exec(value);
+  if (!match || value.toUpperCase() === 'PT') return undefined;
+  const [, h, m, sec] = match;
+  return Math.round(((Number(h ?? 0) * 60 + Number(m ?? 0)) * 60 + Number(sec ?? 0)) * 1000);
+}
+
+/** Read-only fields of an online deployment. */
+const DEPLOYMENT_READ_ONLY = ['provisioningState'];
+/** What describes the old deployment rather than how operators run the model: not carried to the new one. */
+const DEPLOYMENT_OWN = ['model', 'description', 'properties', 'environmentId', 'codeConfiguration'];
+
+export interface NewDeploymentRequest {
+  readonly endpoint: string;
+  readonly name: string;
+  readonly modelId: string;
+  readonly spec: DeploymentSpec;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
 /**
- * Starts creating a deployment at 0 % traffic (the LRO is not awaited: the orchestration polls the provisioning
- * state with durable timers). Idempotent: an existing deployment of the same model is left alone.
+ * The body of a new deployment: the live deployment's settings as operators left them (environment variables,
+ * probes, request and scale settings, `appInsightsEnabled`, egress, data collection, instance type and count, their
+ * tags), with only what the catalog sets changed — the model, how it is served (the catalog's environment and
+ * scoring script, none for an MLflow model), and any of instance type/count, request timeout, concurrency and
+ * `appInsightsEnabled` the catalog names. Without a live deployment, Azure's defaults fill what the catalog leaves out.
+ */
+export function newDeploymentBody(
+  ws: Pick<AzureMlWorkspace, 'region' | 'subscriptionId' | 'resourceGroup' | 'workspace'>,
+  live: RawTrackedResource | undefined,
+  request: NewDeploymentRequest,
+): RawTrackedResource {
+  const base = live ? putBodyOf(live, DEPLOYMENT_READ_ONLY) : { location: ws.region, kind: 'Managed', properties: {} };
+  const { spec } = request;
+  const properties: Record<string, unknown> = { ...(base.properties ?? {}) };
+  for (const field of DEPLOYMENT_OWN) delete properties[field];
+  properties.endpointComputeType = 'Managed';
+  properties.model = request.modelId;
+  if (spec.environmentId) properties.environmentId = assetVersionId(ws, 'environments', spec.environmentId);
+  if (spec.codeConfiguration) {
+    properties.codeConfiguration = {
+      codeId: assetVersionId(ws, 'codes', spec.codeConfiguration.codeId),
+      scoringScript: spec.codeConfiguration.scoringScript,
+    };
+  }
+  properties.instanceType = spec.instanceType ?? properties.instanceType ?? DEFAULT_INSTANCE_TYPE;
+  const requestSettings: Record<string, unknown> = {
+    ...((properties.requestSettings as Record<string, unknown> | undefined) ?? {}),
+    ...(spec.requestTimeoutMs !== undefined ? { requestTimeout: isoDuration(spec.requestTimeoutMs) } : {}),
+    ...(spec.maxConcurrentRequestsPerInstance !== undefined
+      ? { maxConcurrentRequestsPerInstance: spec.maxConcurrentRequestsPerInstance }
+      : {}),
+  };
+  if (Object.keys(requestSettings).length > 0) properties.requestSettings = requestSettings;
+  else delete properties.requestSettings;
+  if (spec.appInsightsEnabled !== undefined) properties.appInsightsEnabled = spec.appInsightsEnabled;
+  const liveSku = (base.sku ?? {}) as { name?: string; capacity?: number };
+  const operatorTags = Object.fromEntries(
+    Object.entries(base.tags ?? {}).filter(([key]) => !key.startsWith(LINEAGE_TAG_PREFIX)),
+  );
+  return {
+    ...base,
+    kind: 'Managed',
+    sku: { ...liveSku, name: liveSku.name ?? 'Default', capacity: spec.instanceCount ?? liveSku.capacity ?? 1 },
+    tags: { ...operatorTags, ...request.tags },
+    properties,
+  };
+}
+
+const DEFAULT_INSTANCE_TYPE = 'Standard_DS3_v2';
+
+function deploymentUrl(ws: AzureMlWorkspace, endpoint: string, name: string): string {
+  return `${ws.armEndpoint}${workspacePath(ws)}/onlineEndpoints/${encodeURIComponent(endpoint)}/deployments/${encodeURIComponent(name)}?api-version=${ws.apiVersion}`;
+}
+
+/**
+ * Starts creating a deployment at 0 % traffic from the live deployment's settings (`newDeploymentBody`); raw PUT,
+ * since the 2.1.1 client drops 2023+ fields such as `startupProbe` and `dataCollector`. The LRO is not awaited: the
+ * orchestration polls the provisioning state with durable timers. Idempotent: an existing deployment of the same
+ * model is left alone.
  */
 export async function beginCreateDeployment(
   ws: AzureMlWorkspace,
-  request: {
-    readonly endpoint: string;
-    readonly name: string;
-    readonly modelId: string;
-    readonly spec: DeploymentSpec;
-    readonly tags: Readonly<Record<string, string>>;
-  },
-): Promise<DeploymentState> {
-  const existing = await getDeployment(ws, request.endpoint, request.name);
-  const wanted = parseModelReference(request.modelId);
-  if (existing && existing.model?.name === wanted?.name && existing.model?.version === wanted?.version) return existing;
-  const body: OnlineDeployment = {
-    location: ws.region,
-    kind: 'Managed',
-    sku: { name: 'Default', capacity: request.spec.instanceCount },
-    tags: { ...request.tags },
-    properties: {
-      endpointComputeType: 'Managed',
-      model: request.modelId,
-      // MLflow models deploy without these (no-code deployment); other models need both.
-      ...(request.spec.environmentId
-        ? { environmentId: assetVersionId(ws, 'environments', request.spec.environmentId) }
-        : {}),
-      ...(request.spec.codeConfiguration
-        ? {
-            codeConfiguration: {
-              codeId: assetVersionId(ws, 'codes', request.spec.codeConfiguration.codeId),
-              scoringScript: request.spec.codeConfiguration.scoringScript,
-            },
-          }
-        : {}),
-      instanceType: request.spec.instanceType,
-      requestSettings: {
-        requestTimeout: isoDuration(request.spec.requestTimeoutMs),
-        maxConcurrentRequestsPerInstance: request.spec.maxConcurrentRequestsPerInstance,
-      },
-    },
-  };
-  await call('create online deployment', async () => {
-    await ws.arm.onlineDeployments.beginCreateOrUpdate(
-      ws.resourceGroup,
-      ws.workspace,
-      request.endpoint,
-      request.name,
-      body,
-      {
-        updateIntervalInMs: ws.lroIntervalMs,
-      },
-    );
-  });
-  return (
-    (await getDeployment(ws, request.endpoint, request.name)) ?? {
-      name: request.name,
-      provisioningState: 'Creating',
-      model: wanted,
-      createdAt: undefined,
-      tags: request.tags,
-      managed: true,
-    }
+  request: NewDeploymentRequest,
+): Promise<DeploymentState & { readonly requestTimeoutMs: number | undefined }> {
+  const url = deploymentUrl(ws, request.endpoint, request.name);
+  const current = await callOptional('get online deployment', () =>
+    dataPlaneJson<RawTrackedResource>(ws, 'get online deployment', url),
   );
+  const wanted = parseModelReference(request.modelId);
+  const existing = current ? parseModelReference(current.properties?.model as string | undefined) : undefined;
+  if (current && existing?.name === wanted?.name && existing?.version === wanted?.version) {
+    return { ...rawDeploymentState(request.name, current), requestTimeoutMs: requestTimeoutOf(current) };
+  }
+  const endpoint = await getEndpoint(ws, request.endpoint);
+  const liveName = endpoint?.full ?? endpoint?.live;
+  const live =
+    liveName && liveName !== request.name
+      ? await callOptional('get live online deployment', () =>
+          dataPlaneJson<RawTrackedResource>(ws, 'get online deployment', deploymentUrl(ws, request.endpoint, liveName)),
+        )
+      : undefined;
+  const body = newDeploymentBody(ws, live, request);
+  const created = await dataPlaneJson<RawTrackedResource>(ws, 'create online deployment', url, { method: 'PUT', body });
+  return { ...rawDeploymentState(request.name, created), requestTimeoutMs: requestTimeoutOf(created) };
+}
+
+function requestTimeoutOf(deployment: RawTrackedResource): number | undefined {
+  return durationMs(
+    (deployment.properties?.requestSettings as { requestTimeout?: unknown } | undefined)?.requestTimeout,
+  );
+}
+
+function rawDeploymentState(name: string, d: RawTrackedResource): DeploymentState {
+  const tags = d.tags ?? {};
+  return {
+    name,
+    provisioningState:
+      typeof d.properties?.provisioningState === 'string' ? d.properties.provisioningState : 'Creating',
+    model: parseModelReference(d.properties?.model as string | undefined),
+    createdAt: undefined,
+    tags,
+    managed: tags[LineageTags.managedBy] === MANAGED_BY,
+  };
 }
 
 /** Read-only fields of an online endpoint: ARM computes them, a PUT body does not carry them. */

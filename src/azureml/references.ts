@@ -1,5 +1,5 @@
 import { ARM_COMPUTE, type AssetCollection, COMPUTE_NAME, SHORT_ASSET_VERSION } from '../catalog/references';
-import { type AzureMlWorkspace, workspacePath } from './workspace';
+import { type WorkspaceCoordinates, workspacePath } from './workspace';
 
 /**
  * Azure ML references in the forms the REST API takes.
@@ -11,14 +11,14 @@ import { type AzureMlWorkspace, workspacePath } from './workspace';
  */
 
 /** `azureml:<name>:<version>` → the asset version's ARM id in this workspace; ARM and registry ids unchanged. */
-export function assetVersionId(ws: AzureMlWorkspace, collection: AssetCollection, reference: string): string {
+export function assetVersionId(ws: WorkspaceCoordinates, collection: AssetCollection, reference: string): string {
   const short = SHORT_ASSET_VERSION.exec(reference);
   if (!short?.[1] || !short[2]) return reference;
   return `${workspacePath(ws)}/${collection}/${encodeURIComponent(short[1])}/versions/${encodeURIComponent(short[2])}`;
 }
 
 /** A compute name (or `azureml:<name>`) → the ARM id in this workspace; ARM ids unchanged. */
-export function computeId(ws: AzureMlWorkspace, reference: string): string {
+export function computeId(ws: WorkspaceCoordinates, reference: string): string {
   if (ARM_COMPUTE.test(reference)) return reference;
   const name = COMPUTE_NAME.exec(reference)?.[1] ?? reference;
   return `${workspacePath(ws)}/computes/${encodeURIComponent(name)}`;

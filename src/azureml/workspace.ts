@@ -25,6 +25,9 @@ export interface AzureMlWorkspace {
   readonly lroIntervalMs: number;
 }
 
+/** What names the workspace in ARM ids. */
+export type WorkspaceCoordinates = Pick<AzureMlWorkspace, 'subscriptionId' | 'resourceGroup' | 'workspace'>;
+
 export const ARM_SCOPE = 'https://management.azure.com/.default';
 export const ML_SCOPE = 'https://ml.azure.com/.default';
 
@@ -61,7 +64,7 @@ export function createWorkspace(
 }
 
 /** `/subscriptions/.../workspaces/<ws>` (the path segment data planes append). */
-export function workspacePath(ws: AzureMlWorkspace): string {
+export function workspacePath(ws: WorkspaceCoordinates): string {
   return `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}`;
 }
 

@@ -208,10 +208,15 @@ const deploymentSchema = z
     environmentId: assetReference('environments').optional(),
     /** Scoring script: code asset version + the script's path inside it; custom models (optional for MLflow). */
     codeConfiguration: z.object({ codeId: assetReference('codes'), scoringScript: z.string().min(1) }).optional(),
-    instanceType: z.string().min(1).default('Standard_DS3_v2'),
-    instanceCount: z.number().int().min(1).default(1),
-    requestTimeoutMs: z.number().int().min(100).max(180000).default(5000),
-    maxConcurrentRequestsPerInstance: z.number().int().min(1).default(1),
+    // The next four and appInsightsEnabled change the new deployment only when set: otherwise it keeps what the live
+    // deployment has (operators' settings survive releases), and Azure's defaults apply to a first release
+    // (Standard_DS3_v2, 1 instance, PT5S, 1 request per instance).
+    instanceType: z.string().min(1).optional(),
+    instanceCount: z.number().int().min(1).optional(),
+    requestTimeoutMs: z.number().int().min(100).max(180000).optional(),
+    maxConcurrentRequestsPerInstance: z.number().int().min(1).optional(),
+    /** Application Insights for the model's requests (the deployment's `appInsightsEnabled`). */
+    appInsightsEnabled: z.boolean().optional(),
     /** Request body sent to the new deployment as the smoke test; a 200 with a JSON body passes. */
     smokeSample: z.unknown().refine((v) => v !== undefined, 'is required'),
     latency: z

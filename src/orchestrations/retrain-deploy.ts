@@ -77,6 +77,8 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
       { run, endpoint, name, modelId: input.modelId, modelVersion: input.modelVersion, deployment: spec },
       retry,
     );
+    // The probes wait as long as the deployment itself may take (its request timeout; Azure's default PT5S).
+    const probeTimeoutMs = spec.requestTimeoutMs ?? state.requestTimeoutMs ?? 5000;
     const deadline = after(context, plan.provisioningTimeoutSeconds);
     while (state.provisioningState !== 'Succeeded') {
       if (['Failed', 'Canceled', 'NotFound'].includes(state.provisioningState)) {
@@ -97,7 +99,7 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
 
     // ---- smoke ----
     status('smoke');
-    const probe = { endpoint, deployment: name, sample: spec.smokeSample, timeoutMs: spec.requestTimeoutMs };
+    const probe = { endpoint, deployment: name, sample: spec.smokeSample, timeoutMs: probeTimeoutMs };
     const smoke = yield* callActivity<SmokeOutput>(
       context,
       RetrainActivities.deploySmoke,

@@ -60,6 +60,34 @@ function timeSpan(ms: number): string {
   return `${days}.${rest}`;
 }
 
+/**
+ * The orchestration trigger payload the extension builds (`OrchestrationTriggerAttributeBindingProvider
+ * .OrchestrationContextToString`): the current execution's history, input, ids, schema versions and the provider's
+ * timer settings.
+ */
+export function orchestrationTriggerPayload(options: {
+  history: HistoryEvent[];
+  input: unknown;
+  instanceId: string;
+  parentInstanceId?: string;
+  isReplaying: boolean;
+  settings?: ReplaySettings;
+}): Record<string, unknown> {
+  const settings = options.settings ?? AZURE_STORAGE_TIMERS;
+  return {
+    history: options.history,
+    input: options.input,
+    instanceId: options.instanceId,
+    isReplaying: options.isReplaying,
+    parentInstanceId: options.parentInstanceId ?? null,
+    upperSchemaVersion: 1,
+    upperSchemaVersionNew: 2,
+    longRunningTimerIntervalDuration: timeSpan(settings.longTimerIntervalMs),
+    maximumShortTimerDuration: timeSpan(settings.maximumShortTimerMs),
+    defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
+  };
+}
+
 const parseJson = (text: string | undefined): unknown =>
   text === undefined ? undefined : (JSON.parse(text) as unknown);
 
@@ -375,18 +403,14 @@ export class DurableEngine {
     if (!registered) {
       thrown = `The function '${row.name}' doesn't exist, is disabled, or is not an orchestrator function.`;
     } else {
-      const payload: Record<string, unknown> = {
+      const payload = orchestrationTriggerPayload({
         history,
         input: parseJson(row.input),
         instanceId: row.instanceId,
         isReplaying: past.length > 0,
-        parentInstanceId: row.parent?.instanceId ?? null,
-        upperSchemaVersion: 1,
-        upperSchemaVersionNew: 2,
-        longRunningTimerIntervalDuration: timeSpan(this.settings.longTimerIntervalMs),
-        maximumShortTimerDuration: timeSpan(this.settings.maximumShortTimerMs),
-        defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
-      };
+        ...(row.parent ? { parentInstanceId: row.parent.instanceId } : {}),
+        settings: this.settings,
+      });
       try {
         // The worker hands the handler a parsed copy of the binding data, as here.
         state = asOrchestratorState(

@@ -88,7 +88,13 @@ export function activityFailure(activityName: string, error: unknown, shape: Fai
   };
 }
 
-/** The SubOrchestrationInstanceFailed fields for a child orchestration that failed with `error` (its `error` text). */
+/**
+ * The SubOrchestrationInstanceFailed fields for a child orchestration that failed with `error` (its own text). The
+ * child fails with `OrchestrationFailureException("Orchestrator function '<child>' failed: <error>")`
+ * (OutOfProcOrchestrationShim); DTFx makes that message the completion's reason and TaskOrchestrationDispatcher
+ * sends it to the parent as the event's `Reason`. (The upstream JS vectors' "Sub orchestrator function …" text is a
+ * hand-built fixture that neither source produces.)
+ */
 export function subOrchestrationFailure(
   childName: string,
   error: string,
@@ -96,7 +102,7 @@ export function subOrchestrationFailure(
   shape: FailureShape,
 ): RecordedFailure {
   return {
-    Reason: `Sub orchestrator function '${childName}' failed: ${error}`,
+    Reason: `Orchestrator function '${childName}' failed: ${error}`,
     Details: details,
     FailureDetails:
       shape === 'structured'

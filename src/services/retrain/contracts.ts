@@ -234,6 +234,8 @@ export interface DeployCreateInput {
 
 export interface DeployStateOutput {
   readonly provisioningState: string;
+  /** The new deployment's `requestSettings.requestTimeout` in ms (from the create call; the probes' timeout). */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 export interface ScoringProbeInput {

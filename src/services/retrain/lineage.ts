@@ -2,6 +2,9 @@ import type { DatasetRef, GitRef } from '../../triggers/model';
 import type { GateDecision } from './gate';
 
 /** Tag names on registered model versions and deployments (stable: dashboards and the rollback API read them). */
+/** Every lineage tag starts with this; other tags belong to whoever set them. */
+export const LINEAGE_TAG_PREFIX = 'mlops.';
+
 export const LineageTags = {
   managedBy: 'mlops.managedBy',
   model: 'mlops.model',

@@ -235,8 +235,8 @@ describe('Azure ML emulator: training on real data (Azurite)', () => {
     );
     const job = await terminal('train-url');
     expect(job.properties.status).toBe('Failed');
-    expect((job.properties as unknown as { error: { message: string } }).error.message).toMatch(
-      /^ScriptExecution\.StreamAccess\.Authentication: Identity authentication failed .*azureml:\/\/datastores\/<account>_<container>/,
+    expect(await failure(job)).toMatch(
+      /ScriptExecution\.StreamAccess\.Authentication: Identity authentication failed .*azureml:\/\/datastores\/<account>_<container>/,
     );
   });
 

@@ -49,6 +49,8 @@ describe('Azure ML clients against the emulator', () => {
   let ws: AzureMlWorkspace;
   let state: StateStores;
   let datasetUri: string;
+  /** The dataset's plain storage URL: not a datastore path (what a v1 DataPath cannot take). */
+  let rawBlobUrl = '';
 
   beforeAll(async () => {
     azurite = await startAzuriteBlob();
@@ -68,6 +70,7 @@ describe('Azure ML clients against the emulator', () => {
     const csv = generateBikeDemandCsv({ rows: 300, seed: 11 });
     const blob = datasets.getBlockBlobClient('bike-demand/clients.csv');
     await blob.upload(csv, csv.length);
+    rawBlobUrl = blob.url;
     datasetUri = datasetUriFor(blob.url, 'uri_file'); // the lake datastore form jobs read in Azure
   });
 
@@ -187,7 +190,7 @@ describe('Azure ML clients against the emulator', () => {
       datasetInput: 'input_data',
     });
     const before = await jobCount();
-    await expect(submitTraining(ws, state.submissions, request('key-https', t, datasetUri))).rejects.toMatchObject({
+    await expect(submitTraining(ws, state.submissions, request('key-https', t, rawBlobUrl))).rejects.toMatchObject({
       name: 'AzureMlRequestError',
       message: expect.stringContaining('DataPathAssignments') as string,
     });

@@ -24,6 +24,7 @@ import type { RetrainTrigger, SubmitResult } from '../../../src/triggers/model';
 import { durableOrchestrationClient, type OrchestrationClient } from '../../../src/triggers/orchestration-client';
 import { handleAzureMlRunEvent } from '../../../src/triggers/run-events';
 import { submitRetrainTrigger } from '../../../src/triggers/submit';
+import { withErrorType } from '../../../src/services/task-failure';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
 import { emulatorWorkspace } from '../../support/emulator-workspace';
 
@@ -221,14 +222,18 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
       fns.registerOrchestration(RetrainOrchestrations.deploy, retrainDeployOrchestrator);
       fns.registerOrchestration(RetrainOrchestrations.rollback, retrainRollbackOrchestrator);
       for (const name of Object.values(RetrainActivities)) {
-        fns.registerActivity(name, async (input: unknown) => {
-          const handlers = createRetrainActivities(deps()) as unknown as Record<
-            string,
-            (i: unknown) => Promise<unknown>
-          >;
-          const result = await handlers[name]!(input);
-          return name === RetrainActivities.loadPlan ? scenario().planTweak(result as RetrainPlan) : result;
-        });
+        // Wrapped as the app registers its activities (src/app/retrain.ts), so failures carry their type.
+        fns.registerActivity(
+          name,
+          withErrorType(async (input: unknown) => {
+            const handlers = createRetrainActivities(deps()) as unknown as Record<
+              string,
+              (i: unknown) => Promise<unknown>
+            >;
+            const result = await handlers[name]!(input);
+            return name === RetrainActivities.loadPlan ? scenario().planTweak(result as RetrainPlan) : result;
+          }),
+        );
       }
     },
     { info: hostLog, warn: hostLog, error: hostLog },

@@ -11,6 +11,7 @@
  * scripting. The trigger payload mirrors the one `DurableEngine` builds (dev/host/durable/engine.ts).
  */
 import { EventType, type HistoryEvent, newEvent, parseTime } from '../../../dev/host/durable/dtfx';
+import { orchestrationTriggerPayload } from '../../../dev/host/durable/engine';
 import {
   activityInputValue,
   AZURE_STORAGE_TIMERS,
@@ -65,11 +66,6 @@ const KIND: Partial<Record<EventType, ScriptedTask['kind']>> = {
   [EventType.TimerCreated]: 'timer',
   [EventType.SubOrchestrationInstanceCreated]: 'subOrchestration',
 };
-
-/** .NET `TimeSpan` text (`d.hh:mm:ss`) of whole seconds, as the trigger payload carries the timer settings. */
-function timeSpan(ms: number): string {
-  return `${Math.floor(ms / 86_400_000)}.${new Date(ms % 86_400_000).toISOString().slice(11, 19)}`;
-}
 
 function taskOf(event: HistoryEvent): ScriptedTask | undefined {
   const kind = KIND[event.EventType];
@@ -211,18 +207,7 @@ export class ScriptedOrchestration {
       ...this.inbox.splice(0),
     ];
     const history = [...this.history, ...fresh.map((e) => ({ ...e, IsPlayed: false }))];
-    const payload = {
-      history,
-      input,
-      instanceId,
-      isReplaying: this.history.length > 0,
-      parentInstanceId: null,
-      upperSchemaVersion: 1,
-      upperSchemaVersionNew: 2,
-      longRunningTimerIntervalDuration: timeSpan(AZURE_STORAGE_TIMERS.longTimerIntervalMs),
-      maximumShortTimerDuration: timeSpan(AZURE_STORAGE_TIMERS.maximumShortTimerMs),
-      defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
-    };
+    const payload = orchestrationTriggerPayload({ history, input, instanceId, isReplaying: this.history.length > 0 });
     // The worker hands the handler a parsed copy of the binding data.
     const run = await this.app.run(name, JSON.parse(JSON.stringify(payload)) as unknown);
     if (run.state === undefined) throw run.outcome === 'threw' ? (run.error as Error) : new Error('no state');

@@ -8,7 +8,8 @@ import {
   SUBSCRIPTION_ID,
   WORKSPACE,
 } from '../../../dev/azureml-emulator';
-import { setTraffic } from '../../../src/azureml/endpoints';
+import { beginCreateDeployment, setTraffic } from '../../../src/azureml/endpoints';
+import { parseCatalog } from '../../../src/catalog';
 import { modelVersionId } from '../../../src/azureml/registry';
 import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 import { PINNED_AZUREML_API_VERSION } from '../../../src/config';
@@ -17,7 +18,7 @@ import { emulatorWorkspace } from '../../support/emulator-workspace';
 jest.setTimeout(60_000);
 
 /** ARM PUT replaces the resource: a traffic update must send back everything operators set on the endpoint. */
-describe('online endpoint traffic update against the emulator', () => {
+describe('online endpoint updates against the emulator', () => {
   let emulator: RunningAzureMlEmulator;
   let ws: AzureMlWorkspace;
   let endpointUrl: string;
@@ -111,5 +112,89 @@ describe('online endpoint traffic update against the emulator', () => {
     });
     expect(after.tags).toEqual({ team: 'forecasting' });
     expect(after.identity).toEqual(before.identity);
+  });
+
+  it('when a release creates the next deployment, then it starts from the live one: operator settings survive, the catalog changes only what it sets', async () => {
+    const deploymentUrl = (name: string) => endpointUrl.replace('?api-version', `/deployments/${name}?api-version`);
+    const live = await arm('GET', deploymentUrl(BIKE_DEMAND_ONLINE_DEPLOYMENT));
+    // An operator tuned the live deployment by hand.
+    await arm('PUT', deploymentUrl(BIKE_DEMAND_ONLINE_DEPLOYMENT), {
+      location: live.location,
+      kind: 'Managed',
+      sku: { name: 'Default', capacity: 2 },
+      tags: { owner: 'ops' },
+      properties: {
+        ...(live.properties as Record<string, unknown>),
+        provisioningState: undefined,
+        environmentVariables: { WORKERS: '4' },
+        livenessProbe: {
+          initialDelay: 'PT60S',
+          period: 'PT10S',
+          timeout: 'PT2S',
+          failureThreshold: 30,
+          successThreshold: 1,
+        },
+        startupProbe: {
+          initialDelay: 'PT30S',
+          period: 'PT10S',
+          timeout: 'PT2S',
+          failureThreshold: 3,
+          successThreshold: 1,
+        },
+        requestSettings: { requestTimeout: 'PT20S', maxConcurrentRequestsPerInstance: 4 },
+        egressPublicNetworkAccess: 'Disabled',
+      },
+    });
+    await waitForDeployment(BIKE_DEMAND_ONLINE_DEPLOYMENT);
+    await ws.arm.modelVersions.createOrUpdate(RESOURCE_GROUP, WORKSPACE, 'bike-demand', '2', {
+      properties: {
+        modelUri: 'azureml://jobs/bike-demand-seed-training/outputs/model/paths/',
+        modelType: 'mlflow_model',
+      },
+    });
+    const catalog = parseCatalog({
+      models: [
+        {
+          name: 'bike-demand',
+          training: { kind: 'batchEndpoint', endpoint: 'bike-demand-train', experiment: 'e', datasetInput: 'd' },
+          gate: { metrics: [{ name: 'rmse', goal: 'minimize' }] },
+          registry: { modelName: 'bike-demand' },
+          deployment: { endpoint: BIKE_DEMAND_ONLINE_ENDPOINT, smokeSample: {}, appInsightsEnabled: true },
+        },
+      ],
+    });
+
+    const created = await beginCreateDeployment(ws, {
+      endpoint: BIKE_DEMAND_ONLINE_ENDPOINT,
+      name: 'bike-demand-v2',
+      modelId: modelVersionId(ws, 'bike-demand', '2'),
+      spec: catalog.models[0]!.deployment,
+      tags: { 'mlops.model.version': '2' },
+    });
+
+    expect(created.requestTimeoutMs).toBe(20_000);
+    const next = await waitForDeployment('bike-demand-v2');
+    expect(next.sku).toEqual({ name: 'Default', capacity: 2 });
+    expect(next.tags).toEqual({ owner: 'ops', 'mlops.model.version': '2' });
+    expect(next.properties).toMatchObject({
+      model: modelVersionId(ws, 'bike-demand', '2'),
+      environmentVariables: { WORKERS: '4' },
+      livenessProbe: { initialDelay: 'PT60S' },
+      startupProbe: { initialDelay: 'PT30S' },
+      requestSettings: { requestTimeout: 'PT20S', maxConcurrentRequestsPerInstance: 4 },
+      egressPublicNetworkAccess: 'Disabled',
+      appInsightsEnabled: true,
+      provisioningState: 'Succeeded',
+    });
+
+    async function waitForDeployment(name: string): Promise<Record<string, unknown>> {
+      for (;;) {
+        const deployment = await arm('GET', deploymentUrl(name));
+        const state = (deployment.properties as { provisioningState?: string }).provisioningState;
+        if (state === 'Succeeded') return deployment;
+        if (state === 'Failed') throw new Error(`deployment ${name} failed`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
   });
 });
