@@ -3,7 +3,9 @@
  * array per POST with the `aeg-*` headers, retried with back-off.
  *
  * @remarks Delivery runs beside the emulator: a subscriber that is down or slow never blocks or fails an API call.
- * Each subscriber has its own queue so events reach it in the order they were raised.
+ * Each subscriber has its own queue so events reach it in the order they were raised. Undelivered events are kept in
+ * the emulator's state (`outbox`) and delivered after a restart, as Event Grid keeps an event until it is delivered or
+ * given up on, whatever happens to the publisher's clients.
  */
 import { randomUUID } from 'node:crypto';
 import { WORKSPACE_ID } from './arm';
@@ -36,6 +38,12 @@ export interface DeliveryRecord {
   lastStatusCode?: number;
 }
 
+/** An event not yet delivered to a subscriber (or given up on), as kept across restarts. */
+export interface PendingDelivery {
+  readonly subscriber: string;
+  readonly event: EventGridEvent;
+}
+
 export interface EventPublisherOptions {
   readonly subscribers?: readonly EventSubscriber[];
   /** Attempts per event and subscriber (default 5). */
@@ -45,11 +53,20 @@ export interface EventPublisherOptions {
   /** Per-attempt timeout (default 10 s). */
   readonly timeoutInMs?: number;
   readonly log?: (line: string) => void;
+  /** Where undelivered events are kept (the emulator's state); in memory only when absent. */
+  readonly outbox?: { load(): readonly PendingDelivery[]; save(pending: PendingDelivery[]): void };
+}
+
+interface QueueItem {
+  event: EventGridEvent;
+  record: DeliveryRecord;
 }
 
 interface Queue {
   readonly subscriber: Required<EventSubscriber>;
-  readonly pending: { event: EventGridEvent; record: DeliveryRecord }[];
+  readonly pending: QueueItem[];
+  /** The item being delivered (no longer in `pending`). */
+  current: QueueItem | undefined;
   running: boolean;
 }
 
@@ -63,6 +80,7 @@ export class EventPublisher {
   private readonly retryDelayInMs: number;
   private readonly timeoutInMs: number;
   private readonly log: (line: string) => void;
+  private readonly outbox: EventPublisherOptions['outbox'];
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
   /** Aborts in-flight deliveries and back-off waits on close, so shutdown never waits for a dead subscriber. */
@@ -73,14 +91,24 @@ export class EventPublisher {
     this.retryDelayInMs = options.retryDelayInMs ?? 500;
     this.timeoutInMs = options.timeoutInMs ?? 10_000;
     this.log = options.log ?? (() => undefined);
+    this.outbox = options.outbox;
     for (const subscriber of options.subscribers ?? []) this.addSubscriber(subscriber);
+  }
+
+  /** Delivers the events a previous run left undelivered (to subscribers that are still configured). */
+  resume(): void {
+    for (const { subscriber, event } of this.outbox?.load() ?? []) {
+      const queue = this.queues.find((q) => q.subscriber.url === subscriber);
+      if (queue) this.enqueue(queue, event);
+    }
+    this.persist();
   }
 
   addSubscriber(subscriber: EventSubscriber): void {
     const url = new URL(subscriber.url).toString();
     if (this.queues.some((queue) => queue.subscriber.url === url)) return;
     const name = subscriber.name ?? `LOCAL-AZUREML-${this.queues.length + 1}`;
-    this.queues.push({ subscriber: { url, name }, pending: [], running: false });
+    this.queues.push({ subscriber: { url, name }, pending: [], current: undefined, running: false });
   }
 
   removeSubscriber(url: string): void {
@@ -105,19 +133,35 @@ export class EventPublisher {
     };
     remember(this.published, event);
     if (this.closed) return;
-    for (const queue of this.queues) {
-      const record: DeliveryRecord = {
-        eventId: event.id,
-        eventType: event.eventType,
-        subject: event.subject,
-        subscriber: queue.subscriber.url,
-        attempts: 0,
-        status: 'pending',
-      };
-      remember(this.deliveries, record);
-      queue.pending.push({ event, record });
-      if (!queue.running) this.track(this.drain(queue));
-    }
+    for (const queue of this.queues) this.enqueue(queue, event);
+    this.persist();
+  }
+
+  private enqueue(queue: Queue, event: EventGridEvent): void {
+    const record: DeliveryRecord = {
+      eventId: event.id,
+      eventType: event.eventType,
+      subject: event.subject,
+      subscriber: queue.subscriber.url,
+      attempts: 0,
+      status: 'pending',
+    };
+    remember(this.deliveries, record);
+    queue.pending.push({ event, record });
+    if (!queue.running) this.track(this.drain(queue));
+  }
+
+  /** Saves what is still to be delivered (not on close: a stopped emulator delivers it after its restart). */
+  private persist(): void {
+    if (this.closed || !this.outbox) return;
+    this.outbox.save(
+      this.queues.flatMap((queue) =>
+        [...(queue.current ? [queue.current] : []), ...queue.pending].map(({ event }) => ({
+          subscriber: queue.subscriber.url,
+          event,
+        })),
+      ),
+    );
   }
 
   events(): EventGridEvent[] {
@@ -132,11 +176,11 @@ export class EventPublisher {
     this.published.length = 0;
     this.deliveries.length = 0;
     for (const queue of this.queues) queue.pending.length = 0;
+    this.persist();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const queue of this.queues) queue.pending.length = 0;
     this.stopping.abort();
     await Promise.allSettled([...this.inFlight]);
   }
@@ -149,8 +193,13 @@ export class EventPublisher {
   private async drain(queue: Queue): Promise<void> {
     queue.running = true;
     try {
-      for (let item = queue.pending.shift(); item && !this.closed; item = queue.pending.shift()) {
-        await this.deliver(queue.subscriber, item.event, item.record);
+      while (!this.closed) {
+        queue.current = queue.pending.shift();
+        if (!queue.current) break;
+        await this.deliver(queue.subscriber, queue.current.event, queue.current.record);
+        if (this.closed) break; // still undelivered: kept for the next start
+        queue.current = undefined;
+        this.persist();
       }
     } finally {
       queue.running = false;
@@ -192,9 +241,10 @@ export class EventPublisher {
         await delay(Math.min(30_000, this.retryDelayInMs * 2 ** (attempt - 1)), this.stopping.signal);
       }
     }
+    if (this.closed) return; // stays pending: delivered after the next start
     record.status = 'failed';
     this.log(
-      `event ${event.eventType} ${event.subject} not delivered to ${subscriber.url}: ${record.lastError ?? 'closed'}`,
+      `event ${event.eventType} ${event.subject} not delivered to ${subscriber.url}: ${record.lastError ?? 'no answer'}`,
     );
   }
 }

@@ -104,7 +104,18 @@ export class AzureMlEmulator {
       store.data.clock = clock.reading();
     };
     const log = options.log ?? (() => undefined);
-    const events = new EventPublisher({ subscribers: options.eventSubscribers ?? [], ...options.eventDelivery, log });
+    const events = new EventPublisher({
+      subscribers: options.eventSubscribers ?? [],
+      ...options.eventDelivery,
+      log,
+      outbox: {
+        load: () => store.data.outbox ?? [],
+        save: (pending) => {
+          store.data.outbox = pending;
+          store.changed();
+        },
+      },
+    });
     const settings: EmulatorSettings = {
       pageSize: options.pageSize ?? 100,
       retryAfterSeconds: options.lroRetryAfterSeconds ?? 1,
@@ -157,6 +168,7 @@ export class AzureMlEmulator {
     const port = (server.address() as AddressInfo).port;
     this.url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     this.setBaseUrl(this.url);
+    this.events.resume();
     this.engine.resume();
     if (this.options.seedDemo) await seedDemo(this.context, this.engine);
     this.timer = setInterval(() => this.engine.tick(), this.options.tickIntervalInMs ?? 50);

@@ -8,6 +8,7 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { PendingDelivery } from './events';
 import type { ModelArtifact, TrainingMetrics } from './ml';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -209,6 +210,8 @@ export interface EmulatorState {
    * down, as Azure's jobs run on while a client is down.
    */
   clock?: { now: number; speed: number; wallAt: number };
+  /** Events not yet delivered to their subscribers (Event Grid keeps them until delivered or given up on). */
+  outbox?: PendingDelivery[];
 }
 
 export function emptyState(steps: StepDurations): EmulatorState {

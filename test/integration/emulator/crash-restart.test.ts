@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,8 +31,8 @@ let stateDir: string;
 let port: number;
 let running: Emulator | undefined;
 
-async function start(): Promise<Emulator> {
-  const child = spawn(process.execPath, [MAIN, '--port', String(port), '--state-dir', stateDir], {
+async function start(extraArgs: string[] = []): Promise<Emulator> {
+  const child = spawn(process.execPath, [MAIN, '--port', String(port), '--state-dir', stateDir, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -128,6 +129,42 @@ describe('Azure ML emulator: SIGKILL and restart on the same state', () => {
     await start();
     expect((await arm('GET', '/models/crash-model/versions/1')).status).toBe(200);
     expect((await arm('GET', '/jobs/crash-job')).status).toBe(200);
+  });
+
+  it('when it is killed before an event was delivered, then it delivers the event after the restart (Event Grid keeps it while the subscriber is down)', async () => {
+    // The subscriber is down at first: deliveries fail and are retried until the emulator is killed.
+    const [subscriberPort] = (await freePorts(1)) as [number];
+    const subscriber = ['--event-subscriber', `http://127.0.0.1:${subscriberPort}/events`];
+    const emulator = await start(subscriber);
+    const registered = await arm(
+      'PUT',
+      '/models/crash-events/versions/1',
+      { properties: { modelUri: 'azureml://jobs/j/outputs/artifacts/paths/model/' } },
+      () => emulator.child.kill('SIGKILL'),
+    );
+    expect(registered.status).toBe(201);
+    await emulator.kill();
+
+    const received: { eventType: string; subject: string }[] = [];
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push(...(JSON.parse(Buffer.concat(chunks).toString()) as { eventType: string; subject: string }[]));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(subscriberPort, '127.0.0.1', resolve));
+    try {
+      await start(subscriber);
+      const event = await waitFor(() => received.find((e) => e.subject === 'models/crash-events:1'), {
+        timeoutMs: 10_000,
+        description: 'ModelRegistered to reach the subscriber after the restart',
+      });
+      expect(event.eventType).toBe('Microsoft.MachineLearningServices.ModelRegistered');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('when it is killed while a job trains, then the job trains and completes after the restart', async () => {
