@@ -141,12 +141,15 @@ export function createBatchActivities(deps: BatchDeps) {
       if (!batch) throw new RangeError(`mini-batch ${ref.index} is not in plan ${ref.planBlob}`);
       try {
         return await scoreMiniBatch(
-          { container, auth: (endpoint) => deps.resolver.key(endpoint) },
+          {
+            container,
+            auth: (endpoint) => deps.resolver.secret(endpoint),
+            onUnauthorized: (endpoint, stale) => deps.resolver.refresh?.(endpoint, stale),
+          },
           { run: ref.run, batch, scorer: ref.scorer, settings: ref.settings },
         );
       } catch (err) {
         deps.telemetry.trackException(err as Error, dims(ref.run, { miniBatch: batch.key }));
-        if (err instanceof ScoringHttpError && err.status === 401) deps.resolver.forgetKey?.(ref.scorer.endpoint);
         throw isPermanent(err) ? new BatchPermanentError(err as Error) : err;
       }
     },

@@ -8,7 +8,6 @@ import {
   getDeploymentLogs,
   getEndpoint,
   listDeployments,
-  scoringCredential,
   setTraffic,
 } from '../azureml/endpoints';
 import {
@@ -18,6 +17,7 @@ import {
   stringTags,
   tagModelVersion,
 } from '../azureml/registry';
+import { armScoringSecrets } from '../azureml/scoring-auth';
 import { scoreOnline } from '../azureml/scoring-client';
 import type { AzureMlWorkspace } from '../azureml/workspace';
 import { type Catalog, findModel } from '../catalog';
@@ -112,26 +112,28 @@ export function createRetrainActivities(deps: RetrainDeps) {
     await state.runs.update(runId, mutate);
   }
 
-  const credentials = new Map<string, Promise<{ scoringUri: string; secret: string }>>();
-  function endpointAccess(endpoint: string): Promise<{ scoringUri: string; secret: string }> {
-    let access = credentials.get(endpoint);
-    if (!access) {
-      access = (async () => {
+  const secrets = armScoringSecrets(ws);
+  const scoringUris = new Map<string, Promise<string>>();
+  function scoringUriOf(endpoint: string): Promise<string> {
+    let uri = scoringUris.get(endpoint);
+    if (!uri) {
+      uri = (async () => {
         const e = await getEndpoint(ws, endpoint);
         if (!e?.scoringUri) throw new ReleaseCheckFailedError('smoke', `Endpoint ${endpoint} has no scoring URI.`);
-        return { scoringUri: e.scoringUri, secret: await scoringCredential(ws, endpoint, e.authMode) };
+        return e.scoringUri;
       })();
-      credentials.set(endpoint, access);
-      access.catch(() => credentials.delete(endpoint));
+      scoringUris.set(endpoint, uri);
+      uri.catch(() => scoringUris.delete(endpoint));
     }
-    return access;
+    return uri;
   }
 
   async function score(endpoint: string, deployment: string, body: unknown, timeoutMs: number) {
-    const access = await endpointAccess(endpoint);
     return scoreOnline({
-      scoringUri: access.scoringUri,
-      auth: () => access.secret,
+      scoringUri: await scoringUriOf(endpoint),
+      // Renewed when due, and once after a 401 (a key regenerated or a token expired mid-release).
+      auth: () => secrets.get(endpoint),
+      onUnauthorized: (stale) => secrets.refresh(endpoint, stale),
       deployment,
       body,
       timeoutMs,
@@ -416,10 +418,12 @@ export function createRetrainActivities(deps: RetrainDeps) {
     // ---- deployment -----------------------------------------------------------------------------------------
 
     [RetrainActivities.deployPrepare]: async (input: DeployPrepareInput): Promise<EndpointSnapshot> => {
-      const endpoint = await ensureEndpoint(ws, input.endpoint, {
-        [LineageTags.managedBy]: MANAGED_BY,
-        [LineageTags.model]: input.run.model,
-      });
+      const endpoint = await ensureEndpoint(
+        ws,
+        input.endpoint,
+        { [LineageTags.managedBy]: MANAGED_BY, [LineageTags.model]: input.run.model },
+        planOf(input.run.model).deployment.authMode,
+      );
       return {
         scoringUri: endpoint.scoringUri,
         authMode: endpoint.authMode,

@@ -26,6 +26,7 @@ export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry): BatchD
     resolver: armEndpointResolver(arm, {
       resourceGroup: config.azureml.resourceGroup,
       workspace: config.azureml.workspace,
+      credential,
     }),
     telemetry: telemetry ?? createTelemetry(config.telemetry.connectionString),
   };
@@ -42,6 +43,7 @@ export function batchDepsFrom(context: AppContext): BatchDeps {
     resolver: armEndpointResolver(context.workspace.arm, {
       resourceGroup: context.config.azureml.resourceGroup,
       workspace: context.config.azureml.workspace,
+      credential: context.credential,
     }),
     telemetry: context.telemetry,
   };

@@ -4,7 +4,7 @@ import type { DeploymentSpec } from '../catalog';
 import { fullTrafficDeployment, liveDeployment, type TrafficMap } from '../services/retrain/traffic';
 import { LINEAGE_TAG_PREFIX, LineageTags, MANAGED_BY } from '../services/retrain/lineage';
 import { AzureMlRequestError, AzureMlTransientError } from '../services/retrain/errors';
-import { type AzureMlWorkspace, call, callOptional, dataPlaneJson, ML_SCOPE, workspacePath } from './workspace';
+import { type AzureMlWorkspace, call, callOptional, dataPlaneJson, workspacePath } from './workspace';
 import { assetVersionId } from './references';
 import { parseModelReference } from './registry';
 
@@ -63,11 +63,12 @@ export async function getEndpoint(ws: AzureMlWorkspace, name: string): Promise<E
   return e ? toEndpointState(e) : undefined;
 }
 
-/** The endpoint, created (Key auth, no traffic) when missing; waits for the create LRO. */
+/** The endpoint, created (with `authMode`, no traffic) when missing; waits for the create LRO. */
 export async function ensureEndpoint(
   ws: AzureMlWorkspace,
   name: string,
   tags: Record<string, string>,
+  authMode: 'Key' | 'AMLToken' | 'AADToken' = 'Key',
 ): Promise<EndpointState> {
   const existing = await getEndpoint(ws, name);
   if (existing) return existing;
@@ -81,7 +82,7 @@ export async function ensureEndpoint(
         kind: 'Managed',
         identity: { type: 'SystemAssigned' },
         tags,
-        properties: { authMode: 'Key' },
+        properties: { authMode },
       },
       { updateIntervalInMs: ws.lroIntervalMs },
     ),
@@ -346,22 +347,4 @@ export async function deleteDeployment(ws: AzureMlWorkspace, endpoint: string, n
       updateIntervalInMs: ws.lroIntervalMs,
     });
   });
-}
-
-/** The secret for `Authorization: Bearer` when scoring: endpoint key (Key), AML token, or an Entra token (AADToken). */
-export async function scoringCredential(ws: AzureMlWorkspace, endpoint: string, authMode: string): Promise<string> {
-  if (authMode === 'AMLToken') {
-    const token = await call('get online endpoint token', () =>
-      ws.arm.onlineEndpoints.getToken(ws.resourceGroup, ws.workspace, endpoint),
-    );
-    return token.accessToken ?? '';
-  }
-  if (authMode === 'AADToken') {
-    const token = await ws.credential.getToken(ML_SCOPE);
-    return token?.token ?? '';
-  }
-  const keys = await call('list online endpoint keys', () =>
-    ws.arm.onlineEndpoints.listKeys(ws.resourceGroup, ws.workspace, endpoint),
-  );
-  return keys.primaryKey ?? '';
 }

@@ -187,6 +187,11 @@ const registrySchema = z.object({
 const deploymentSchema = z
   .object({
     endpoint: endpointName,
+    /**
+     * How callers authenticate to the endpoint when the app creates it: `Key` (endpoint keys), `AMLToken` (endpoint
+     * tokens that expire) or `AADToken` (Entra tokens for https://ml.azure.com). An existing endpoint keeps its own.
+     */
+    authMode: z.enum(['Key', 'AMLToken', 'AADToken']).default('Key'),
     strategy: z.enum(['blueGreen', 'canary']).default('blueGreen'),
     /** Traffic percentages for canary steps, increasing, ending at 100. */
     canarySteps: z.array(z.number().int().min(1).max(100)).default([10, 50, 100]),

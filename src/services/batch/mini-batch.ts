@@ -23,6 +23,8 @@ export interface MiniBatchDeps {
   readonly container: ContainerClient;
   /** Endpoint key (or token) for the scorer. */
   readonly auth: (endpoint: string) => Promise<string>;
+  /** A request with `stale` got a 401: renew before the one retry `scoreOnline` then makes. */
+  readonly onUnauthorized?: (endpoint: string, stale: string) => void;
   /** Scoring retries per request (429/503/5xx/network) before the mini-batch fails. */
   readonly requestRetries?: number;
   readonly signal?: AbortSignal;
@@ -60,6 +62,9 @@ export async function scoreMiniBatch(deps: MiniBatchDeps, input: MiniBatchInput)
     const result = await scoreOnline({
       scoringUri: scorer.scoringUri,
       auth: () => deps.auth(scorer.endpoint),
+      ...(deps.onUnauthorized
+        ? { onUnauthorized: (stale: string) => deps.onUnauthorized?.(scorer.endpoint, stale) }
+        : {}),
       deployment: scorer.deployment,
       body: scoringBody(cols, rows, settings.features),
       timeoutMs: settings.requestTimeoutMs,

@@ -208,9 +208,16 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
   runtime.registerOrchestration(RetrainOrchestrations.retrain, retrainOrchestrator);
   runtime.registerOrchestration(RetrainOrchestrations.deploy, retrainDeployOrchestrator);
   runtime.registerOrchestration(RetrainOrchestrations.rollback, retrainRollbackOrchestrator);
+  // One set of handlers per scenario, as the app builds one per worker process (caches such as scoring secrets live
+  // as long as that process).
+  const perScenario = new WeakMap<Scenario, Record<string, (i: unknown) => Promise<unknown>>>();
   for (const name of Object.values(RetrainActivities)) {
     runtime.registerActivity(name, async (input: unknown) => {
-      const handlers = createRetrainActivities(deps()) as unknown as Record<string, (i: unknown) => Promise<unknown>>;
+      let handlers = perScenario.get(scenario());
+      if (!handlers) {
+        handlers = createRetrainActivities(deps()) as unknown as Record<string, (i: unknown) => Promise<unknown>>;
+        perScenario.set(scenario(), handlers);
+      }
       const result = await handlers[name]!(input);
       return name === RetrainActivities.loadPlan ? scenario().planTweak(result as RetrainPlan) : result;
     });

@@ -198,4 +198,63 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
     const version = await h.ws.arm.modelVersions.get(h.ws.resourceGroup, h.ws.workspace, 'bike-demand', '2');
     expect(version.properties.modelType).toBe('custom_model');
   });
+
+  describe('credentials that change during a release', () => {
+    /** Resolves once the run has started shifting traffic (the bake timer is running). */
+    const trafficStarted = (runId: string) =>
+      waitFor(async () => {
+        const run = await h.scenario().state.runs.get(runId);
+        return run?.stages.some((st) => st.name === 'traffic') ? true : undefined;
+      }, 'traffic stage');
+    /** Status of every scoring call to the endpoint (a 401 is answered before routing, so it names no deployment). */
+    const calls = async (endpoint: string) =>
+      (
+        (await h.emulatorCall('GET', `/_emulator/scoringCalls?endpoint=${endpoint}`)) as { value: { status: number }[] }
+      ).value.map((call) => call.status);
+    const withBake = (p: Parameters<typeof fastPlan>[0]) => {
+      const fast = fastPlan(p);
+      return { ...fast, deployment: { ...fast.deployment, bakeTimeSeconds: 3, bakeProbeRequests: 5 } };
+    };
+
+    it('when the endpoint key is regenerated mid-release, then the probes re-read it after one 401 and the healthy model is not rolled back', async () => {
+      await h.begin({ planTweak: withBake });
+      const submitted = await h.submit(await h.uploadDataset('bike-demand/rotate.csv'));
+      await trafficStarted(submitted.runId);
+      await h.ws.arm.onlineEndpoints.beginRegenerateKeysAndWait(
+        h.ws.resourceGroup,
+        h.ws.workspace,
+        'bike-demand',
+        { keyType: 'Primary' },
+        { updateIntervalInMs: 20 },
+      );
+      const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+      expect(status.output).toMatchObject({ status: 'succeeded', deployment: 'bike-demand-v2' });
+      expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual({ 'bike-demand-v2': 100 });
+      const statuses = await calls('bike-demand');
+      expect(statuses.filter((code) => code === 401)).toHaveLength(1);
+      expect(statuses[statuses.length - 1]).toBe(200);
+    });
+
+    it('when an AMLToken endpoint token expires mid-release, then a new token is fetched and the release completes', async () => {
+      await h.begin({
+        catalog: demoCatalog((m) => {
+          Object.assign(m.deployment as Record<string, unknown>, { endpoint: 'bike-demand-aml', authMode: 'AMLToken' });
+        }),
+        planTweak: withBake,
+      });
+      const submitted = await h.submit(await h.uploadDataset('bike-demand/token.csv'));
+      await trafficStarted(submitted.runId);
+      // Emulator tokens live one hour on its clock: the cached one is now stale.
+      await h.emulatorCall('POST', '/_emulator/clock/advance', { ms: 2 * 3_600_000 });
+      const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+      expect(status.output).toMatchObject({ status: 'succeeded' });
+      expect(await getEndpoint(h.ws, 'bike-demand-aml')).toMatchObject({
+        authMode: 'AMLToken',
+        traffic: { 'bike-demand-v2': 100 },
+      });
+      expect(await calls('bike-demand-aml')).toContain(401);
+    });
+  });
 });
