@@ -202,6 +202,8 @@ export interface EmulatorState {
   tokens: Record<string, { endpoint: string; expiresAt: number }>;
   faults: FaultState;
   steps: StepDurations;
+  /** Latency profile in force (`fast` when absent): per-operation durations and the LRO Retry-After. */
+  latency?: { profile: 'fast' | 'azure'; operations?: Partial<Record<string, number>>; retryAfterSeconds?: number };
 }
 
 export function emptyState(steps: StepDurations): EmulatorState {

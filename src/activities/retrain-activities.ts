@@ -2,13 +2,14 @@ import { describeRuns, findMetricsRun } from '../azureml/mlflow';
 import { cancelTraining, getTrainingStatus, submitTraining } from '../azureml/training';
 import {
   beginCreateDeployment,
+  type EndpointState,
   deleteDeployment,
   ensureEndpoint,
   getDeployment,
   getDeploymentLogs,
   getEndpoint,
   listDeployments,
-  setTraffic,
+  beginSetTraffic,
 } from '../azureml/endpoints';
 import {
   getModelVersion,
@@ -41,6 +42,8 @@ import type {
   RecordInput,
   RegisterModelInput,
   RegisterModelOutput,
+  EndpointStateInput,
+  RollbackFinishInput,
   RollbackInput,
   RollbackOutput,
   RunRef,
@@ -417,6 +420,14 @@ export function createRetrainActivities(deps: RetrainDeps) {
 
     // ---- deployment -----------------------------------------------------------------------------------------
 
+    [RetrainActivities.deployEndpointState]: async (input: EndpointStateInput): Promise<EndpointSnapshot> => {
+      const endpoint = await getEndpoint(ws, input.endpoint);
+      if (!endpoint) {
+        return { scoringUri: undefined, authMode: 'Key', traffic: {}, live: undefined, provisioningState: 'NotFound' };
+      }
+      return snapshotOf(endpoint);
+    },
+
     [RetrainActivities.deployPrepare]: async (input: DeployPrepareInput): Promise<EndpointSnapshot> => {
       const endpoint = await ensureEndpoint(
         ws,
@@ -424,12 +435,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
         { [LineageTags.managedBy]: MANAGED_BY, [LineageTags.model]: input.run.model },
         planOf(input.run.model).deployment.authMode,
       );
-      return {
-        scoringUri: endpoint.scoringUri,
-        authMode: endpoint.authMode,
-        traffic: endpoint.traffic,
-        live: endpoint.live,
-      };
+      return snapshotOf(endpoint);
     },
 
     [RetrainActivities.deployCreate]: async (input: DeployCreateInput): Promise<DeployStateOutput> => {
@@ -488,7 +494,8 @@ export function createRetrainActivities(deps: RetrainDeps) {
     },
 
     [RetrainActivities.deploySetTraffic]: async (input: SetTrafficInput): Promise<EndpointSnapshot> => {
-      const endpoint = await setTraffic(ws, input.endpoint, input.traffic);
+      // Starts the change; the orchestration waits for it on durable timers (deployEndpointState).
+      const endpoint = await beginSetTraffic(ws, input.endpoint, input.traffic);
       if (input.reason === 'shift') {
         telemetry.trackEvent(
           TelemetryEvents.DeploymentShifted,
@@ -501,12 +508,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
           ? { ...current, deployment: { ...current.deployment, traffic: endpoint.traffic } }
           : undefined,
       );
-      return {
-        scoringUri: endpoint.scoringUri,
-        authMode: endpoint.authMode,
-        traffic: endpoint.traffic,
-        live: endpoint.live,
-      };
+      return snapshotOf(endpoint);
     },
 
     [RetrainActivities.deployProbe]: async (input: ScoringProbeInput): Promise<ProbeOutput> => {
@@ -572,8 +574,8 @@ export function createRetrainActivities(deps: RetrainDeps) {
       if ('error' in choice)
         throw new ReleaseCheckFailedError('rollback', `Cannot roll back ${input.model}: ${choice.error}.`);
       const traffic = rollbackTraffic(endpoint.traffic, endpoint.live ?? choice.target, choice.target);
-      const updated = await setTraffic(ws, endpointName, traffic);
-      const run: RunRef = { model: input.model, runId: input.runId, triggerId: input.runId, instanceId: input.runId };
+      // Starts the change; the rollback orchestration waits for it and then calls rollbackFinish.
+      const started = await beginSetTraffic(ws, endpointName, traffic);
       const at = now();
       const record = newRunRecord(
         { runId: input.runId, triggerId: input.runId, model: input.model, source: 'manual', occurredAt: at },
@@ -583,30 +585,71 @@ export function createRetrainActivities(deps: RetrainDeps) {
       );
       await state.runs.create({ ...record, source: 'ops' });
       await updateRun(input.runId, (current) => ({
-        ...withStage(current, 'rollback', 'succeeded', at, `${endpoint.live ?? '(none)'} → ${choice.target}`),
-        status: 'succeeded',
-        finishedAt: at,
+        ...withStage(current, 'rollback', 'started', at, `${endpoint.live ?? '(none)'} → ${choice.target}`),
         deployment: {
           endpoint: endpointName,
           name: choice.target,
           previous: endpoint.live,
-          traffic: updated.traffic,
-          outcome: 'rolledBack',
+          traffic: started.traffic,
         },
       }));
+      return {
+        endpoint: endpointName,
+        from: endpoint.live,
+        to: choice.target,
+        traffic: started.traffic,
+        provisioningState: started.provisioningState,
+        pollSeconds: entry.deployment.provisioningPollSeconds,
+        timeoutSeconds: entry.deployment.provisioningTimeoutMinutes * 60,
+      };
+    },
+
+    [RetrainActivities.rollbackFinish]: async (input: RollbackFinishInput): Promise<void> => {
+      const at = now();
+      await updateRun(input.runId, (current) => {
+        if (TERMINAL_RUN_STATUSES.includes(current.status)) return undefined;
+        const closed = withStage(
+          current,
+          'rollback',
+          input.failure ? 'failed' : 'succeeded',
+          at,
+          input.failure ?? `${input.from ?? '(none)'} → ${input.to}`,
+        );
+        return {
+          ...closed,
+          status: input.failure ? 'failed' : 'succeeded',
+          finishedAt: at,
+          ...(input.failure
+            ? { failure: { stage: 'rollback', errorType: 'ReleaseCheckFailedError', message: input.failure } }
+            : {}),
+          deployment: {
+            endpoint: input.endpoint,
+            name: input.to,
+            previous: input.from,
+            traffic: input.traffic,
+            ...(input.failure ? {} : { outcome: 'rolledBack' as const }),
+          },
+        };
+      });
+      if (input.failure) return;
+      const run: RunRef = { model: input.model, runId: input.runId, triggerId: input.runId, instanceId: input.runId };
       telemetry.trackEvent(
         TelemetryEvents.DeploymentRolledBack,
-        dims(run, {
-          deployment: choice.target,
-          from: endpoint.live,
-          reason: 'operator',
-          requestedBy: input.requestedBy,
-        }),
+        dims(run, { deployment: input.to, from: input.from, reason: 'operator', requestedBy: input.requestedBy }),
       );
-      return { endpoint: endpointName, from: endpoint.live, to: choice.target, traffic: updated.traffic };
     },
   } satisfies Record<string, Handler>;
   return activities;
+}
+
+function snapshotOf(endpoint: EndpointState): EndpointSnapshot {
+  return {
+    scoringUri: endpoint.scoringUri,
+    authMode: endpoint.authMode,
+    traffic: endpoint.traffic,
+    live: endpoint.live,
+    provisioningState: endpoint.provisioningState,
+  };
 }
 
 export type RetrainActivityHandlers = ReturnType<typeof createRetrainActivities>;

@@ -3,7 +3,7 @@ import type { OnlineDeployment, OnlineEndpoint } from '@azure/arm-machinelearnin
 import type { DeploymentSpec } from '../catalog';
 import { fullTrafficDeployment, liveDeployment, type TrafficMap } from '../services/retrain/traffic';
 import { LINEAGE_TAG_PREFIX, LineageTags, MANAGED_BY } from '../services/retrain/lineage';
-import { AzureMlRequestError, AzureMlTransientError } from '../services/retrain/errors';
+import { AzureMlTransientError } from '../services/retrain/errors';
 import { type AzureMlWorkspace, call, callOptional, dataPlaneJson, workspacePath } from './workspace';
 import { assetVersionId } from './references';
 import { parseModelReference } from './registry';
@@ -63,7 +63,10 @@ export async function getEndpoint(ws: AzureMlWorkspace, name: string): Promise<E
   return e ? toEndpointState(e) : undefined;
 }
 
-/** The endpoint, created (with `authMode`, no traffic) when missing; waits for the create LRO. */
+/**
+ * The endpoint; when missing, its creation is started (with `authMode`, no traffic) and not awaited: creation takes
+ * minutes in Azure, longer than an activity may run, so the orchestration polls `provisioningState` on durable timers.
+ */
 export async function ensureEndpoint(
   ws: AzureMlWorkspace,
   name: string,
@@ -72,8 +75,8 @@ export async function ensureEndpoint(
 ): Promise<EndpointState> {
   const existing = await getEndpoint(ws, name);
   if (existing) return existing;
-  const created = await call('create online endpoint', () =>
-    ws.arm.onlineEndpoints.beginCreateOrUpdateAndWait(
+  await call('create online endpoint', async () => {
+    await ws.arm.onlineEndpoints.beginCreateOrUpdate(
       ws.resourceGroup,
       ws.workspace,
       name,
@@ -85,9 +88,11 @@ export async function ensureEndpoint(
         properties: { authMode },
       },
       { updateIntervalInMs: ws.lroIntervalMs },
-    ),
-  );
-  return toEndpointState(created);
+    );
+  });
+  const created = await getEndpoint(ws, name);
+  if (!created) throw new AzureMlTransientError(`Online endpoint ${name} is not visible after its create request.`);
+  return created;
 }
 
 export async function listDeployments(ws: AzureMlWorkspace, endpoint: string): Promise<DeploymentState[]> {
@@ -289,11 +294,15 @@ function endpointUrl(ws: AzureMlWorkspace, endpoint: string): string {
 }
 
 /**
- * Sets the endpoint's traffic: the whole endpoint as read, with only `traffic` changed, PUT back raw (the 2.1.1
- * client would drop `mirrorTraffic`; a partial body would reset `publicNetworkAccess`). Waits until the update
- * completes.
+ * Starts a traffic change: the whole endpoint as read, with only `traffic` changed, PUT back raw (the 2.1.1 client
+ * would drop `mirrorTraffic`; a partial body would reset `publicNetworkAccess`). Not awaited: the update takes about a
+ * minute in Azure (Retry-After 10–600 s), so the orchestration polls `provisioningState` on durable timers.
  */
-export async function setTraffic(ws: AzureMlWorkspace, endpoint: string, traffic: TrafficMap): Promise<EndpointState> {
+export async function beginSetTraffic(
+  ws: AzureMlWorkspace,
+  endpoint: string,
+  traffic: TrafficMap,
+): Promise<EndpointState> {
   const url = endpointUrl(ws, endpoint);
   const current = await dataPlaneJson<RawTrackedResource>(ws, 'get online endpoint', url);
   const body = putBodyOf(current, ENDPOINT_READ_ONLY);
@@ -302,24 +311,21 @@ export async function setTraffic(ws: AzureMlWorkspace, endpoint: string, traffic
     ...body.properties,
     traffic: Object.fromEntries(Object.entries(traffic).filter(([, share]) => share > 0)),
   };
-  await dataPlaneJson(ws, 'update online endpoint traffic', url, { method: 'PUT', body });
-  return waitForEndpoint(ws, endpoint);
-}
-
-const SETTLED = new Set(['Succeeded', 'Failed', 'Canceled']);
-
-/** Polls the endpoint until its provisioning settles (ARM's final-state GET of a PUT). */
-async function waitForEndpoint(ws: AzureMlWorkspace, endpoint: string): Promise<EndpointState> {
-  for (;;) {
-    const state = await getEndpoint(ws, endpoint);
-    if (!state) throw new AzureMlRequestError(`Online endpoint ${endpoint} disappeared during a traffic update.`, 404);
-    if (state.provisioningState === undefined || SETTLED.has(state.provisioningState)) {
-      if (state.provisioningState === 'Failed')
-        throw new AzureMlTransientError(`Traffic update of online endpoint ${endpoint} failed.`);
-      return state;
-    }
-    await new Promise((resolve) => setTimeout(resolve, ws.lroIntervalMs));
-  }
+  const updated = await dataPlaneJson<RawTrackedResource>(ws, 'update online endpoint traffic', url, {
+    method: 'PUT',
+    body,
+  });
+  const properties = updated.properties ?? {};
+  const shares = (properties.traffic ?? {}) as TrafficMap;
+  return {
+    name: endpoint,
+    scoringUri: typeof properties.scoringUri === 'string' ? properties.scoringUri : undefined,
+    authMode: typeof properties.authMode === 'string' ? properties.authMode : 'Key',
+    provisioningState: typeof properties.provisioningState === 'string' ? properties.provisioningState : undefined,
+    traffic: shares,
+    live: liveDeployment(shares),
+    full: fullTrafficDeployment(shares),
+  };
 }
 
 /** Tail of a deployment's inference-server logs (never fails the caller: logs are best effort). */

@@ -257,4 +257,31 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
       expect(await calls('bike-demand-aml')).toContain(401);
     });
   });
+
+  it('when Azure takes minutes (latency profile), then endpoint creation and traffic changes are started by activities and awaited on durable timers', async () => {
+    await h.begin({
+      catalog: demoCatalog((m) => {
+        Object.assign(m.deployment as Record<string, unknown>, { endpoint: 'bike-demand-slow' });
+      }),
+    });
+    // Azure-like minutes for jobs, endpoint and deployment operations, at 600× so they pass in about a second.
+    await h.emulatorCall('PUT', '/_emulator/latencyProfile', { profile: 'azure' });
+    await h.emulatorCall('POST', '/_emulator/clock', { speed: 600 });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/slow-azure.csv'));
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'succeeded', deployment: 'bike-demand-v2' });
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    // Each change was still running when the activity that started it returned.
+    expect(run?.deployment?.checks).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^endpoint bike-demand-slow created after \d+ provisioning checks$/),
+        expect.stringMatching(/^traffic 100% applied after \d+ provisioning checks$/),
+      ]),
+    );
+    expect(await getEndpoint(h.ws, 'bike-demand-slow')).toMatchObject({
+      provisioningState: 'Succeeded',
+      traffic: { 'bike-demand-v2': 100 },
+    });
+  });
 });
