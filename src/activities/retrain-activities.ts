@@ -19,7 +19,7 @@ import {
   tagModelVersion,
 } from '../azureml/registry';
 import { armScoringSecrets } from '../azureml/scoring-auth';
-import { scoreOnline } from '../azureml/scoring-client';
+import { decodedBody, scoreOnline } from '../azureml/scoring-client';
 import type { AzureMlWorkspace } from '../azureml/workspace';
 import { type Catalog, findModel } from '../catalog';
 import type {
@@ -463,8 +463,13 @@ export function createRetrainActivities(deps: RetrainDeps) {
     [RetrainActivities.deploySmoke]: async (input: ScoringProbeInput): Promise<SmokeOutput> => {
       try {
         const result = await score(input.endpoint, input.deployment, input.sample, input.timeoutMs);
-        if (result.body === null || typeof result.body !== 'object') {
-          return { ok: false, detail: `HTTP ${result.status} without a JSON body` };
+        // MLflow answers a list or an object; a classic score.py often a JSON-encoded string of one.
+        const body = decodedBody(result.body);
+        if (body === null || typeof body !== 'object') {
+          return {
+            ok: false,
+            detail: `HTTP ${result.status} without a JSON object or list (got ${JSON.stringify(result.body).slice(0, 80)})`,
+          };
         }
         return { ok: true, detail: `HTTP ${result.status} in ${Math.round(result.latencyMs)} ms` };
       } catch (error) {

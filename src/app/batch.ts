@@ -17,7 +17,7 @@ import { armEndpointResolver } from '../services/batch/endpoint-resolver';
 import { createBlobServiceClient } from '../storage/blob-service';
 import { createTelemetry, type Telemetry } from '../telemetry';
 
-export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry): BatchDeps {
+export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry, catalog?: Catalog): BatchDeps {
   const credential = createCredential(config);
   const lake = createBlobServiceClient(config.lakeStorage, credential);
   const arm = createArmClient(config, credential);
@@ -29,6 +29,7 @@ export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry): BatchD
       credential,
     }),
     telemetry: telemetry ?? createTelemetry(config.telemetry.connectionString),
+    ...(catalog ? { catalog } : {}),
   };
 }
 
@@ -46,6 +47,7 @@ export function batchDepsFrom(context: AppContext): BatchDeps {
       credential: context.credential,
     }),
     telemetry: context.telemetry,
+    catalog: context.catalog,
   };
 }
 

@@ -99,6 +99,19 @@ export interface ScoreOnlineResult<T = unknown> {
   readonly deployment: string | undefined;
 }
 
+/**
+ * A body that is a JSON-encoded string (a classic score.py returning `json.dumps(result)` sends a JSON string whose
+ * text is the JSON result) decoded once; any other body as it is.
+ */
+export function decodedBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
+}
+
 const RETRY_AFTER_STATUSES = new Set([429, 503]);
 const BACKOFF_STATUSES = new Set([408, 500, 502, 504]);
 

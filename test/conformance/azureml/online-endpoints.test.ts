@@ -373,6 +373,10 @@ describe('Azure ML emulator: managed online endpoints and deployments (real clie
         { 'azureml-model-deployment': 'custom-ok' },
       );
       expect(scored.status).toBe(200);
+      // The stand-in score.py returns json.dumps(predictions): a JSON string whose text is the list.
+      const answer = (await scored.json()) as unknown;
+      expect(typeof answer).toBe('string');
+      expect(JSON.parse(answer as string)).toEqual([expect.any(Number)]);
     });
 
     it('when a version registered as mlflow_model points at a custom_model output, then provisioning fails: no MLmodel file', async () => {

@@ -6,7 +6,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 
 import { createBatchActivities, type FinalizeInput } from '../../../src/activities/batch-activities';
 import { BatchActivities, type ScoreMiniBatchRef } from '../../../src/orchestrations/batch-run';
-import type { BatchSpec } from '../../../src/catalog';
+import { type BatchSpec, parseCatalog } from '../../../src/catalog';
 import { runIdFor } from '../../../src/services/batch/layout';
 import type { MiniBatchResult, PlanSummary, RunRef } from '../../../src/services/batch/types';
 import { RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE } from '../../../dev/azureml-emulator';
@@ -95,6 +95,86 @@ async function runThrough(spec: BatchSpec, startedAt: string, activities = creat
 }
 
 describe('batch scoring activities on Azurite and the Azure ML emulator', () => {
+  it('when a classic scoring script takes {data: [records]} and answers a JSON-encoded string, and an ID column is declared a string, then every row is scored and 007 stays 007', async () => {
+    const arm = new AzureMachineLearningWorkspaces(staticCredential, SUBSCRIPTION_ID, { endpoint: env.emulator.url });
+    const ws = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/${WORKSPACE}`;
+    await arm.onlineDeployments.beginCreateOrUpdateAndWait(
+      RESOURCE_GROUP,
+      WORKSPACE,
+      'bike-demand',
+      'bike-demand-script',
+      {
+        location: 'local',
+        sku: { name: 'Default', capacity: 1 },
+        properties: {
+          endpointComputeType: 'Managed',
+          model: `${ws}/models/bike-demand/versions/1`,
+          environmentId: `${ws}/environments/sklearn-inference/versions/1`,
+          codeConfiguration: { codeId: `${ws}/codes/bike-score/versions/1`, scoringScript: 'score.py' },
+          instanceType: 'Standard_DS3_v2',
+        },
+      },
+      { updateIntervalInMs: 10 },
+    );
+    const prefixes = uniquePrefixes('classic');
+    const features = ['hour', 'temperature', 'humidity', 'windspeed', 'workingday'];
+    const csv = [
+      'station_id,' + features.join(','),
+      '007,8,20,0.5,10,1',
+      '042,17,25,0.4,5,1',
+      '0100,3,5,0.9,30,0',
+    ].join('\n');
+    await env.lake
+      .getBlockBlobClient(`${prefixes.inputPrefix}date=${DATE}/stations.csv`)
+      .upload(csv, Buffer.byteLength(csv));
+    const catalog = parseCatalog({
+      models: [
+        {
+          name: 'bike-demand',
+          training: { kind: 'batchEndpoint', endpoint: 'bike-demand-train', experiment: 'e', datasetInput: 'd' },
+          gate: { metrics: [{ name: 'rmse', goal: 'minimize' }] },
+          registry: { modelName: 'bike-demand' },
+          deployment: { endpoint: 'bike-demand', smokeSample: {} },
+          batch: {
+            ...prefixes,
+            features,
+            requestFormat: 'dataRecords',
+            columnTypes: { station_id: 'string' },
+          },
+        },
+      ],
+    });
+    const spec = catalog.models[0]?.batch as BatchSpec;
+    const activities = createBatchActivities({ ...env.deps, catalog });
+    const run = runRef(spec, '2026-11-22T02:00:00.000Z');
+    const plan = await activities[BatchActivities.plan]({
+      run,
+      endpoint: 'bike-demand',
+      deployment: 'bike-demand-script',
+      inputMode: 'tabular',
+      miniBatchSize: 100,
+    });
+    expect(plan.scorer.request).toEqual({ format: 'dataRecords', columnTypes: { station_id: 'string' } });
+    const result = await activities[BatchActivities.scoreMiniBatch]({
+      run,
+      planBlob: plan.planBlob,
+      index: 0,
+      scorer: plan.scorer,
+      settings: {
+        requestRows: 10,
+        requestConcurrency: 1,
+        requestTimeoutMs: 30_000,
+        outputFormat: 'csv',
+        predictionColumn: 'prediction',
+        modelVersionColumn: 'model_version',
+        features,
+      },
+    });
+    const rows: Record<string, string>[] = parse(await blobText(env.lake, result.part.blob), { columns: true });
+    expect(rows.map((r) => r.station_id)).toEqual(['007', '042', '0100']);
+    expect(rows.every((r) => Number.isFinite(Number(r.prediction)))).toBe(true);
+  });
+
   it('when a day of CSV files is scored, then every row comes back with a prediction and the model version', async () => {
     const spec = bikeSpec({ ...uniquePrefixes('csv'), miniBatchSize: 120, requestRows: 50 });
     const rowsIn = await seedCsv(env.lake, spec.inputPrefix, DATE, [250, 7]);

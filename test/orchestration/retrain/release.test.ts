@@ -169,13 +169,15 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
     });
   });
 
-  it('when the catalog serves a custom model, then the release deploys it with its environment and scoring script as ARM ids', async () => {
+  it('when the catalog serves a custom model, then the release deploys it with its environment and scoring script as ARM ids, and checks it in the {data} shape with a JSON-string answer', async () => {
     await h.begin({
       catalog: demoCatalog((m) => {
         m.registry = { modelName: 'bike-demand', modelType: 'custom_model' };
         Object.assign(m.deployment as Record<string, unknown>, {
           environmentId: 'azureml:bike-inference:2',
           codeConfiguration: { codeId: 'azureml:bike-score:1', scoringScript: 'score.py' },
+          // The classic score.py shape; its answer is a JSON-encoded string (json.dumps).
+          smokeSample: { data: [{ hour: 8, temperature: 18.5, humidity: 0.6, windspeed: 10.2, workingday: 1 }] },
         });
       }),
     });
