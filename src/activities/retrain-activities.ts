@@ -1,12 +1,12 @@
 import { describeRuns, findMetricsRun } from '../azureml/mlflow';
-import { cancelTraining, getTrainingStatus, submitTraining } from '../azureml/training';
+import { cancelTraining, getTrainingStatus, studioUrlOf, submitTraining } from '../azureml/training';
 import {
   beginCreateDeployment,
   type EndpointState,
   deleteDeployment,
   ensureEndpoint,
   getDeployment,
-  getDeploymentLogs,
+  getAllDeploymentLogs,
   getEndpoint,
   listDeployments,
   beginSetTraffic,
@@ -226,6 +226,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
         },
         now,
       );
+      const studioUrl = await studioUrlOf(ws, submitted.jobName);
       const at = now();
       await updateRun(run.runId, (current) => ({
         ...withStage(
@@ -239,6 +240,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
           kind: plan.training.kind,
           jobName: submitted.jobName,
           experiment: plan.training.experiment,
+          studioUrl,
           statusHistory: current.training?.statusHistory ?? [{ status: submitted.status, at, via: 'submit' }],
         },
       }));
@@ -270,6 +272,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
             kind: current.training?.kind ?? input.kind,
             jobName: input.jobName,
             experiment: current.training?.experiment ?? '',
+            studioUrl: current.training?.studioUrl,
             statusHistory: [...history, { status: status.status, at, via: input.via }],
           },
         };
@@ -530,7 +533,8 @@ export function createRetrainActivities(deps: RetrainDeps) {
     },
 
     [RetrainActivities.deployLogs]: async (input: { endpoint: string; name: string }): Promise<string> => {
-      return getDeploymentLogs(ws, input.endpoint, input.name, 200);
+      // The model download (StorageInitializer) explains a failed provisioning; the scoring server the rest.
+      return getAllDeploymentLogs(ws, input.endpoint, input.name, 200);
     },
 
     [RetrainActivities.deployDelete]: async (input: { endpoint: string; name: string }): Promise<void> => {

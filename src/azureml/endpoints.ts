@@ -328,22 +328,42 @@ export async function beginSetTraffic(
   };
 }
 
-/** Tail of a deployment's inference-server logs (never fails the caller: logs are best effort). */
+/** The two containers of a managed deployment: the model download, then the scoring server. */
+export const LOG_CONTAINERS = ['StorageInitializer', 'InferenceServer'] as const;
+export type LogContainer = (typeof LOG_CONTAINERS)[number];
+
+/** Tail of one container's log of a deployment (never fails the caller: logs are best effort). */
 export async function getDeploymentLogs(
   ws: AzureMlWorkspace,
   endpoint: string,
   name: string,
   tail = 200,
+  containerType: LogContainer = 'InferenceServer',
 ): Promise<string> {
   try {
     const logs = await ws.arm.onlineDeployments.getLogs(ws.resourceGroup, ws.workspace, endpoint, name, {
-      containerType: 'InferenceServer',
+      containerType,
       tail,
     });
     return logs.content ?? '';
   } catch (error) {
     return `(logs unavailable: ${error instanceof Error ? error.message : String(error)})`;
   }
+}
+
+/** Both containers' log tails, labelled, as one text (what a failure report keeps). */
+export async function getAllDeploymentLogs(
+  ws: AzureMlWorkspace,
+  endpoint: string,
+  name: string,
+  tail = 200,
+): Promise<string> {
+  const parts = await Promise.all(
+    LOG_CONTAINERS.map(
+      async (container) => `== ${container} ==\n${await getDeploymentLogs(ws, endpoint, name, tail, container)}`,
+    ),
+  );
+  return parts.join('\n');
 }
 
 /** Starts deleting a deployment (not awaited); a missing one is fine. */

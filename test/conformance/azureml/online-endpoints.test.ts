@@ -374,7 +374,7 @@ describe('Azure ML emulator: managed online endpoints and deployments (real clie
       );
       expect(scored.status).toBe(200);
       // The stand-in score.py returns json.dumps(predictions): a JSON string whose text is the list.
-      const answer = (await scored.json());
+      const answer = await scored.json();
       expect(typeof answer).toBe('string');
       expect(JSON.parse(answer as string)).toEqual([expect.any(Number)]);
     });

@@ -21,6 +21,7 @@ import {
   startBatchEnv,
   uniquePrefixes,
 } from './batch-env';
+import { seededModelEntry } from '../../support/emulator-workspace';
 
 jest.setTimeout(120_000);
 
@@ -130,10 +131,7 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
     const catalog = parseCatalog({
       models: [
         {
-          name: 'bike-demand',
-          training: { kind: 'batchEndpoint', endpoint: 'bike-demand-train', experiment: 'e', datasetInput: 'd' },
-          gate: { metrics: [{ name: 'rmse', goal: 'minimize' }] },
-          registry: { modelName: 'bike-demand' },
+          ...seededModelEntry(),
           deployment: { endpoint: 'bike-demand', smokeSample: {} },
           batch: {
             ...prefixes,

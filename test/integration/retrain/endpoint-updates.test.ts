@@ -13,7 +13,7 @@ import { parseCatalog } from '../../../src/catalog';
 import { modelVersionId } from '../../../src/azureml/registry';
 import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 import { PINNED_AZUREML_API_VERSION } from '../../../src/config';
-import { emulatorWorkspace } from '../../support/emulator-workspace';
+import { emulatorWorkspace, seededModelEntry } from '../../support/emulator-workspace';
 
 jest.setTimeout(60_000);
 
@@ -157,10 +157,7 @@ describe('online endpoint updates against the emulator', () => {
     const catalog = parseCatalog({
       models: [
         {
-          name: 'bike-demand',
-          training: { kind: 'batchEndpoint', endpoint: 'bike-demand-train', experiment: 'e', datasetInput: 'd' },
-          gate: { metrics: [{ name: 'rmse', goal: 'minimize' }] },
-          registry: { modelName: 'bike-demand' },
+          ...seededModelEntry(),
           deployment: { endpoint: BIKE_DEMAND_ONLINE_ENDPOINT, smokeSample: {}, appInsightsEnabled: true },
         },
       ],
