@@ -185,7 +185,7 @@ async function benchOrchestrated(quick: boolean): Promise<void> {
       modelVersions: info.modelVersions,
     };
     const results: MiniBatchResult[] = await mapLimit(plan.miniBatches, A.maxParallel, (batch) =>
-      scoreMiniBatch({ container: lake, auth: (e) => resolver.key(e) }, { run, batch, scorer, settings }),
+      scoreMiniBatch({ container: lake, auth: (e) => resolver.secret(e) }, { run, batch, scorer, settings }),
     );
     await publishRun(lake, {
       run,
@@ -566,7 +566,7 @@ async function childBigCsv(
   let rows = 0;
   await mapLimit(plan.miniBatches, 4, async (batch) => {
     const result = await scoreMiniBatch(
-      { container: lake, auth: (e) => resolver.key(e) },
+      { container: lake, auth: (e) => resolver.secret(e) },
       { run, batch, scorer, settings },
     );
     rows += result.rowsOut;

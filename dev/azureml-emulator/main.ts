@@ -16,6 +16,7 @@ const USAGE = `Usage: azureml-emulator [options]
   --seed-demo                create the bike-demand demo model, endpoints and pipelines
   --speed <x>                emulator clock speed multiplier (default 1)
   --lro-retry-after <s>      Retry-After seconds on LRO responses (default 1)
+  --latency-profile <name>   fast (default) or azure: jobs and LROs take Azure-like minutes (pair with --speed)
   --loose                    accept unknown request fields
   --help`;
 
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       'seed-demo': { type: 'boolean' },
       speed: { type: 'string' },
       'lro-retry-after': { type: 'string' },
+      'latency-profile': { type: 'string' },
       loose: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -50,6 +52,9 @@ async function main(): Promise<void> {
   const port = number('port', values.port);
   const speed = number('speed', values.speed);
   const retryAfter = number('lro-retry-after', values['lro-retry-after']);
+  const profile = values['latency-profile'];
+  if (profile !== undefined && profile !== 'fast' && profile !== 'azure')
+    throw new RangeError(`--latency-profile must be fast or azure, got '${profile}'.`);
   const stateDir = values['in-memory']
     ? undefined
     : path.resolve(values['state-dir'] ?? path.join('.local', 'azureml-emulator'));
@@ -62,6 +67,7 @@ async function main(): Promise<void> {
     seedDemo: values['seed-demo'] ?? false,
     ...(speed !== undefined ? { clock: { speed } } : {}),
     ...(retryAfter !== undefined ? { lroRetryAfterSeconds: retryAfter } : {}),
+    ...(profile !== undefined ? { latencyProfile: profile } : {}),
     loose: values.loose ?? false,
     log: (line) => console.error(`[azureml-emulator] ${line}`),
   });

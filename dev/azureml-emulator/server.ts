@@ -24,6 +24,7 @@ import { registerWorkspaceRoutes } from './handlers/workspace';
 import { type EmulatorRequest, type EmulatorResponse, Router } from './http';
 import { DataAccess } from './runtime/data-access';
 import { Engine } from './runtime/engine';
+import { LATENCY_PROFILES, type LatencyProfileName } from './runtime/latency';
 import { seedDemo } from './seed';
 import { StateStore, type StepDurations } from './state';
 
@@ -55,6 +56,11 @@ export interface AzureMlEmulatorOptions {
   readonly steps?: Partial<StepDurations>;
   /** `Retry-After` seconds on LRO responses; default 1. Tests use 0 for fast polling. */
   readonly lroRetryAfterSeconds?: number;
+  /**
+   * `azure`: jobs and long-running operations take the times a real workspace takes (minutes; Retry-After 10 s), so
+   * clients see start-then-poll; pair with `clock.speed`. Default `fast` (the step durations above).
+   */
+  readonly latencyProfile?: LatencyProfileName;
   /** List page size before a nextLink; default 100. */
   readonly pageSize?: number;
   /** Accept unknown request fields (default false: unknown fields answer 400 naming the field). */
@@ -170,6 +176,7 @@ export class AzureMlEmulator {
     this.setBaseUrl(this.url);
     this.events.resume();
     this.engine.resume();
+    this.applyProfile();
     if (this.options.seedDemo) await seedDemo(this.context, this.engine);
     this.timer = setInterval(() => this.engine.tick(), this.options.tickIntervalInMs ?? 50);
     this.timer.unref();
@@ -183,7 +190,17 @@ export class AzureMlEmulator {
     this.scoring.reset();
     this.clock.restore(this.options.clock ?? {});
     if (this.options.steps) this.store.data.steps = { ...this.store.data.steps, ...this.options.steps };
+    this.applyProfile();
     if (this.options.seedDemo) await seedDemo(this.context, this.engine);
+  }
+
+  private applyProfile(): void {
+    if (this.options.latencyProfile && this.options.latencyProfile !== 'fast') {
+      this.engine.applyLatencyProfile(LATENCY_PROFILES[this.options.latencyProfile], {
+        ...DEFAULT_STEPS,
+        ...this.options.steps,
+      });
+    }
   }
 
   async close(): Promise<void> {
@@ -218,6 +235,7 @@ export class AzureMlEmulator {
       engine: this.engine,
       scoring: this.scoring,
       reset: () => this.reset(),
+      baseSteps: () => ({ ...DEFAULT_STEPS, ...this.options.steps }),
     });
   }
 

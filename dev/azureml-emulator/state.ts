@@ -212,6 +212,8 @@ export interface EmulatorState {
   clock?: { now: number; speed: number; wallAt: number };
   /** Events not yet delivered to their subscribers (Event Grid keeps them until delivered or given up on). */
   outbox?: PendingDelivery[];
+  /** Latency profile in force (`fast` when absent): per-operation durations and the LRO Retry-After. */
+  latency?: { profile: 'fast' | 'azure'; operations?: Partial<Record<string, number>>; retryAfterSeconds?: number };
 }
 
 export function emptyState(steps: StepDurations): EmulatorState {

@@ -247,13 +247,30 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   }
 
   let restoreEnvironment = (): void => {};
+  // The managed identity stands in for the app's identity in Azure. When the app's settings pick a credential of their
+  // own (AZURE_TOKEN_CREDENTIALS=dev, AzureCliCredential, EnvironmentCredential, …: e.g. a developer login against a
+  // real workspace), offering it would only shadow that choice, so the host leaves it out — as Core Tools, which
+  // has none, would.
+  const chosenCredential = (
+    options.appSettings?.['AZURE_TOKEN_CREDENTIALS'] ??
+    nativeProcess.env['AZURE_TOKEN_CREDENTIALS'] ??
+    settings.values['AZURE_TOKEN_CREDENTIALS'] ??
+    ''
+  )
+    .trim()
+    .toLowerCase();
+  const offerIdentity = ['', 'prod', 'managedidentitycredential'].includes(chosenCredential);
+  if (!offerIdentity) {
+    logger.info(
+      `No managed identity endpoint: AZURE_TOKEN_CREDENTIALS=${chosenCredential} picks the app's credential.`,
+    );
+  }
   const hostJson = (() => {
     restoreEnvironment = applyAppSettings(settings.values, {
       ...options.appSettings,
       // What the Functions platform sets for every app.
       WEBSITE_HOSTNAME: `127.0.0.1:${port}`,
-      IDENTITY_ENDPOINT: `${origin}${IDENTITY_PATH}`,
-      IDENTITY_HEADER: identityHeader,
+      ...(offerIdentity ? { IDENTITY_ENDPOINT: `${origin}${IDENTITY_PATH}`, IDENTITY_HEADER: identityHeader } : {}),
       // No Microsoft-bound self-telemetry from the Application Insights SDK on a developer machine.
       APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
       APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',

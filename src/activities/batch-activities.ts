@@ -7,6 +7,7 @@ import * as df from 'durable-functions';
 
 import { ScoringHttpError } from '../azureml/scoring-client';
 import { BatchActivities, PERMANENT_FAILURE_MARKER, type ScoreMiniBatchRef } from '../orchestrations/batch-run';
+import { type Catalog, findModel } from '../catalog';
 import type { EndpointResolver } from '../services/batch/endpoint-resolver';
 import { outputPartitionPrefix } from '../services/batch/layout';
 import type { BatchManifest } from '../services/batch/manifest';
@@ -21,6 +22,8 @@ import { type CommonDimensions, type Telemetry, TelemetryEvents, TelemetryMetric
 export interface BatchDeps {
   /** The data lake container of a run. */
   readonly lake: (container: string) => ContainerClient;
+  /** The model catalog (request format and column types of a model's batch section). */
+  readonly catalog?: Catalog;
   readonly resolver: EndpointResolver;
   readonly telemetry: Telemetry;
 }
@@ -106,6 +109,7 @@ export function createBatchActivities(deps: BatchDeps) {
   return {
     async [BatchActivities.plan](input: PlanActivityInput): Promise<PlanSummary> {
       const container = deps.lake(input.run.container);
+      const batchSpec = deps.catalog ? findModel(deps.catalog, input.run.model)?.batch : undefined;
       const endpoint = await deps.resolver.describe(input.endpoint);
       const modelVersions = input.deployment
         ? Object.fromEntries(Object.entries(endpoint.modelVersions).filter(([d]) => d === input.deployment))
@@ -131,6 +135,7 @@ export function createBatchActivities(deps: BatchDeps) {
           scoringUri: endpoint.scoringUri,
           deployment: input.deployment,
           modelVersions,
+          ...(batchSpec ? { request: { format: batchSpec.requestFormat, columnTypes: batchSpec.columnTypes } } : {}),
         },
       };
     },
@@ -142,12 +147,15 @@ export function createBatchActivities(deps: BatchDeps) {
       if (!batch) throw new RangeError(`mini-batch ${ref.index} is not in plan ${ref.planBlob}`);
       try {
         return await scoreMiniBatch(
-          { container, auth: (endpoint) => deps.resolver.key(endpoint) },
+          {
+            container,
+            auth: (endpoint) => deps.resolver.secret(endpoint),
+            onUnauthorized: (endpoint, stale) => deps.resolver.refresh?.(endpoint, stale),
+          },
           { run: ref.run, batch, scorer: ref.scorer, settings: ref.settings },
         );
       } catch (err) {
         deps.telemetry.trackException(err as Error, dims(ref.run, { miniBatch: batch.key }));
-        if (err instanceof ScoringHttpError && err.status === 401) deps.resolver.forgetKey?.(ref.scorer.endpoint);
         throw isPermanent(err) ? new BatchPermanentError(err as Error) : err;
       }
     },

@@ -1,15 +1,15 @@
 import { describeRuns, findMetricsRun } from '../azureml/mlflow';
-import { cancelTraining, getTrainingStatus, submitTraining } from '../azureml/training';
+import { cancelTraining, getTrainingStatus, studioUrlOf, submitTraining } from '../azureml/training';
 import {
   beginCreateDeployment,
+  type EndpointState,
   deleteDeployment,
   ensureEndpoint,
   getDeployment,
-  getDeploymentLogs,
+  getAllDeploymentLogs,
   getEndpoint,
   listDeployments,
-  scoringCredential,
-  setTraffic,
+  beginSetTraffic,
 } from '../azureml/endpoints';
 import {
   getModelVersion,
@@ -18,7 +18,8 @@ import {
   stringTags,
   tagModelVersion,
 } from '../azureml/registry';
-import { scoreOnline } from '../azureml/scoring-client';
+import { armScoringSecrets } from '../azureml/scoring-auth';
+import { decodedBody, scoreOnline } from '../azureml/scoring-client';
 import type { AzureMlWorkspace } from '../azureml/workspace';
 import { type Catalog, findModel } from '../catalog';
 import type {
@@ -41,6 +42,8 @@ import type {
   RecordInput,
   RegisterModelInput,
   RegisterModelOutput,
+  EndpointStateInput,
+  RollbackFinishInput,
   RollbackInput,
   RollbackOutput,
   RunRef,
@@ -112,26 +115,28 @@ export function createRetrainActivities(deps: RetrainDeps) {
     await state.runs.update(runId, mutate);
   }
 
-  const credentials = new Map<string, Promise<{ scoringUri: string; secret: string }>>();
-  function endpointAccess(endpoint: string): Promise<{ scoringUri: string; secret: string }> {
-    let access = credentials.get(endpoint);
-    if (!access) {
-      access = (async () => {
+  const secrets = armScoringSecrets(ws);
+  const scoringUris = new Map<string, Promise<string>>();
+  function scoringUriOf(endpoint: string): Promise<string> {
+    let uri = scoringUris.get(endpoint);
+    if (!uri) {
+      uri = (async () => {
         const e = await getEndpoint(ws, endpoint);
         if (!e?.scoringUri) throw new ReleaseCheckFailedError('smoke', `Endpoint ${endpoint} has no scoring URI.`);
-        return { scoringUri: e.scoringUri, secret: await scoringCredential(ws, endpoint, e.authMode) };
+        return e.scoringUri;
       })();
-      credentials.set(endpoint, access);
-      access.catch(() => credentials.delete(endpoint));
+      scoringUris.set(endpoint, uri);
+      uri.catch(() => scoringUris.delete(endpoint));
     }
-    return access;
+    return uri;
   }
 
   async function score(endpoint: string, deployment: string, body: unknown, timeoutMs: number) {
-    const access = await endpointAccess(endpoint);
     return scoreOnline({
-      scoringUri: access.scoringUri,
-      auth: () => access.secret,
+      scoringUri: await scoringUriOf(endpoint),
+      // Renewed when due, and once after a 401 (a key regenerated or a token expired mid-release).
+      auth: () => secrets.get(endpoint),
+      onUnauthorized: (stale) => secrets.refresh(endpoint, stale),
       deployment,
       body,
       timeoutMs,
@@ -221,6 +226,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
         },
         now,
       );
+      const studioUrl = await studioUrlOf(ws, submitted.jobName);
       const at = now();
       await updateRun(run.runId, (current) => ({
         ...withStage(
@@ -234,6 +240,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
           kind: plan.training.kind,
           jobName: submitted.jobName,
           experiment: plan.training.experiment,
+          studioUrl,
           statusHistory: current.training?.statusHistory ?? [{ status: submitted.status, at, via: 'submit' }],
         },
       }));
@@ -265,6 +272,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
             kind: current.training?.kind ?? input.kind,
             jobName: input.jobName,
             experiment: current.training?.experiment ?? '',
+            studioUrl: current.training?.studioUrl,
             statusHistory: [...history, { status: status.status, at, via: input.via }],
           },
         };
@@ -415,17 +423,22 @@ export function createRetrainActivities(deps: RetrainDeps) {
 
     // ---- deployment -----------------------------------------------------------------------------------------
 
+    [RetrainActivities.deployEndpointState]: async (input: EndpointStateInput): Promise<EndpointSnapshot> => {
+      const endpoint = await getEndpoint(ws, input.endpoint);
+      if (!endpoint) {
+        return { scoringUri: undefined, authMode: 'Key', traffic: {}, live: undefined, provisioningState: 'NotFound' };
+      }
+      return snapshotOf(endpoint);
+    },
+
     [RetrainActivities.deployPrepare]: async (input: DeployPrepareInput): Promise<EndpointSnapshot> => {
-      const endpoint = await ensureEndpoint(ws, input.endpoint, {
-        [LineageTags.managedBy]: MANAGED_BY,
-        [LineageTags.model]: input.run.model,
-      });
-      return {
-        scoringUri: endpoint.scoringUri,
-        authMode: endpoint.authMode,
-        traffic: endpoint.traffic,
-        live: endpoint.live,
-      };
+      const endpoint = await ensureEndpoint(
+        ws,
+        input.endpoint,
+        { [LineageTags.managedBy]: MANAGED_BY, [LineageTags.model]: input.run.model },
+        planOf(input.run.model).deployment.authMode,
+      );
+      return snapshotOf(endpoint);
     },
 
     [RetrainActivities.deployCreate]: async (input: DeployCreateInput): Promise<DeployStateOutput> => {
@@ -453,8 +466,13 @@ export function createRetrainActivities(deps: RetrainDeps) {
     [RetrainActivities.deploySmoke]: async (input: ScoringProbeInput): Promise<SmokeOutput> => {
       try {
         const result = await score(input.endpoint, input.deployment, input.sample, input.timeoutMs);
-        if (result.body === null || typeof result.body !== 'object') {
-          return { ok: false, detail: `HTTP ${result.status} without a JSON body` };
+        // MLflow answers a list or an object; a classic score.py often a JSON-encoded string of one.
+        const body = decodedBody(result.body);
+        if (body === null || typeof body !== 'object') {
+          return {
+            ok: false,
+            detail: `HTTP ${result.status} without a JSON object or list (got ${JSON.stringify(result.body).slice(0, 80)})`,
+          };
         }
         return { ok: true, detail: `HTTP ${result.status} in ${Math.round(result.latencyMs)} ms` };
       } catch (error) {
@@ -484,7 +502,8 @@ export function createRetrainActivities(deps: RetrainDeps) {
     },
 
     [RetrainActivities.deploySetTraffic]: async (input: SetTrafficInput): Promise<EndpointSnapshot> => {
-      const endpoint = await setTraffic(ws, input.endpoint, input.traffic);
+      // Starts the change; the orchestration waits for it on durable timers (deployEndpointState).
+      const endpoint = await beginSetTraffic(ws, input.endpoint, input.traffic);
       if (input.reason === 'shift') {
         telemetry.trackEvent(
           TelemetryEvents.DeploymentShifted,
@@ -497,12 +516,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
           ? { ...current, deployment: { ...current.deployment, traffic: endpoint.traffic } }
           : undefined,
       );
-      return {
-        scoringUri: endpoint.scoringUri,
-        authMode: endpoint.authMode,
-        traffic: endpoint.traffic,
-        live: endpoint.live,
-      };
+      return snapshotOf(endpoint);
     },
 
     [RetrainActivities.deployProbe]: async (input: ScoringProbeInput): Promise<ProbeOutput> => {
@@ -519,7 +533,8 @@ export function createRetrainActivities(deps: RetrainDeps) {
     },
 
     [RetrainActivities.deployLogs]: async (input: { endpoint: string; name: string }): Promise<string> => {
-      return getDeploymentLogs(ws, input.endpoint, input.name, 200);
+      // The model download (StorageInitializer) explains a failed provisioning; the scoring server the rest.
+      return getAllDeploymentLogs(ws, input.endpoint, input.name, 200);
     },
 
     [RetrainActivities.deployDelete]: async (input: { endpoint: string; name: string }): Promise<void> => {
@@ -568,8 +583,8 @@ export function createRetrainActivities(deps: RetrainDeps) {
       if ('error' in choice)
         throw new ReleaseCheckFailedError('rollback', `Cannot roll back ${input.model}: ${choice.error}.`);
       const traffic = rollbackTraffic(endpoint.traffic, endpoint.live ?? choice.target, choice.target);
-      const updated = await setTraffic(ws, endpointName, traffic);
-      const run: RunRef = { model: input.model, runId: input.runId, triggerId: input.runId, instanceId: input.runId };
+      // Starts the change; the rollback orchestration waits for it and then calls rollbackFinish.
+      const started = await beginSetTraffic(ws, endpointName, traffic);
       const at = now();
       const record = newRunRecord(
         { runId: input.runId, triggerId: input.runId, model: input.model, source: 'manual', occurredAt: at },
@@ -579,30 +594,71 @@ export function createRetrainActivities(deps: RetrainDeps) {
       );
       await state.runs.create({ ...record, source: 'ops' });
       await updateRun(input.runId, (current) => ({
-        ...withStage(current, 'rollback', 'succeeded', at, `${endpoint.live ?? '(none)'} → ${choice.target}`),
-        status: 'succeeded',
-        finishedAt: at,
+        ...withStage(current, 'rollback', 'started', at, `${endpoint.live ?? '(none)'} → ${choice.target}`),
         deployment: {
           endpoint: endpointName,
           name: choice.target,
           previous: endpoint.live,
-          traffic: updated.traffic,
-          outcome: 'rolledBack',
+          traffic: started.traffic,
         },
       }));
+      return {
+        endpoint: endpointName,
+        from: endpoint.live,
+        to: choice.target,
+        traffic: started.traffic,
+        provisioningState: started.provisioningState,
+        pollSeconds: entry.deployment.provisioningPollSeconds,
+        timeoutSeconds: entry.deployment.provisioningTimeoutMinutes * 60,
+      };
+    },
+
+    [RetrainActivities.rollbackFinish]: async (input: RollbackFinishInput): Promise<void> => {
+      const at = now();
+      await updateRun(input.runId, (current) => {
+        if (TERMINAL_RUN_STATUSES.includes(current.status)) return undefined;
+        const closed = withStage(
+          current,
+          'rollback',
+          input.failure ? 'failed' : 'succeeded',
+          at,
+          input.failure ?? `${input.from ?? '(none)'} → ${input.to}`,
+        );
+        return {
+          ...closed,
+          status: input.failure ? 'failed' : 'succeeded',
+          finishedAt: at,
+          ...(input.failure
+            ? { failure: { stage: 'rollback', errorType: 'ReleaseCheckFailedError', message: input.failure } }
+            : {}),
+          deployment: {
+            endpoint: input.endpoint,
+            name: input.to,
+            previous: input.from,
+            traffic: input.traffic,
+            ...(input.failure ? {} : { outcome: 'rolledBack' as const }),
+          },
+        };
+      });
+      if (input.failure) return;
+      const run: RunRef = { model: input.model, runId: input.runId, triggerId: input.runId, instanceId: input.runId };
       telemetry.trackEvent(
         TelemetryEvents.DeploymentRolledBack,
-        dims(run, {
-          deployment: choice.target,
-          from: endpoint.live,
-          reason: 'operator',
-          requestedBy: input.requestedBy,
-        }),
+        dims(run, { deployment: input.to, from: input.from, reason: 'operator', requestedBy: input.requestedBy }),
       );
-      return { endpoint: endpointName, from: endpoint.live, to: choice.target, traffic: updated.traffic };
     },
   } satisfies Record<string, Handler>;
   return activities;
+}
+
+function snapshotOf(endpoint: EndpointState): EndpointSnapshot {
+  return {
+    scoringUri: endpoint.scoringUri,
+    authMode: endpoint.authMode,
+    traffic: endpoint.traffic,
+    live: endpoint.live,
+    provisioningState: endpoint.provisioningState,
+  };
 }
 
 export type RetrainActivityHandlers = ReturnType<typeof createRetrainActivities>;

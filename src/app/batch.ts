@@ -17,7 +17,7 @@ import { armEndpointResolver } from '../services/batch/endpoint-resolver';
 import { createBlobServiceClient } from '../storage/blob-service';
 import { createTelemetry, type Telemetry } from '../telemetry';
 
-export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry): BatchDeps {
+export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry, catalog?: Catalog): BatchDeps {
   const credential = createCredential(config);
   const lake = createBlobServiceClient(config.lakeStorage, credential);
   const arm = createArmClient(config, credential);
@@ -26,8 +26,10 @@ export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry): BatchD
     resolver: armEndpointResolver(arm, {
       resourceGroup: config.azureml.resourceGroup,
       workspace: config.azureml.workspace,
+      credential,
     }),
     telemetry: telemetry ?? createTelemetry(config.telemetry.connectionString, config.telemetry.entraAuthentication),
+    ...(catalog ? { catalog } : {}),
   };
 }
 
@@ -42,8 +44,10 @@ export function batchDepsFrom(context: AppContext): BatchDeps {
     resolver: armEndpointResolver(context.workspace.arm, {
       resourceGroup: context.config.azureml.resourceGroup,
       workspace: context.config.azureml.workspace,
+      credential: context.credential,
     }),
     telemetry: context.telemetry,
+    catalog: context.catalog,
   };
 }
 

@@ -3,8 +3,8 @@ import type { OnlineDeployment, OnlineEndpoint } from '@azure/arm-machinelearnin
 import type { DeploymentSpec } from '../catalog';
 import { fullTrafficDeployment, liveDeployment, type TrafficMap } from '../services/retrain/traffic';
 import { LINEAGE_TAG_PREFIX, LineageTags, MANAGED_BY } from '../services/retrain/lineage';
-import { AzureMlRequestError, AzureMlTransientError } from '../services/retrain/errors';
-import { type AzureMlWorkspace, call, callOptional, dataPlaneJson, ML_SCOPE, workspacePath } from './workspace';
+import { AzureMlTransientError } from '../services/retrain/errors';
+import { type AzureMlWorkspace, call, callOptional, dataPlaneJson, workspacePath } from './workspace';
 import { assetVersionId } from './references';
 import { parseModelReference } from './registry';
 
@@ -63,16 +63,20 @@ export async function getEndpoint(ws: AzureMlWorkspace, name: string): Promise<E
   return e ? toEndpointState(e) : undefined;
 }
 
-/** The endpoint, created (Key auth, no traffic) when missing; waits for the create LRO. */
+/**
+ * The endpoint; when missing, its creation is started (with `authMode`, no traffic) and not awaited: creation takes
+ * minutes in Azure, longer than an activity may run, so the orchestration polls `provisioningState` on durable timers.
+ */
 export async function ensureEndpoint(
   ws: AzureMlWorkspace,
   name: string,
   tags: Record<string, string>,
+  authMode: 'Key' | 'AMLToken' | 'AADToken' = 'Key',
 ): Promise<EndpointState> {
   const existing = await getEndpoint(ws, name);
   if (existing) return existing;
-  const created = await call('create online endpoint', () =>
-    ws.arm.onlineEndpoints.beginCreateOrUpdateAndWait(
+  await call('create online endpoint', async () => {
+    await ws.arm.onlineEndpoints.beginCreateOrUpdate(
       ws.resourceGroup,
       ws.workspace,
       name,
@@ -81,12 +85,14 @@ export async function ensureEndpoint(
         kind: 'Managed',
         identity: { type: 'SystemAssigned' },
         tags,
-        properties: { authMode: 'Key' },
+        properties: { authMode },
       },
       { updateIntervalInMs: ws.lroIntervalMs },
-    ),
-  );
-  return toEndpointState(created);
+    );
+  });
+  const created = await getEndpoint(ws, name);
+  if (!created) throw new AzureMlTransientError(`Online endpoint ${name} is not visible after its create request.`);
+  return created;
 }
 
 export async function listDeployments(ws: AzureMlWorkspace, endpoint: string): Promise<DeploymentState[]> {
@@ -288,11 +294,15 @@ function endpointUrl(ws: AzureMlWorkspace, endpoint: string): string {
 }
 
 /**
- * Sets the endpoint's traffic: the whole endpoint as read, with only `traffic` changed, PUT back raw (the 2.1.1
- * client would drop `mirrorTraffic`; a partial body would reset `publicNetworkAccess`). Waits until the update
- * completes.
+ * Starts a traffic change: the whole endpoint as read, with only `traffic` changed, PUT back raw (the 2.1.1 client
+ * would drop `mirrorTraffic`; a partial body would reset `publicNetworkAccess`). Not awaited: the update takes about a
+ * minute in Azure (Retry-After 10–600 s), so the orchestration polls `provisioningState` on durable timers.
  */
-export async function setTraffic(ws: AzureMlWorkspace, endpoint: string, traffic: TrafficMap): Promise<EndpointState> {
+export async function beginSetTraffic(
+  ws: AzureMlWorkspace,
+  endpoint: string,
+  traffic: TrafficMap,
+): Promise<EndpointState> {
   const url = endpointUrl(ws, endpoint);
   const current = await dataPlaneJson<RawTrackedResource>(ws, 'get online endpoint', url);
   const body = putBodyOf(current, ENDPOINT_READ_ONLY);
@@ -301,42 +311,59 @@ export async function setTraffic(ws: AzureMlWorkspace, endpoint: string, traffic
     ...body.properties,
     traffic: Object.fromEntries(Object.entries(traffic).filter(([, share]) => share > 0)),
   };
-  await dataPlaneJson(ws, 'update online endpoint traffic', url, { method: 'PUT', body });
-  return waitForEndpoint(ws, endpoint);
+  const updated = await dataPlaneJson<RawTrackedResource>(ws, 'update online endpoint traffic', url, {
+    method: 'PUT',
+    body,
+  });
+  const properties = updated.properties ?? {};
+  const shares = (properties.traffic ?? {}) as TrafficMap;
+  return {
+    name: endpoint,
+    scoringUri: typeof properties.scoringUri === 'string' ? properties.scoringUri : undefined,
+    authMode: typeof properties.authMode === 'string' ? properties.authMode : 'Key',
+    provisioningState: typeof properties.provisioningState === 'string' ? properties.provisioningState : undefined,
+    traffic: shares,
+    live: liveDeployment(shares),
+    full: fullTrafficDeployment(shares),
+  };
 }
 
-const SETTLED = new Set(['Succeeded', 'Failed', 'Canceled']);
+/** The two containers of a managed deployment: the model download, then the scoring server. */
+export const LOG_CONTAINERS = ['StorageInitializer', 'InferenceServer'] as const;
+export type LogContainer = (typeof LOG_CONTAINERS)[number];
 
-/** Polls the endpoint until its provisioning settles (ARM's final-state GET of a PUT). */
-async function waitForEndpoint(ws: AzureMlWorkspace, endpoint: string): Promise<EndpointState> {
-  for (;;) {
-    const state = await getEndpoint(ws, endpoint);
-    if (!state) throw new AzureMlRequestError(`Online endpoint ${endpoint} disappeared during a traffic update.`, 404);
-    if (state.provisioningState === undefined || SETTLED.has(state.provisioningState)) {
-      if (state.provisioningState === 'Failed')
-        throw new AzureMlTransientError(`Traffic update of online endpoint ${endpoint} failed.`);
-      return state;
-    }
-    await new Promise((resolve) => setTimeout(resolve, ws.lroIntervalMs));
-  }
-}
-
-/** Tail of a deployment's inference-server logs (never fails the caller: logs are best effort). */
+/** Tail of one container's log of a deployment (never fails the caller: logs are best effort). */
 export async function getDeploymentLogs(
   ws: AzureMlWorkspace,
   endpoint: string,
   name: string,
   tail = 200,
+  containerType: LogContainer = 'InferenceServer',
 ): Promise<string> {
   try {
     const logs = await ws.arm.onlineDeployments.getLogs(ws.resourceGroup, ws.workspace, endpoint, name, {
-      containerType: 'InferenceServer',
+      containerType,
       tail,
     });
     return logs.content ?? '';
   } catch (error) {
     return `(logs unavailable: ${error instanceof Error ? error.message : String(error)})`;
   }
+}
+
+/** Both containers' log tails, labelled, as one text (what a failure report keeps). */
+export async function getAllDeploymentLogs(
+  ws: AzureMlWorkspace,
+  endpoint: string,
+  name: string,
+  tail = 200,
+): Promise<string> {
+  const parts = await Promise.all(
+    LOG_CONTAINERS.map(
+      async (container) => `== ${container} ==\n${await getDeploymentLogs(ws, endpoint, name, tail, container)}`,
+    ),
+  );
+  return parts.join('\n');
 }
 
 /** Starts deleting a deployment (not awaited); a missing one is fine. */
@@ -346,22 +373,4 @@ export async function deleteDeployment(ws: AzureMlWorkspace, endpoint: string, n
       updateIntervalInMs: ws.lroIntervalMs,
     });
   });
-}
-
-/** The secret for `Authorization: Bearer` when scoring: endpoint key (Key), AML token, or an Entra token (AADToken). */
-export async function scoringCredential(ws: AzureMlWorkspace, endpoint: string, authMode: string): Promise<string> {
-  if (authMode === 'AMLToken') {
-    const token = await call('get online endpoint token', () =>
-      ws.arm.onlineEndpoints.getToken(ws.resourceGroup, ws.workspace, endpoint),
-    );
-    return token.accessToken ?? '';
-  }
-  if (authMode === 'AADToken') {
-    const token = await ws.credential.getToken(ML_SCOPE);
-    return token?.token ?? '';
-  }
-  const keys = await call('list online endpoint keys', () =>
-    ws.arm.onlineEndpoints.listKeys(ws.resourceGroup, ws.workspace, endpoint),
-  );
-  return keys.primaryKey ?? '';
 }

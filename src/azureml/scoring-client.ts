@@ -66,6 +66,11 @@ export interface ScoreOnlineOptions {
   readonly scoringUri: string;
   /** Returns the endpoint key or an AML/Entra token; sent as `Authorization: Bearer`. Never logged. */
   readonly auth: () => Promise<string> | string;
+  /**
+   * Called with the secret a 401 refused (a regenerated key, an expired token); the request is then sent once more
+   * with what `auth` returns next. Without it a 401 fails at once.
+   */
+  readonly onUnauthorized?: (secret: string) => void;
   /** Pins a deployment (`azureml-model-deployment`), also one with 0 % traffic. */
   readonly deployment?: string;
   readonly body: unknown;
@@ -92,6 +97,19 @@ export interface ScoreOnlineResult<T = unknown> {
   readonly attempts: number;
   /** The deployment that served the request (`azureml-model-deployment` response header), when sent. */
   readonly deployment: string | undefined;
+}
+
+/**
+ * A body that is a JSON-encoded string (a classic score.py returning `json.dumps(result)` sends a JSON string whose
+ * text is the JSON result) decoded once; any other body as it is.
+ */
+export function decodedBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
 }
 
 const RETRY_AFTER_STATUSES = new Set([429, 503]);
@@ -163,12 +181,14 @@ export async function scoreOnline<T = unknown>(options: ScoreOnlineOptions): Pro
   const maxDelay = options.maxRetryDelayMs ?? 60_000;
   const payload = JSON.stringify(options.body);
   const started = performance.now();
+  let reauthorized = false;
   for (let attempt = 1; ; attempt++) {
     const canRetry = attempt <= maxRetries;
     const backoff = Math.min(maxDelay, baseDelay * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4));
+    const secret = await options.auth();
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      authorization: `Bearer ${await options.auth()}`,
+      authorization: `Bearer ${secret}`,
     };
     if (options.deployment) headers['azureml-model-deployment'] = options.deployment;
     const timeout = AbortSignal.timeout(options.timeoutMs);
@@ -217,6 +237,14 @@ export async function scoreOnline<T = unknown>(options: ScoreOnlineOptions): Pro
         attempts: attempt,
         deployment: response.headers.get('azureml-model-deployment') ?? undefined,
       };
+    }
+    if (response.status === 401 && options.onUnauthorized && !reauthorized) {
+      // Once per request: renew the secret and send again at once (not counted as a retry).
+      reauthorized = true;
+      await response.body?.cancel().catch(() => undefined);
+      options.onUnauthorized(secret);
+      attempt--;
+      continue;
     }
     const throttled = RETRY_AFTER_STATUSES.has(response.status);
     const retryable = throttled || BACKOFF_STATUSES.has(response.status);

@@ -272,6 +272,21 @@ export async function getTrainingStatus(
   };
 }
 
+/**
+ * Where the job can be seen in Azure ML studio: the job's own `services.Studio.endpoint` (what `az ml job show`
+ * prints), else the studio's run URL for the workspace (`https://ml.azure.com/runs/<job>?wsid=<workspace id>`).
+ * Best effort: a link is never worth failing a run for.
+ */
+export async function studioUrlOf(ws: AzureMlWorkspace, jobName: string): Promise<string> {
+  const fallback = `https://ml.azure.com/runs/${encodeURIComponent(jobName)}?wsid=${workspacePath(ws).replace('/providers/Microsoft.MachineLearningServices', '')}`;
+  try {
+    const job = await ws.arm.jobs.get(ws.resourceGroup, ws.workspace, jobName);
+    return job.properties.services?.['Studio']?.endpoint ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
 /** Requests cancellation (does not wait). */
 export async function cancelTraining(ws: AzureMlWorkspace, kind: TrainingSpec['kind'], jobName: string): Promise<void> {
   if (kind === 'publishedPipeline') {

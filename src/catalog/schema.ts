@@ -187,6 +187,11 @@ const registrySchema = z.object({
 const deploymentSchema = z
   .object({
     endpoint: endpointName,
+    /**
+     * How callers authenticate to the endpoint when the app creates it: `Key` (endpoint keys), `AMLToken` (endpoint
+     * tokens that expire) or `AADToken` (Entra tokens for https://ml.azure.com). An existing endpoint keeps its own.
+     */
+    authMode: z.enum(['Key', 'AMLToken', 'AADToken']).default('Key'),
     strategy: z.enum(['blueGreen', 'canary']).default('blueGreen'),
     /** Traffic percentages for canary steps, increasing, ending at 100. */
     canarySteps: z.array(z.number().int().min(1).max(100)).default([10, 50, 100]),
@@ -217,7 +222,10 @@ const deploymentSchema = z
     maxConcurrentRequestsPerInstance: z.number().int().min(1).optional(),
     /** Application Insights for the model's requests (the deployment's `appInsightsEnabled`). */
     appInsightsEnabled: z.boolean().optional(),
-    /** Request body sent to the new deployment as the smoke test; a 200 with a JSON body passes. */
+    /**
+     * Request body of the smoke test, latency and bake probes, in the shape the model takes (MLflow `input_data`, or
+     * `{"data": [...]}` for a scoring script); a 2xx with a JSON object or list (also JSON-encoded as a string) passes.
+     */
     smokeSample: z.unknown().refine((v) => v !== undefined, 'is required'),
     latency: z
       .object({
@@ -284,6 +292,16 @@ const batchSchema = z.object({
   modelVersionColumn: z.string().min(1).default('model_version'),
   /** Columns sent to the model (default: every input column); all input columns are kept in the output. */
   features: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * How requests carry rows: `inputDataSplit` (MLflow `{"input_data": {"columns", "data"}}`), `inputDataRecords`
+   * (MLflow `{"input_data": [{…}]}`) or `dataRecords` (`{"data": [{…}]}`, classic scoring scripts).
+   */
+  requestFormat: z.enum(['inputDataSplit', 'inputDataRecords', 'dataRecords']).default('inputDataSplit'),
+  /**
+   * Types of CSV columns (`string`, `number`, `boolean`); undeclared columns are numbers when they look numeric.
+   * Declare IDs as `string` to keep leading zeros (`007`) in requests and in the output.
+   */
+  columnTypes: z.record(z.string().min(1), z.enum(['string', 'number', 'boolean'])).default({}),
   /** Timeout of one scoring request. */
   requestTimeoutMs: z.number().int().min(100).max(180000).default(30000),
   /** Which partition a scheduled run scores: the slot's UTC date plus this many days (-1: yesterday). */

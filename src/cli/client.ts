@@ -1,10 +1,13 @@
 import type {
   DecisionRequestBody,
+  DeploymentLogs,
   OperationAccepted,
   RetrainRequestBody,
   RollbackRequestBody,
   RunDetail,
   RunPage,
+  ScoreRequestBody,
+  ScoreResult,
   TriggerAccepted,
   TriggerPage,
 } from '../functions/ops/contract';
@@ -80,6 +83,17 @@ export class OpsClient {
       `ops/runs/${encodeURIComponent(runId)}/cancel`,
       reason ? { reason } : {},
     );
+  }
+
+  deploymentLogs(
+    model: string,
+    query: { deployment?: string; container?: string; tail?: number },
+  ): Promise<DeploymentLogs> {
+    return this.request<DeploymentLogs>('GET', withQuery(`ops/models/${encodeURIComponent(model)}/logs`, query));
+  }
+
+  score(model: string, body: ScoreRequestBody): Promise<ScoreResult> {
+    return this.request<ScoreResult>('POST', `ops/models/${encodeURIComponent(model)}/score`, body);
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {

@@ -1,4 +1,11 @@
-import type { RunDetail, RunStage, RunSummary, TriggerView } from '../functions/ops/contract';
+import type {
+  DeploymentLogs,
+  ScoreResult,
+  RunDetail,
+  RunStage,
+  RunSummary,
+  TriggerView,
+} from '../functions/ops/contract';
 
 /** Plain-text rendering of runs for a terminal (no colours, so output can be piped and diffed). */
 
@@ -115,6 +122,7 @@ export function runTimeline(run: RunDetail, now: Date = new Date()): string {
     run.modelVersion ? `model version ${run.modelVersion}` : undefined,
   ].filter(Boolean);
   if (facts.length) lines.push(facts.join(' · '));
+  if (run.azureMlJobUrl) lines.push(`studio ${run.azureMlJobUrl}`);
   lines.push('');
   if (run.stages.length === 0) lines.push('  (no stages recorded yet)');
   const nameWidth = Math.max(5, ...run.stages.map((s) => s.name.length));
@@ -131,4 +139,24 @@ export function runTimeline(run: RunDetail, now: Date = new Date()): string {
   }
   if (run.error) lines.push('', `Error: ${run.error}`);
   return lines.join('\n');
+}
+
+/** A deployment's logs, one block per container (or the report a failed release kept). */
+export function deploymentLogsText(logs: DeploymentLogs): string {
+  const head =
+    logs.source === 'live'
+      ? `${logs.model}: deployment ${logs.deployment} on ${logs.endpoint} (live)`
+      : `${logs.model}: deployment ${logs.deployment} on ${logs.endpoint} (deleted; logs kept by run ${logs.runId ?? '?'})`;
+  const blocks = Object.entries(logs.logs).map(
+    ([container, text]) => `== ${container} ==\n${text.trimEnd() || '(empty)'}`,
+  );
+  return [head, ...blocks].join('\n');
+}
+
+/** One scoring answer: status, who answered, how fast, and the body. */
+export function scoreText(result: ScoreResult): string {
+  const who = result.deployment ? ` from ${result.deployment}` : '';
+  const took = result.latencyMs !== undefined ? ` in ${result.latencyMs} ms` : '';
+  const head = `${result.model}: HTTP ${result.status}${who}${took} (${result.scoringUri})`;
+  return result.error ? `${head}\n${result.error}` : `${head}\n${JSON.stringify(result.body, null, 2)}`;
 }

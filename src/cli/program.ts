@@ -13,7 +13,7 @@ import {
 } from '../functions/ops/contract';
 import { type ListRunsFilter, OpsClient } from './client';
 import { CliError, type ExitCode, ExitCodes } from './errors';
-import { runsTable, runTimeline, triggersTable } from './format';
+import { deploymentLogsText, runsTable, runTimeline, scoreText, triggersTable } from './format';
 
 /** Where the CLI writes and what it knows about its environment; tests pass their own. */
 export interface CliIo {
@@ -225,6 +225,46 @@ export function createProgram(io: CliIo): { program: Command; run: (argv: readon
     .action(async (runId: string, o: { reason?: string }) => {
       const result = await client().cancel(runId, o.reason);
       print(result, () => `canceled ${result.runId}${result.detail ? ` (${result.detail})` : ''}`);
+    });
+
+  program
+    .command('logs')
+    .description("show a deployment's logs (model download and scoring server); default: the one serving traffic")
+    .argument('<model>')
+    .option('-d, --deployment <name>', 'a deployment of the model (also a deleted one whose release failed)')
+    .option('-c, --container <name>', 'StorageInitializer or InferenceServer (default: both)')
+    .option('-t, --tail <lines>', 'lines per container', positiveInt, 200)
+    .action(async (model: string, o: { deployment?: string; container?: string; tail: number }) => {
+      const logs = await client().deploymentLogs(model, {
+        ...(o.deployment ? { deployment: o.deployment } : {}),
+        ...(o.container ? { container: o.container } : {}),
+        tail: o.tail,
+      });
+      print(logs, () => deploymentLogsText(logs));
+    });
+
+  program
+    .command('score')
+    .description("send one request to the model's endpoint and show the answer (default body: the smoke sample)")
+    .argument('<model>')
+    .option('-f, --file <path>', 'JSON request body from a file')
+    .option('--data <json>', 'JSON request body')
+    .option('-d, --deployment <name>', 'pin one deployment (azureml-model-deployment)')
+    .action(async (model: string, o: { file?: string; data?: string; deployment?: string }) => {
+      const text = o.file ? fs.readFileSync(o.file, 'utf8') : o.data;
+      let body: unknown;
+      if (text !== undefined) {
+        try {
+          body = JSON.parse(text) as unknown;
+        } catch (err) {
+          throw new CliError(`The request body is not JSON: ${(err as Error).message}`, ExitCodes.usage);
+        }
+      }
+      const result = await client().score(model, {
+        ...(body !== undefined ? { body } : {}),
+        ...(o.deployment ? { deployment: o.deployment } : {}),
+      });
+      print(result, () => scoreText(result));
     });
 
   const run = async (argv: readonly string[]): Promise<ExitCode> => {

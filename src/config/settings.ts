@@ -25,6 +25,19 @@ const optionalText = z
  */
 export const PINNED_AZUREML_API_VERSION = '2025-12-01';
 
+/** Values @azure/identity's DefaultAzureCredential accepts in AZURE_TOKEN_CREDENTIALS (lower case). */
+const TOKEN_CREDENTIAL_CHOICES = [
+  'dev',
+  'prod',
+  'environmentcredential',
+  'workloadidentitycredential',
+  'managedidentitycredential',
+  'azureclicredential',
+  'azuredeveloperclicredential',
+  'azurepowershellcredential',
+  'visualstudiocodecredential',
+];
+
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 const anyUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
@@ -48,8 +61,27 @@ export const settingsSchema = z.object({
     .pipe(anyUrl.optional())
     .describe('Overrides the blob endpoint of the data lake account (identity-based).'),
   AZURE_CLIENT_ID: optionalText.describe(
-    'Client id of the user-assigned managed identity used for Azure ML and storage. Empty: system-assigned identity / developer credential.',
+    'Client id of the user-assigned managed identity used for Azure ML and storage, or of the service principal when AZURE_CLIENT_SECRET is set. Empty: system-assigned identity / developer login.',
   ),
+  AZURE_TENANT_ID: optionalText.describe(
+    'Tenant of the service principal (with AZURE_CLIENT_ID and AZURE_CLIENT_SECRET) the app signs in as instead of a managed identity; read by DefaultAzureCredential (docs/azureml-setup.md §3).',
+  ),
+  AZURE_CLIENT_SECRET: optionalText.describe(
+    'Secret of that service principal (a Key Vault reference in Azure). Set it only where a managed identity is impossible.',
+  ),
+  AZURE_TOKEN_CREDENTIALS: optionalText
+    .pipe(
+      z
+        .string()
+        .refine(
+          (v) => TOKEN_CREDENTIAL_CHOICES.includes(v.toLowerCase()),
+          `must be dev, prod or one of EnvironmentCredential, WorkloadIdentityCredential, ManagedIdentityCredential, AzureCliCredential, AzureDeveloperCliCredential, AzurePowerShellCredential, VisualStudioCodeCredential`,
+        )
+        .optional(),
+    )
+    .describe(
+      'Which credentials DefaultAzureCredential tries. Empty: the whole chain (in Azure: the managed identity). `dev` (or `AzureCliCredential`, …): your own login, e.g. to run `npm start` against a real workspace (the dev host then offers no managed identity); `EnvironmentCredential`: the service principal above only.',
+    ),
   AZUREML_SUBSCRIPTION_ID: z
     .uuid({ error: 'must be a subscription GUID' })
     .describe('Subscription of the Azure ML workspace.'),
@@ -135,6 +167,7 @@ export const requiredSettingNames = settingNames.filter(
 export const secretSettingNames: readonly (keyof Settings)[] = [
   'AzureWebJobsStorage',
   'LAKE_STORAGE',
+  'AZURE_CLIENT_SECRET',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'GITHUB_WEBHOOK_SECRET',
   'AZURE_DEVOPS_WEBHOOK_PASSWORD',

@@ -15,6 +15,7 @@ import { errorMessageOf, errorTypeOf } from '../services/retrain/errors';
 import { errorRate, latencyVerdict } from '../services/retrain/latency';
 import { deploymentNameFor } from '../services/retrain/naming';
 import { planTrafficShift, rollbackTraffic, sameTraffic, type TrafficMap } from '../services/retrain/traffic';
+import { EndpointChangeFailed, waitForEndpoint } from './endpoint-wait';
 import { after, callActivity, log, type Steps } from './retrain-support';
 
 /**
@@ -37,6 +38,15 @@ class CheckFailed extends Error {
 }
 
 export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps<DeployResult> {
+  /** Waits for a started endpoint change; one that does not apply fails the named check. */
+  function* waitOrFail(endpoint: string, started: EndpointSnapshot, check: string) {
+    try {
+      return yield* waitForEndpoint(context, endpoint, started, wait);
+    } catch (error) {
+      if (error instanceof EndpointChangeFailed) throw new CheckFailed(check, error.message);
+      throw error;
+    }
+  }
   const input = context.df.getInput<DeployInput>();
   const { run, plan } = input;
   const spec = plan.deployment;
@@ -50,12 +60,17 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
     context.df.setCustomStatus({ runId: run.runId, deployment: name, stage, checks: [...checks] });
 
   status('prepare');
-  const prepared = yield* callActivity<EndpointSnapshot>(
+  const wait = { pollSeconds: plan.provisioningPollSeconds, timeoutSeconds: plan.provisioningTimeoutSeconds, retry };
+  const started = yield* callActivity<EndpointSnapshot>(
     context,
     RetrainActivities.deployPrepare,
     { run, endpoint },
     retry,
   );
+  // A new endpoint is only being created: wait for it before deploying into it.
+  const ready = yield* waitForEndpoint(context, endpoint, started, wait);
+  const prepared = ready.snapshot;
+  if (ready.checks > 0) checks.push(`endpoint ${endpoint} created after ${ready.checks} provisioning checks`);
   const previous = prepared.live !== name ? prepared.live : undefined;
   let traffic: TrafficMap = prepared.traffic;
   yield* record({
@@ -145,13 +160,17 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
     });
     for (const step of steps) {
       status(`traffic ${step.percent}%`);
-      const updated = yield* callActivity<EndpointSnapshot>(
+      const requested = yield* callActivity<EndpointSnapshot>(
         context,
         RetrainActivities.deploySetTraffic,
         { run, endpoint, traffic: step.traffic, reason: 'shift', deployment: name, modelVersion: input.modelVersion },
         retry,
       );
-      traffic = updated.traffic;
+      traffic = requested.traffic;
+      const applied = yield* waitOrFail(endpoint, requested, 'traffic');
+      traffic = applied.snapshot.traffic;
+      if (applied.checks > 0)
+        checks.push(`traffic ${step.percent}% applied after ${applied.checks} provisioning checks`);
       if (step.bake) {
         yield context.df.createTimer(after(context, spec.bakeTimeSeconds));
         const bake = yield* callActivity<ProbeOutput>(
@@ -181,14 +200,20 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
     status('rollback');
     const back = rollbackTraffic(traffic, name, previous);
     // Nothing to put back when the new deployment never got traffic (e.g. it failed before the first shift).
-    const restored: Pick<EndpointSnapshot, 'traffic'> = sameTraffic(traffic, back)
-      ? { traffic }
-      : yield* callActivity<EndpointSnapshot>(
-          context,
-          RetrainActivities.deploySetTraffic,
-          { run, endpoint, traffic: back, reason: 'rollback', deployment: previous ?? name },
-          retry,
-        );
+    let restored: Pick<EndpointSnapshot, 'traffic'> = { traffic };
+    if (!sameTraffic(traffic, back)) {
+      restored = yield* callActivity<EndpointSnapshot>(
+        context,
+        RetrainActivities.deploySetTraffic,
+        { run, endpoint, traffic: back, reason: 'rollback', deployment: previous ?? name },
+        retry,
+      );
+      try {
+        restored = (yield* waitForEndpoint(context, endpoint, restored as EndpointSnapshot, wait)).snapshot;
+      } catch (waitError) {
+        log(context, `restoring traffic on ${endpoint} did not settle: ${errorMessageOf(waitError)}`);
+      }
+    }
     const logs = yield* callActivity<string>(context, RetrainActivities.deployLogs, { endpoint, name }, retry);
     if (spec.onFailure === 'delete') {
       yield* callActivity<void>(context, RetrainActivities.deployDelete, { endpoint, name }, retry);

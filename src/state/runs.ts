@@ -90,6 +90,8 @@ export interface RunRecord {
     readonly kind: string;
     readonly jobName: string;
     readonly experiment: string;
+    /** The job in Azure ML studio. */
+    readonly studioUrl?: string | undefined;
     readonly statusHistory: readonly RunStatusChange[];
   };
   readonly metrics?: Readonly<Record<string, number>>;

@@ -12,7 +12,7 @@ import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
 
 import type { Cell, Row } from '../services/batch/payload';
-import { castCsvCell } from '../services/batch/payload';
+import { castCsvCell, CellTypeError, type ColumnType as CsvColumnType } from '../services/batch/payload';
 import { blobAsyncBuffer, readRange, writeStream } from './lake';
 
 /** A row of the input does not fit the file's header (wrong field count, broken quoting). */
@@ -34,12 +34,17 @@ export function parseCsvHeader(header: Buffer): string[] {
   return (records[0] ?? []).map((c) => c.trim());
 }
 
-/** Rows of a CSV byte range, `batchRows` at a time, cells cast to numbers where they look numeric. */
+/**
+ * Rows of a CSV byte range, `batchRows` at a time; cells cast per the declared column types, else to numbers where
+ * they look numeric.
+ */
 export async function* readCsvRange(
   container: ContainerClient,
   slice: { blob: string; byteStart: number; byteEnd: number; columns: readonly string[]; firstRow: number },
   batchRows: number,
+  columnTypes: Readonly<Record<string, CsvColumnType>> = {},
 ): AsyncGenerator<Row[]> {
+  const types = slice.columns.map((column) => columnTypes[column]);
   const source = await readRange(container, slice.blob, slice.byteStart, slice.byteEnd);
   const parser = source.pipe(parse({ skip_empty_lines: true, relax_column_count: true }));
   source.once('error', (err) => parser.destroy(err));
@@ -51,7 +56,12 @@ export async function* readCsvRange(
       if (record.length !== width) {
         throw new CsvRowError(slice.blob, row, `has ${record.length} fields; the header has ${width}`);
       }
-      batch.push(record.map(castCsvCell));
+      try {
+        batch.push(record.map((cell, i) => castCsvCell(cell, types[i])));
+      } catch (err) {
+        if (err instanceof CellTypeError) throw new CsvRowError(slice.blob, row, err.message);
+        throw err;
+      }
       row++;
       if (batch.length >= batchRows) {
         yield batch;

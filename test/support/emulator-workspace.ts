@@ -31,3 +31,13 @@ export function emulatorWorkspace(
     { lroIntervalMs: options.lroIntervalMs ?? 50 },
   );
 }
+
+/** The catalog entry's training/gate/registry part for the emulator's seeded bike-demand model; add `deployment`. */
+export function seededModelEntry(): Record<string, unknown> {
+  return {
+    name: 'bike-demand',
+    training: { kind: 'batchEndpoint', endpoint: 'bike-demand-train', experiment: 'e', datasetInput: 'd' },
+    gate: { metrics: [{ name: 'rmse', goal: 'minimize' }] },
+    registry: { modelName: 'bike-demand' },
+  };
+}

@@ -9,6 +9,7 @@ import type { EmulatorContext } from '../context';
 import { badRequest, notFound } from '../errors';
 import { type EmulatorRequest, jsonBody, param, query, type Router } from '../http';
 import type { Engine } from '../runtime/engine';
+import { LATENCY_PROFILES } from '../runtime/latency';
 import { deploymentKey } from '../runtime/logs';
 import type { ArmFault, JobFault, PipelineEndpointRecord, ScoringFault, StepDurations } from '../state';
 import { runHistoryBody } from './v1-pipelines';
@@ -20,6 +21,8 @@ export interface ControlDependencies {
   readonly engine: Engine;
   readonly scoring: ScoringService;
   readonly reset: () => Promise<void>;
+  /** The configured step durations (what the `fast` profile restores). */
+  readonly baseSteps: () => StepDurations;
 }
 
 function numberField(
@@ -97,6 +100,17 @@ export function registerControlRoutes(router: Router, deps: ControlDependencies)
     context.store.changed();
     engine.tick();
     return { status: 200, body: steps };
+  });
+
+  add('GET', '/latencyProfile', () => ({
+    status: 200,
+    body: { profile: state().latency?.profile ?? 'fast', steps: state().steps, ...(state().latency ?? {}) },
+  }));
+  add('PUT', '/latencyProfile', (request) => {
+    const name = jsonBody(request)['profile'];
+    if (name !== 'fast' && name !== 'azure') throw badRequest("'profile' must be 'fast' or 'azure'.", 'profile');
+    engine.applyLatencyProfile(LATENCY_PROFILES[name], deps.baseSteps());
+    return { status: 200, body: { profile: name, steps: state().steps, ...(state().latency ?? {}) } };
   });
 
   // ---- jobs ---------------------------------------------------------------------------------------------------

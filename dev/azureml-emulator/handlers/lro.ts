@@ -10,6 +10,11 @@ import type { OperationRecord } from '../state';
 
 const LOCATION_ROUTE = `/subscriptions/{subscriptionId}/providers/${PROVIDER}/locations/{location}`;
 
+/** The profile's Retry-After when one is in force, else the configured one. */
+export function retryAfter(context: EmulatorContext): number {
+  return context.store.data.latency?.retryAfterSeconds ?? context.settings.retryAfterSeconds;
+}
+
 function operationUrl(
   context: EmulatorContext,
   request: EmulatorRequest,
@@ -31,7 +36,7 @@ export function asyncOperationHeaders(
 ): Record<string, string> {
   return {
     'Azure-AsyncOperation': operationUrl(context, request, 'mfeOperationsStatus', operation),
-    'Retry-After': String(context.settings.retryAfterSeconds),
+    'Retry-After': String(retryAfter(context)),
     'x-ms-async-operation-timeout': 'PT1H',
   };
 }
@@ -43,7 +48,7 @@ export function locationHeaders(
 ): Record<string, string> {
   return {
     Location: operationUrl(context, request, 'mfeOperationResults', operation),
-    'Retry-After': String(context.settings.retryAfterSeconds),
+    'Retry-After': String(retryAfter(context)),
     'x-ms-async-operation-timeout': 'PT1H',
   };
 }
@@ -76,7 +81,7 @@ export function registerOperationRoutes(router: Router, context: EmulatorContext
       ...(operation.error ? { error: operation.error } : {}),
     };
     const headers: Record<string, string> =
-      operation.status === 'InProgress' ? { 'Retry-After': String(context.settings.retryAfterSeconds) } : {};
+      operation.status === 'InProgress' ? { 'Retry-After': String(retryAfter(context)) } : {};
     return { status: 200, body, headers };
   });
   router.add('GET', `${LOCATION_ROUTE}/mfeOperationResults/{operationId}`, (request): EmulatorResponse => {

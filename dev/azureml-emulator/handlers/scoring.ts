@@ -307,12 +307,10 @@ export class ScoringService {
       if (faults.failures && this.random() < faults.failures.share)
         return this.injectedFailure(endpoint, name, routedBy, started, faults.failures, key);
       let rows: number[][];
+      let request: unknown;
       try {
-        rows = parseScoringRequest(
-          body.length === 0 ? undefined : (JSON.parse(body.toString('utf8')) as unknown),
-          artifact.featureColumns,
-          deployment.runtime.servedAs ?? 'mlflow',
-        );
+        request = body.length === 0 ? undefined : (JSON.parse(body.toString('utf8')) as unknown);
+        rows = parseScoringRequest(request, artifact.featureColumns, deployment.runtime.servedAs ?? 'mlflow');
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         appendLog(this.context, key, 'InferenceServer', 'ERROR', `Scoring request failed (400): ${message}`);
@@ -341,7 +339,14 @@ export class ScoringService {
         rows: rows.length,
         durationMs: Date.now() - started,
       });
-      return { status: 200, body: predictions, headers };
+      // The stand-in score.py answers a classic `{"data": …}` request the classic way, `return json.dumps(result)`:
+      // a JSON string whose text is the list. MLflow and `input_data` answers are the list itself.
+      const classic =
+        deployment.runtime.servedAs === 'script' &&
+        typeof request === 'object' &&
+        request !== null &&
+        'data' in request;
+      return { status: 200, body: classic ? JSON.stringify(predictions) : predictions, headers };
     } finally {
       this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
     }

@@ -10,7 +10,16 @@ import { randomUUID } from 'node:crypto';
 import { text } from '../arm';
 import type { EmulatorContext } from '../context';
 import { trainFromCsv } from '../ml';
-import type { DeploymentRecord, JobRecord, JobStatus, JsonObject, MlflowRunRecord, OperationRecord } from '../state';
+import type {
+  DeploymentRecord,
+  JobRecord,
+  JobStatus,
+  JsonObject,
+  MlflowRunRecord,
+  OperationRecord,
+  StepDurations,
+} from '../state';
+import { type LatencyProfile, operationDuration } from './latency';
 import { appendLog, deploymentKey } from './logs';
 import { loadArtifact, type ModelVersionRef, parseModelReference } from './models';
 import { BUILT_IN_MODEL_OUTPUT, BUILT_IN_TRAINING_STEP, resolveTrainingSpec, TrainingSpecError } from './training';
@@ -122,7 +131,7 @@ export class Engine {
       id: `${prefix}:${randomUUID()}`,
       status: 'InProgress',
       startTime: new Date(now).toISOString(),
-      dueAt: now + this.state.steps.provisioningMs,
+      dueAt: now + operationDuration({ action, target }, this.state.steps, this.state.latency?.operations),
       action,
       target,
     };
@@ -132,6 +141,20 @@ export class Engine {
     }
     this.context.store.changed();
     return operation;
+  }
+
+  /** Applies a latency profile: job step durations, per-operation durations and the LRO Retry-After. */
+  applyLatencyProfile(profile: LatencyProfile, baseSteps: StepDurations): void {
+    this.state.steps = { ...(profile.steps ?? baseSteps) };
+    if (profile.name === 'fast') delete this.state.latency;
+    else
+      this.state.latency = {
+        profile: profile.name,
+        ...(profile.operations ? { operations: { ...profile.operations } } : {}),
+        ...(profile.retryAfterSeconds !== undefined ? { retryAfterSeconds: profile.retryAfterSeconds } : {}),
+      };
+    this.context.store.changed();
+    this.tick();
   }
 
   /** Resumes work that was in flight when the emulator stopped (persisted state). */

@@ -77,6 +77,7 @@ export const runSummarySchema = z.object({
     })
     .optional(),
   azureMlJob: z.string().optional(),
+  azureMlJobUrl: z.string().optional().describe('The training job in Azure ML studio'),
   modelVersion: z.string().optional(),
 });
 
@@ -206,6 +207,60 @@ export const operationAcceptedSchema = z.object({
   statusUrl: z.string(),
   detail: z.string().optional(),
 });
+
+export const deploymentLogsQuerySchema = z.object({
+  deployment: z
+    .string()
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/)
+    .optional()
+    .describe("Default: the deployment serving the model's traffic"),
+  container: z
+    .enum(['StorageInitializer', 'InferenceServer'])
+    .optional()
+    .describe('Default: both (model download, then scoring server)'),
+  tail: z.coerce.number().int().min(1).max(5000).default(200).describe('Lines per container'),
+});
+
+export type DeploymentLogsQuery = z.output<typeof deploymentLogsQuerySchema>;
+
+export const deploymentLogsSchema = z.object({
+  model: z.string(),
+  endpoint: z.string(),
+  deployment: z.string(),
+  source: z
+    .enum(['live', 'failureReport'])
+    .describe('live: read from Azure ML now; failureReport: kept by the run whose release failed (deployment deleted)'),
+  runId: z.string().optional().describe('failureReport: the run that kept the logs'),
+  logs: z
+    .record(z.string(), z.string())
+    .describe('Container name → log text (failureReport: one entry, "report", with both containers)'),
+});
+
+export const scoreRequestSchema = z
+  .object({
+    body: z.unknown().optional().describe("Request body for the model; default: the catalog's deployment.smokeSample"),
+    deployment: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/)
+      .optional()
+      .describe('Pin one deployment (azureml-model-deployment); default: traffic routing'),
+  })
+  .strict();
+
+export const scoreResultSchema = z.object({
+  model: z.string(),
+  endpoint: z.string(),
+  scoringUri: z.string(),
+  deployment: z.string().optional().describe('The deployment that answered, when the endpoint says'),
+  status: z.number().int().describe("The endpoint's HTTP status"),
+  latencyMs: z.number().optional(),
+  body: z.unknown().optional().describe("The model's answer"),
+  error: z.string().optional(),
+});
+
+export type DeploymentLogs = z.infer<typeof deploymentLogsSchema>;
+export type ScoreRequestBody = z.infer<typeof scoreRequestSchema>;
+export type ScoreResult = z.infer<typeof scoreResultSchema>;
 
 export const problemSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), problems: z.array(z.string()).optional() }),

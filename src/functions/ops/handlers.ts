@@ -9,11 +9,13 @@ import { toHttpResponse } from '../webhooks/http-errors';
 import {
   cancelRequestSchema,
   decisionRequestSchema,
+  deploymentLogsQuerySchema,
   listRunsQuerySchema,
   listTriggersQuerySchema,
   type OperationAccepted,
   retrainRequestSchema,
   rollbackRequestSchema,
+  scoreRequestSchema,
   type TriggerAccepted,
 } from './contract';
 import { InvalidRequestError, type OperationsService, RunNotFoundError, UnknownModelError } from './service';
@@ -62,7 +64,16 @@ const accepted = (body: TriggerAccepted | OperationAccepted): HttpResponseInit =
 });
 
 export type OpsOperation =
-  'listRuns' | 'getRun' | 'listTriggers' | 'retrain' | 'approve' | 'reject' | 'rollback' | 'cancel';
+  | 'listRuns'
+  | 'getRun'
+  | 'listTriggers'
+  | 'retrain'
+  | 'approve'
+  | 'reject'
+  | 'rollback'
+  | 'cancel'
+  | 'deploymentLogs'
+  | 'score';
 
 export const opsHandlers: Readonly<Record<OpsOperation, Handler>> = {
   listRuns: async (service, request) => {
@@ -115,6 +126,21 @@ export const opsHandlers: Readonly<Record<OpsOperation, Handler>> = {
     const body = await jsonBody(request, rollbackRequestSchema);
     const { runId } = await service.rollback(model, body);
     return accepted({ runId, operation: 'rollback', statusUrl: statusUrl(request, runId) });
+  },
+
+  deploymentLogs: async (service, request) => {
+    const model = param(request, 'model');
+    requireModel(service, model);
+    const parsed = deploymentLogsQuerySchema.safeParse(Object.fromEntries(request.query.entries()));
+    if (!parsed.success) throw new InvalidRequestError(describeIssues(parsed.error, 'query'));
+    return { status: 200, jsonBody: await service.deploymentLogs(model, parsed.data) };
+  },
+
+  score: async (service, request) => {
+    const model = param(request, 'model');
+    requireModel(service, model);
+    const body = await jsonBody(request, scoreRequestSchema);
+    return { status: 200, jsonBody: await service.score(model, body) };
   },
 
   cancel: async (service, request) => {

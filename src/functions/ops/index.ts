@@ -5,6 +5,7 @@ export { OPENAPI_FUNCTION_NAME, type OperationsServiceFactory, registerOpsFuncti
 export { opsRoutes, type OpsRoute, pathParameters } from './routes';
 export {
   ConflictError,
+  DeploymentNotFoundError,
   InvalidRequestError,
   type OperationsService,
   RunNotFoundError,

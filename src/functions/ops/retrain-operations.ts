@@ -12,6 +12,7 @@ import { decideRetrainApproval, startRetrainRollback } from '../../triggers/oper
 import { durableOrchestrationClient, ensureStarted } from '../../triggers/orchestration-client';
 import { completeLaneRun, RETRAIN_ORCHESTRATION, type SubmitDeps } from '../../triggers/submit';
 import { retrainSubmitter } from '../webhooks/submitter';
+import { deploymentLogsOf, scoreModel } from './troubleshooting';
 import type {
   GitLineage,
   ListRunsQuery,
@@ -60,6 +61,7 @@ export function toRunDetail(run: RunRecord): RunDetail {
       ...(run.input.parameters ? { parameters: run.input.parameters } : {}),
     },
     ...(run.training?.jobName ? { azureMlJob: run.training.jobName } : {}),
+    ...(run.training?.studioUrl ? { azureMlJobUrl: run.training.studioUrl } : {}),
     ...(run.registered?.version ? { modelVersion: run.registered.version } : {}),
     stages: run.stages.map((s) => ({
       name: s.name,
@@ -178,6 +180,8 @@ export function retrainOperations(
 
   return {
     modelNames: () => context.catalog.models.map((m) => m.name),
+    deploymentLogs: (model, query) => deploymentLogsOf(context, model, query),
+    score: (model, request) => scoreModel(context, model, request),
     submit: retrainSubmitter(submitDeps),
 
     async listRuns(query: ListRunsQuery): Promise<RunPage> {

@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import {
   cancelRequestSchema,
   decisionRequestSchema,
+  deploymentLogsQuerySchema,
+  deploymentLogsSchema,
   listRunsQuerySchema,
   listTriggersQuerySchema,
   operationAcceptedSchema,
@@ -10,6 +12,8 @@ import {
   rollbackRequestSchema,
   runDetailSchema,
   runPageSchema,
+  scoreRequestSchema,
+  scoreResultSchema,
   triggerAcceptedSchema,
   triggerPageSchema,
 } from './contract';
@@ -116,6 +120,29 @@ export const opsRoutes: readonly OpsRoute[] = [
     body: cancelRequestSchema,
     responses: { 202: { description: 'Run terminated', schema: operationAcceptedSchema } },
     errors: [404, 409],
+  },
+  {
+    operation: 'deploymentLogs',
+    name: 'opsDeploymentLogs',
+    route: 'ops/models/{model}/logs',
+    method: 'GET',
+    summary:
+      "A deployment's logs (StorageInitializer: model download; InferenceServer: scoring server), live or as kept by a failed release",
+    query: deploymentLogsQuerySchema,
+    responses: { 200: { description: 'The logs', schema: deploymentLogsSchema } },
+    errors: [404],
+  },
+  {
+    operation: 'score',
+    name: 'opsScore',
+    route: 'ops/models/{model}/score',
+    method: 'POST',
+    summary: "Send one request to the model's endpoint (default: the catalog's smoke sample) and show the answer",
+    body: scoreRequestSchema,
+    responses: {
+      200: { description: "The endpoint's answer (its status may be an error)", schema: scoreResultSchema },
+    },
+    errors: [404],
   },
 ];
 

@@ -1,5 +1,15 @@
 import type { RetrainTriggerSubmitter } from '../../services/webhooks';
-import type { ListRunsQuery, ListTriggersQuery, RunDetail, RunPage, TriggerPage } from './contract';
+import type {
+  DeploymentLogs,
+  DeploymentLogsQuery,
+  ListRunsQuery,
+  ListTriggersQuery,
+  RunDetail,
+  RunPage,
+  ScoreRequestBody,
+  ScoreResult,
+  TriggerPage,
+} from './contract';
 
 /**
  * What the operations API does, behind the HTTP edge. The composition root implements it over the run records,
@@ -23,6 +33,10 @@ export interface OperationsService {
   rollback(model: string, request: { reason?: string; requestedBy?: string }): Promise<{ runId: string }>;
   /** Terminates the run's orchestration and cancels its Azure ML job, if any. */
   cancel(runId: string, request: { reason?: string }): Promise<{ detail?: string }>;
+  /** A deployment's logs: live from Azure ML, or those a failed release kept when the deployment is gone. */
+  deploymentLogs(model: string, query: DeploymentLogsQuery): Promise<DeploymentLogs>;
+  /** Sends one request to the model's endpoint (the catalog's smoke sample by default) and returns the answer. */
+  score(model: string, request: ScoreRequestBody): Promise<ScoreResult>;
   /** Model names of the catalog (to answer 404 for unknown ones before anything else happens). */
   modelNames(): readonly string[];
 }
@@ -56,6 +70,16 @@ export class ConflictError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ConflictError';
+  }
+}
+
+/** The model has no such deployment (or none serving), live or in a kept failure report. */
+export class DeploymentNotFoundError extends Error {
+  readonly code = 'DeploymentNotFound';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeploymentNotFoundError';
   }
 }
 

@@ -13,8 +13,9 @@ import { getConfig } from '../../config';
 const appRoot = path.resolve(__dirname, '..', '..', '..', '..');
 
 const config = getConfig();
+const catalog = loadCatalog(config.catalogPath, appRoot);
 let deps: BatchDeps | undefined;
 registerBatchFunctions({
-  catalog: loadCatalog(config.catalogPath, appRoot),
-  deps: () => (deps ??= buildBatchDeps(config)),
+  catalog,
+  deps: () => (deps ??= buildBatchDeps(config, undefined, catalog)),
 });

@@ -22,6 +22,7 @@ const STATUS_BY_NAME: Readonly<Record<string, number>> = {
   InvalidRequestError: 400,
   UnknownModelError: 404,
   RunNotFoundError: 404,
+  DeploymentNotFoundError: 404,
   ConflictError: 409,
   // src/triggers and src/services/retrain errors reaching the ops API
   InvalidTriggerError: 400,

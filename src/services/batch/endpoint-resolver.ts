@@ -1,12 +1,15 @@
 /**
  * Finds how to score through a managed online endpoint: scoring URI, which model version each deployment serves,
- * and the endpoint key.
+ * and the scoring secret (key, AML token or Entra token, per the endpoint's authMode).
  *
- * @remarks A small resolver over `@azure/arm-machinelearning` for batch scoring. The key never leaves the activity
+ * @remarks A small resolver over `@azure/arm-machinelearning` for batch scoring. The secret never leaves the activity
  * process: the plan activity returns the URI and versions (they enter orchestration history); the mini-batch
- * activity asks for the key itself, cached per endpoint for a few minutes.
+ * activity asks for the secret itself (`armScoringSecrets`: cached, renewed when due and after a 401).
  */
 import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import type { TokenCredential } from '@azure/identity';
+
+import { armScoringSecrets } from '../../azureml/scoring-auth';
 
 export interface EndpointInfo {
   readonly scoringUri: string;
@@ -17,9 +20,10 @@ export interface EndpointInfo {
 
 export interface EndpointResolver {
   describe(endpoint: string): Promise<EndpointInfo>;
-  key(endpoint: string): Promise<string>;
-  /** Drops a cached key (after a 401: the key may have been regenerated). */
-  forgetKey?(endpoint: string): void;
+  /** The secret scoring requests send (`Authorization: Bearer`), renewed when due. */
+  secret(endpoint: string): Promise<string>;
+  /** A request with `stale` got a 401 (key regenerated, token expired): the next `secret` renews it. */
+  refresh?(endpoint: string, stale: string): void;
 }
 
 export class EndpointNotReadyError extends Error {
@@ -39,15 +43,29 @@ export function modelVersionOf(reference: string | undefined): string | undefine
   return reference;
 }
 
+const NO_CREDENTIAL: TokenCredential = {
+  getToken: () => Promise.reject(new Error('no credential was given for AADToken endpoints')),
+};
+
 export function armEndpointResolver(
   client: AzureMachineLearningWorkspaces,
-  workspace: { readonly resourceGroup: string; readonly workspace: string },
+  workspace: {
+    readonly resourceGroup: string;
+    readonly workspace: string;
+    /** For endpoints with authMode AADToken (an Entra token for https://ml.azure.com). */
+    readonly credential?: TokenCredential;
+  },
   options: { keyTtlMs?: number; now?: () => number } = {},
 ): EndpointResolver {
-  const ttl = options.keyTtlMs ?? 5 * 60_000;
-  const now = options.now ?? Date.now;
-  const keys = new Map<string, { value: Promise<string>; expires: number }>();
   const { resourceGroup, workspace: ws } = workspace;
+  const secrets = armScoringSecrets({
+    arm: client,
+    credential: workspace.credential ?? NO_CREDENTIAL,
+    resourceGroup,
+    workspace: ws,
+    ...(options.keyTtlMs !== undefined ? { keyRefreshMs: options.keyTtlMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   return {
     async describe(endpoint) {
       const ep = await client.onlineEndpoints.get(resourceGroup, ws, endpoint);
@@ -61,19 +79,7 @@ export function armEndpointResolver(
       }
       return { scoringUri, modelVersions, traffic };
     },
-    key(endpoint) {
-      const cached = keys.get(endpoint);
-      if (cached && cached.expires > now()) return cached.value;
-      const value = client.onlineEndpoints.listKeys(resourceGroup, ws, endpoint).then((k) => {
-        if (!k.primaryKey) throw new EndpointNotReadyError(endpoint, 'it has no key (authMode is not Key)');
-        return k.primaryKey;
-      });
-      keys.set(endpoint, { value, expires: now() + ttl });
-      value.catch(() => keys.delete(endpoint));
-      return value;
-    },
-    forgetKey(endpoint) {
-      keys.delete(endpoint);
-    },
+    secret: (endpoint) => secrets.get(endpoint),
+    refresh: (endpoint, stale) => secrets.refresh(endpoint, stale),
   };
 }

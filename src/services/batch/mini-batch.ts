@@ -9,7 +9,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { scoreOnline } from '../../azureml/scoring-client';
 import { readCsvRange, readParquetRange, tabularWriter, type TabularWriter } from '../../storage/tabular';
 import { stagedPartName } from './layout';
-import { type Cell, predictionsOf, type Row, scoringBody } from './payload';
+import { type Cell, type ColumnType, predictionsOf, type Row, scoringBody } from './payload';
 import type { MiniBatchInput, MiniBatchResult, Slice } from './types';
 
 export class SchemaMismatchError extends Error {
@@ -23,6 +23,8 @@ export interface MiniBatchDeps {
   readonly container: ContainerClient;
   /** Endpoint key (or token) for the scorer. */
   readonly auth: (endpoint: string) => Promise<string>;
+  /** A request with `stale` got a 401: renew before the one retry `scoreOnline` then makes. */
+  readonly onUnauthorized?: (endpoint: string, stale: string) => void;
   /** Scoring retries per request (429/503/5xx/network) before the mini-batch fails. */
   readonly requestRetries?: number;
   readonly signal?: AbortSignal;
@@ -32,11 +34,12 @@ async function* sliceRows(
   deps: MiniBatchDeps,
   slice: Slice,
   batchRows: number,
+  columnTypes: Readonly<Record<string, ColumnType>>,
   onColumns: (columns: readonly string[]) => void,
 ): AsyncGenerator<Row[]> {
   if (slice.kind === 'csv') {
     onColumns(slice.columns);
-    yield* readCsvRange(deps.container, slice, batchRows);
+    yield* readCsvRange(deps.container, slice, batchRows, columnTypes);
   } else {
     yield* readParquetRange(deps.container, slice, batchRows, onColumns);
   }
@@ -60,8 +63,11 @@ export async function scoreMiniBatch(deps: MiniBatchDeps, input: MiniBatchInput)
     const result = await scoreOnline({
       scoringUri: scorer.scoringUri,
       auth: () => deps.auth(scorer.endpoint),
+      ...(deps.onUnauthorized
+        ? { onUnauthorized: (stale: string) => deps.onUnauthorized?.(scorer.endpoint, stale) }
+        : {}),
       deployment: scorer.deployment,
-      body: scoringBody(cols, rows, settings.features),
+      body: scoringBody(cols, rows, settings.features, scorer.request?.format),
       timeoutMs: settings.requestTimeoutMs,
       maxRetries: deps.requestRetries ?? 8,
       signal: deps.signal,
@@ -84,7 +90,8 @@ export async function scoreMiniBatch(deps: MiniBatchDeps, input: MiniBatchInput)
   try {
     for (const slice of batch.slices) {
       let sliceColumns: readonly string[] = [];
-      for await (const rows of sliceRows(deps, slice, settings.requestRows, (c) => (sliceColumns = c))) {
+      const types = scorer.request?.columnTypes ?? {};
+      for await (const rows of sliceRows(deps, slice, settings.requestRows, types, (c) => (sliceColumns = c))) {
         if (!columns) {
           columns = sliceColumns;
           writer = tabularWriter(settings.outputFormat, deps.container, blob, [

@@ -1,6 +1,11 @@
 /**
- * Request and response shapes for scoring rows through an MLflow-style online deployment.
+ * Request and response shapes for scoring rows through an online deployment: the MLflow scoring server's
+ * `input_data` (pandas split or records) and the `{"data": [records]}` of classic scoring scripts; answers that are a
+ * list, an object holding one, or either of those JSON-encoded as a string (`return json.dumps(result)` in a
+ * score.py).
  */
+
+import { decodedBody } from '../../azureml/scoring-client';
 
 export type Cell = string | number | boolean | null;
 export type Row = Cell[];
@@ -13,25 +18,45 @@ export class PredictionShapeError extends Error {
   }
 }
 
-/** `{"input_data": {"columns": [...], "data": [[...]]}}` (pandas split orientation), restricted to `features`. */
+/** How requests carry rows: MLflow split, MLflow records, or a scoring script's `data` records. */
+export type RequestFormat = 'inputDataSplit' | 'inputDataRecords' | 'dataRecords';
+export type ColumnType = 'string' | 'number' | 'boolean';
+
+/**
+ * The request body for `rows`, restricted to `features`: `{"input_data": {"columns", "data"}}` (pandas split, the
+ * default), `{"input_data": [{column: value}]}` or `{"data": [{column: value}]}`.
+ */
 export function scoringBody(
   columns: readonly string[],
   rows: readonly Row[],
   features: readonly string[] | undefined,
+  format: RequestFormat = 'inputDataSplit',
 ): unknown {
-  if (!features) return { input_data: { columns, data: rows } };
-  const positions = features.map((f) => columns.indexOf(f));
-  const missing = features.filter((_, i) => (positions[i] ?? -1) < 0);
+  const names = features ?? columns;
+  const positions = names.map((f) => columns.indexOf(f));
+  const missing = names.filter((_, i) => (positions[i] ?? -1) < 0);
   if (missing.length > 0) throw new PredictionShapeError(`input has no column ${missing.join(', ')}`);
-  return { input_data: { columns: features, data: rows.map((r) => positions.map((p) => r[p] ?? null)) } };
+  const data = rows.map((r) => positions.map((p) => r[p] ?? null));
+  if (format === 'inputDataSplit') return { input_data: { columns: names, data } };
+  const records = data.map((values) => Object.fromEntries(names.map((name, i) => [name, values[i] ?? null])));
+  return format === 'inputDataRecords' ? { input_data: records } : { data: records };
 }
 
-/** Accepts `[...]`, `{"predictions": [...]}` or `{"outputs"|"output"|"result": [...]}`. */
+/**
+ * Accepts `[...]`, `{"predictions": [...]}`, `{"outputs"|"output"|"result": [...]}` or an object with exactly one
+ * array (e.g. `{"forecast": [...]}`), also JSON-encoded as a string.
+ */
 export function predictionsOf(body: unknown, expected: number): Cell[] {
-  let list: unknown = body;
+  let list: unknown = decodedBody(body);
   if (!Array.isArray(list) && typeof list === 'object' && list !== null) {
     const record = list as Record<string, unknown>;
-    list = record.predictions ?? record.outputs ?? record.output ?? record.result;
+    const arrays = Object.values(record).filter(Array.isArray);
+    list =
+      record.predictions ??
+      record.outputs ??
+      record.output ??
+      record.result ??
+      (arrays.length === 1 ? arrays[0] : undefined);
   }
   if (!Array.isArray(list)) throw new PredictionShapeError('no prediction array in the body');
   if (list.length !== expected) {
@@ -49,12 +74,32 @@ export function predictionsOf(body: unknown, expected: number): Cell[] {
   });
 }
 
-/** CSV cells arrive as text; numbers are sent as numbers (the model needs numeric features). */
-export function castCsvCell(value: string): Cell {
+/** A CSV cell declared a number or boolean that is not one. */
+export class CellTypeError extends Error {
+  override readonly name = 'CellTypeError';
+  constructor(value: string, type: ColumnType) {
+    super(`'${value}' is not a ${type}`);
+  }
+}
+
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * CSV cells arrive as text. A declared column type decides (`string` keeps `007` as `007`); without one, numbers are
+ * sent as numbers (the model needs numeric features) and everything else as text. Empty cells are null.
+ */
+export function castCsvCell(value: string, type?: ColumnType): Cell {
   if (value === '') return null;
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value)) {
+  if (type === 'string') return value;
+  if (type === 'boolean') {
+    const lower = value.toLowerCase();
+    if (lower === 'true' || lower === 'false') return lower === 'true';
+    throw new CellTypeError(value, type);
+  }
+  if (NUMERIC.test(value)) {
     const n = Number(value);
     if (Number.isFinite(n)) return n;
   }
+  if (type === 'number') throw new CellTypeError(value, type);
   return value;
 }

@@ -97,6 +97,11 @@ export interface ScorerRef {
   readonly deployment: string | undefined;
   /** Model version served by each deployment (`<name>:<version>`), to label output rows. */
   readonly modelVersions: Readonly<Record<string, string>>;
+  /** How requests carry rows and how CSV cells are typed (catalog `batch.requestFormat`, `batch.columnTypes`). */
+  readonly request?: {
+    readonly format: 'inputDataSplit' | 'inputDataRecords' | 'dataRecords';
+    readonly columnTypes: Readonly<Record<string, 'string' | 'number' | 'boolean'>>;
+  };
 }
 
 /** What the planning activity returns to the orchestrator (the plan itself stays in blob storage). */

@@ -19,6 +19,7 @@ export const RetrainActivities = {
   finishRun: 'retrainFinishRun',
   completeLane: 'retrainCompleteLane',
   deployPrepare: 'retrainDeployPrepare',
+  deployEndpointState: 'retrainDeployEndpointState',
   deployCreate: 'retrainDeployCreate',
   deployState: 'retrainDeployState',
   deploySmoke: 'retrainDeploySmoke',
@@ -29,6 +30,7 @@ export const RetrainActivities = {
   deployDelete: 'retrainDeployDelete',
   deployCleanup: 'retrainDeployCleanup',
   rollbackEndpoint: 'retrainRollbackEndpoint',
+  rollbackFinish: 'retrainRollbackFinish',
 } as const;
 
 export const RetrainOrchestrations = {
@@ -221,6 +223,12 @@ export interface EndpointSnapshot {
   readonly authMode: string;
   readonly traffic: TrafficMap;
   readonly live: string | undefined;
+  /** Creating/Updating while a create or traffic change runs; Succeeded once it applied. */
+  readonly provisioningState?: string | undefined;
+}
+
+export interface EndpointStateInput {
+  readonly endpoint: string;
 }
 
 export interface DeployCreateInput {
@@ -298,9 +306,25 @@ export interface RollbackInput {
   readonly requestedBy?: string | undefined;
 }
 
+export interface RollbackFinishInput {
+  readonly model: string;
+  readonly runId: string;
+  readonly endpoint: string;
+  readonly from: string | undefined;
+  readonly to: string;
+  readonly traffic: TrafficMap;
+  /** The traffic change did not apply (endpoint Failed/Canceled or not settled in time). */
+  readonly failure?: string | undefined;
+  readonly requestedBy?: string | undefined;
+}
+
 export interface RollbackOutput {
   readonly endpoint: string;
   readonly from: string | undefined;
   readonly to: string;
   readonly traffic: TrafficMap;
+  /** From the activity that starts the change: its state and how to wait for it (catalog). */
+  readonly provisioningState?: string | undefined;
+  readonly pollSeconds?: number | undefined;
+  readonly timeoutSeconds?: number | undefined;
 }

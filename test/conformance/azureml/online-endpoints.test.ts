@@ -373,6 +373,10 @@ describe('Azure ML emulator: managed online endpoints and deployments (real clie
         { 'azureml-model-deployment': 'custom-ok' },
       );
       expect(scored.status).toBe(200);
+      // The stand-in score.py returns json.dumps(predictions): a JSON string whose text is the list.
+      const answer = await scored.json();
+      expect(typeof answer).toBe('string');
+      expect(JSON.parse(answer as string)).toEqual([expect.any(Number)]);
     });
 
     it('when a version registered as mlflow_model points at a custom_model output, then provisioning fails: no MLmodel file', async () => {
@@ -393,5 +397,20 @@ describe('Azure ML emulator: managed online endpoints and deployments (real clie
         ),
       ).rejects.toThrow(/no MLmodel file/);
     });
+  });
+
+  it('when the azure latency profile is on, then LROs answer Retry-After 10 and an endpoint update takes a minute on the emulator clock', async () => {
+    await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'ep', ENDPOINT);
+    await env.control('POST', '/clock', { paused: true });
+    await env.control('PUT', '/latencyProfile', { profile: 'azure' });
+    const update = await env.arm('PUT', '/onlineEndpoints/ep', { ...ENDPOINT, tags: { slow: 'yes' } });
+    expect(update.status).toBe(200);
+    expect(update.headers.get('retry-after')).toBe('10');
+    const state = async () => (await env.client.onlineEndpoints.get(RG, WS, 'ep')).properties.provisioningState;
+    await env.control('POST', '/clock/advance', { ms: 59_000 });
+    expect(await state()).toBe('Updating');
+    await env.control('POST', '/clock/advance', { ms: 1_000 });
+    expect(await state()).toBe('Succeeded');
+    expect(await env.control('GET', '/latencyProfile')).toMatchObject({ profile: 'azure', retryAfterSeconds: 10 });
   });
 });

@@ -6,7 +6,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 
 import { createBatchActivities, type FinalizeInput } from '../../../src/activities/batch-activities';
 import { BatchActivities, type ScoreMiniBatchRef } from '../../../src/orchestrations/batch-run';
-import type { BatchSpec } from '../../../src/catalog';
+import { type BatchSpec, parseCatalog } from '../../../src/catalog';
 import { runIdFor } from '../../../src/services/batch/layout';
 import type { MiniBatchResult, PlanSummary, RunRef } from '../../../src/services/batch/types';
 import { RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE } from '../../../dev/azureml-emulator';
@@ -21,6 +21,7 @@ import {
   startBatchEnv,
   uniquePrefixes,
 } from './batch-env';
+import { seededModelEntry } from '../../support/emulator-workspace';
 
 jest.setTimeout(120_000);
 
@@ -95,6 +96,83 @@ async function runThrough(spec: BatchSpec, startedAt: string, activities = creat
 }
 
 describe('batch scoring activities on Azurite and the Azure ML emulator', () => {
+  it('when a classic scoring script takes {data: [records]} and answers a JSON-encoded string, and an ID column is declared a string, then every row is scored and 007 stays 007', async () => {
+    const arm = new AzureMachineLearningWorkspaces(staticCredential, SUBSCRIPTION_ID, { endpoint: env.emulator.url });
+    const ws = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/${WORKSPACE}`;
+    await arm.onlineDeployments.beginCreateOrUpdateAndWait(
+      RESOURCE_GROUP,
+      WORKSPACE,
+      'bike-demand',
+      'bike-demand-script',
+      {
+        location: 'local',
+        sku: { name: 'Default', capacity: 1 },
+        properties: {
+          endpointComputeType: 'Managed',
+          model: `${ws}/models/bike-demand/versions/1`,
+          environmentId: `${ws}/environments/sklearn-inference/versions/1`,
+          codeConfiguration: { codeId: `${ws}/codes/bike-score/versions/1`, scoringScript: 'score.py' },
+          instanceType: 'Standard_DS3_v2',
+        },
+      },
+      { updateIntervalInMs: 10 },
+    );
+    const prefixes = uniquePrefixes('classic');
+    const features = ['hour', 'temperature', 'humidity', 'windspeed', 'workingday'];
+    const csv = [
+      'station_id,' + features.join(','),
+      '007,8,20,0.5,10,1',
+      '042,17,25,0.4,5,1',
+      '0100,3,5,0.9,30,0',
+    ].join('\n');
+    await env.lake
+      .getBlockBlobClient(`${prefixes.inputPrefix}date=${DATE}/stations.csv`)
+      .upload(csv, Buffer.byteLength(csv));
+    const catalog = parseCatalog({
+      models: [
+        {
+          ...seededModelEntry(),
+          deployment: { endpoint: 'bike-demand', smokeSample: {} },
+          batch: {
+            ...prefixes,
+            features,
+            requestFormat: 'dataRecords',
+            columnTypes: { station_id: 'string' },
+          },
+        },
+      ],
+    });
+    const spec = catalog.models[0]?.batch as BatchSpec;
+    const activities = createBatchActivities({ ...env.deps, catalog });
+    const run = runRef(spec, '2026-11-22T02:00:00.000Z');
+    const plan = await activities[BatchActivities.plan]({
+      run,
+      endpoint: 'bike-demand',
+      deployment: 'bike-demand-script',
+      inputMode: 'tabular',
+      miniBatchSize: 100,
+    });
+    expect(plan.scorer.request).toEqual({ format: 'dataRecords', columnTypes: { station_id: 'string' } });
+    const result = await activities[BatchActivities.scoreMiniBatch]({
+      run,
+      planBlob: plan.planBlob,
+      index: 0,
+      scorer: plan.scorer,
+      settings: {
+        requestRows: 10,
+        requestConcurrency: 1,
+        requestTimeoutMs: 30_000,
+        outputFormat: 'csv',
+        predictionColumn: 'prediction',
+        modelVersionColumn: 'model_version',
+        features,
+      },
+    });
+    const rows: Record<string, string>[] = parse(await blobText(env.lake, result.part.blob), { columns: true });
+    expect(rows.map((r) => r.station_id)).toEqual(['007', '042', '0100']);
+    expect(rows.every((r) => Number.isFinite(Number(r.prediction)))).toBe(true);
+  });
+
   it('when a day of CSV files is scored, then every row comes back with a prediction and the model version', async () => {
     const spec = bikeSpec({ ...uniquePrefixes('csv'), miniBatchSize: 120, requestRows: 50 });
     const rowsIn = await seedCsv(env.lake, spec.inputPrefix, DATE, [250, 7]);
@@ -178,7 +256,7 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
       ...env.deps,
       resolver: {
         describe: (e) => env.deps.resolver.describe(e),
-        key: (e) => (++calls > 5 ? Promise.reject(new Error('worker lost')) : env.deps.resolver.key(e)),
+        secret: (e) => (++calls > 5 ? Promise.reject(new Error('worker lost')) : env.deps.resolver.secret(e)),
       },
     });
     const ref: ScoreMiniBatchRef = { run, planBlob: plan.planBlob, index: 0, scorer: plan.scorer, settings };
@@ -278,7 +356,7 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
     expect(published.prefix).toBe(finalPrefix);
   });
 
-  it('when the endpoint key is regenerated mid-run, then the failed attempt drops the cached key and the retry succeeds', async () => {
+  it('when the endpoint key is regenerated mid-run, then the next request gets one 401, re-reads the key and the mini-batch succeeds', async () => {
     const spec = bikeSpec({ ...uniquePrefixes('rotate'), miniBatchSize: 40, requestRows: 40 });
     await seedCsv(env.lake, spec.inputPrefix, DATE, [80]);
     const arm = new AzureMachineLearningWorkspaces(staticCredential, SUBSCRIPTION_ID, { endpoint: env.emulator.url });
@@ -317,13 +395,14 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
         { keyType: 'Primary' },
         { updateIntervalInMs: 10 },
       );
-      await expect(activities[BatchActivities.scoreMiniBatch](ref(1))).rejects.toMatchObject({
-        name: 'ScoringHttpError',
-        status: 401,
-      });
       await expect(activities[BatchActivities.scoreMiniBatch](ref(1))).resolves.toMatchObject({ rowsOut: 40 });
+      const calls = (await (await fetch(`${env.emulator.url}/_emulator/scoringCalls?endpoint=bike-demand`)).json()) as {
+        value: { status: number }[];
+      };
+      expect(calls.value.slice(-2).map((call) => call.status)).toEqual([401, 200]);
     } finally {
-      env.deps.resolver.forgetKey?.('bike-demand');
+      // The shared environment's resolver still holds the old key: renew it for the tests that follow.
+      env.deps.resolver.refresh?.('bike-demand', await env.deps.resolver.secret('bike-demand'));
     }
   });
 });

@@ -1,4 +1,5 @@
 import type { DevHost } from '../../../dev/host/dev-host';
+import { nativeProcess } from '../../../dev/host/native-module';
 import { createCredential } from '../../../src/azureml/credential';
 import { startFixtureHost } from './fixture-host';
 
@@ -48,5 +49,33 @@ describe('dev host: managed identity endpoint', () => {
     expect((await fetch(url, { headers: { 'X-IDENTITY-HEADER': 'nope' } })).status).toBe(401);
     const ok = await fetch(url, { headers: { 'X-IDENTITY-HEADER': host.managedIdentity.header } });
     expect(await ok.json()).toMatchObject({ resource: 'https://management.azure.com', token_type: 'Bearer' });
+  });
+
+  it("when the app's settings pick a credential of their own, then the host offers no managed identity that would shadow it", async () => {
+    const { host: own, logs } = await startFixtureHost('basic', {
+      appSettings: { TICK_SCHEDULE: '0 */5 * * * *', AZURE_TOKEN_CREDENTIALS: 'AzureCliCredential' },
+      timers: false,
+    });
+    const saved = process.env.AZURE_TOKEN_CREDENTIALS;
+    try {
+      // The app's environment (the host process's): the setting is there, the host's identity endpoint is not.
+      expect(nativeProcess.env.AZURE_TOKEN_CREDENTIALS).toBe('AzureCliCredential');
+      expect(nativeProcess.env.IDENTITY_ENDPOINT).not.toBe(own.managedIdentity.endpoint);
+      expect(logs.join('\n')).toContain('No managed identity endpoint');
+      // The app's credential then asks the developer's login only, even with a managed identity endpoint around.
+      process.env.AZURE_TOKEN_CREDENTIALS = 'AzureCliCredential';
+      const outcome = await createCredential({ managedIdentityClientId: undefined })
+        .getToken('https://management.azure.com/.default')
+        .then(
+          (token) => token?.token ?? '',
+          () => 'unavailable',
+        );
+      const header = Buffer.from(outcome.split('.')[0] ?? '', 'base64url').toString();
+      expect(header).not.toContain('"alg":"none"');
+    } finally {
+      if (saved === undefined) delete process.env.AZURE_TOKEN_CREDENTIALS;
+      else process.env.AZURE_TOKEN_CREDENTIALS = saved;
+      await own.close();
+    }
   });
 });

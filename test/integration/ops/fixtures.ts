@@ -2,12 +2,16 @@ import { HttpRequest, type HttpResponseInit, InvocationContext } from '@azure/fu
 
 import {
   ConflictError,
+  type DeploymentLogs,
+  type DeploymentLogsQuery,
   type ListRunsQuery,
   type ListTriggersQuery,
   type OperationsService,
   type OpsOperation,
   type RunDetail,
   RunNotFoundError,
+  type ScoreRequestBody,
+  type ScoreResult,
   type TriggerPage,
   type TriggerView,
   runOperation,
@@ -25,6 +29,31 @@ export class MemoryOperations implements OperationsService {
 
   modelNames(): readonly string[] {
     return ['bike-demand', 'churn'];
+  }
+
+  readonly logQueries: { model: string; query: DeploymentLogsQuery }[] = [];
+  readonly scored: { model: string; request: ScoreRequestBody }[] = [];
+
+  deploymentLogs(model: string, query: DeploymentLogsQuery): Promise<DeploymentLogs> {
+    this.logQueries.push({ model, query });
+    return Promise.resolve({
+      model,
+      endpoint: `${model}-endpoint`,
+      deployment: query.deployment ?? `${model}-v1`,
+      source: 'live',
+      logs: { InferenceServer: 'ready\n' },
+    });
+  }
+
+  score(model: string, request: ScoreRequestBody): Promise<ScoreResult> {
+    this.scored.push({ model, request });
+    return Promise.resolve({
+      model,
+      endpoint: `${model}-endpoint`,
+      scoringUri: 'https://x/score',
+      status: 200,
+      body: [1],
+    });
   }
 
   listRuns(query: ListRunsQuery): Promise<{ runs: RunDetail[]; continuationToken?: string }> {

@@ -8,12 +8,12 @@ import {
   SUBSCRIPTION_ID,
   WORKSPACE,
 } from '../../../dev/azureml-emulator';
-import { beginCreateDeployment, setTraffic } from '../../../src/azureml/endpoints';
+import { beginCreateDeployment, beginSetTraffic } from '../../../src/azureml/endpoints';
 import { parseCatalog } from '../../../src/catalog';
 import { modelVersionId } from '../../../src/azureml/registry';
 import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 import { PINNED_AZUREML_API_VERSION } from '../../../src/config';
-import { emulatorWorkspace } from '../../support/emulator-workspace';
+import { emulatorWorkspace, seededModelEntry } from '../../support/emulator-workspace';
 
 jest.setTimeout(60_000);
 
@@ -96,13 +96,15 @@ describe('online endpoint updates against the emulator', () => {
     });
     await settled();
 
-    const updated = await setTraffic(ws, BIKE_DEMAND_ONLINE_ENDPOINT, {
+    const updated = await beginSetTraffic(ws, BIKE_DEMAND_ONLINE_ENDPOINT, {
       [BIKE_DEMAND_ONLINE_DEPLOYMENT]: 50,
       green: 50,
     });
 
+    // The change is started, not awaited: the caller polls provisioningState.
+    expect(updated).toMatchObject({ provisioningState: 'Updating' });
     expect(updated.traffic).toEqual({ [BIKE_DEMAND_ONLINE_DEPLOYMENT]: 50, green: 50 });
-    const after = await arm('GET', endpointUrl);
+    const after = await settled();
     expect(after.properties).toMatchObject({
       publicNetworkAccess: 'Disabled',
       mirrorTraffic: { shadow: 10 },
@@ -155,10 +157,7 @@ describe('online endpoint updates against the emulator', () => {
     const catalog = parseCatalog({
       models: [
         {
-          name: 'bike-demand',
-          training: { kind: 'batchEndpoint', endpoint: 'bike-demand-train', experiment: 'e', datasetInput: 'd' },
-          gate: { metrics: [{ name: 'rmse', goal: 'minimize' }] },
-          registry: { modelName: 'bike-demand' },
+          ...seededModelEntry(),
           deployment: { endpoint: BIKE_DEMAND_ONLINE_ENDPOINT, smokeSample: {}, appInsightsEnabled: true },
         },
       ],

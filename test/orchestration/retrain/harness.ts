@@ -215,6 +215,9 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
     logs.push(l);
     if (process.env.DEBUG_ENGINE) process.stderr.write(`${l}\n`);
   };
+  // One set of handlers per scenario, as the app builds one per worker process (caches such as scoring secrets live
+  // as long as that process).
+  const perScenario = new WeakMap<Scenario, Record<string, (i: unknown) => Promise<unknown>>>();
   await serveDurableSet(
     runtime,
     (fns) => {
@@ -226,10 +229,11 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
         fns.registerActivity(
           name,
           withErrorType(async (input: unknown) => {
-            const handlers = createRetrainActivities(deps()) as unknown as Record<
-              string,
-              (i: unknown) => Promise<unknown>
-            >;
+            let handlers = perScenario.get(scenario());
+            if (!handlers) {
+              handlers = createRetrainActivities(deps()) as unknown as Record<string, (i: unknown) => Promise<unknown>>;
+              perScenario.set(scenario(), handlers);
+            }
             const result = await handlers[name]!(input);
             return name === RetrainActivities.loadPlan ? scenario().planTweak(result as RetrainPlan) : result;
           }),

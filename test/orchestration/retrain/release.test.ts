@@ -169,13 +169,15 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
     });
   });
 
-  it('when the catalog serves a custom model, then the release deploys it with its environment and scoring script as ARM ids', async () => {
+  it('when the catalog serves a custom model, then the release deploys it with its environment and scoring script as ARM ids, and checks it in the {data} shape with a JSON-string answer', async () => {
     await h.begin({
       catalog: demoCatalog((m) => {
         m.registry = { modelName: 'bike-demand', modelType: 'custom_model' };
         Object.assign(m.deployment as Record<string, unknown>, {
           environmentId: 'azureml:bike-inference:2',
           codeConfiguration: { codeId: 'azureml:bike-score:1', scoringScript: 'score.py' },
+          // The classic score.py shape; its answer is a JSON-encoded string (json.dumps).
+          smokeSample: { data: [{ hour: 8, temperature: 18.5, humidity: 0.6, windspeed: 10.2, workingday: 1 }] },
         });
       }),
     });
@@ -197,5 +199,91 @@ describe('release of a retrained version (deploy sub-orchestration)', () => {
     });
     const version = await h.ws.arm.modelVersions.get(h.ws.resourceGroup, h.ws.workspace, 'bike-demand', '2');
     expect(version.properties.modelType).toBe('custom_model');
+  });
+
+  describe('credentials that change during a release', () => {
+    /** Resolves once the run has started shifting traffic (the bake timer is running). */
+    const trafficStarted = (runId: string) =>
+      waitFor(async () => {
+        const run = await h.scenario().state.runs.get(runId);
+        return run?.stages.some((st) => st.name === 'traffic') ? true : undefined;
+      }, 'traffic stage');
+    /** Status of every scoring call to the endpoint (a 401 is answered before routing, so it names no deployment). */
+    const calls = async (endpoint: string) =>
+      (
+        (await h.emulatorCall('GET', `/_emulator/scoringCalls?endpoint=${endpoint}`)) as { value: { status: number }[] }
+      ).value.map((call) => call.status);
+    const withBake = (p: Parameters<typeof fastPlan>[0]) => {
+      const fast = fastPlan(p);
+      return { ...fast, deployment: { ...fast.deployment, bakeTimeSeconds: 3, bakeProbeRequests: 5 } };
+    };
+
+    it('when the endpoint key is regenerated mid-release, then the probes re-read it after one 401 and the healthy model is not rolled back', async () => {
+      await h.begin({ planTweak: withBake });
+      const submitted = await h.submit(await h.uploadDataset('bike-demand/rotate.csv'));
+      await trafficStarted(submitted.runId);
+      await h.ws.arm.onlineEndpoints.beginRegenerateKeysAndWait(
+        h.ws.resourceGroup,
+        h.ws.workspace,
+        'bike-demand',
+        { keyType: 'Primary' },
+        { updateIntervalInMs: 20 },
+      );
+      const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+      expect(status.output).toMatchObject({ status: 'succeeded', deployment: 'bike-demand-v2' });
+      expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual({ 'bike-demand-v2': 100 });
+      const statuses = await calls('bike-demand');
+      expect(statuses.filter((code) => code === 401)).toHaveLength(1);
+      expect(statuses[statuses.length - 1]).toBe(200);
+    });
+
+    it('when an AMLToken endpoint token expires mid-release, then a new token is fetched and the release completes', async () => {
+      await h.begin({
+        catalog: demoCatalog((m) => {
+          Object.assign(m.deployment as Record<string, unknown>, { endpoint: 'bike-demand-aml', authMode: 'AMLToken' });
+        }),
+        planTweak: withBake,
+      });
+      const submitted = await h.submit(await h.uploadDataset('bike-demand/token.csv'));
+      await trafficStarted(submitted.runId);
+      // Emulator tokens live one hour on its clock: the cached one is now stale.
+      await h.emulatorCall('POST', '/_emulator/clock/advance', { ms: 2 * 3_600_000 });
+      const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+      expect(status.output).toMatchObject({ status: 'succeeded' });
+      expect(await getEndpoint(h.ws, 'bike-demand-aml')).toMatchObject({
+        authMode: 'AMLToken',
+        traffic: { 'bike-demand-v2': 100 },
+      });
+      expect(await calls('bike-demand-aml')).toContain(401);
+    });
+  });
+
+  it('when Azure takes minutes (latency profile), then endpoint creation and traffic changes are started by activities and awaited on durable timers', async () => {
+    await h.begin({
+      catalog: demoCatalog((m) => {
+        Object.assign(m.deployment as Record<string, unknown>, { endpoint: 'bike-demand-slow' });
+      }),
+    });
+    // Azure-like minutes for jobs, endpoint and deployment operations, at 600× so they pass in about a second.
+    await h.emulatorCall('PUT', '/_emulator/latencyProfile', { profile: 'azure' });
+    await h.emulatorCall('POST', '/_emulator/clock', { speed: 600 });
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/slow-azure.csv'));
+    const status = await waitForRun(h, submitted.instanceId, submitted.runId);
+
+    expect(status.output).toMatchObject({ status: 'succeeded', deployment: 'bike-demand-v2' });
+    const run = await h.scenario().state.runs.get(submitted.runId);
+    // Each change was still running when the activity that started it returned.
+    expect(run?.deployment?.checks).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^endpoint bike-demand-slow created after \d+ provisioning checks$/),
+        expect.stringMatching(/^traffic 100% applied after \d+ provisioning checks$/),
+      ]),
+    );
+    expect(await getEndpoint(h.ws, 'bike-demand-slow')).toMatchObject({
+      provisioningState: 'Succeeded',
+      traffic: { 'bike-demand-v2': 100 },
+    });
   });
 });

@@ -57,6 +57,8 @@ describe('retrain orchestration (emulator + in-memory durable engine)', () => {
       deployment: { name: 'bike-demand-v2' },
     });
     expect(run?.training?.statusHistory.some((s) => s.via === 'event')).toBe(true);
+    // The run links to the job in studio (the job's own Studio service link).
+    expect(run?.training?.studioUrl).toBe(`${h.emulator.url}/_emulator/jobs/${run?.training?.jobName ?? ''}`);
     expect(run?.stages.map((s) => `${s.name}:${s.status}`)).toEqual(
       expect.arrayContaining([
         'submit:succeeded',

@@ -133,4 +133,61 @@ describe('mlops CLI', () => {
     expect(await c.run(['frobnicate'])).toBe(2);
     expect(await c.run(['--help'])).toBe(0);
   });
+
+  it('when `logs` names a deployment and a container, then they become query parameters and each container is printed', async () => {
+    const api = await fakeApi(() => ({
+      status: 200,
+      body: {
+        model: 'bike-demand',
+        endpoint: 'bike-demand',
+        deployment: 'bike-demand-v2',
+        source: 'failureReport',
+        runId: 'r9',
+        logs: { report: '== StorageInitializer ==\nModel download failed: no MLmodel file' },
+      },
+    }));
+    try {
+      const c = cli({ url: api.url, key: 'k' });
+      expect(await c.run(['logs', 'bike-demand', '-d', 'bike-demand-v2', '-c', 'StorageInitializer', '-t', '50'])).toBe(
+        0,
+      );
+      const url = new URL(api.seen[0]?.url ?? '', api.url);
+      expect(url.pathname).toBe('/api/ops/models/bike-demand/logs');
+      expect(Object.fromEntries(url.searchParams)).toEqual({
+        deployment: 'bike-demand-v2',
+        container: 'StorageInitializer',
+        tail: '50',
+      });
+      expect(c.out.join('\n')).toContain('deleted; logs kept by run r9');
+      expect(c.out.join('\n')).toContain('no MLmodel file');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('when `score` gets a body, then it is posted with the pinned deployment and the answer is printed', async () => {
+    const api = await fakeApi(() => ({
+      status: 200,
+      body: {
+        model: 'bike-demand',
+        endpoint: 'bike-demand',
+        scoringUri: 'https://e/score',
+        deployment: 'bike-demand-v1',
+        status: 200,
+        latencyMs: 12,
+        body: [101.5],
+      },
+    }));
+    try {
+      const c = cli({ url: api.url, key: 'k' });
+      const body = { input_data: { columns: ['hour'], data: [[8]] } };
+      expect(await c.run(['score', 'bike-demand', '--data', JSON.stringify(body), '-d', 'bike-demand-v1'])).toBe(0);
+      expect(api.seen[0]).toMatchObject({ method: 'POST', url: '/api/ops/models/bike-demand/score' });
+      expect(JSON.parse(api.seen[0]?.body ?? '{}')).toEqual({ body, deployment: 'bike-demand-v1' });
+      expect(c.out.join('\n')).toContain('HTTP 200 from bike-demand-v1 in 12 ms');
+      expect(await c.run(['score', 'bike-demand', '--data', '{not json'])).toBe(2);
+    } finally {
+      await api.close();
+    }
+  });
 });
