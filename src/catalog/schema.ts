@@ -316,6 +316,31 @@ const batchSchema = z.object({
     .prefault({}),
 });
 
+/** A workspace in another resource group or subscription (ARM coordinates). */
+const workspaceCoordinatesSchema = z.object({
+  subscriptionId: z.string().regex(/^[0-9a-fA-F-]{36}$/, 'must be a subscription id (GUID)'),
+  resourceGroup: z.string().regex(/^[-\w._()]{1,90}$/, 'must be a resource group name'),
+  workspace: amlName,
+});
+
+/**
+ * One environment of a model's promotion path (dev → staging → prod). The first stage is where retrains release (the
+ * model's own `deployment`, in the app's workspace); each later stage receives a version released in the stage before
+ * it through a promotion, and releases it on its own endpoint with its own checks and approval.
+ */
+const stageSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or hyphens'),
+  /** The stage's workspace; default: the app's workspace (AZUREML_* settings). */
+  workspace: workspaceCoordinatesSchema.optional(),
+  /**
+   * Overrides of the model's `deployment` for this stage's release (endpoint, strategy, checks, approval, ...); unset
+   * fields keep the model's values. Validated merged with them.
+   */
+  deployment: z.record(z.string(), z.unknown()).default({}),
+  /** Promotion from this stage to the next: started by an operator (`manual`) or after each release here. */
+  promotion: z.enum(['manual', 'automatic']).default('manual'),
+});
+
 export const modelSchema = z
   .object({
     name: amlName,
@@ -326,8 +351,11 @@ export const modelSchema = z
     registry: registrySchema,
     deployment: deploymentSchema,
     batch: batchSchema.optional(),
+    /** Ordered environments a released version is promoted through; none: one stage (the model's deployment). */
+    stages: z.array(stageSchema).optional(),
   })
   .superRefine((m, ctx) => {
+    stageProblems(m, ctx);
     // Managed online deployments serve only MLflow models without code; any other model needs both (Learn:
     // "Deploy MLflow models to online endpoints", no-code deployment).
     if (!NO_CODE_MODEL_TYPES.includes(m.registry.modelType)) {
@@ -349,6 +377,64 @@ export const modelSchema = z
     }
   });
 
+/** Merges a stage's deployment overrides over the model's deployment and validates the result. */
+export function mergedStageDeployment(
+  base: z.infer<typeof deploymentSchema>,
+  overrides: Readonly<Record<string, unknown>>,
+): ReturnType<typeof deploymentSchema.safeParse> {
+  return deploymentSchema.safeParse({ ...base, ...overrides });
+}
+
+function stageProblems(
+  m: { deployment: z.infer<typeof deploymentSchema>; stages?: z.infer<typeof stageSchema>[] | undefined },
+  ctx: z.core.$RefinementCtx,
+): void {
+  const stages = m.stages;
+  if (!stages) return;
+  if (stages.length < 2) {
+    ctx.addIssue({ code: 'custom', message: 'must list at least two stages (or none)', path: ['stages'] });
+  }
+  const first = stages[0];
+  if (first?.workspace || Object.keys(first?.deployment ?? {}).length > 0) {
+    // The first stage is where retrains release: the model's own deployment in the app's workspace.
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        "the first stage is the model's own deployment in the app's workspace: set workspace and deployment on the model instead",
+      path: ['stages', 0],
+    });
+  }
+  const names = new Map<string, number>();
+  const endpoints = new Map<string, number>();
+  stages.forEach((stage, i) => {
+    const seen = names.get(stage.name);
+    if (seen !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `duplicate stage name (also stages[${seen}])`,
+        path: ['stages', i, 'name'],
+      });
+    } else names.set(stage.name, i);
+    const merged = mergedStageDeployment(m.deployment, stage.deployment);
+    if (!merged.success) {
+      for (const issue of merged.error.issues) {
+        ctx.addIssue({ code: 'custom', message: issue.message, path: ['stages', i, 'deployment', ...issue.path] });
+      }
+      return;
+    }
+    // Online endpoint names are unique per Azure region (they name the scoring host), so stages never share one.
+    const endpoint = merged.data.endpoint.toLowerCase();
+    const other = endpoints.get(endpoint);
+    if (other !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must differ from stages[${other}]'s endpoint (online endpoint names are unique per Azure region)`,
+        path: ['stages', i, 'deployment', 'endpoint'],
+      });
+    } else endpoints.set(endpoint, i);
+  });
+}
+
 export const catalogSchema = z.object({
   $schema: z.string().optional(),
   models: z.array(modelSchema).min(1),
@@ -363,3 +449,5 @@ export type GateSpec = ModelEntry['gate'];
 export type GateMetricSpec = GateSpec['metrics'][number];
 export type DeploymentSpec = ModelEntry['deployment'];
 export type BatchSpec = NonNullable<ModelEntry['batch']>;
+export type StageSpec = NonNullable<ModelEntry['stages']>[number];
+export type WorkspaceCoordinatesSpec = z.infer<typeof workspaceCoordinatesSchema>;
