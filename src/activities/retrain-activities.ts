@@ -21,6 +21,7 @@ import {
 import { armScoringSecrets, type ScoringSecrets } from '../azureml/scoring-auth';
 import { decodedBody, scoreOnline } from '../azureml/scoring-client';
 import type { AzureMlWorkspace } from '../azureml/workspace';
+import { type WorkspaceResolver, workspaceKey } from '../azureml/workspaces';
 import { type Catalog, findModel } from '../catalog';
 import type {
   CheckTrainingInput,
@@ -30,9 +31,11 @@ import type {
   CompleteLaneOutput,
   DeployCreateInput,
   DeployPrepareInput,
+  DeploymentRefInput,
   DeployStateOutput,
   EndpointSnapshot,
   FinishRunInput,
+  InWorkspace,
   GetMetricsInput,
   GetMetricsOutput,
   LatencyInput,
@@ -66,6 +69,7 @@ import {
 import { LineageTags, lineageTags, MANAGED_BY, metricsFromTags } from '../services/retrain/lineage';
 import { trainingJobNameFor } from '../services/retrain/naming';
 import { type RetrainPlan, retrainPlanFor } from '../services/retrain/plan';
+import { stagesOf } from '../services/promotion/stages';
 import { deploymentsToDelete } from '../services/retrain/retention';
 import { chooseRollbackTarget, rollbackTraffic } from '../services/retrain/traffic';
 import type { StateStores } from '../state';
@@ -87,6 +91,8 @@ export interface RetrainDeps {
   readonly catalog: Catalog;
   readonly state: StateStores;
   readonly ws: AzureMlWorkspace;
+  /** Workspaces of promotion stages (default: only `ws`, for apps without stages in other workspaces). */
+  readonly workspaces?: WorkspaceResolver;
   readonly telemetry: Telemetry;
   readonly now?: () => Date;
   /** Per-request scoring options (tests shorten retries). */
@@ -115,30 +121,47 @@ export function createRetrainActivities(deps: RetrainDeps) {
     await state.runs.update(runId, mutate);
   }
 
+  /** The workspace a release activity works in (a promotion stage's, or the app's). */
+  function wsOf(input: InWorkspace): AzureMlWorkspace {
+    if (!input.workspace) return ws;
+    if (!deps.workspaces) throw new Error(`No client for workspace ${workspaceKey(input.workspace)}.`);
+    return deps.workspaces(input.workspace);
+  }
+  const keyOf = (target: AzureMlWorkspace) => workspaceKey({ ...target });
+
   // Made on first use: activities that never score (training, gate, registry) need no scoring secrets.
-  let secrets: ScoringSecrets | undefined;
-  const scoringSecrets = (): ScoringSecrets => (secrets ??= armScoringSecrets(ws));
+  const secrets = new Map<string, ScoringSecrets>();
+  const scoringSecrets = (target: AzureMlWorkspace): ScoringSecrets => {
+    let found = secrets.get(keyOf(target));
+    if (!found) {
+      found = armScoringSecrets(target);
+      secrets.set(keyOf(target), found);
+    }
+    return found;
+  };
   const scoringUris = new Map<string, Promise<string>>();
-  function scoringUriOf(endpoint: string): Promise<string> {
-    let uri = scoringUris.get(endpoint);
+  function scoringUriOf(target: AzureMlWorkspace, endpoint: string): Promise<string> {
+    const key = `${keyOf(target)}/${endpoint}`;
+    let uri = scoringUris.get(key);
     if (!uri) {
       uri = (async () => {
-        const e = await getEndpoint(ws, endpoint);
+        const e = await getEndpoint(target, endpoint);
         if (!e?.scoringUri) throw new ReleaseCheckFailedError('smoke', `Endpoint ${endpoint} has no scoring URI.`);
         return e.scoringUri;
       })();
-      scoringUris.set(endpoint, uri);
-      uri.catch(() => scoringUris.delete(endpoint));
+      scoringUris.set(key, uri);
+      uri.catch(() => scoringUris.delete(key));
     }
     return uri;
   }
 
-  async function score(endpoint: string, deployment: string, body: unknown, timeoutMs: number) {
+  async function score(where: InWorkspace, endpoint: string, deployment: string, body: unknown, timeoutMs: number) {
+    const target = wsOf(where);
     return scoreOnline({
-      scoringUri: await scoringUriOf(endpoint),
+      scoringUri: await scoringUriOf(target, endpoint),
       // Renewed when due, and once after a 401 (a key regenerated or a token expired mid-release).
-      auth: () => scoringSecrets().get(endpoint),
-      onUnauthorized: (stale) => scoringSecrets().refresh(endpoint, stale),
+      auth: () => scoringSecrets(target).get(endpoint),
+      onUnauthorized: (stale) => scoringSecrets(target).refresh(endpoint, stale),
       deployment,
       body,
       timeoutMs,
@@ -147,9 +170,9 @@ export function createRetrainActivities(deps: RetrainDeps) {
     });
   }
 
-  async function timed(endpoint: string, deployment: string, body: unknown, timeoutMs: number) {
+  async function timed(where: InWorkspace, endpoint: string, deployment: string, body: unknown, timeoutMs: number) {
     try {
-      const result = await score(endpoint, deployment, body, timeoutMs);
+      const result = await score(where, endpoint, deployment, body, timeoutMs);
       return { ok: true as const, ms: result.latencyMs };
     } catch (error) {
       return { ok: false as const, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
@@ -426,7 +449,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
     // ---- deployment -----------------------------------------------------------------------------------------
 
     [RetrainActivities.deployEndpointState]: async (input: EndpointStateInput): Promise<EndpointSnapshot> => {
-      const endpoint = await getEndpoint(ws, input.endpoint);
+      const endpoint = await getEndpoint(wsOf(input), input.endpoint);
       if (!endpoint) {
         return { scoringUri: undefined, authMode: 'Key', traffic: {}, live: undefined, provisioningState: 'NotFound' };
       }
@@ -435,16 +458,16 @@ export function createRetrainActivities(deps: RetrainDeps) {
 
     [RetrainActivities.deployPrepare]: async (input: DeployPrepareInput): Promise<EndpointSnapshot> => {
       const endpoint = await ensureEndpoint(
-        ws,
+        wsOf(input),
         input.endpoint,
         { [LineageTags.managedBy]: MANAGED_BY, [LineageTags.model]: input.run.model },
-        planOf(input.run.model).deployment.authMode,
+        input.authMode ?? planOf(input.run.model).deployment.authMode,
       );
       return snapshotOf(endpoint);
     },
 
     [RetrainActivities.deployCreate]: async (input: DeployCreateInput): Promise<DeployStateOutput> => {
-      const created = await beginCreateDeployment(ws, {
+      const created = await beginCreateDeployment(wsOf(input), {
         endpoint: input.endpoint,
         name: input.name,
         modelId: input.modelId,
@@ -460,14 +483,14 @@ export function createRetrainActivities(deps: RetrainDeps) {
       return { provisioningState: created.provisioningState, requestTimeoutMs: created.requestTimeoutMs };
     },
 
-    [RetrainActivities.deployState]: async (input: { endpoint: string; name: string }): Promise<DeployStateOutput> => {
-      const d = await getDeployment(ws, input.endpoint, input.name);
+    [RetrainActivities.deployState]: async (input: DeploymentRefInput): Promise<DeployStateOutput> => {
+      const d = await getDeployment(wsOf(input), input.endpoint, input.name);
       return { provisioningState: d?.provisioningState ?? 'NotFound' };
     },
 
     [RetrainActivities.deploySmoke]: async (input: ScoringProbeInput): Promise<SmokeOutput> => {
       try {
-        const result = await score(input.endpoint, input.deployment, input.sample, input.timeoutMs);
+        const result = await score(input, input.endpoint, input.deployment, input.sample, input.timeoutMs);
         // MLflow answers a list or an object; a classic score.py often a JSON-encoded string of one.
         const body = decodedBody(result.body);
         if (body === null || typeof body !== 'object') {
@@ -489,14 +512,14 @@ export function createRetrainActivities(deps: RetrainDeps) {
       let firstError: string | undefined;
       // Interleaved, one at a time: both deployments see the same conditions; no self-inflicted queueing.
       for (let i = 0; i < input.requests; i++) {
-        const c = await timed(input.endpoint, input.deployment, input.sample, input.timeoutMs);
+        const c = await timed(input, input.endpoint, input.deployment, input.sample, input.timeoutMs);
         if (c.ok) candidateMs.push(c.ms);
         else {
           candidateFailures++;
           firstError ??= c.error;
         }
         if (input.live) {
-          const l = await timed(input.endpoint, input.live, input.sample, input.timeoutMs);
+          const l = await timed(input, input.endpoint, input.live, input.sample, input.timeoutMs);
           if (l.ok) liveMs.push(l.ms);
         }
       }
@@ -505,7 +528,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
 
     [RetrainActivities.deploySetTraffic]: async (input: SetTrafficInput): Promise<EndpointSnapshot> => {
       // Starts the change; the orchestration waits for it on durable timers (deployEndpointState).
-      const endpoint = await beginSetTraffic(ws, input.endpoint, input.traffic);
+      const endpoint = await beginSetTraffic(wsOf(input), input.endpoint, input.traffic);
       if (input.reason === 'shift') {
         telemetry.trackEvent(
           TelemetryEvents.DeploymentShifted,
@@ -525,7 +548,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
       let failures = 0;
       let firstError: string | undefined;
       for (let i = 0; i < input.requests; i++) {
-        const r = await timed(input.endpoint, input.deployment, input.sample, input.timeoutMs);
+        const r = await timed(input, input.endpoint, input.deployment, input.sample, input.timeoutMs);
         if (!r.ok) {
           failures++;
           firstError ??= r.error;
@@ -534,19 +557,20 @@ export function createRetrainActivities(deps: RetrainDeps) {
       return { total: input.requests, failures, firstError };
     },
 
-    [RetrainActivities.deployLogs]: async (input: { endpoint: string; name: string }): Promise<string> => {
+    [RetrainActivities.deployLogs]: async (input: DeploymentRefInput): Promise<string> => {
       // The model download (StorageInitializer) explains a failed provisioning; the scoring server the rest.
-      return getAllDeploymentLogs(ws, input.endpoint, input.name, 200);
+      return getAllDeploymentLogs(wsOf(input), input.endpoint, input.name, 200);
     },
 
-    [RetrainActivities.deployDelete]: async (input: { endpoint: string; name: string }): Promise<void> => {
-      await deleteDeployment(ws, input.endpoint, input.name);
+    [RetrainActivities.deployDelete]: async (input: DeploymentRefInput): Promise<void> => {
+      await deleteDeployment(wsOf(input), input.endpoint, input.name);
     },
 
     [RetrainActivities.deployCleanup]: async (input: CleanupInput): Promise<string[]> => {
+      const target = wsOf(input);
       const [endpoint, deployments] = await Promise.all([
-        getEndpoint(ws, input.endpoint),
-        listDeployments(ws, input.endpoint),
+        getEndpoint(target, input.endpoint),
+        listDeployments(target, input.endpoint),
       ]);
       const doomed = deploymentsToDelete(
         deployments.map((d) => ({
@@ -559,17 +583,25 @@ export function createRetrainActivities(deps: RetrainDeps) {
         input.retention,
         input.prefer ?? [],
       );
-      for (const name of doomed) await deleteDeployment(ws, input.endpoint, name);
+      for (const name of doomed) await deleteDeployment(target, input.endpoint, name);
       return doomed;
     },
 
     [RetrainActivities.rollbackEndpoint]: async (input: RollbackInput): Promise<RollbackOutput> => {
       const entry = findModel(deps.catalog, input.model);
       if (!entry) throw new ModelNotInCatalogError(input.model);
-      const endpointName = entry.deployment.endpoint;
+      // A promotion stage's endpoint, in its workspace; the model's own deployment without a stage.
+      const stage = input.stage ? stagesOf(entry).find((s) => s.name === input.stage) : undefined;
+      if (input.stage && !stage) {
+        throw new ReleaseCheckFailedError('rollback', `${input.model} has no stage '${input.stage}'.`);
+      }
+      const spec = stage?.deployment ?? entry.deployment;
+      const where: InWorkspace = { workspace: stage?.workspace };
+      const target = wsOf(where);
+      const endpointName = spec.endpoint;
       const [endpoint, deployments] = await Promise.all([
-        getEndpoint(ws, endpointName),
-        listDeployments(ws, endpointName),
+        getEndpoint(target, endpointName),
+        listDeployments(target, endpointName),
       ]);
       if (!endpoint) throw new ReleaseCheckFailedError('rollback', `Endpoint ${endpointName} does not exist.`);
       const choice = chooseRollbackTarget(
@@ -586,7 +618,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
         throw new ReleaseCheckFailedError('rollback', `Cannot roll back ${input.model}: ${choice.error}.`);
       const traffic = rollbackTraffic(endpoint.traffic, endpoint.live ?? choice.target, choice.target);
       // Starts the change; the rollback orchestration waits for it and then calls rollbackFinish.
-      const started = await beginSetTraffic(ws, endpointName, traffic);
+      const started = await beginSetTraffic(target, endpointName, traffic);
       const at = now();
       const record = newRunRecord(
         { runId: input.runId, triggerId: input.runId, model: input.model, source: 'manual', occurredAt: at },
@@ -610,8 +642,9 @@ export function createRetrainActivities(deps: RetrainDeps) {
         to: choice.target,
         traffic: started.traffic,
         provisioningState: started.provisioningState,
-        pollSeconds: entry.deployment.provisioningPollSeconds,
-        timeoutSeconds: entry.deployment.provisioningTimeoutMinutes * 60,
+        pollSeconds: spec.provisioningPollSeconds,
+        timeoutSeconds: spec.provisioningTimeoutMinutes * 60,
+        ...where,
       };
     },
 

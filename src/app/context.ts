@@ -5,6 +5,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 
 import { createCredential } from '../azureml/credential';
 import { type AzureMlWorkspace, createWorkspace } from '../azureml/workspace';
+import { type WorkspaceResolver, workspaceResolver } from '../azureml/workspaces';
 import { type Catalog, loadCatalog } from '../catalog';
 import { type AppConfig, getConfig } from '../config';
 import { createStateStores, type StateStores } from '../state';
@@ -22,6 +23,8 @@ export interface AppContext {
   readonly hostBlobs: BlobServiceClient;
   readonly lakeBlobs: BlobServiceClient;
   readonly workspace: AzureMlWorkspace;
+  /** The workspace of a promotion stage (the app's own without coordinates). */
+  readonly workspaces: WorkspaceResolver;
   readonly state: StateStores;
   readonly telemetry: Telemetry;
 }
@@ -32,13 +35,15 @@ export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
 export function buildAppContext(config: AppConfig, options: { appRoot?: string; catalog?: Catalog } = {}): AppContext {
   const credential = createCredential(config);
   const hostBlobs = createBlobServiceClient(config.hostStorage, credential);
+  const workspace = createWorkspace(config, credential);
   return {
     config,
     catalog: options.catalog ?? loadCatalog(config.catalogPath, options.appRoot ?? APP_ROOT),
     credential,
     hostBlobs,
     lakeBlobs: createBlobServiceClient(config.lakeStorage, credential),
-    workspace: createWorkspace(config, credential),
+    workspace,
+    workspaces: workspaceResolver(config, credential, workspace),
     state: createStateStores(hostBlobs.getContainerClient(config.stateContainer)),
     telemetry: createTelemetry(config.telemetry.connectionString, config.telemetry.entraAuthentication),
   };

@@ -19,6 +19,7 @@ import { durableOrchestrationClient } from '../triggers/orchestration-client';
 import { reconcileRetrainLanes } from '../triggers/reconcile';
 import { submitRetrainTrigger } from '../triggers/submit';
 import type { AppContext } from './context';
+import { promotionDepsFrom, registerPromotionDurableFunctions } from './promotion';
 
 export const RETRAIN_RECONCILER = 'retrainReconciler';
 
@@ -28,7 +29,13 @@ export function retrainScheduleFunctionName(model: string, schedule: string): st
 }
 
 export function retrainDepsFrom(context: AppContext): RetrainDeps {
-  return { catalog: context.catalog, state: context.state, ws: context.workspace, telemetry: context.telemetry };
+  return {
+    catalog: context.catalog,
+    state: context.state,
+    ws: context.workspace,
+    workspaces: context.workspaces,
+    telemetry: context.telemetry,
+  };
 }
 
 /** Registers the orchestrations and activities only (what the durable engine runs). */
@@ -49,6 +56,8 @@ export function registerRetrainDurableFunctions(deps: () => RetrainDeps): void {
 /** Registers every retrain function. `context` is resolved on first use. */
 export function registerRetrainFunctions(context: () => AppContext): void {
   registerRetrainDurableFunctions(() => retrainDepsFrom(context()));
+  // Promotions release through the retrain release registered above.
+  registerPromotionDurableFunctions(() => promotionDepsFrom(context()));
   const submitDeps = () => {
     const c = context();
     return { catalog: c.catalog, state: c.state, telemetry: c.telemetry };

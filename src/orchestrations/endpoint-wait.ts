@@ -1,6 +1,7 @@
 import type { OrchestrationContext } from 'durable-functions';
 
 import { type EndpointSnapshot, RetrainActivities } from '../services/retrain/contracts';
+import type { WorkspaceCoordinatesSpec } from '../catalog';
 import type { RetrainPlan } from '../services/retrain/plan';
 import { after, callActivity, type Steps } from './retrain-support';
 
@@ -33,7 +34,13 @@ export function* waitForEndpoint(
   context: OrchestrationContext,
   endpoint: string,
   started: EndpointSnapshot,
-  options: { readonly pollSeconds: number; readonly timeoutSeconds: number; readonly retry?: RetrainPlan['retry'] },
+  options: {
+    readonly pollSeconds: number;
+    readonly timeoutSeconds: number;
+    readonly retry?: RetrainPlan['retry'];
+    /** The endpoint's workspace (a promotion stage's); the app's when absent. */
+    readonly workspace?: WorkspaceCoordinatesSpec | undefined;
+  },
 ): Steps<EndpointWait> {
   const deadline = after(context, options.timeoutSeconds);
   let snapshot = started;
@@ -51,7 +58,7 @@ export function* waitForEndpoint(
     snapshot = yield* callActivity<EndpointSnapshot>(
       context,
       RetrainActivities.deployEndpointState,
-      { endpoint },
+      { endpoint, ...(options.workspace ? { workspace: options.workspace } : {}) },
       options.retry,
     );
     checks++;

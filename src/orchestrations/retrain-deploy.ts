@@ -52,6 +52,8 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
   const spec = plan.deployment;
   const endpoint = spec.endpoint;
   const retry = plan.retry;
+  // A promotion releases in its stage's workspace; a retrain release in the app's (inputs unchanged).
+  const where = input.workspace ? { workspace: input.workspace } : {};
   const record = (body: Omit<RecordInput, 'run'>): Steps<void> =>
     callActivity<void>(context, RetrainActivities.record, { run, ...body }, retry);
   const name = deploymentNameFor(input.modelName, input.modelVersion);
@@ -60,11 +62,16 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
     context.df.setCustomStatus({ runId: run.runId, deployment: name, stage, checks: [...checks] });
 
   status('prepare');
-  const wait = { pollSeconds: plan.provisioningPollSeconds, timeoutSeconds: plan.provisioningTimeoutSeconds, retry };
+  const wait = {
+    pollSeconds: plan.provisioningPollSeconds,
+    timeoutSeconds: plan.provisioningTimeoutSeconds,
+    retry,
+    ...where,
+  };
   const started = yield* callActivity<EndpointSnapshot>(
     context,
     RetrainActivities.deployPrepare,
-    { run, endpoint },
+    { run, endpoint, authMode: spec.authMode, ...where },
     retry,
   );
   // A new endpoint is only being created: wait for it before deploying into it.
@@ -89,7 +96,7 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
     let state = yield* callActivity<DeployStateOutput>(
       context,
       RetrainActivities.deployCreate,
-      { run, endpoint, name, modelId: input.modelId, modelVersion: input.modelVersion, deployment: spec },
+      { run, endpoint, name, modelId: input.modelId, modelVersion: input.modelVersion, deployment: spec, ...where },
       retry,
     );
     // The probes wait as long as the deployment itself may take (its request timeout; Azure's default PT5S).
@@ -107,14 +114,19 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
       }
       const next = after(context, plan.provisioningPollSeconds);
       yield context.df.createTimer(next.getTime() > deadline.getTime() ? deadline : next);
-      state = yield* callActivity<DeployStateOutput>(context, RetrainActivities.deployState, { endpoint, name }, retry);
+      state = yield* callActivity<DeployStateOutput>(
+        context,
+        RetrainActivities.deployState,
+        { endpoint, name, ...where },
+        retry,
+      );
     }
     checks.push('provisioned');
     yield* record({ stage: { name: 'provision', status: 'succeeded' } });
 
     // ---- smoke ----
     status('smoke');
-    const probe = { endpoint, deployment: name, sample: spec.smokeSample, timeoutMs: probeTimeoutMs };
+    const probe = { endpoint, deployment: name, sample: spec.smokeSample, timeoutMs: probeTimeoutMs, ...where };
     const smoke = yield* callActivity<SmokeOutput>(
       context,
       RetrainActivities.deploySmoke,
@@ -163,7 +175,15 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
       const requested = yield* callActivity<EndpointSnapshot>(
         context,
         RetrainActivities.deploySetTraffic,
-        { run, endpoint, traffic: step.traffic, reason: 'shift', deployment: name, modelVersion: input.modelVersion },
+        {
+          run,
+          endpoint,
+          traffic: step.traffic,
+          reason: 'shift',
+          deployment: name,
+          modelVersion: input.modelVersion,
+          ...where,
+        },
         retry,
       );
       traffic = requested.traffic;
@@ -205,7 +225,7 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
       restored = yield* callActivity<EndpointSnapshot>(
         context,
         RetrainActivities.deploySetTraffic,
-        { run, endpoint, traffic: back, reason: 'rollback', deployment: previous ?? name },
+        { run, endpoint, traffic: back, reason: 'rollback', deployment: previous ?? name, ...where },
         retry,
       );
       try {
@@ -214,9 +234,14 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
         log(context, `restoring traffic on ${endpoint} did not settle: ${errorMessageOf(waitError)}`);
       }
     }
-    const logs = yield* callActivity<string>(context, RetrainActivities.deployLogs, { endpoint, name }, retry);
+    const logs = yield* callActivity<string>(
+      context,
+      RetrainActivities.deployLogs,
+      { endpoint, name, ...where },
+      retry,
+    );
     if (spec.onFailure === 'delete') {
-      yield* callActivity<void>(context, RetrainActivities.deployDelete, { endpoint, name }, retry);
+      yield* callActivity<void>(context, RetrainActivities.deployDelete, { endpoint, name, ...where }, retry);
     }
     yield* record({
       stage: { name: 'rollback', status: 'succeeded', detail: `${check}: ${reason}` },
@@ -251,7 +276,7 @@ export function* retrainDeployOrchestrator(context: OrchestrationContext): Steps
     context,
     RetrainActivities.deployCleanup,
     // `retention` counts the deployments kept besides the live one; the previous one is kept first.
-    { endpoint, keep: [name], retention: spec.retention, prefer: previous ? [previous] : [] },
+    { endpoint, keep: [name], retention: spec.retention, prefer: previous ? [previous] : [], ...where },
     retry,
   );
   yield* record({

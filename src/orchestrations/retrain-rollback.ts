@@ -26,7 +26,11 @@ export function* retrainRollbackOrchestrator(context: OrchestrationContext): Ste
       context,
       started.endpoint,
       { scoringUri: undefined, authMode: '', live: started.to, ...started },
-      { pollSeconds: started.pollSeconds ?? 15, timeoutSeconds: started.timeoutSeconds ?? 3600 },
+      {
+        pollSeconds: started.pollSeconds ?? 15,
+        timeoutSeconds: started.timeoutSeconds ?? 3600,
+        workspace: started.workspace,
+      },
     );
     result = { ...started, traffic: snapshot.traffic };
   } catch (error) {
@@ -34,6 +38,7 @@ export function* retrainRollbackOrchestrator(context: OrchestrationContext): Ste
   }
   const finish: RollbackFinishInput = {
     model: input.model,
+    stage: input.stage,
     runId: input.runId,
     endpoint: result.endpoint,
     from: result.from,

@@ -1,7 +1,6 @@
 import type { OrchestrationContext, Task, TimerTask } from 'durable-functions';
 
 import {
-  type ApprovalDecision,
   type CheckTrainingOutput,
   type CompleteLaneOutput,
   type DeployInput,
@@ -25,6 +24,7 @@ import { deploymentNameFor } from '../services/retrain/naming';
 import type { RetrainPlan } from '../services/retrain/plan';
 import { nextPoll } from '../services/retrain/polling';
 import type { RunInput } from '../triggers/model';
+import { cancelIfPending, waitForApproval } from './approval';
 import { after, callActivity, log, type Steps } from './retrain-support';
 
 /**
@@ -352,11 +352,6 @@ class EventWaiters {
   }
 }
 
-/** Cancels a timer that lost a `Task.any` (one that fired in the same batch cannot be cancelled any more). */
-function cancelIfPending(timer: TimerTask): void {
-  if (!timer.isCompleted) timer.cancel();
-}
-
 /**
  * Event-first wait: an Azure ML run event (raised by `azuremlRunEvents`) or the next poll time, whichever first;
  * every wake-up confirms the state with one GET. Poll intervals grow exponentially; the catalog timeout bounds it.
@@ -428,31 +423,4 @@ function* waitForTraining(
     // Only other jobs' events: not a poll, keep the backoff.
     if (events.every((e) => (e as RunStatusEvent | undefined)?.jobName !== jobName)) attempt--;
   }
-}
-
-/**
- * Waits for this run's approval decision; undefined when the timeout passes first. Each round waits on a fresh
- * timer for the time that remains (a timer already yielded is never put into a new `Task.any`, durable-js #574) and
- * cancels it when a decision for another run wins.
- */
-function* waitForApproval(
-  context: OrchestrationContext,
-  run: RunRef,
-  timeoutSeconds: number,
-): Steps<ApprovalDecision | undefined> {
-  const deadline = after(context, timeoutSeconds);
-  while (context.df.currentUtcDateTime.getTime() < deadline.getTime()) {
-    const timer = context.df.createTimer(deadline);
-    const decisionTask = context.df.waitForExternalEvent(RetrainEvents.approval);
-    const winner = (yield context.df.Task.any([decisionTask, timer])) as Task;
-    if (winner === timer) return undefined;
-    const decision = decisionTask.result as ApprovalDecision | undefined;
-    if (decision?.runId === run.runId) {
-      cancelIfPending(timer);
-      return decision;
-    }
-    if (timer.isCompleted) return undefined;
-    timer.cancel();
-  }
-  return undefined;
 }

@@ -7,7 +7,7 @@ import { type BlobJsonStore, segment } from './blob-json';
  * `kind`, `status`, `startedat` so the ops API can list and filter without reading every document.
  */
 
-export type RunKind = 'retrain' | 'rollback';
+export type RunKind = 'retrain' | 'rollback' | 'promotion';
 
 export type RunStatus =
   | 'running'
@@ -36,6 +36,8 @@ export type StageName =
   | 'metrics'
   | 'gate'
   | 'register'
+  | 'promote'
+  | 'share'
   | 'approval'
   | 'deploy'
   | 'provision'
@@ -114,6 +116,15 @@ export interface RunRecord {
     readonly checks?: readonly string[];
   };
   readonly failure?: FailureReport;
+  /** A promotion: the version moved from one stage to the next, and the run that released it in the source stage. */
+  readonly promotion?: {
+    readonly from: string;
+    readonly to: string;
+    readonly version: string;
+    readonly sourceRunId?: string | undefined;
+    /** The model version the target stage deploys (the source's own in the same workspace, else the copy). */
+    readonly targetModelId?: string | undefined;
+  };
   /** The run that took the lane when this one finished (coalesced follow-up). */
   readonly followUp?: string | undefined;
 }

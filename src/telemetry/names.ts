@@ -26,6 +26,12 @@ export const TelemetryEvents = {
   DeploymentRolledBack: 'DeploymentRolledBack',
   RetrainCompleted: 'RetrainCompleted',
   RetrainFailed: 'RetrainFailed',
+  /** A promotion to the next stage started (dimensions: stage, fromStage, modelVersion, sourceRunId). */
+  PromotionStarted: 'PromotionStarted',
+  /** The promoted version reached the target stage's workspace (copied there, or the same workspace). */
+  ModelShared: 'ModelShared',
+  PromotionCompleted: 'PromotionCompleted',
+  PromotionFailed: 'PromotionFailed',
   BatchPlanned: 'BatchPlanned',
   BatchMiniBatchFailed: 'BatchMiniBatchFailed',
   BatchPublished: 'BatchPublished',

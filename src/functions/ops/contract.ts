@@ -11,7 +11,7 @@ const modelName = z
   .describe('Model name from the catalog');
 
 /** Run kinds and statuses as the run records (src/state/runs.ts) keep them, plus `canceled` (ops cancel). */
-export const runKinds = ['retrain', 'rollback'] as const;
+export const runKinds = ['retrain', 'rollback', 'promotion'] as const;
 export const runStatuses = [
   'queued',
   'running',
@@ -79,6 +79,8 @@ export const runSummarySchema = z.object({
   azureMlJob: z.string().optional(),
   azureMlJobUrl: z.string().optional().describe('The training job in Azure ML studio'),
   modelVersion: z.string().optional(),
+  stage: z.string().optional().describe('Promotion runs: the stage the version was promoted to'),
+  fromStage: z.string().optional().describe('Promotion runs: the stage it came from'),
 });
 
 export const runStageSchema = z.object({
@@ -186,7 +188,24 @@ export const decisionRequestSchema = z
 
 export const rollbackRequestSchema = z
   .object({
+    stage: z
+      .string()
+      .max(32)
+      .optional()
+      .describe("Promotion stage whose endpoint is rolled back (default: the model's own)"),
     reason: z.string().max(500).optional(),
+    requestedBy: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const promoteRequestSchema = z
+  .object({
+    to: z.string().min(1).max(32).describe('Target stage (the stage after the one the version is live in)'),
+    version: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9\-_.]{0,63}$/)
+      .optional()
+      .describe('Version to promote; it must be the one live in the source stage (default: that one)'),
     requestedBy: z.string().max(200).optional(),
   })
   .strict();
@@ -203,7 +222,7 @@ export const triggerAcceptedSchema = z.object({
 
 export const operationAcceptedSchema = z.object({
   runId: z.string(),
-  operation: z.enum(['approve', 'reject', 'rollback', 'cancel']),
+  operation: z.enum(['approve', 'reject', 'rollback', 'cancel', 'promote']),
   statusUrl: z.string(),
   detail: z.string().optional(),
 });
@@ -273,6 +292,7 @@ export type RunPage = z.infer<typeof runPageSchema>;
 export type RetrainRequestBody = z.infer<typeof retrainRequestSchema>;
 export type DecisionRequestBody = z.infer<typeof decisionRequestSchema>;
 export type RollbackRequestBody = z.infer<typeof rollbackRequestSchema>;
+export type PromoteRequestBody = z.infer<typeof promoteRequestSchema>;
 export type CancelRequestBody = z.infer<typeof cancelRequestSchema>;
 export type TriggerAccepted = z.infer<typeof triggerAcceptedSchema>;
 export type OperationAccepted = z.infer<typeof operationAcceptedSchema>;

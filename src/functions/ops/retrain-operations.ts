@@ -63,6 +63,7 @@ export function toRunDetail(run: RunRecord): RunDetail {
     ...(run.training?.jobName ? { azureMlJob: run.training.jobName } : {}),
     ...(run.training?.studioUrl ? { azureMlJobUrl: run.training.studioUrl } : {}),
     ...(run.registered?.version ? { modelVersion: run.registered.version } : {}),
+    ...(run.promotion ? { stage: run.promotion.to, fromStage: run.promotion.from } : {}),
     stages: run.stages.map((s) => ({
       name: s.name,
       status: s.status === 'started' ? 'running' : s.status,

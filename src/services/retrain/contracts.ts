@@ -1,3 +1,4 @@
+import type { WorkspaceCoordinatesSpec } from '../../catalog';
 import type { RunInput } from '../../triggers/model';
 import type { GateDecision } from './gate';
 import type { RetrainPlan } from './plan';
@@ -64,6 +65,14 @@ export interface ApprovalDecision {
 export interface SupersedeEvent {
   readonly runId: string;
   readonly byTriggerId: string;
+}
+
+/**
+ * The workspace a release activity works in: a promotion stage's own (ARM coordinates), or the app's workspace when
+ * absent (every retrain release).
+ */
+export interface InWorkspace {
+  readonly workspace?: WorkspaceCoordinatesSpec | undefined;
 }
 
 /** Common identity of a run, passed to most activities (telemetry dimensions, run record). */
@@ -193,7 +202,7 @@ export interface CompleteLaneOutput {
   readonly next: RunInput | undefined;
 }
 
-export interface DeployInput {
+export interface DeployInput extends InWorkspace {
   readonly run: RunRef;
   readonly plan: RetrainPlan;
   readonly modelName: string;
@@ -213,9 +222,11 @@ export interface DeployResult {
   readonly deleted: readonly string[];
 }
 
-export interface DeployPrepareInput {
+export interface DeployPrepareInput extends InWorkspace {
   readonly run: RunRef;
   readonly endpoint: string;
+  /** Auth mode of an endpoint the release creates (the stage's deployment.authMode). */
+  readonly authMode?: RetrainPlan['deployment']['authMode'] | undefined;
 }
 
 export interface EndpointSnapshot {
@@ -227,11 +238,11 @@ export interface EndpointSnapshot {
   readonly provisioningState?: string | undefined;
 }
 
-export interface EndpointStateInput {
+export interface EndpointStateInput extends InWorkspace {
   readonly endpoint: string;
 }
 
-export interface DeployCreateInput {
+export interface DeployCreateInput extends InWorkspace {
   readonly run: RunRef;
   readonly endpoint: string;
   readonly name: string;
@@ -246,7 +257,7 @@ export interface DeployStateOutput {
   readonly requestTimeoutMs?: number | undefined;
 }
 
-export interface ScoringProbeInput {
+export interface ScoringProbeInput extends InWorkspace {
   readonly endpoint: string;
   readonly deployment: string;
   readonly sample: unknown;
@@ -259,7 +270,7 @@ export interface SmokeOutput {
   readonly detail: string;
 }
 
-export interface LatencyInput {
+export interface LatencyInput extends InWorkspace {
   readonly endpoint: string;
   readonly deployment: string;
   readonly live: string | undefined;
@@ -281,7 +292,7 @@ export interface ProbeOutput {
   readonly firstError?: string | undefined;
 }
 
-export interface SetTrafficInput {
+export interface SetTrafficInput extends InWorkspace {
   readonly run: RunRef;
   readonly endpoint: string;
   readonly traffic: TrafficMap;
@@ -291,7 +302,7 @@ export interface SetTrafficInput {
   readonly modelVersion?: string | undefined;
 }
 
-export interface CleanupInput {
+export interface CleanupInput extends InWorkspace {
   readonly endpoint: string;
   readonly keep: readonly string[];
   readonly retention: number;
@@ -301,6 +312,8 @@ export interface CleanupInput {
 
 export interface RollbackInput {
   readonly model: string;
+  /** Promotion stage whose endpoint is rolled back; default: the model's own deployment (first stage). */
+  readonly stage?: string | undefined;
   readonly runId: string;
   readonly target?: string | undefined;
   readonly requestedBy?: string | undefined;
@@ -308,6 +321,7 @@ export interface RollbackInput {
 
 export interface RollbackFinishInput {
   readonly model: string;
+  readonly stage?: string | undefined;
   readonly runId: string;
   readonly endpoint: string;
   readonly from: string | undefined;
@@ -318,7 +332,7 @@ export interface RollbackFinishInput {
   readonly requestedBy?: string | undefined;
 }
 
-export interface RollbackOutput {
+export interface RollbackOutput extends InWorkspace {
   readonly endpoint: string;
   readonly from: string | undefined;
   readonly to: string;
@@ -327,4 +341,10 @@ export interface RollbackOutput {
   readonly provisioningState?: string | undefined;
   readonly pollSeconds?: number | undefined;
   readonly timeoutSeconds?: number | undefined;
+}
+
+/** A deployment of an endpoint (state, logs, delete). */
+export interface DeploymentRefInput extends InWorkspace {
+  readonly endpoint: string;
+  readonly name: string;
 }

@@ -91,6 +91,17 @@ export class ReleaseCheckFailedError extends RetrainError {
   }
 }
 
+/** A promotion the catalog or the source stage does not allow (unknown stage, version not live in the source). */
+export class PromotionRefusedError extends RetrainError {
+  readonly retryable = false;
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
+    super('PromotionRefusedError', message);
+  }
+}
+
 /** Error names an orchestration never retries. */
 export const NON_RETRYABLE: readonly string[] = [
   'AzureMlRequestError',
@@ -100,6 +111,7 @@ export const NON_RETRYABLE: readonly string[] = [
   'TrainingTimedOutError',
   'MetricsUnavailableError',
   'ReleaseCheckFailedError',
+  'PromotionRefusedError',
   'TypeError',
   'RangeError',
   'SyntaxError',

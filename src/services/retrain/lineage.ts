@@ -26,6 +26,10 @@ export const LineageTags = {
   modelVersion: 'mlops.model.version',
   parameters: 'mlops.training.parameters',
   metricPrefix: 'mlops.metric.',
+  /** On a copy in a promotion stage's workspace: the ARM id of the version it was promoted from. */
+  promotedFrom: 'mlops.promotion.source',
+  promotionRunId: 'mlops.promotion.runId',
+  promotionStage: 'mlops.promotion.stage',
 } as const;
 
 export const MANAGED_BY = 'mlops-orchestrator';

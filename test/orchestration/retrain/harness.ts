@@ -10,12 +10,19 @@ import { generateBikeDemandCsv } from '../../../dev/demo/bike-data';
 import { type RunningAzureMlEmulator, startAzureMlEmulator } from '../../../dev/azureml-emulator';
 import { DurableRuntime, WEBHOOK_PATH } from '../../../dev/host/durable';
 import { serveDurableSet } from '../../../dev/host/durable-registration';
+import { createPromotionActivities } from '../../../src/activities/promotion-activities';
 import { createRetrainActivities, type RetrainDeps } from '../../../src/activities/retrain-activities';
 import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 import { type Catalog, loadCatalog, parseCatalog } from '../../../src/catalog';
+import { promotionOrchestrator } from '../../../src/orchestrations/promotion';
 import { retrainOrchestrator } from '../../../src/orchestrations/retrain';
 import { retrainDeployOrchestrator } from '../../../src/orchestrations/retrain-deploy';
 import { retrainRollbackOrchestrator } from '../../../src/orchestrations/retrain-rollback';
+import {
+  PromotionActivities,
+  type PromotionPlan,
+  PromotionOrchestrations,
+} from '../../../src/services/promotion/contracts';
 import { RetrainActivities, RetrainOrchestrations } from '../../../src/services/retrain/contracts';
 import type { RetrainPlan } from '../../../src/services/retrain/plan';
 import { createStateStores, type StateStores } from '../../../src/state';
@@ -224,6 +231,31 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
       fns.registerOrchestration(RetrainOrchestrations.retrain, retrainOrchestrator);
       fns.registerOrchestration(RetrainOrchestrations.deploy, retrainDeployOrchestrator);
       fns.registerOrchestration(RetrainOrchestrations.rollback, retrainRollbackOrchestrator);
+      fns.registerOrchestration(PromotionOrchestrations.promote, promotionOrchestrator);
+      const promotions = new WeakMap<Scenario, Record<string, (i: unknown) => Promise<unknown>>>();
+      for (const name of Object.values(PromotionActivities)) {
+        fns.registerActivity(
+          name,
+          withErrorType(async (input: unknown) => {
+            let handlers = promotions.get(scenario());
+            if (!handlers) {
+              const s = scenario();
+              handlers = createPromotionActivities({
+                catalog: s.catalog,
+                state: s.state,
+                workspaces: () => ws,
+                telemetry: s.telemetry,
+              }) as unknown as Record<string, (i: unknown) => Promise<unknown>>;
+              promotions.set(s, handlers);
+            }
+            const result = await handlers[name]!(input);
+            if (name !== PromotionActivities.plan) return result;
+            // The target stage's release plan gets the same test-sized durations as a retrain's.
+            const plan = result as PromotionPlan;
+            return { ...plan, release: scenario().planTweak(plan.release) };
+          }),
+        );
+      }
       for (const name of Object.values(RetrainActivities)) {
         // Wrapped as the app registers its activities (src/app/retrain.ts), so failures carry their type.
         fns.registerActivity(

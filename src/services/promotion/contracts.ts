@@ -1,0 +1,77 @@
+import type { WorkspaceCoordinatesSpec } from '../../catalog';
+import type { RetrainPlan } from '../retrain/plan';
+import type { RunRef } from '../retrain/contracts';
+
+/**
+ * The contract between the promotion orchestration and its activities. A promotion reuses the retrain release (the
+ * deploy sub-orchestration and its activities) for the target stage's endpoint; only planning, sharing the version
+ * with the target workspace and closing the run are its own.
+ */
+export const PromotionActivities = {
+  plan: 'promotionPlan',
+  share: 'promotionShare',
+  finish: 'promotionFinish',
+} as const;
+
+export const PromotionOrchestrations = {
+  promote: 'promotionOrchestrator',
+} as const;
+
+/** What the operation starts the orchestration with (instance `promote-<model>-<stage>`). */
+export interface PromotionInput {
+  readonly model: string;
+  readonly to: string;
+  /** The version the operator asked for; default: the version live in the source stage. */
+  readonly version?: string | undefined;
+  readonly runId: string;
+  readonly requestedBy?: string | undefined;
+}
+
+export interface PromotionPlanInput {
+  readonly run: RunRef;
+  readonly request: PromotionInput;
+}
+
+/** Checked again by the plan activity (the source stage may have moved on since the request). */
+export interface PromotionPlan {
+  readonly fromStage: string;
+  readonly toStage: string;
+  readonly version: string;
+  readonly modelName: string;
+  /** ARM id of the version in the source stage's workspace. */
+  readonly sourceModelId: string;
+  readonly sourceWorkspace: WorkspaceCoordinatesSpec | undefined;
+  readonly targetWorkspace: WorkspaceCoordinatesSpec | undefined;
+  /** The retrain run that released the version in the source stage (its lineage tag), for correlation. */
+  readonly sourceRunId: string | undefined;
+  /** The release plan of the target stage: its deployment, approval, retries. */
+  readonly release: RetrainPlan;
+}
+
+export interface ShareInput {
+  readonly run: RunRef;
+  readonly plan: PromotionPlan;
+}
+
+export interface ShareOutput {
+  readonly modelId: string;
+  /** True when a new registration was made in the target workspace (false: same workspace, or an earlier attempt). */
+  readonly registered: boolean;
+}
+
+export interface PromotionFinishInput {
+  readonly run: RunRef;
+  readonly status: 'succeeded' | 'rejected' | 'rolledBack' | 'failed';
+  readonly plan?: PromotionPlan | undefined;
+  readonly deployment?: string | undefined;
+  readonly failure?: { readonly stage: string; readonly errorType: string; readonly message: string } | undefined;
+  readonly deploymentLogs?: string | undefined;
+}
+
+export interface PromotionResult {
+  readonly runId: string;
+  readonly status: PromotionFinishInput['status'];
+  readonly version?: string | undefined;
+  readonly deployment?: string | undefined;
+  readonly reason?: string | undefined;
+}

@@ -1,0 +1,146 @@
+import { getEndpoint, getDeployment } from '../../../src/azureml/endpoints';
+import { PromotionRefusedError } from '../../../src/services/retrain/errors';
+import { deploymentNameFor } from '../../../src/services/retrain/naming';
+import { decideRetrainApproval } from '../../../src/triggers/operations';
+import { startPromotion } from '../../../src/triggers/promotion';
+import { demoCatalog, type RetrainHarness, startRetrainHarness, waitFor } from '../retrain/harness';
+
+/**
+ * Promotion of the version live in `dev` (the seeded bike-demand:1 on endpoint bike-demand) to `prod` (endpoint
+ * bike-demand-prod in the same emulator workspace), with the real promotion orchestration, the retrain release
+ * sub-orchestration and activities, on the in-memory durable engine against the Azure ML emulator.
+ */
+
+jest.setTimeout(120_000);
+
+let h: RetrainHarness;
+
+beforeAll(async () => {
+  h = await startRetrainHarness();
+});
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+const stagedCatalog = (approval: boolean) =>
+  demoCatalog((model) => {
+    model.stages = [
+      { name: 'dev' },
+      {
+        name: 'prod',
+        deployment: { endpoint: 'bike-demand-prod', approval: { required: approval, timeoutMinutes: 5 } },
+      },
+    ];
+  });
+
+const deps = () => ({ catalog: h.scenario().catalog, workspaces: () => h.ws, orchestrations: h.orchestrations });
+
+async function finished(runId: string) {
+  return waitFor(async () => {
+    const run = await h.scenario().state.runs.get(runId);
+    return run && !['running', 'awaitingApproval'].includes(run.status) ? run : undefined;
+  }, `promotion ${runId} to finish`);
+}
+
+describe('promotion orchestration', () => {
+  it('when a promotion to prod is approved, then the version live in dev serves 100 % in prod and dev is untouched', async () => {
+    await h.begin({ catalog: stagedCatalog(true) });
+    const devBefore = await getEndpoint(h.ws, 'bike-demand');
+    const started = await startPromotion(deps(), 'bike-demand', { to: 'prod', requestedBy: 'alice' });
+    expect(started).toMatchObject({ outcome: 'started', instanceId: 'promote-bike-demand-prod' });
+
+    // Waits for its approval; a duplicate request finds the one in flight.
+    await waitFor(async () => {
+      const run = await h.scenario().state.runs.get(started.runId);
+      return run?.status === 'awaitingApproval' ? run : undefined;
+    }, 'the promotion to wait for approval');
+    expect(await startPromotion(deps(), 'bike-demand', { to: 'prod' })).toEqual({
+      outcome: 'inFlight',
+      runId: started.runId,
+      instanceId: started.instanceId,
+    });
+    expect(await getEndpoint(h.ws, 'bike-demand-prod')).toBeUndefined();
+
+    await decideRetrainApproval({ state: h.scenario().state, orchestrations: h.orchestrations }, started.runId, {
+      approved: true,
+      by: 'bob',
+    });
+    const run = await finished(started.runId);
+    expect(run).toMatchObject({
+      kind: 'promotion',
+      status: 'succeeded',
+      approval: { status: 'approved', by: 'bob' },
+      promotion: { from: 'dev', to: 'prod', version: '1' },
+    });
+
+    const name = deploymentNameFor('bike-demand', '1');
+    const prod = await getEndpoint(h.ws, 'bike-demand-prod');
+    expect(prod?.traffic).toEqual({ [name]: 100 });
+    expect((await getDeployment(h.ws, 'bike-demand-prod', name))?.model).toEqual({ name: 'bike-demand', version: '1' });
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual(devBefore?.traffic);
+
+    const events = h.scenario().telemetry.events.filter((e) => e.dimensions.runId === started.runId);
+    expect(events.map((e) => e.name)).toEqual(
+      expect.arrayContaining([
+        'PromotionStarted',
+        'ApprovalRequested',
+        'ApprovalDecided',
+        'ModelShared',
+        'DeploymentStarted',
+        'DeploymentSucceeded',
+        'PromotionCompleted',
+      ]),
+    );
+    expect(events.find((e) => e.name === 'PromotionCompleted')?.dimensions).toMatchObject({
+      stage: 'prod',
+      fromStage: 'dev',
+      modelVersion: '1',
+    });
+  });
+
+  it('when the prod smoke check fails, then prod is rolled back and dev keeps serving', async () => {
+    await h.begin({ catalog: stagedCatalog(false) });
+    const name = deploymentNameFor('bike-demand', '1');
+    await h.emulatorCall('PUT', `/_emulator/onlineEndpoints/bike-demand-prod/deployments/${name}/scoringFaults`, {
+      failures: { statusCode: 500, share: 1 },
+    });
+    const devBefore = await getEndpoint(h.ws, 'bike-demand');
+    const started = await startPromotion(deps(), 'bike-demand', { to: 'prod' });
+    const run = await finished(started.runId);
+    expect(run.status).toBe('rolledBack');
+    expect(run.failure).toMatchObject({ stage: 'smoke', errorType: 'ReleaseCheckFailedError' });
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual(devBefore?.traffic);
+    const prod = await getEndpoint(h.ws, 'bike-demand-prod');
+    expect(prod?.traffic[name] ?? 0).toBe(0);
+    expect(h.scenario().telemetry.names()).toEqual(expect.arrayContaining(['DeploymentRolledBack', 'PromotionFailed']));
+  });
+
+  it('when the request names an unknown stage, the first stage or a version not live in the source, then it is refused and nothing starts', async () => {
+    await h.begin({ catalog: stagedCatalog(false) });
+    // The engine is shared by the tests: an earlier promotion's finished instance keeps its id.
+    const before = await h.orchestrations.info('promote-bike-demand-prod');
+    const refused = async (to: string, version?: string) => {
+      try {
+        await startPromotion(deps(), 'bike-demand', { to, ...(version ? { version } : {}) });
+      } catch (error) {
+        if (error instanceof PromotionRefusedError) return { status: error.status, message: error.message };
+        throw error;
+      }
+      throw new Error('expected a refusal');
+    };
+    expect(await refused('qa')).toEqual({
+      status: 400,
+      message: "unknown stage 'qa' of bike-demand (stages: dev, prod)",
+    });
+    expect(await refused('dev')).toMatchObject({ status: 400 });
+    expect(await refused('prod', '7')).toEqual({
+      status: 409,
+      message:
+        'version 7 of bike-demand is not live in dev, the stage before prod (live there: 1); promote stage by stage',
+    });
+    expect(await h.orchestrations.info('promote-bike-demand-prod')).toEqual(before);
+    expect(await h.scenario().state.runs.list({ model: 'bike-demand' })).toEqual([]);
+    expect(await getEndpoint(h.ws, 'bike-demand-prod')).toBeUndefined();
+  });
+});
