@@ -3,6 +3,7 @@ import type {
   DeploymentLogs,
   OperationAccepted,
   RetrainRequestBody,
+  PromoteRequestBody,
   RollbackRequestBody,
   RunDetail,
   RunPage,
@@ -71,6 +72,10 @@ export class OpsClient {
   decide(runId: string, approve: boolean, body: DecisionRequestBody): Promise<OperationAccepted> {
     const op = approve ? 'approve' : 'reject';
     return this.request<OperationAccepted>('POST', `ops/runs/${encodeURIComponent(runId)}/${op}`, body);
+  }
+
+  promote(model: string, body: PromoteRequestBody): Promise<OperationAccepted> {
+    return this.request<OperationAccepted>('POST', `ops/models/${encodeURIComponent(model)}/promote`, body);
   }
 
   rollback(model: string, body: RollbackRequestBody): Promise<OperationAccepted> {

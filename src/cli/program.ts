@@ -212,9 +212,24 @@ export function createProgram(io: CliIo): { program: Command; run: (argv: readon
     .description("put the previous model version back on the model's endpoint")
     .argument('<model>')
     .option('-r, --reason <text>', 'why, recorded with the rollback')
-    .action(async (model: string, o: { reason?: string }) => {
-      const result = await client().rollback(model, o.reason ? { reason: o.reason } : {});
+    .option('-s, --stage <stage>', "promotion stage whose endpoint is rolled back (default: the model's own)")
+    .action(async (model: string, o: { reason?: string; stage?: string }) => {
+      const result = await client().rollback(model, {
+        ...(o.reason ? { reason: o.reason } : {}),
+        ...(o.stage ? { stage: o.stage } : {}),
+      });
       print(result, () => `rollback started ${result.runId}\n${result.statusUrl}`);
+    });
+
+  program
+    .command('promote')
+    .description('promote the version live in a stage to the next stage (after its approval and release checks)')
+    .argument('<model>')
+    .requiredOption('-t, --to <stage>', 'target stage (the one after the stage the version is live in)')
+    .option('-v, --version <version>', 'version to promote; must be the one live in the source stage')
+    .action(async (model: string, o: { to: string; version?: string }) => {
+      const result = await client().promote(model, { to: o.to, ...(o.version ? { version: o.version } : {}) });
+      print(result, () => `promotion of ${model} to ${o.to}: ${result.runId}\n${result.statusUrl}`);
     });
 
   program

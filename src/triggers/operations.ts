@@ -64,10 +64,16 @@ export async function decideRetrainApproval(
 export async function startRetrainRollback(
   deps: { readonly orchestrations: OrchestrationClient },
   model: string,
-  request: { readonly target?: string; readonly requestedBy?: string } = {},
+  request: { readonly target?: string; readonly requestedBy?: string; readonly stage?: string } = {},
 ): Promise<{ instanceId: string; runId: string }> {
   const runId = `rollback-${model}-${randomUUID().slice(0, 8)}`;
-  const input: RollbackInput = { model, runId, target: request.target, requestedBy: request.requestedBy };
+  const input: RollbackInput = {
+    model,
+    runId,
+    target: request.target,
+    requestedBy: request.requestedBy,
+    ...(request.stage ? { stage: request.stage } : {}),
+  };
   await deps.orchestrations.startNew(RetrainOrchestrations.rollback, runId, input);
   return { instanceId: runId, runId };
 }

@@ -13,6 +13,7 @@ import {
   listRunsQuerySchema,
   listTriggersQuerySchema,
   type OperationAccepted,
+  promoteRequestSchema,
   retrainRequestSchema,
   rollbackRequestSchema,
   scoreRequestSchema,
@@ -72,6 +73,7 @@ export type OpsOperation =
   | 'reject'
   | 'rollback'
   | 'cancel'
+  | 'promote'
   | 'deploymentLogs'
   | 'score';
 
@@ -126,6 +128,17 @@ export const opsHandlers: Readonly<Record<OpsOperation, Handler>> = {
     const body = await jsonBody(request, rollbackRequestSchema);
     const { runId } = await service.rollback(model, body);
     return accepted({ runId, operation: 'rollback', statusUrl: statusUrl(request, runId) });
+  },
+
+  promote: async (service, request) => {
+    const model = param(request, 'model');
+    requireModel(service, model);
+    const body = await jsonBody(request, promoteRequestSchema);
+    const { runId, outcome } = await service.promote(model, body);
+    const result: OperationAccepted = { runId, operation: 'promote', statusUrl: statusUrl(request, runId) };
+    return outcome === 'inFlight'
+      ? { status: 200, jsonBody: { ...result, detail: 'already in flight' } }
+      : accepted(result);
   },
 
   deploymentLogs: async (service, request) => {

@@ -9,6 +9,8 @@ import type { TriggerEntry } from '../../state/triggers';
 import type { GitRef } from '../../triggers/model';
 import { retrainInstanceId } from '../../services/retrain/coalesce';
 import { decideRetrainApproval, startRetrainRollback } from '../../triggers/operations';
+import { startPromotion } from '../../triggers/promotion';
+import { PromotionRefusedError } from '../../services/retrain/errors';
 import { durableOrchestrationClient, ensureStarted } from '../../triggers/orchestration-client';
 import { completeLaneRun, RETRAIN_ORCHESTRATION, type SubmitDeps } from '../../triggers/submit';
 import { retrainSubmitter } from '../webhooks/submitter';
@@ -251,10 +253,37 @@ export function retrainOperations(
     },
 
     async rollback(model, request) {
+      if (request.stage !== undefined) {
+        const entry = context.catalog.models.find((m) => m.name === model);
+        if (!entry?.stages?.some((s) => s.name === request.stage)) {
+          throw new InvalidRequestError([
+            `body.stage: unknown stage '${request.stage}' of ${model} (stages: ${entry?.stages?.map((s) => s.name).join(', ') || 'none'})`,
+          ]);
+        }
+      }
       const started = await startRetrainRollback({ orchestrations }, model, {
+        ...(request.stage ? { stage: request.stage } : {}),
         ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
       });
       return { runId: started.runId };
+    },
+
+    async promote(model, request) {
+      try {
+        const started = await startPromotion(
+          { catalog: context.catalog, workspaces: context.workspaces, orchestrations },
+          model,
+          request,
+        );
+        return { runId: started.runId, outcome: started.outcome };
+      } catch (error) {
+        // Refusals name the problem; the shared mapper turns these into 400 and 409.
+        if (error instanceof PromotionRefusedError) {
+          if (error.status === 409) throw new ConflictError(error.message);
+          throw new InvalidRequestError([`body.to: ${error.message}`]);
+        }
+        throw error;
+      }
     },
 
     async cancel(runId, request) {

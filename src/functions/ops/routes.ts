@@ -8,6 +8,7 @@ import {
   listRunsQuerySchema,
   listTriggersQuerySchema,
   operationAcceptedSchema,
+  promoteRequestSchema,
   retrainRequestSchema,
   rollbackRequestSchema,
   runDetailSchema,
@@ -109,6 +110,20 @@ export const opsRoutes: readonly OpsRoute[] = [
     summary: "Put the previous model version back on the model's endpoint",
     body: rollbackRequestSchema,
     responses: { 202: { description: 'Rollback started', schema: operationAcceptedSchema } },
+    errors: [404, 409],
+  },
+  {
+    operation: 'promote',
+    name: 'opsPromote',
+    route: 'ops/models/{model}/promote',
+    method: 'POST',
+    summary:
+      'Promote the version live in a stage to the next stage (its approval, release checks and automatic rollback); one per model and stage',
+    body: promoteRequestSchema,
+    responses: {
+      202: { description: 'Promotion started', schema: operationAcceptedSchema },
+      200: { description: 'A promotion to this stage is in flight: that one', schema: operationAcceptedSchema },
+    },
     errors: [404, 409],
   },
   {

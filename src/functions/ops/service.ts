@@ -30,7 +30,18 @@ export interface OperationsService {
   /** Raises the approval event of a run waiting at its approval gate. */
   decideApproval(runId: string, decision: { approved: boolean; comment?: string; decidedBy?: string }): Promise<void>;
   /** Puts the previous model version back on the model's endpoint; returns the rollback run. */
-  rollback(model: string, request: { reason?: string; requestedBy?: string }): Promise<{ runId: string }>;
+  rollback(
+    model: string,
+    request: { stage?: string; reason?: string; requestedBy?: string },
+  ): Promise<{ runId: string }>;
+  /**
+   * Promotes the version live in a stage to the next stage (`to`); refuses (400/404/409, naming the problem) what the
+   * catalog or the source stage does not allow. While one promotion to that stage is in flight, returns that one.
+   */
+  promote(
+    model: string,
+    request: { to: string; version?: string | undefined; requestedBy?: string | undefined },
+  ): Promise<{ runId: string; outcome: 'started' | 'inFlight' }>;
   /** Terminates the run's orchestration and cancels its Azure ML job, if any. */
   cancel(runId: string, request: { reason?: string }): Promise<{ detail?: string }>;
   /** A deployment's logs: live from Azure ML, or those a failed release kept when the deployment is gone. */

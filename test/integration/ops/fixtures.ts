@@ -108,6 +108,16 @@ export class MemoryOperations implements OperationsService {
     return Promise.resolve();
   }
 
+  readonly promotions: { model: string; to: string; version?: string | undefined }[] = [];
+
+  promote(
+    model: string,
+    request: { to: string; version?: string | undefined },
+  ): Promise<{ runId: string; outcome: 'started' | 'inFlight' }> {
+    this.promotions.push({ model, ...request });
+    return Promise.resolve({ runId: `promote-${model}-${request.to}`, outcome: 'started' });
+  }
+
   rollback(model: string, request: { reason?: string }) {
     this.rollbacks.push({ model, ...request });
     return Promise.resolve({ runId: `rollback-${model}` });

@@ -167,6 +167,37 @@ describe('operations API handlers', () => {
     expect(ops.cancels).toEqual(['r9']);
   });
 
+  it('when a promotion is requested, then the body is validated and a started or in-flight promotion answers', async () => {
+    const ops = new MemoryOperations();
+    expect(
+      await call(ops, 'promote', {
+        path: 'ops/models/bike-demand/promote',
+        params: { model: 'bike-demand' },
+        body: { to: 'prod', version: '4' },
+      }),
+    ).toMatchObject({ status: 202, body: { operation: 'promote', runId: 'promote-bike-demand-prod' } });
+    const bad = await call(ops, 'promote', {
+      path: 'ops/models/bike-demand/promote',
+      params: { model: 'bike-demand' },
+      body: { stage: 'prod' },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('body.to');
+    expect(
+      (await call(ops, 'promote', { path: 'ops/models/nope/promote', params: { model: 'nope' }, body: { to: 'prod' } }))
+        .status,
+    ).toBe(404);
+    ops.promote = () => Promise.resolve({ runId: 'p-1', outcome: 'inFlight' });
+    expect(
+      await call(ops, 'promote', {
+        path: 'ops/models/bike-demand/promote',
+        params: { model: 'bike-demand' },
+        body: { to: 'prod' },
+      }),
+    ).toMatchObject({ status: 200, body: { runId: 'p-1', detail: 'already in flight' } });
+    expect(ops.promotions).toEqual([{ model: 'bike-demand', to: 'prod', version: '4' }]);
+  });
+
   it('when the service throws something unexpected, then 500 carries the invocation id and no message', async () => {
     const ops = new MemoryOperations();
     ops.getRun = () => Promise.reject(new Error('AccountKey=Eby8vdM02x leaked?'));

@@ -119,6 +119,26 @@ describe('mlops CLI', () => {
     }
   });
 
+  it('when `promote` names a stage and a version, then it posts them and prints the promotion run', async () => {
+    const api = await fakeApi(() => ({
+      status: 202,
+      body: { runId: 'promote-bike-demand-prod-1', operation: 'promote', statusUrl: 'http://h/api/ops/runs/p1' },
+    }));
+    try {
+      const c = cli({ url: api.url, key: 'k' });
+      expect(await c.run(['promote', 'bike-demand', '--to', 'prod', '--version', '3'])).toBe(0);
+      expect(api.seen[0]).toMatchObject({ method: 'POST', url: '/api/ops/models/bike-demand/promote' });
+      expect(JSON.parse(api.seen[0]?.body ?? '{}')).toEqual({ to: 'prod', version: '3' });
+      expect(c.out.join('\n')).toContain('promotion of bike-demand to prod: promote-bike-demand-prod-1');
+      expect(await c.run(['rollback', 'bike-demand', '--stage', 'prod'])).toBe(0);
+      expect(JSON.parse(api.seen[1]?.body ?? '{}')).toEqual({ stage: 'prod' });
+      expect(await c.run(['promote', 'bike-demand'])).not.toBe(0);
+      expect(api.seen).toHaveLength(2);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('when the host is unreachable, then exit code 3 says so', async () => {
     const api = await fakeApi(() => ({ status: 200 }));
     await api.close(); // the port is now closed
