@@ -19,6 +19,7 @@ import {
   requireProperties,
   resourceId,
   tagsOf,
+  WORKSPACE_ID,
   WS_ROUTE,
   text,
 } from '../arm';
@@ -161,6 +162,25 @@ function missingArgument(message: string, target: string, label: string): Emulat
     target,
     details: [{ code: 'ArgumentNullOrEmpty', message: `'${label}' must not be empty.`, target }],
   });
+}
+
+/**
+ * A deployment uses a model of its own workspace or of a registry: an ARM id of another workspace's model version is
+ * refused (Learn, "Share models, components, and environments across workspaces with registries": assets of one
+ * workspace are not usable from another; to deploy a model elsewhere, share it through a registry, or copy it). The
+ * id's workspace segments are compared case-insensitively, as ARM ids are.
+ */
+function checkOwnWorkspace(model: string): void {
+  const owner =
+    /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+)\/models\//i.exec(
+      model,
+    )?.[1];
+  if (owner && owner.toLowerCase() !== WORKSPACE_ID.toLowerCase()) {
+    throw badRequest(
+      `Model '${model}' belongs to another workspace. A deployment can use models of its own workspace, or of an Azure ML registry (azureml://registries/<registry>/models/<name>/versions/<version>).`,
+      'properties.model',
+    );
+  }
 }
 
 /**
@@ -486,6 +506,7 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
         'properties.model',
       );
     }
+    checkOwnWorkspace(model);
     const ref = parseModelReference(model, 'properties.model');
     const version = state().modelVersions[ref.name]?.[ref.version];
     if (!version) {

@@ -77,6 +77,31 @@ describe('Azure ML emulator: managed online endpoints and deployments (real clie
     expect((await env.client.onlineEndpoints.get(RG, WS, 'slow')).properties.provisioningState).toBe('Succeeded');
   });
 
+  it("when a deployment names another workspace's model version by ARM id, then 400 names properties.model and nothing is created", async () => {
+    await env.client.onlineEndpoints.beginCreateOrUpdateAndWait(RG, WS, 'ep', ENDPOINT);
+    const otherWorkspace = modelVersionId('bike-demand', '1').replace(/\/workspaces\/[^/]+\//, '/workspaces/mlw-prod/');
+    const refused = await env.client.onlineDeployments
+      .beginCreateOrUpdateAndWait(RG, WS, 'ep', 'blue', deployment(otherWorkspace))
+      .then(
+        () => undefined,
+        (error: unknown) => error as { statusCode?: number; message?: string },
+      );
+    expect(refused?.statusCode).toBe(400);
+    expect(refused?.message).toContain('belongs to another workspace');
+    const listed = [];
+    for await (const d of env.client.onlineDeployments.list(RG, WS, 'ep')) listed.push(d);
+    expect(listed).toEqual([]);
+    // The same id in this workspace (any letter case, as ARM ids compare) deploys.
+    const own = await env.client.onlineDeployments.beginCreateOrUpdateAndWait(
+      RG,
+      WS,
+      'ep',
+      'blue',
+      deployment(modelVersionId('bike-demand', '1').replace('/resourceGroups/', '/resourcegroups/')),
+    );
+    expect(own.properties.provisioningState).toBe('Succeeded');
+  });
+
   it('when traffic does not sum to 100, names a missing deployment, or mirrors over 50 %, then 400 names the field', async () => {
     await createBlueGreen();
     const put = (properties: Record<string, unknown>) =>
