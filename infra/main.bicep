@@ -42,6 +42,12 @@ param azureMlSystemTopicResourceGroup string = ''
 @description('Principal ids of the identities Azure ML jobs and batch deployments run as (compute clusters\' managed identities); they get read access on the dataset containers and write access on the batch containers.')
 param azureMlComputePrincipalIds string[] = []
 
+@description('Workspaces of promotion stages besides the app\'s own (catalog stages[].workspace): objects {subscriptionId, resourceGroup, workspace}. The app identity gets AzureML Data Scientist on each.')
+param promotionWorkspaces array = []
+
+@description('Azure ML registries the app shares models through: objects {subscriptionId, resourceGroup, name}. The app identity gets AzureML Registry User on each.')
+param azureMlRegistries array = []
+
 @description('Dataset filters and lake containers derived from catalog.json. The preprovision hook passes them (MLOPS_DATASET_FILTERS) because azd compiles the template before that hook runs; default: the committed file.')
 param datasetFilters object = loadJsonContent('generated/dataset-filters.json')
 
@@ -244,6 +250,29 @@ module workspaceLink 'app/workspace-link.bicep' = {
     newWorkspace
   ]
 }
+
+// Promotion stages in other workspaces, and registries: the same identity releases there (docs/deploy.md).
+module stageAccess 'app/stage-access.bicep' = [
+  for (stage, i) in promotionWorkspaces: {
+    name: 'promotion-stage-${i}-${resourceToken}'
+    scope: resourceGroup(stage.subscriptionId, stage.resourceGroup)
+    params: {
+      workspaceName: stage.workspace
+      appPrincipalId: identities.outputs.appIdentityPrincipalId
+    }
+  }
+]
+
+module registryAccess 'app/registry-access.bicep' = [
+  for (registry, i) in azureMlRegistries: {
+    name: 'azureml-registry-${i}-${resourceToken}'
+    scope: resourceGroup(registry.subscriptionId, registry.resourceGroup)
+    params: {
+      registryName: registry.name
+      appPrincipalId: identities.outputs.appIdentityPrincipalId
+    }
+  }
+]
 
 module rbac 'app/rbac.bicep' = {
   name: 'rbac'

@@ -34,7 +34,9 @@ export function moduleFiles(root: string): Map<string, string> {
   const map = new Map<string, string>();
   for (const file of ['main.bicep', 'app/workspace-link.bicep']) {
     const text = readFileSync(path.join(root, 'infra', file), 'utf8');
-    const modules = /^module\s+\w+\s+'([^']+)'\s*=\s*(?:if\s*\([^)]*\)\s*)?\{(?:\s*\/\/[^\n]*)*\s*name:\s*'([^']+)'/gm;
+    // Also module loops (`= [ for (x, i) in list: {`).
+    const modules =
+      /^module\s+\w+\s+'([^']+)'\s*=\s*(?:if\s*\([^)]*\)\s*)?(?:\[\s*for\s+[^:]+:\s*)?\{(?:\s*\/\/[^\n]*)*\s*name:\s*'([^']+)'/gm;
     for (const m of text.matchAll(modules)) {
       map.set((m[2] ?? '').replace(/\$\{[^}]*\}/g, '*'), path.posix.basename(m[1] ?? ''));
     }

@@ -54,7 +54,7 @@ describe('infra consistency (Bicep vs. app code)', () => {
   });
 
   test('when role assignments are read, then each role id is the verified built-in id and the set is least privilege', () => {
-    expect(extractRoleAssignments(files)).toHaveLength(11);
+    expect(extractRoleAssignments(files)).toHaveLength(13);
     expect(checkRoles(files)).toEqual([]);
   });
 

@@ -19,12 +19,15 @@ import { TelemetryEvents, TelemetryMetrics } from '../../../src/telemetry/names'
 /**
  * Built-in role definition ids, verified against the Microsoft Learn built-in roles reference: the role JSON
  * ("name" = id, "roleName") in MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles/
- * storage.md (blob, queue, table roles), ai-machine-learning.md (AzureML Data Scientist), security.md
+ * storage.md (blob, queue, table roles), ai-machine-learning.md (AzureML Data Scientist, AzureML Registry User), security.md
  * (Key Vault Secrets User), monitor.md (Monitoring Metrics Publisher) and integration.md (Durable Task Data
  * Contributor, also in the Azure-Samples Durable Task Scheduler templates).
  */
 export const verifiedBuiltInRoles: Readonly<Record<string, string>> = {
   'AzureML Data Scientist': 'f6c7c914-8db3-469d-8ca1-694a8f32e121',
+  // ai-machine-learning.md: "Can perform all actions on Machine Learning Services Registry assets as well as get
+  // Registry resources."
+  'AzureML Registry User': '1823dd4f-9b8c-4ab6-ab4e-7397a3684615',
   'Durable Task Data Contributor': '0ad04412-c4d5-4796-b79c-f76d14c8d402',
   'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
@@ -74,6 +77,9 @@ export const expectedRoleAssignments: readonly string[] = [
   'rbac.bicep: applicationInsights <- Monitoring Metrics Publisher -> appPrincipalId',
   'rbac.bicep: deadLetterContainer <- Storage Blob Data Contributor -> eventGridPrincipalId',
   'workspace-link.bicep: workspace <- AzureML Data Scientist -> appPrincipalId',
+  // Promotion stages in other workspaces, and model registries (issue 12).
+  'stage-access.bicep: stageWorkspace <- AzureML Data Scientist -> appPrincipalId',
+  'registry-access.bicep: registry <- AzureML Registry User -> appPrincipalId',
   // Azure ML compute identities: read datasets, write batch output (issue 14 item 3).
   'lake-access.bicep: readerContainers <- Storage Blob Data Reader -> pair',
   'lake-access.bicep: writerContainers <- Storage Blob Data Contributor -> pair',
@@ -106,6 +112,7 @@ export const verifiedApiVersions: Readonly<Record<string, string>> = {
   'Microsoft.Insights/workbooks': '2023-06-01',
   'Microsoft.KeyVault/vaults': '2023-07-01',
   'Microsoft.KeyVault/vaults/secrets': '2023-07-01',
+  'Microsoft.MachineLearningServices/registries': '2024-10-01',
   'Microsoft.MachineLearningServices/workspaces': '2024-10-01',
   'Microsoft.MachineLearningServices/workspaces/datastores': '2024-10-01',
   'Microsoft.ManagedIdentity/userAssignedIdentities': '2023-01-31',
