@@ -7,7 +7,7 @@ import * as df from 'durable-functions';
 import { createPromotionActivities, type PromotionDeps } from '../activities/promotion-activities';
 import { promotionOrchestrator } from '../orchestrations/promotion';
 import { PromotionActivities, PromotionOrchestrations } from '../services/promotion/contracts';
-import { withErrorType } from '../services/task-failure';
+import { registerActivitySet } from './activities';
 import type { AppContext } from './context';
 
 export function promotionDepsFrom(context: AppContext): PromotionDeps {
@@ -21,11 +21,5 @@ export function promotionDepsFrom(context: AppContext): PromotionDeps {
 
 export function registerPromotionDurableFunctions(deps: () => PromotionDeps): void {
   df.app.orchestration(PromotionOrchestrations.promote, promotionOrchestrator);
-  let handlers: ReturnType<typeof createPromotionActivities> | undefined;
-  const resolve = () => (handlers ??= createPromotionActivities(deps()));
-  for (const name of Object.values(PromotionActivities)) {
-    df.app.activity(name, {
-      handler: withErrorType((input: unknown) => (resolve()[name] as (i: unknown) => Promise<unknown>)(input)),
-    });
-  }
+  registerActivitySet(Object.values(PromotionActivities), () => createPromotionActivities(deps()));
 }

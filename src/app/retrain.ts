@@ -14,10 +14,10 @@ import { retrainDeployOrchestrator } from '../orchestrations/retrain-deploy';
 import { retrainRollbackOrchestrator } from '../orchestrations/retrain-rollback';
 import { RetrainActivities, RetrainOrchestrations } from '../services/retrain/contracts';
 import { scheduleSlot } from '../services/retrain/dedupe';
-import { withErrorType } from '../services/task-failure';
 import { durableOrchestrationClient } from '../triggers/orchestration-client';
 import { reconcileRetrainLanes } from '../triggers/reconcile';
 import { submitRetrainTrigger } from '../triggers/submit';
+import { registerActivitySet } from './activities';
 import type { AppContext } from './context';
 import { promotionDepsFrom, registerPromotionDurableFunctions } from './promotion';
 
@@ -43,14 +43,7 @@ export function registerRetrainDurableFunctions(deps: () => RetrainDeps): void {
   df.app.orchestration(RetrainOrchestrations.retrain, retrainOrchestrator);
   df.app.orchestration(RetrainOrchestrations.deploy, retrainDeployOrchestrator);
   df.app.orchestration(RetrainOrchestrations.rollback, retrainRollbackOrchestrator);
-  let handlers: ReturnType<typeof createRetrainActivities> | undefined;
-  const resolve = () => (handlers ??= createRetrainActivities(deps()));
-  for (const name of Object.values(RetrainActivities)) {
-    // The error type travels in the message (Azure hands the orchestrator only the message): see task-failure.ts.
-    df.app.activity(name, {
-      handler: withErrorType((input: unknown) => (resolve()[name] as (i: unknown) => Promise<unknown>)(input)),
-    });
-  }
+  registerActivitySet(Object.values(RetrainActivities), () => createRetrainActivities(deps()));
 }
 
 /** Registers every retrain function. `context` is resolved on first use. */

@@ -4,21 +4,19 @@ import path from 'node:path';
 
 import { BlobServiceClient } from '@azure/storage-blob';
 
-import { REGION, RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE } from '../../../dev/azureml-emulator';
 import { ensureLocalCertificates } from '../../../dev/certs/local-ca';
 import { generateBikeDemandCsv } from '../../../dev/demo/bike-data';
 import { getDeployment, getEndpoint } from '../../../src/azureml/endpoints';
 import { getModelVersion } from '../../../src/azureml/registry';
-import { type AzureMlWorkspace, createWorkspace } from '../../../src/azureml/workspace';
+import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 import { createProgram } from '../../../src/cli/program';
-import { PINNED_AZUREML_API_VERSION } from '../../../src/config';
 import type { RunDetail } from '../../../src/functions/ops/contract';
 import { LineageTags } from '../../../src/services/retrain/lineage';
 import { deploymentNameFor } from '../../../src/services/retrain/naming';
 import { connectionStringFor } from '../../support/azurite';
+import { emulatorWorkspace } from '../../support/emulator-workspace';
 import { type LaunchedPlatform, launchPlatform } from '../../support/launcher';
 import { waitFor } from '../../support/wait-for';
-import { testCredential } from '../../orchestration/retrain/harness';
 
 jest.setTimeout(600_000);
 
@@ -44,20 +42,7 @@ describe('promotion from dev to prod through the dev host', () => {
     blobs = BlobServiceClient.fromConnectionString(
       connectionStringFor(`http://127.0.0.1:${platform.ports.blob}/devstoreaccount1`),
     );
-    ws = createWorkspace(
-      {
-        azureml: {
-          subscriptionId: SUBSCRIPTION_ID,
-          resourceGroup: RESOURCE_GROUP,
-          workspace: WORKSPACE,
-          region: REGION,
-          armEndpoint: `https://127.0.0.1:${platform.ports.azureml}`,
-          dataPlaneEndpoint: `https://127.0.0.1:${platform.ports.azureml}`,
-          apiVersion: PINNED_AZUREML_API_VERSION,
-        },
-      },
-      testCredential,
-    );
+    ws = emulatorWorkspace(`https://127.0.0.1:${platform.ports.azureml}`);
   });
 
   afterAll(async () => {
