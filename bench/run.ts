@@ -286,6 +286,7 @@ async function childNoop(batches: number): Promise<Record<string, number>> {
         throttled: 0,
       };
     });
+    fns.registerActivity(BatchActivities.recordChunk, () => 'noop/chunk.json');
     fns.registerActivity(BatchActivities.publish, () => ({
       manifestBlob: 'm',
       prefix: 'p',
