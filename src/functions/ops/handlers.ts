@@ -73,9 +73,27 @@ export type OpsOperation =
   | 'rollback'
   | 'cancel'
   | 'deploymentLogs'
-  | 'score';
+  | 'score'
+  | 'listModels'
+  | 'getModel'
+  | 'listEndpoints'
+  | 'getEndpoint'
+  | 'listBatchRuns'
+  | 'getBatchRun'
+  | 'backfill';
+
+const notYet = (): Promise<HttpResponseInit> =>
+  Promise.resolve({ status: 501, jsonBody: { title: 'Not implemented yet', status: 501 } });
 
 export const opsHandlers: Readonly<Record<OpsOperation, Handler>> = {
+  listModels: notYet,
+  getModel: notYet,
+  listEndpoints: notYet,
+  getEndpoint: notYet,
+  listBatchRuns: notYet,
+  getBatchRun: notYet,
+  backfill: notYet,
+
   listRuns: async (service, request) => {
     const parsed = listRunsQuerySchema.safeParse(Object.fromEntries(request.query.entries()));
     if (!parsed.success) throw new InvalidRequestError(describeIssues(parsed.error, 'query'));
