@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
-import type { CliEnvironment } from '../config/cli';
+import { type CliEnvironment, DEFAULT_OPS_URL, resolveOpsTarget } from '../config/cli';
 import {
   listedRunStatuses,
   runKinds,
@@ -12,6 +11,7 @@ import {
   type TriggerView,
 } from '../functions/ops/contract';
 import { type ListRunsFilter, OpsClient } from './client';
+import { type DashboardCommandDeps, registerDashboardCommand } from './dashboard/command';
 import { CliError, type ExitCode, ExitCodes } from './errors';
 import { deploymentLogsText, runsTable, runTimeline, scoreText, triggersTable } from './format';
 
@@ -24,30 +24,8 @@ export interface CliIo {
   readonly cwd: string;
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
-}
-
-export const DEFAULT_URL = 'http://127.0.0.1:7071';
-/** The dev host's default function key (dev/host/keys.ts), used for loopback URLs when no key is given. */
-export const LOCAL_FUNCTION_KEY = 'local-function-key';
-
-function isLoopback(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
-  } catch {
-    return false;
-  }
-}
-
-/** The dev host's function key from local.settings.json (DevHost.FunctionKey), if there is one. */
-function localFunctionKey(cwd: string): string | undefined {
-  try {
-    const file = path.join(cwd, 'local.settings.json');
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { DevHost?: { FunctionKey?: unknown } };
-    return typeof parsed.DevHost?.FunctionKey === 'string' ? parsed.DevHost.FunctionKey : undefined;
-  } catch {
-    return undefined;
-  }
+  /** `mlops dashboard`: how it waits to stop and opens the page (tests pass their own). */
+  readonly dashboard?: Pick<DashboardCommandDeps, 'untilStopped' | 'open' | 'assetsDir'>;
 }
 
 /** `24h`, `30m`, `7d` → ISO time that long before now; ISO input passes through. */
@@ -84,7 +62,7 @@ export function createProgram(io: CliIo): { program: Command; run: (argv: readon
   const now = io.now ?? (() => new Date());
   const program = new Command('mlops')
     .description('Operate the MLOps orchestrator: runs, retrains, approvals, rollbacks.')
-    .addOption(new Option('--url <url>', `function app URL (env MLOPS_URL; default ${DEFAULT_URL})`))
+    .addOption(new Option('--url <url>', `function app URL (env MLOPS_URL; default ${DEFAULT_OPS_URL})`))
     .addOption(new Option('--key <key>', 'function key (env MLOPS_KEY; local default: the dev host key)'))
     .option('--timeout <ms>', 'request timeout in ms', positiveInt, 30000)
     .option('--json', 'print the raw JSON answer')
@@ -94,9 +72,7 @@ export function createProgram(io: CliIo): { program: Command; run: (argv: readon
 
   const client = (): OpsClient => {
     const opts = program.opts<{ url?: string; key?: string; timeout: number }>();
-    const url = opts.url ?? io.env.url ?? DEFAULT_URL;
-    const key =
-      opts.key ?? io.env.key ?? (isLoopback(url) ? (localFunctionKey(io.cwd) ?? LOCAL_FUNCTION_KEY) : undefined);
+    const { url, key } = resolveOpsTarget(opts, io.env, io.cwd);
     return new OpsClient({ url, key, timeoutInMs: opts.timeout, ...(io.fetch ? { fetch: io.fetch } : {}) });
   };
   const json = (): boolean => Boolean(program.opts<{ json?: boolean }>().json);
@@ -266,6 +242,13 @@ export function createProgram(io: CliIo): { program: Command; run: (argv: readon
       });
       print(result, () => scoreText(result));
     });
+
+  registerDashboardCommand(program, {
+    out: io.out,
+    target: () => resolveOpsTarget(program.opts<{ url?: string; key?: string }>(), io.env, io.cwd),
+    timeoutInMs: () => program.opts<{ timeout: number }>().timeout,
+    ...(io.dashboard ?? {}),
+  });
 
   const run = async (argv: readonly string[]): Promise<ExitCode> => {
     try {
