@@ -221,7 +221,7 @@ export function SelectFilter(props: {
         }
       >
         <option value="">{props.allLabel ?? 'all'}</option>
-        {props.options.map((o) => {
+        {[...props.options, ...extra(props.options, props.query.get(props.name))].map((o) => {
           const [value, label] = typeof o === 'string' ? [o, o] : o;
           return (
             <option key={value} value={value}>
@@ -232,4 +232,10 @@ export function SelectFilter(props: {
       </select>
     </Filter>
   );
+}
+
+/** A value in the address that the menu does not list (e.g. models not loaded yet) still shows as selected. */
+function extra(options: readonly (string | readonly [string, string])[], value: string | null): string[] {
+  if (!value) return [];
+  return options.some((o) => (typeof o === 'string' ? o : o[0]) === value) ? [] : [value];
 }
