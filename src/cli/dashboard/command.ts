@@ -2,18 +2,15 @@ import { spawn } from 'node:child_process';
 
 import { type Command, InvalidArgumentError } from 'commander';
 
-import type { OpsTarget } from '../../config/cli';
+import type { CommandContext } from '../context';
 import { CliError, ExitCodes } from '../errors';
 import { startDashboardServer } from './server';
 
 /** The dashboard's port when none is given (next to the dev host's 7071/7072). */
 export const DEFAULT_DASHBOARD_PORT = 7080;
 
+/** What tests replace (CliIo.dashboard). */
 export interface DashboardCommandDeps {
-  readonly out: (text: string) => void;
-  /** The target the other commands use (--url/--key, MLOPS_URL/MLOPS_KEY, else the local dev host). */
-  readonly target: () => OpsTarget;
-  readonly timeoutInMs: () => number;
   /** Resolves when the server should stop (default: SIGINT or SIGTERM). */
   readonly untilStopped?: () => Promise<void>;
   /** Opens the page (default: the desktop's browser through xdg-open, open or start). */
@@ -57,20 +54,22 @@ function openInBrowser(url: string): void {
 }
 
 /** `mlops dashboard`: the web dashboard on 127.0.0.1, relaying the operations API with the key kept server-side. */
-export function registerDashboardCommand(program: Command, deps: DashboardCommandDeps): void {
+export function registerDashboardCommand(program: Command, ctx: CommandContext): void {
+  const deps: DashboardCommandDeps = ctx.io.dashboard ?? {};
   program
     .command('dashboard')
     .description('serve the web dashboard on 127.0.0.1, relaying the operations API (the key stays in this process)')
     .option('--port <port>', `local port (0: any free one)`, port, DEFAULT_DASHBOARD_PORT)
     .option('--no-open', 'do not open a browser')
     .action(async (o: { port: number; open: boolean }) => {
-      const target = deps.target();
+      // The target every command uses: --url/--key, else MLOPS_URL/MLOPS_KEY, else the local dev host.
+      const target = ctx.target();
       let server;
       try {
         server = await startDashboardServer({
           target,
           port: o.port,
-          timeoutInMs: deps.timeoutInMs(),
+          timeoutInMs: ctx.timeoutInMs(),
           ...(deps.assetsDir ? { assetsDir: deps.assetsDir } : {}),
         });
       } catch (err) {
@@ -82,8 +81,8 @@ export function registerDashboardCommand(program: Command, deps: DashboardComman
           ExitCodes.failure,
         );
       }
-      deps.out(`Dashboard: ${server.url}`);
-      deps.out(
+      ctx.io.out(`Dashboard: ${server.url}`);
+      ctx.io.out(
         `Relaying /api/ops to ${new URL(target.url).origin} (${target.key ? 'key held by this process' : 'no key'}). Ctrl-C stops.`,
       );
       if (o.open) (deps.open ?? openInBrowser)(server.url);

@@ -43,9 +43,20 @@ export interface OpsRoute {
   readonly body?: z.ZodType;
   /** Success responses by status. */
   readonly responses: Readonly<Record<number, { description: string; schema: z.ZodType }>>;
-  /** Error statuses this route can answer besides 400/401/500. */
+  /** Error statuses this route can answer besides 400/401/405/500 (and 413 for routes with a body). */
   readonly errors: readonly number[];
+  /**
+   * Older routes that answer exactly as this one (same handler, same bytes): kept so existing callers keep working,
+   * documented as deprecated in the OpenAPI document and docs/operations.md.
+   */
+  readonly aliases?: readonly { readonly name: string; readonly route: string }[];
 }
+
+/** Every ops route takes a function key (any function key of the app, or the host/master key). */
+export const OPS_AUTH_LEVEL = 'function';
+
+/** Methods each ops function is registered for: the route's own, and the others to answer 405 with Allow. */
+export const REGISTERED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 export const opsRoutes: readonly OpsRoute[] = [
   {
@@ -218,10 +229,27 @@ export const opsRoutes: readonly OpsRoute[] = [
     body: backfillRequestSchema,
     responses: { 202: { description: 'Runs started (one per date)', schema: backfillAcceptedSchema } },
     errors: [404],
+    aliases: [{ name: 'batchBackfill', route: 'batch/{model}/backfill' }],
   },
 ];
 
 /** The Functions route syntax ({param}) is the OpenAPI one, so routes are used as they are. */
 export function pathParameters(route: string): string[] {
   return [...route.matchAll(/\{([^}:]+)(?::[^}]*)?\}/g)].map((m) => m[1] ?? '');
+}
+
+/** The route of `operation`, by operation name. */
+export function opsRoute(operation: OpsOperation): OpsRoute {
+  const route = opsRoutes.find((r) => r.operation === operation);
+  if (!route) throw new RangeError(`no ops route for ${operation}`);
+  return route;
+}
+
+/** The path (under /api) of `operation` with its path parameters filled in (URL-encoded). */
+export function opsPath(operation: OpsOperation, params: Readonly<Record<string, string>> = {}): string {
+  return opsRoute(operation).route.replace(/\{([^}:]+)(?::[^}]*)?\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new RangeError(`${operation}: path parameter ${name} is missing`);
+    return encodeURIComponent(value);
+  });
 }

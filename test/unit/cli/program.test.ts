@@ -103,7 +103,16 @@ describe('mlops CLI', () => {
     let i = 0;
     const api = await fakeApi(() => {
       const status = statuses[i++] ?? 500;
-      return { status, body: { error: { code: 'X', message: `answer ${status}` } } };
+      return {
+        status,
+        body: {
+          type: 'urn:mlops:problem:x',
+          title: 'X',
+          status,
+          detail: `answer ${status}`,
+          ...(status === 409 ? { errors: [{ field: 'path.model', message: 'busy' }] } : {}),
+        },
+      };
     });
     try {
       const c = cli({ url: api.url, key: 'bad' });
@@ -111,7 +120,7 @@ describe('mlops CLI', () => {
       expect(await c.run(['reject', 'r1'])).toBe(5);
       expect(await c.run(['rollback', 'bike-demand'])).toBe(6);
       expect(c.err.join('\n')).toMatch(
-        /Unauthorized \(401\)[\s\S]*Not found: answer 404[\s\S]*Rejected \(409\): answer 409/,
+        /Unauthorized \(401\)[\s\S]*Not found: answer 404[\s\S]*Rejected \(409\): answer 409\n {2}- path.model: busy/,
       );
       expect(c.err.join('\n')).not.toContain('bad');
     } finally {
