@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 
 import { launchChromium } from '../../../dev/tools/chromium';
+import { resolveOpsTarget } from '../../../src/config/cli';
 import { yesterdayUtc } from '../../../dev/demo/lake-seed';
 import { type RunningDashboard, startDashboard } from '../../support/dashboard';
 import { type LaunchedPlatform, launchPlatform } from '../../support/launcher';
@@ -24,6 +25,8 @@ let platform: LaunchedPlatform;
 let dashboard: RunningDashboard;
 let browser: Browser;
 let page: Page;
+/** Every answer the browser received (pages, scripts, relayed API bodies and headers). */
+const received: string[] = [];
 
 async function shot(name: string): Promise<void> {
   if (!shotsDir) return;
@@ -46,6 +49,13 @@ beforeAll(async () => {
   dashboard = await startDashboard(platform.hostUrl);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page.on('response', (response) => {
+    received.push(JSON.stringify(response.headers()));
+    response.text().then(
+      (text) => received.push(text),
+      () => undefined, // a redirect or aborted request has no body
+    );
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -99,7 +109,7 @@ describe('the dashboard in Chromium against the local platform', () => {
     await shot('endpoint');
 
     await page.click('a[href="#/models/bike-demand"]');
-    await page.locator(`tr[data-version="${version}"] .status-ok`).waitFor({ timeout: 30_000 });
+    await page.locator(`tr[data-version="${version}"] [data-testid="live"]`).waitFor({ timeout: 30_000 });
     await page.locator('[data-testid="metric-trends"] canvas').first().waitFor();
     await shot('model');
 
@@ -108,6 +118,11 @@ describe('the dashboard in Chromium against the local platform', () => {
     await shot('triggers');
 
     expect(await page.evaluate(() => (globalThis as unknown as { noReload?: boolean }).noReload)).toBe(true);
+    // The dev host's function key did its work upstream, and never reached the browser.
+    expect(received.length).toBeGreaterThan(20);
+    const { key } = resolveOpsTarget({ url: platform.hostUrl }, { url: undefined, key: undefined }, root);
+    expect(key).toBeTruthy();
+    expect(received.filter((r) => r.includes(key ?? ''))).toEqual([]);
   });
 
   it("when a date is backfilled from the dashboard, then the batch run's progress and manifest open there", async () => {

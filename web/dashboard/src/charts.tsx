@@ -12,6 +12,7 @@ import {
   LineController,
   LineElement,
   PointElement,
+  Title,
   Tooltip,
 } from 'chart.js';
 import { useEffect, useRef } from 'preact/hooks';
@@ -29,6 +30,7 @@ Chart.register(
   LinearScale,
   Filler,
   Legend,
+  Title,
   Tooltip,
 );
 Chart.defaults.font.family = 'system-ui, sans-serif';

@@ -90,7 +90,7 @@ export function Facts(props: { items: readonly [string, ComponentChildren][] }) 
   return (
     <dl class="facts">
       {props.items
-        .filter(([, v]) => v !== undefined && v !== null && v !== '')
+        .filter(([, v]) => v !== undefined && v !== null && v !== '' && v !== false)
         .map(([k, v]) => (
           <div key={k}>
             <dt>{k}</dt>

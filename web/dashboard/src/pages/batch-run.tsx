@@ -27,6 +27,31 @@ export function throughput(samples: readonly Sample[]): { t: number; rowsPerSeco
   return out;
 }
 
+/**
+ * A published run's throughput from its manifest: nothing while planning, the scoring phase's average rate while
+ * scoring, nothing while publishing (the manifest keeps phase timings and the average, not a time series).
+ */
+export function manifestThroughput(
+  manifest: Record<string, unknown> | undefined,
+): { t: number; rowsPerSecond: number }[] {
+  const timings = manifest?.timings as
+    { planSeconds?: unknown; scoreSeconds?: unknown; totalSeconds?: unknown } | undefined;
+  const rate = (manifest?.throughput as { rowsPerSecond?: unknown } | undefined)?.rowsPerSecond;
+  const plan = timings?.planSeconds;
+  const score = timings?.scoreSeconds;
+  const total = timings?.totalSeconds;
+  if (typeof plan !== 'number' || typeof score !== 'number' || typeof rate !== 'number') return [];
+  const end = plan + score;
+  return [
+    { t: 0, rowsPerSecond: 0 },
+    { t: plan, rowsPerSecond: 0 },
+    { t: plan, rowsPerSecond: rate },
+    { t: end, rowsPerSecond: rate },
+    { t: end, rowsPerSecond: 0 },
+    { t: typeof total === 'number' && total > end ? total : end, rowsPerSecond: 0 },
+  ];
+}
+
 function throughputChart(points: readonly { t: number; rowsPerSecond: number }[]): ChartConfiguration<'line'> {
   return {
     type: 'line',
@@ -76,7 +101,11 @@ export function BatchRunPage(props: { runId: string }) {
   return (
     <Loaded live={live}>
       {(r) => {
-        const points = throughput([{ t: 0, rows: 0 }, ...samples]);
+        // Watched while scoring: the rates seen between polls; a run that finished before the page watched it enough:
+        // its manifest's phases.
+        const observed = throughput([{ t: 0, rows: 0 }, ...samples]);
+        const fromManifest = manifestThroughput(r.manifest);
+        const points = observed.length >= 3 || fromManifest.length === 0 ? observed : fromManifest;
         return (
           <Page
             title={

@@ -17,7 +17,7 @@ function trafficChart(e: EndpointDetail): ChartConfiguration<'doughnut'> {
         { data: entries.map(([, p]) => p), backgroundColor: entries.map((_, i) => palette[i % palette.length] ?? '') },
       ],
     },
-    options: { plugins: { legend: { position: 'right' } } },
+    options: { plugins: { legend: { position: 'bottom' } } },
   };
 }
 

@@ -204,7 +204,12 @@ export function ModelPage(props: { model: string }) {
                   {m.versions.map((v) => (
                     <tr key={v.version} class={v.live ? 'highlight' : ''} data-version={v.version}>
                       <td>
-                        {v.version} {v.live && <span class="status status-ok">live</span>}
+                        {v.version}{' '}
+                        {v.live && (
+                          <span class="status status-ok" data-testid="live">
+                            live
+                          </span>
+                        )}
                       </td>
                       <td>
                         <Time iso={v.createdAt} />
