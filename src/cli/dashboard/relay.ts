@@ -45,6 +45,17 @@ export function scrubSecrets(text: string, key: string | undefined): string {
   return withoutKey.replace(/([?&]code=)[^&"'\s]+/g, '$1[redacted]');
 }
 
+/** 404 for anything under /api that is not an operations route. */
+export function sendNotRelayed(response: ServerResponse): void {
+  sendProblem(
+    response,
+    404,
+    DashboardProblems.notRelayed,
+    'Not relayed',
+    `only operations routes under ${RELAY_PREFIX}/ are relayed`,
+  );
+}
+
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'tooLarge'> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -94,13 +105,7 @@ export async function relay(request: IncomingMessage, response: ServerResponse, 
   }
   const upstream = relayUrl(request.url ?? '/', options.target);
   if (!upstream) {
-    sendProblem(
-      response,
-      404,
-      DashboardProblems.notRelayed,
-      'Not relayed',
-      `only operations routes under ${RELAY_PREFIX}/ are relayed`,
-    );
+    sendNotRelayed(response);
     return;
   }
   let body: Buffer | undefined;

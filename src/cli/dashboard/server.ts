@@ -5,7 +5,7 @@ import type { OpsTarget } from '../../config/cli';
 import { loopbackGuard } from './guard';
 import { type DashboardInfo, INFO_PATH } from './info';
 import { DashboardProblems, sendProblem } from './problem';
-import { RELAY_PREFIX, relay } from './relay';
+import { RELAY_PREFIX, relay, sendNotRelayed } from './relay';
 import { defaultAssetsDir, serveStatic } from './static-files';
 
 export interface DashboardServerOptions {
@@ -75,13 +75,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       return;
     }
     if (pathname === '/api' || pathname.startsWith('/api/')) {
-      sendProblem(
-        response,
-        404,
-        DashboardProblems.notRelayed,
-        'Not relayed',
-        `only operations routes under ${RELAY_PREFIX}/ are relayed`,
-      );
+      sendNotRelayed(response);
       return;
     }
     if (pathname === INFO_PATH) {

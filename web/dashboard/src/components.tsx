@@ -239,3 +239,24 @@ function extra(options: readonly (string | readonly [string, string])[], value: 
   if (!value) return [];
   return options.some((o) => (typeof o === 'string' ? o : o[0]) === value) ? [] : [value];
 }
+
+const SINCE: readonly (readonly [string, string])[] = [
+  ['1h', '1 hour'],
+  ['24h', '24 hours'],
+  ['7d', '7 days'],
+  ['30d', '30 days'],
+];
+
+/** "Since" menu of the list pages (`since` in the address; the page turns it into the API's `from`). */
+export function SinceFilter(props: { segments: readonly string[]; query: URLSearchParams }) {
+  return (
+    <SelectFilter
+      label="Since"
+      name="since"
+      segments={props.segments}
+      query={props.query}
+      allLabel="any time"
+      options={SINCE}
+    />
+  );
+}

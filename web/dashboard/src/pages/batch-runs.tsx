@@ -1,7 +1,7 @@
 import type { BatchRunPage as BatchRunPageBody, ModelList } from '../../../../src/functions/ops/contract';
 import { paths } from '../api';
-import { Loaded, Page, SelectFilter, Status, Time } from '../components';
-import { number, sinceToIso } from '../format';
+import { Loaded, Page, SelectFilter, SinceFilter, Status, Time } from '../components';
+import { listQuery, number } from '../format';
 import { useLive } from '../live';
 import { href } from '../router';
 import { BATCH_STATUSES } from '../vocabulary';
@@ -9,10 +9,7 @@ import { BackfillForm } from './model';
 
 export function BatchRunsPage(props: { query: URLSearchParams }) {
   const q = props.query;
-  const apiQuery = new URLSearchParams({ pageSize: '100' });
-  for (const k of ['model', 'status']) if (q.get(k)) apiQuery.set(k, q.get(k) ?? '');
-  if (q.get('since')) apiQuery.set('from', sinceToIso(q.get('since') ?? ''));
-  const runs = useLive<BatchRunPageBody>(paths.batchRuns(apiQuery));
+  const runs = useLive<BatchRunPageBody>(paths.batchRuns(listQuery(q, ['model', 'status'])));
   const models = useLive<ModelList>(paths.models, 10_000);
   const batchModels = models.data?.models.filter((m) => m.batch).map((m) => m.model) ?? [];
   const backfillModel = q.get('model') ?? batchModels[0];
@@ -21,18 +18,7 @@ export function BatchRunsPage(props: { query: URLSearchParams }) {
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <SelectFilter label="Model" name="model" segments={['batch']} query={q} options={batchModels} />
         <SelectFilter label="Status" name="status" segments={['batch']} query={q} options={BATCH_STATUSES} />
-        <SelectFilter
-          label="Since"
-          name="since"
-          segments={['batch']}
-          query={q}
-          allLabel="any time"
-          options={[
-            ['24h', '24 hours'],
-            ['7d', '7 days'],
-            ['30d', '30 days'],
-          ]}
-        />
+        <SinceFilter segments={['batch']} query={q} />
       </form>
       {backfillModel && (
         <details class="card">

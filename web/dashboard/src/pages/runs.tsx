@@ -1,7 +1,7 @@
 import type { ModelList, RunPage as RunPageBody, TriggerAccepted } from '../../../../src/functions/ops/contract';
 import { api, paths } from '../api';
-import { ActionButton, Loaded, Page, SelectFilter, Status, Time } from '../components';
-import { between, duration, sinceToIso } from '../format';
+import { ActionButton, Loaded, Page, SelectFilter, SinceFilter, Status, Time } from '../components';
+import { between, duration, listQuery } from '../format';
 import { useLive } from '../live';
 import { href } from '../router';
 import { LISTED_RUN_STATUSES, RUN_KINDS } from '../vocabulary';
@@ -30,12 +30,7 @@ export function RetrainButton(props: { models: readonly string[]; model?: string
 
 export function RunsPage(props: { query: URLSearchParams }) {
   const q = props.query;
-  const api_ = new URLSearchParams();
-  for (const k of ['model', 'kind', 'status']) if (q.get(k)) api_.set(k, q.get(k) ?? '');
-  const since = q.get('since') ?? '';
-  if (since) api_.set('from', sinceToIso(since));
-  api_.set('pageSize', '100');
-  const runs = useLive<RunPageBody>(paths.runs(api_));
+  const runs = useLive<RunPageBody>(paths.runs(listQuery(q, ['model', 'kind', 'status'])));
   const models = useLive<ModelList>(paths.models, 10_000);
   const modelNames = models.data?.models.map((m) => m.model) ?? [];
   const selected = q.get('model') ?? '';
@@ -52,19 +47,7 @@ export function RunsPage(props: { query: URLSearchParams }) {
           query={q}
           options={[['running,awaitingApproval', 'in flight'], ...LISTED_RUN_STATUSES]}
         />
-        <SelectFilter
-          label="Since"
-          name="since"
-          segments={['runs']}
-          query={q}
-          allLabel="any time"
-          options={[
-            ['1h', '1 hour'],
-            ['24h', '24 hours'],
-            ['7d', '7 days'],
-            ['30d', '30 days'],
-          ]}
-        />
+        <SinceFilter segments={['runs']} query={q} />
       </form>
       <Loaded live={runs}>
         {(page) =>

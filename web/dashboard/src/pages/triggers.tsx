@@ -1,7 +1,7 @@
 import type { ModelList, TriggerPage, TriggerView } from '../../../../src/functions/ops/contract';
 import { paths } from '../api';
-import { Loaded, Page, SelectFilter, Status, Time } from '../components';
-import { sinceToIso } from '../format';
+import { Loaded, Page, SelectFilter, SinceFilter, Status, Time } from '../components';
+import { listQuery } from '../format';
 import { useLive } from '../live';
 import { href } from '../router';
 import { TRIGGER_FATES } from '../vocabulary';
@@ -14,10 +14,7 @@ function input(t: TriggerView) {
 
 export function TriggersPage(props: { query: URLSearchParams }) {
   const q = props.query;
-  const apiQuery = new URLSearchParams({ pageSize: '100' });
-  for (const k of ['model', 'fate']) if (q.get(k)) apiQuery.set(k, q.get(k) ?? '');
-  if (q.get('since')) apiQuery.set('from', sinceToIso(q.get('since') ?? ''));
-  const triggers = useLive<TriggerPage>(paths.triggers(apiQuery));
+  const triggers = useLive<TriggerPage>(paths.triggers(listQuery(q, ['model', 'fate'])));
   const models = useLive<ModelList>(paths.models, 10_000);
   const highlighted = q.get('id');
   return (
@@ -31,18 +28,7 @@ export function TriggersPage(props: { query: URLSearchParams }) {
           options={models.data?.models.map((m) => m.model) ?? []}
         />
         <SelectFilter label="Fate" name="fate" segments={['triggers']} query={q} options={TRIGGER_FATES} />
-        <SelectFilter
-          label="Since"
-          name="since"
-          segments={['triggers']}
-          query={q}
-          allLabel="any time"
-          options={[
-            ['1h', '1 hour'],
-            ['24h', '24 hours'],
-            ['7d', '7 days'],
-          ]}
-        />
+        <SinceFilter segments={['triggers']} query={q} />
       </form>
       <Loaded live={triggers}>
         {(page) =>
