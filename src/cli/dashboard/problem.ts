@@ -14,7 +14,7 @@ export const DashboardProblems = {
   upstreamTimeout: 'upstream-timeout',
   upstreamError: 'upstream-error',
   notFound: 'not-found',
-  notBuilt: 'dashboard-not-built',
+  notBuilt: 'not-built',
 } as const;
 
 export type DashboardProblem = (typeof DashboardProblems)[keyof typeof DashboardProblems];
