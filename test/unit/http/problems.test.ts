@@ -84,7 +84,7 @@ describe('problem mapper', () => {
       type: `${PROBLEM_TYPE_PREFIX}${kind}`,
       title: problemKinds[kind as keyof typeof problemKinds].title,
       status,
-      detail: (error).message,
+      detail: error.message,
     });
     if (errors) expect(body.errors).toMatchObject(errors);
     else expect(body.errors).toBeUndefined();
