@@ -49,8 +49,12 @@ export function registerActionCommands(program: Command, ctx: CommandContext): v
     .description("put the previous model version back on the model's endpoint")
     .argument('<model>')
     .option('-r, --reason <text>', 'why, recorded with the rollback')
-    .action(async (model: string, o: { reason?: string }) => {
-      const result = await ctx.client().rollback(model, o.reason ? { reason: o.reason } : {});
+    .option('-d, --deployment <name>', 'the deployment to put back (default: the previous version)')
+    .action(async (model: string, o: { reason?: string; deployment?: string }) => {
+      const result = await ctx.client().rollback(model, {
+        ...(o.reason ? { reason: o.reason } : {}),
+        ...(o.deployment ? { deployment: o.deployment } : {}),
+      });
       ctx.print(result, () => `rollback started ${result.runId}\n${result.statusUrl}`);
     });
 

@@ -249,6 +249,13 @@ export const decisionRequestSchema = z
 
 export const rollbackRequestSchema = z
   .object({
+    deployment: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/)
+      .optional()
+      .describe(
+        'Deployment to put back; default: the provisioned one with the highest model version below the live one',
+      ),
     reason: z.string().max(500).optional(),
     requestedBy: z.string().max(200).optional(),
   })

@@ -124,6 +124,18 @@ export function backfillDates(body: { date?: string; from?: string; to?: string 
 
 export { runStatusUrl as statusUrl } from './urls';
 
+/** The submit path names overrides `parameters.<name>`; in this request they are `body.parameters.<name>`. */
+async function submitting<T>(submission: Promise<T>): Promise<T> {
+  try {
+    return await submission;
+  } catch (err) {
+    const e = err as { name?: string; problems?: readonly string[] };
+    if (e.name === 'InvalidTriggerError' && e.problems)
+      throw new InvalidRequestError(e.problems.map((p) => `body.${p}`));
+    throw err;
+  }
+}
+
 function requireModel(service: OperationsService, model: string): void {
   if (!service.modelNames().includes(model)) throw new UnknownModelError(model);
 }
@@ -229,16 +241,18 @@ export const opsHandlers: Readonly<Record<OpsOperation, Handler>> = {
     requireModel(service, model);
     const body = await jsonBody(request, retrainRequestSchema);
     const deliveryId = body.requestId ?? randomUUID();
-    const outcome = await service.submit({
-      model,
-      source: 'manual',
-      deliveryId,
-      dedupeKey: dedupeKeyFor('manual', deliveryId, model),
-      reason: body.reason ?? 'manual retrain through the operations API',
-      receivedAt: new Date().toISOString(),
-      ...(body.parameters ? { parameters: body.parameters } : {}),
-      ...(body.requestedBy ? { requestedBy: body.requestedBy } : {}),
-    });
+    const outcome = await submitting(
+      service.submit({
+        model,
+        source: 'manual',
+        deliveryId,
+        dedupeKey: dedupeKeyFor('manual', deliveryId, model),
+        reason: body.reason ?? 'manual retrain through the operations API',
+        receivedAt: new Date().toISOString(),
+        ...(body.parameters ? { parameters: body.parameters } : {}),
+        ...(body.requestedBy ? { requestedBy: body.requestedBy } : {}),
+      }),
+    );
     const result: TriggerAccepted = { ...outcome, statusUrl: statusUrl(request, outcome.runId) };
     return outcome.outcome === 'duplicate' ? { status: 200, jsonBody: result } : accepted(result);
   },

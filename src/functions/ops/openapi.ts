@@ -93,6 +93,7 @@ function opsPaths(): Json {
     const operation: Json = {
       operationId: r.operation,
       summary: r.summary,
+      'x-mlops-cli': `mlops ${r.cli}`,
       tags: ['operations'],
       security: [{ functionKey: [] }, { functionKeyQuery: [] }],
       parameters,

@@ -326,6 +326,7 @@ export function retrainOperations(
     async rollback(model, request) {
       const started = await startRetrainRollback({ orchestrations }, model, {
         ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+        ...(request.deployment ? { target: request.deployment } : {}),
       });
       return { runId: started.runId };
     },

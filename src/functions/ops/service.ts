@@ -37,7 +37,10 @@ export interface OperationsService {
   /** Raises the approval event of a run waiting at its approval gate. */
   decideApproval(runId: string, decision: { approved: boolean; comment?: string; decidedBy?: string }): Promise<void>;
   /** Puts the previous model version back on the model's endpoint; returns the rollback run. */
-  rollback(model: string, request: { reason?: string; requestedBy?: string }): Promise<{ runId: string }>;
+  rollback(
+    model: string,
+    request: { reason?: string; requestedBy?: string; deployment?: string },
+  ): Promise<{ runId: string }>;
   /** Terminates the run's orchestration and cancels its Azure ML job, if any. */
   cancel(runId: string, request: { reason?: string }): Promise<{ detail?: string }>;
   /** A deployment's logs: live from Azure ML, or those a failed release kept when the deployment is gone. */
