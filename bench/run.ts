@@ -199,19 +199,21 @@ async function benchOrchestrated(quick: boolean): Promise<void> {
   });
   const orchestratedRun = async (): Promise<number> => {
     const started = performance.now();
-    const response = await fetch(`${host.url}/api/batch/bike-demand/backfill?code=${host.keys.function}`, {
+    const response = await fetch(`${host.url}/api/ops/models/bike-demand/backfill?code=${host.keys.function}`, {
       method: 'POST',
       body: JSON.stringify({ date }),
     });
-    const body = (await response.json()) as { runs: { statusQueryGetUri: string }[] };
-    const statusUri = body.runs[0]?.statusQueryGetUri ?? '';
-    let final: { runtimeStatus: string; output: { rowsOut?: number } };
+    const body = (await response.json()) as { runs: { statusUrl: string }[] };
+    const statusUrl = body.runs[0]?.statusUrl ?? '';
+    let final: { status: string; progress: { rows: { scored: number } } };
     for (;;) {
-      final = (await (await fetch(statusUri)).json()) as typeof final;
-      if (!['Running', 'Pending'].includes(final.runtimeStatus)) break;
+      final = (await (
+        await fetch(statusUrl, { headers: { 'x-functions-key': host.keys.function } })
+      ).json()) as typeof final;
+      if (!['running', 'pending'].includes(final.status)) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (final.runtimeStatus !== 'Completed' || final.output.rowsOut !== rows)
+    if (final.status !== 'published' || final.progress.rows.scored !== rows)
       throw new Error(`orchestrated run ended ${JSON.stringify(final)}`);
     return (performance.now() - started) / 1000;
   };

@@ -1,6 +1,6 @@
 /**
  * Composition root of batch scoring: builds its dependencies from the validated config once, and registers its
- * orchestrations, activities, schedule timers and the backfill operation.
+ * orchestrations, activities and schedule timers (the backfill operation is part of the operations API).
  */
 import * as df from 'durable-functions';
 
@@ -10,7 +10,6 @@ import { createArmClient } from '../azureml/workspace';
 import type { Catalog } from '../catalog';
 import type { AppConfig } from '../config';
 import type { AppContext } from './context';
-import { registerBatchBackfill } from '../functions/http/batch-backfill';
 import { registerBatchTimers } from '../functions/timer/batch-schedule';
 import { BatchOrchestrations, batchChunkOrchestrator, batchRunOrchestrator } from '../orchestrations/batch-run';
 import { armEndpointResolver } from '../services/batch/endpoint-resolver';
@@ -57,5 +56,4 @@ export function registerBatchFunctions(options: { catalog: Catalog; deps: () => 
   df.app.orchestration(BatchOrchestrations.chunk, batchChunkOrchestrator);
   registerBatchActivities(options.deps);
   registerBatchTimers(options.catalog);
-  registerBatchBackfill({ catalog: () => options.catalog });
 }

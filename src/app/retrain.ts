@@ -8,7 +8,6 @@ import * as df from 'durable-functions';
 import { createRetrainActivities, type RetrainDeps } from '../activities/retrain-activities';
 import { registerAzureMlRunEvents } from '../functions/eventgrid/azureml-run-events';
 import { registerDatasetUploaded } from '../functions/eventgrid/dataset-uploaded';
-import { registerRetrainHttpFunctions } from '../functions/http/retrain-ops';
 import { retrainOrchestrator } from '../orchestrations/retrain';
 import { retrainDeployOrchestrator } from '../orchestrations/retrain-deploy';
 import { retrainRollbackOrchestrator } from '../orchestrations/retrain-rollback';
@@ -55,7 +54,6 @@ export function registerRetrainFunctions(context: () => AppContext): void {
   };
   registerDatasetUploaded(() => ({ ...submitDeps(), ws: context().workspace }));
   registerAzureMlRunEvents(() => context().state);
-  registerRetrainHttpFunctions(submitDeps);
   // Scheduled retrains (catalog triggers.schedules): one timer per model and schedule.
   for (const model of context().catalog.models) {
     for (const schedule of model.triggers.schedules) {

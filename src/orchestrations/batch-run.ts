@@ -223,7 +223,12 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
   }
 
   const scoringStartedAt = context.df.currentUtcDateTime.toISOString();
-  status = { ...status, phase: 'scoring', batches: { total: plan.miniBatches, done: 0, failed: 0 } };
+  status = {
+    ...status,
+    phase: 'scoring',
+    scoringStartedAt,
+    batches: { total: plan.miniBatches, done: 0, failed: 0 },
+  };
   context.df.setCustomStatus(status);
 
   const settings: ScoreSettings = {

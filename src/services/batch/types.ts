@@ -193,6 +193,8 @@ export interface BatchRunStatus {
   readonly batches: { readonly total: number; readonly done: number; readonly failed: number };
   readonly rowsScored: number;
   readonly errorThreshold: number;
+  /** When scoring began (orchestration time): the ops API derives rows/s from it while the run scores. */
+  readonly scoringStartedAt?: string;
   readonly output?: string;
   readonly reason?: string;
 }

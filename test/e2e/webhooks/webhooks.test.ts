@@ -165,7 +165,8 @@ describe('CI webhooks through the dev host', () => {
       401, 401, 413, 400, 401, 401,
     ]);
     expect(malformed.body).toMatchObject({
-      error: { problems: [expect.stringContaining('not valid JSON') as unknown] },
+      type: 'urn:mlops:problem:invalid-webhook-payload',
+      errors: [{ field: 'body', message: expect.stringContaining('not valid JSON') as unknown }],
     });
     expect(await runIds()).toEqual(before);
   });
@@ -182,9 +183,13 @@ describe('CI webhooks through the dev host', () => {
     expect(undeclared).toMatchObject({
       status: 400,
       body: {
-        error: {
-          problems: ['body.parameters.epochs: not a training parameter of bike-demand (catalog training.parameters)'],
-        },
+        type: 'urn:mlops:problem:invalid-webhook-payload',
+        errors: [
+          {
+            field: 'body.parameters.epochs',
+            message: 'not a training parameter of bike-demand (catalog training.parameters)',
+          },
+        ],
       },
     });
     expect(await runIds()).toEqual(before);
