@@ -181,7 +181,8 @@ export function batchRunOperations(context: AppContext, client: DurableClient): 
           // A later re-run of the date may have replaced the output: show the manifest only if it is this attempt's.
           if (found && (!summary.attemptId || found.runId === summary.attemptId)) {
             manifest = found;
-            manifestUrl = container.getBlobClient(name).url;
+            // Without its query: a client built from a SAS connection string would carry the signature there.
+            manifestUrl = container.getBlobClient(name).url.split('?')[0];
             failures = failuresFrom(found.failures);
           }
         } else if (summary.status === 'failed' && summary.attemptId) {
