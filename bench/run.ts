@@ -7,11 +7,16 @@
 //   (b) noop-scaling  1,000 vs 10,000 mini-batches of no-op work on the durable engine: time ratio <= 12,
 //       peak RSS < 1 GiB (each size in its own process)
 //   (c) big-csv       peak RSS of the process that plans and scores one 2 GB CSV: < 512 MiB
+//   (e) engine        the durable engine alone: activities/s of a 10,000-activity fan-out, and chunked no-op
+//       orchestrations at 10,000 vs 100,000 activities (time ratio <= 12)
 //   (w) webhooks      signed GitHub webhook throughput (>= 1,000 req/s) and p99 latency at 1,000 req/s offered
 //       (< 50 ms) against the dev host on loopback (bench/webhooks.ts; also runnable alone)
+//   (m) monitoring    from the emulator completing a training job to the retrain orchestration starting its next
+//       stage, p50/p99 over >= 50 runs: with events delivered (p99 < 1 s) and with events dropped, the polling
+//       fallback (p99 within one polling interval) (bench/monitoring.ts; also runnable alone)
 //
-// Flags: --quick (1/10 scale for development), --only a,b,c,w. Scale (c) with --big-csv-mb N.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+// Flags: --quick (1/10 scale for development; (m) then has 10 runs and does not pass), --only a,b,c,e,w,m. Scale (c) with --big-csv-mb N.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,9 +44,10 @@ import { scoreMiniBatch } from '../src/services/batch/mini-batch';
 import { planRun } from '../src/services/batch/plan-run';
 import { publishRun } from '../src/services/batch/publish';
 import type { MiniBatchResult, RunRef, ScoreSettings } from '../src/services/batch/types';
+import { root, startAzurite } from './support';
+import { runMonitoringBench } from './monitoring';
 import { runWebhookBench } from './webhooks';
 
-const root = path.resolve(__dirname, '..', '..');
 const MiB = 1024 * 1024;
 
 interface Figure {
@@ -64,49 +70,6 @@ const staticCredential: TokenCredential = {
 function resolverFor(emulatorUrl: string) {
   const arm = new AzureMachineLearningWorkspaces(staticCredential, SUBSCRIPTION_ID, { endpoint: emulatorUrl });
   return armEndpointResolver(arm, { resourceGroup: RESOURCE_GROUP, workspace: WORKSPACE });
-}
-
-async function startAzurite(dir: string): Promise<{ connectionString: string; stop(): Promise<void> }> {
-  // On-disk persistence keeps the 2 GB file out of Azurite's heap.
-  const bin = require.resolve('azurite/dist/src/blob/main.js', { paths: [root] });
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      bin,
-      '--blobHost',
-      '127.0.0.1',
-      '--blobPort',
-      '0',
-      '--location',
-      dir,
-      '--skipApiVersionCheck',
-      '--loose',
-      '--disableTelemetry',
-      '--silent',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const onData = (chunk: Buffer): void => {
-      out += chunk.toString();
-      const m = /listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m?.[1]) resolve(Number(m[1]));
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`azurite exited ${String(code)}: ${out}`)));
-  });
-  const endpoint = `http://127.0.0.1:${port}/devstoreaccount1`;
-  return {
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=${endpoint};`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill();
-      }),
-  };
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -325,6 +288,7 @@ async function childNoop(batches: number): Promise<Record<string, number>> {
         throttled: 0,
       };
     });
+    fns.registerActivity(BatchActivities.recordChunk, () => 'noop/chunk.json');
     fns.registerActivity(BatchActivities.publish, () => ({
       manifestBlob: 'm',
       prefix: 'p',
@@ -656,7 +620,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const quick = argv.includes('--quick');
   const onlyIndex = argv.indexOf('--only');
-  const only = new Set((onlyIndex >= 0 ? (argv[onlyIndex + 1] ?? '') : 'a,b,c,e,w').split(','));
+  const only = new Set((onlyIndex >= 0 ? (argv[onlyIndex + 1] ?? '') : 'a,b,c,e,w,m').split(','));
   const mbIndex = argv.indexOf('--big-csv-mb');
   const bigMb = mbIndex >= 0 ? Number(argv[mbIndex + 1]) : quick ? 200 : 2048;
   if (only.has('b')) benchNoop(quick);
@@ -664,6 +628,7 @@ async function main(argv: string[]): Promise<void> {
   if (only.has('a')) await benchOrchestrated(quick);
   if (only.has('c')) await benchBigCsv(bigMb);
   if (only.has('w')) await runWebhookBench(quick ? { requests: 1000, warmupRequests: 200, latencySeconds: 2 } : {});
+  if (only.has('m')) await runMonitoringBench(quick ? { runs: 10 } : {});
 }
 
 main(process.argv.slice(2)).then(

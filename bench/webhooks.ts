@@ -15,16 +15,14 @@
 // Bounded: --requests N (default 5000) for the closed loop, --latency-seconds S (default 10) for the open loop, which
 // so takes in the host's periodic garbage collections, --rate R (default 1000), --concurrency C (default 32),
 // --max-seconds S (default 30) per measurement.
-import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 import { signatureHeader } from '../src/security';
+import { percentile, round, startHostProcess } from './support';
 
-const root = path.resolve(__dirname, '..', '..');
 const SECRET = 'bench-github-secret';
 
 export interface WebhookBenchOptions {
@@ -37,55 +35,6 @@ export interface WebhookBenchOptions {
   /** How long the load is offered for the latency measurement. */
   readonly latencySeconds?: number;
   readonly emit?: (figure: Record<string, unknown>) => void;
-}
-
-interface HostProcess {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts the dev host with the compiled app in a child process and resolves with its loopback URL. */
-async function startHostProcess(): Promise<HostProcess> {
-  const script = `
-    const { startDevHost } = require(${JSON.stringify(path.join(root, 'dist', 'dev', 'host', 'dev-host.js'))});
-    startDevHost({
-      appEntry: ${JSON.stringify(root)}, projectDir: ${JSON.stringify(root)}, port: 0, timers: false,
-      log: () => {}, appSettings: { GITHUB_WEBHOOK_SECRET: ${JSON.stringify(SECRET)}, APPLICATIONINSIGHTS_CONNECTION_STRING: '' },
-    }).then((host) => {
-      process.stdout.write('READY ' + host.url + '\\n');
-      process.on('SIGTERM', () => host.close().then(() => process.exit(0)));
-    }, (err) => { console.error(err); process.exit(1); });`;
-  const child: ChildProcess = spawn(process.execPath, ['-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dev host did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = /READY (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`dev host exited with ${String(code)}:\n${output}`));
-    });
-  });
-  child.stdout?.resume();
-  child.stderr?.resume();
-  if (new URL(url).hostname !== '127.0.0.1') throw new Error(`refusing a non-loopback host: ${url}`);
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 interface Prepared {
@@ -241,17 +190,6 @@ async function driveAtRate(
   return { completed: latenciesMs.length, elapsedMs, latenciesMs, statuses, errors, firstError };
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, i)]!;
-}
-
-function round(n: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
 function summary(r: RunResult): Record<string, unknown> {
   const sorted = [...r.latenciesMs].sort((a, b) => a - b);
   return {
@@ -274,7 +212,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
   const maxMs = (options.maxSeconds ?? 30) * 1000;
   const rate = options.rate ?? 1000;
   const latencyRequests = Math.round(rate * (options.latencySeconds ?? 10));
-  const host = await startHostProcess();
+  const host = await startHostProcess({ appSettings: { GITHUB_WEBHOOK_SECRET: SECRET } });
   let allPass = true;
   try {
     const target = new URL(`${host.url}/api/webhooks/github`);

@@ -31,14 +31,22 @@ export async function portInUse(port: number): Promise<boolean> {
   });
 }
 
-/** Sends SIGTERM and waits for the exit; SIGKILL after `graceMs`. */
+/**
+ * Sends SIGTERM and waits for the exit; SIGKILL after `graceMs`, and then rejects (after the exit) so the launcher's
+ * log says which component did not stop by itself.
+ */
 export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
-      resolve();
+      if (killed) reject(new Error(`still running ${graceMs} ms after SIGTERM; killed`));
+      else resolve();
     });
     child.kill('SIGTERM');
   });

@@ -9,14 +9,15 @@ import { ScoringHttpError } from '../azureml/scoring-client';
 import { BatchActivities, PERMANENT_FAILURE_MARKER, type ScoreMiniBatchRef } from '../orchestrations/batch-run';
 import { type Catalog, findModel } from '../catalog';
 import type { EndpointResolver } from '../services/batch/endpoint-resolver';
-import { outputPartitionPrefix } from '../services/batch/layout';
+import { chunkRecordName, outputPartitionPrefix } from '../services/batch/layout';
 import type { BatchManifest } from '../services/batch/manifest';
 import { scoreMiniBatch } from '../services/batch/mini-batch';
 import { planRun, type StoredPlan } from '../services/batch/plan-run';
 import { abandonRun, publishRun, type PublishInput } from '../services/batch/publish';
-import type { MiniBatchFailure, MiniBatchResult, PlanSummary, RunRef } from '../services/batch/types';
+import { miniBatchKey } from '../services/batch/planner';
+import type { ChunkRecordInput, MiniBatchFailure, MiniBatchResult, PlanSummary, RunRef } from '../services/batch/types';
 import { withErrorType } from '../services/task-failure';
-import { readSmall } from '../storage/lake';
+import { readSmall, writeSmall } from '../storage/lake';
 import { type CommonDimensions, type Telemetry, TelemetryEvents, TelemetryMetrics } from '../telemetry';
 
 export interface BatchDeps {
@@ -36,9 +37,14 @@ export interface PlanActivityInput {
   readonly miniBatchSize: number;
 }
 
-export interface FinalizeInput extends PublishInput {
+/** Input of publish and abandon: the run's totals, with the scored mini-batches in the chunks' records. */
+export interface FinalizeInput extends Omit<PublishInput, 'succeeded'> {
   readonly planBlob: string;
   readonly reason: string;
+  /** Chunk record blobs (`chunkRecordName`), in the run's container. */
+  readonly chunkRecords: readonly string[];
+  /** Mini-batches scored (the records' total). */
+  readonly scored: number;
 }
 
 export interface PublishActivityResult {
@@ -160,10 +166,28 @@ export function createBatchActivities(deps: BatchDeps) {
       }
     },
 
+    async [BatchActivities.recordChunk](input: ChunkRecordInput): Promise<string> {
+      const container = deps.lake(input.run.container);
+      const blob = chunkRecordName(input.run, miniBatchKey(input.from));
+      // Same name on a retry: the record is rewritten whole, never appended to.
+      await writeSmall(container, blob, JSON.stringify(input.succeeded), 'application/json');
+      return blob;
+    },
+
     async [BatchActivities.publish](input: FinalizeInput): Promise<PublishActivityResult> {
       const container = deps.lake(input.run.container);
       const failures = await withRows(container, input.planBlob, input.failures);
-      const { manifest, manifestBlob, alreadyPublished } = await publishRun(container, { ...input, failures });
+      const succeeded = await readChunkRecords(container, input.chunkRecords);
+      if (succeeded.length !== input.scored) {
+        throw new Error(
+          `the chunk records of run ${input.run.runId} hold ${succeeded.length} scored mini-batches, the run counted ${input.scored}`,
+        );
+      }
+      const { manifest, manifestBlob, alreadyPublished } = await publishRun(container, {
+        ...input,
+        succeeded,
+        failures,
+      });
       if (!alreadyPublished) emitPublished(deps.telemetry, input.run, manifest);
       return {
         manifestBlob,
@@ -186,12 +210,20 @@ export function createBatchActivities(deps: BatchDeps) {
       }
       deps.telemetry.trackEvent(TelemetryEvents.BatchFailed, dims(input.run, { reason: input.reason }), {
         miniBatchesFailed: failures.length,
-        miniBatches: input.succeeded.length + failures.length,
+        miniBatches: input.scored + failures.length,
       });
       deps.telemetry.trackMetric(TelemetryMetrics.BatchMiniBatchesFailed, failures.length, dims(input.run));
       return { failures, details };
     },
   };
+}
+
+async function readChunkRecords(container: ContainerClient, records: readonly string[]): Promise<MiniBatchResult[]> {
+  const results: MiniBatchResult[] = [];
+  for (const blob of records) {
+    results.push(...(JSON.parse((await readSmall(container, blob)).toString('utf8')) as MiniBatchResult[]));
+  }
+  return results;
 }
 
 function emitPublished(telemetry: Telemetry, run: RunRef, manifest: BatchManifest): void {

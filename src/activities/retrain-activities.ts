@@ -18,7 +18,7 @@ import {
   stringTags,
   tagModelVersion,
 } from '../azureml/registry';
-import { armScoringSecrets } from '../azureml/scoring-auth';
+import { armScoringSecrets, type ScoringSecrets } from '../azureml/scoring-auth';
 import { decodedBody, scoreOnline } from '../azureml/scoring-client';
 import type { AzureMlWorkspace } from '../azureml/workspace';
 import { type Catalog, findModel } from '../catalog';
@@ -115,7 +115,9 @@ export function createRetrainActivities(deps: RetrainDeps) {
     await state.runs.update(runId, mutate);
   }
 
-  const secrets = armScoringSecrets(ws);
+  // Made on first use: activities that never score (training, gate, registry) need no scoring secrets.
+  let secrets: ScoringSecrets | undefined;
+  const scoringSecrets = (): ScoringSecrets => (secrets ??= armScoringSecrets(ws));
   const scoringUris = new Map<string, Promise<string>>();
   function scoringUriOf(endpoint: string): Promise<string> {
     let uri = scoringUris.get(endpoint);
@@ -135,8 +137,8 @@ export function createRetrainActivities(deps: RetrainDeps) {
     return scoreOnline({
       scoringUri: await scoringUriOf(endpoint),
       // Renewed when due, and once after a 401 (a key regenerated or a token expired mid-release).
-      auth: () => secrets.get(endpoint),
-      onUnauthorized: (stale) => secrets.refresh(endpoint, stale),
+      auth: () => scoringSecrets().get(endpoint),
+      onUnauthorized: (stale) => scoringSecrets().refresh(endpoint, stale),
       deployment,
       body,
       timeoutMs,

@@ -15,6 +15,7 @@ import type {
   BatchRunOutcome,
   BatchRunStatus,
   ChunkInput,
+  ChunkRecordInput,
   ChunkResult,
   MiniBatchFailure,
   MiniBatchResult,
@@ -32,6 +33,7 @@ export const BatchOrchestrations = {
 export const BatchActivities = {
   plan: 'batchPlan',
   scoreMiniBatch: 'batchScoreMiniBatch',
+  recordChunk: 'batchRecordChunk',
   publish: 'batchPublish',
   abandon: 'batchAbandon',
 } as const;
@@ -161,7 +163,15 @@ export function* batchChunkOrchestrator(context: OrchestrationContext): Generato
     });
     context.df.setCustomStatus({ done: succeeded.length, failed: failed.length, total, rowsScored });
   }
-  return { from: input.from, to: input.to, succeeded, failed };
+  const summary = { from: input.from, to: input.to, scored: succeeded.length, rowsOut: rowsScored, failed };
+  if (succeeded.length === 0) return summary;
+  const record: ChunkRecordInput = { run: input.run, from: input.from, succeeded };
+  const blob = (yield context.df.callActivityWithRetry(
+    BatchActivities.recordChunk,
+    retryOptions(3, 5),
+    record,
+  )) as string;
+  return { ...summary, record: blob };
 }
 
 export function* batchRunOrchestrator(context: OrchestrationContext): Generator<df.Task, BatchRunOutcome, unknown> {
@@ -235,8 +245,9 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
   // in flight (see settleAll for why not a sliding window).
   const ranges = chunkRanges(plan.miniBatches, CHUNK_SIZE);
   const lanes = chunkSlots(spec.maxParallel, ranges.length);
-  const succeeded: MiniBatchResult[] = [];
+  const records: string[] = [];
   const failures: MiniBatchFailure[] = [];
+  let scored = 0;
   let rowsScored = 0;
   for (let first = 0; first < ranges.length; first += lanes.length) {
     const wave = ranges.slice(first, first + lanes.length);
@@ -263,9 +274,10 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
       const outcome = outcomes[i] as Settled;
       if (outcome.ok) {
         const result = outcome.value as ChunkResult;
-        succeeded.push(...result.succeeded);
+        if (result.record) records.push(result.record);
         failures.push(...result.failed);
-        rowsScored += result.succeeded.reduce((sum, r) => sum + r.rowsOut, 0);
+        scored += result.scored;
+        rowsScored += result.rowsOut;
         return;
       }
       // A chunk orchestration itself failed (not a mini-batch): count its mini-batches as failed.
@@ -275,7 +287,7 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
     });
     status = {
       ...status,
-      batches: { total: plan.miniBatches, done: succeeded.length, failed: failures.length },
+      batches: { total: plan.miniBatches, done: scored, failed: failures.length },
       rowsScored,
     };
     context.df.setCustomStatus(status);
@@ -295,7 +307,8 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
     rowsIn: plan.rows,
     format: spec.outputFormat,
     mode: spec.outputMode,
-    succeeded,
+    chunkRecords: records,
+    scored,
     failures,
     errorThreshold: spec.errorThreshold,
     startedAt,

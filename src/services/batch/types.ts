@@ -143,11 +143,26 @@ export interface ChunkInput {
   readonly settings: ScoreSettings;
 }
 
+/**
+ * What a chunk reports to the run: counts and failures only. The scored mini-batches' results are in `record` (a blob
+ * in the run's staging area), so the run's history grows by a small entry per chunk, not by one per mini-batch.
+ */
 export interface ChunkResult {
   readonly from: number;
   readonly to: number;
-  readonly succeeded: readonly MiniBatchResult[];
+  /** Mini-batches scored. */
+  readonly scored: number;
+  readonly rowsOut: number;
   readonly failed: readonly MiniBatchFailure[];
+  /** Blob (in the run's container) holding the scored mini-batches' results; absent when none was scored. */
+  readonly record?: string;
+}
+
+/** Input of the `batchRecordChunk` activity. */
+export interface ChunkRecordInput {
+  readonly run: RunRef;
+  readonly from: number;
+  readonly succeeded: readonly MiniBatchResult[];
 }
 
 /** The per-request knobs a mini-batch activity needs. */

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { connect as tlsConnect, TLSSocket } from 'node:tls';
 
 import { BlobServiceClient } from '@azure/storage-blob';
 
@@ -58,6 +60,73 @@ describe('npm start (the launcher)', () => {
     expect(await launched.exit).toBe(0);
     expect(launched.output.join('')).toContain('[launcher] stopped');
     for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
+  });
+
+  it('when clients hold keep-alive connections and half-sent requests, then Ctrl-C (SIGINT) still stops the launcher at once', async () => {
+    // The dev host keeps idle connections open for 130 s (longer than Azure's load balancer idle time); a stop that
+    // waited for them would hang `npm start` after Ctrl-C for minutes.
+    const launched = await launchPlatform();
+    const { ports } = launched;
+    const ca = fs.readFileSync(path.join(launched.stateDir, 'certs', 'local-ca.pem'));
+    const plain = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const tls = new https.Agent({ keepAlive: true, maxSockets: 1, ca });
+    const sockets: net.Socket[] = [];
+    const get = (url: string, agent: http.Agent): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = (url.startsWith('https') ? https : http).get(url, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('socket', (socket: net.Socket) => sockets.push(socket));
+        req.on('error', reject);
+      });
+    let exited = false;
+    try {
+      expect(await get(`${launched.hostUrl}/admin/host/status?code=${MASTER_KEY}`, plain)).toBe(200);
+      expect(await get(`http://127.0.0.1:${ports.blob}/devstoreaccount1?comp=list`, plain)).toBeGreaterThan(0);
+      expect(await get(`https://127.0.0.1:${ports.azureml}/_emulator/health`, tls)).toBeGreaterThan(0);
+      // Each request left its connection open and idle in the agent's pool.
+      expect(sockets.filter((s) => !s.destroyed).length).toBe(3);
+      // And a request still arriving on each server (an upload in progress): a server close waits for these, so the
+      // host and the emulator must cut them.
+      const partial = 'POST /api/anything HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{"half":';
+      const inFlight = [
+        net.connect({ port: ports.host, host: '127.0.0.1' }),
+        tlsConnect({ port: ports.azureml, host: '127.0.0.1', ca, servername: 'localhost' }),
+      ];
+      for (const socket of inFlight) {
+        socket.on('error', () => undefined);
+        socket.write(partial);
+        sockets.push(socket);
+      }
+      await Promise.all(
+        inFlight.map(
+          (socket) =>
+            new Promise<void>((resolve) =>
+              socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => resolve()),
+            ),
+        ),
+      );
+
+      launched.child.kill('SIGINT');
+      // Well under the 130 s keep-alive; a child that waited for its connections would also be killed after the
+      // launcher's 10 s grace period, which its log reports ("did not stop cleanly").
+      await waitFor(() => launched.child.exitCode !== null, {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+        description: 'the launcher to exit after SIGINT',
+      });
+      exited = true;
+      expect(await launched.exit).toBe(0);
+      expect(launched.output.join('')).toContain('[launcher] stopped');
+      expect(launched.output.join('')).not.toContain('did not stop cleanly');
+      for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
+    } finally {
+      plain.destroy();
+      tls.destroy();
+      for (const socket of sockets) socket.destroy();
+      if (!exited) await launched.stop();
+    }
   });
 
   it('when a blob lands in Azurite, then the subscribed function receives BlobCreated, and the TLS ingestion sink accepts telemetry', async () => {

@@ -71,6 +71,13 @@ async function runThrough(spec: BatchSpec, startedAt: string, activities = creat
     const ref: ScoreMiniBatchRef = { run, planBlob: plan.planBlob, index, scorer: plan.scorer, settings };
     results.push(await activities[BatchActivities.scoreMiniBatch](ref));
   }
+  // As chunks do: the scored results go to chunk records (two when there are several, the second from the middle on).
+  const middle = Math.ceil(results.length / 2);
+  const chunkRecords: string[] = [];
+  for (const from of middle < results.length ? [0, middle] : [0]) {
+    const succeeded = results.slice(from, from === 0 ? middle : undefined);
+    chunkRecords.push(await activities[BatchActivities.recordChunk]({ run, from, succeeded }));
+  }
   const finalize: FinalizeInput = {
     run,
     planBlob: plan.planBlob,
@@ -83,7 +90,8 @@ async function runThrough(spec: BatchSpec, startedAt: string, activities = creat
     rowsIn: plan.rows,
     format: spec.outputFormat,
     mode: spec.outputMode,
-    succeeded: results,
+    chunkRecords,
+    scored: results.length,
     failures: [],
     errorThreshold: spec.errorThreshold,
     startedAt,
@@ -92,7 +100,7 @@ async function runThrough(spec: BatchSpec, startedAt: string, activities = creat
     reason: 'ok',
   };
   const published = await activities[BatchActivities.publish](finalize);
-  return { run, plan, results, published, settings, activities };
+  return { run, plan, results, published, settings, activities, finalize };
 }
 
 describe('batch scoring activities on Azurite and the Azure ML emulator', () => {
@@ -207,6 +215,23 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
     expect(manifest).toMatchObject({ rows: { in: rowsIn, out: rowsIn, failed: 0 }, batches: { total: 3, failed: 0 } });
     expect(await listNames(env.lake, `${spec.outputPrefix}_staging/`)).toEqual([]);
     expect(env.telemetry.events.map((e) => e.name)).toEqual(expect.arrayContaining(['BatchPlanned', 'BatchPublished']));
+  });
+
+  it('when the chunk records do not add up to what the run counted, then publish refuses and publishes nothing', async () => {
+    const spec = bikeSpec({ ...uniquePrefixes('records'), miniBatchSize: 120, requestRows: 50 });
+    await seedCsv(env.lake, spec.inputPrefix, DATE, [250]);
+    const { finalize, activities } = await runThrough(spec, '2026-11-23T02:00:00.000Z');
+    const finalPrefix = `${spec.outputPrefix}date=${DATE}/`;
+    const before = await listNames(env.lake, finalPrefix);
+    // A rerun of the same date whose run lost a record (only the first chunk's is handed over).
+    const rerun = { ...finalize, run: { ...finalize.run, runId: 'lost-record' } };
+    const kept = await activities[BatchActivities.recordChunk]({ run: rerun.run, from: 0, succeeded: [] });
+    await expect(
+      activities[BatchActivities.publish]({ ...rerun, chunkRecords: [kept], scored: finalize.scored }),
+    ).rejects.toThrow(
+      `the chunk records of run lost-record hold 0 scored mini-batches, the run counted ${finalize.scored}`,
+    );
+    expect(await listNames(env.lake, finalPrefix)).toEqual(before);
   });
 
   it('when the endpoint answers with a 429 storm, then Retry-After is honoured and no row is lost', async () => {
