@@ -95,6 +95,24 @@ export function commandContext(program: Command, io: CliIo): CommandContext {
   };
 }
 
+/**
+ * Up to `limit` items of a paged listing: asks for what is still missing (at most 200 a page) and follows the
+ * continuation token until the limit or the last page.
+ */
+export async function collectPages<T>(
+  limit: number,
+  page: (pageSize: number, continuationToken: string | undefined) => Promise<{ items: T[]; next?: string }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let token: string | undefined;
+  do {
+    const answer = await page(Math.min(200, limit - items.length), token);
+    items.push(...answer.items);
+    token = answer.next;
+  } while (token && items.length < limit);
+  return items.slice(0, limit);
+}
+
 /** ANSI: cursor home, clear to the end of the screen. */
 const REDRAW = '\u001b[H\u001b[J';
 

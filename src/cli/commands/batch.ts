@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 
-import { type BatchRunSummary, batchRunStatuses } from '../../functions/ops/contract';
-import { type CommandContext, isoDate, parseSince, positiveInt, watch } from '../context';
+import { batchRunStatuses } from '../../functions/ops/contract';
+import { collectPages, type CommandContext, isoDate, parseSince, positiveInt, watch } from '../context';
 import { CliError, ExitCodes } from '../errors';
 import { backfillText, batchRunsTable, batchRunText, FINISHED_BATCH_STATUSES } from '../format';
 
@@ -47,21 +47,18 @@ export function registerBatchCommands(program: Command, ctx: CommandContext): vo
     .option('-n, --limit <n>', 'at most this many runs', positiveInt, 20)
     .action(async (o: { model?: string; status?: string; since?: string; until?: string; limit: number }) => {
       const c = ctx.client();
-      const runs: BatchRunSummary[] = [];
-      let token: string | undefined;
-      do {
+      const runs = await collectPages(o.limit, async (pageSize, continuationToken) => {
         const page = await c.listBatchRuns({
           ...(o.model ? { model: o.model } : {}),
           ...(o.status ? { status: o.status } : {}),
           ...(o.since ? { from: o.since } : {}),
           ...(o.until ? { to: o.until } : {}),
-          pageSize: Math.min(200, o.limit - runs.length),
-          ...(token ? { continuationToken: token } : {}),
+          pageSize,
+          ...(continuationToken ? { continuationToken } : {}),
         });
-        runs.push(...page.runs);
-        token = page.continuationToken;
-      } while (token && runs.length < o.limit);
-      ctx.print({ runs: runs.slice(0, o.limit) }, () => batchRunsTable(runs.slice(0, o.limit)));
+        return { items: page.runs, ...(page.continuationToken ? { next: page.continuationToken } : {}) };
+      });
+      ctx.print({ runs }, () => batchRunsTable(runs));
     });
 
   batch

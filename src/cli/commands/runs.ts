@@ -1,14 +1,8 @@
 import type { Command } from 'commander';
 
-import {
-  listedRunStatuses,
-  runKinds,
-  type RunSummary,
-  triggerFates,
-  type TriggerView,
-} from '../../functions/ops/contract';
+import { listedRunStatuses, runKinds, triggerFates } from '../../functions/ops/contract';
 import type { ListRunsFilter } from '../client';
-import { type CommandContext, parseSince, positiveInt, watch } from '../context';
+import { collectPages, type CommandContext, parseSince, positiveInt, watch } from '../context';
 import { CliError, ExitCodes } from '../errors';
 import { FINISHED_RUN_STATUSES, runsTable, runTimeline, triggersTable } from '../format';
 import { isBatchRunId, watchBatchRun } from './batch';
@@ -30,7 +24,6 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
     .action(
       async (o: { model?: string; kind?: string; status?: string; since?: string; until?: string; limit: number }) => {
         const c = ctx.client();
-        const runs: RunSummary[] = [];
         const filter: ListRunsFilter = {
           ...(o.model ? { model: o.model } : {}),
           ...(o.kind ? { kind: o.kind } : {}),
@@ -38,17 +31,11 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
           ...(o.since ? { from: o.since } : {}),
           ...(o.until ? { to: o.until } : {}),
         };
-        let token: string | undefined;
-        do {
-          const page = await c.listRuns({
-            ...filter,
-            pageSize: Math.min(200, o.limit - runs.length),
-            ...(token ? { continuationToken: token } : {}),
-          });
-          runs.push(...page.runs);
-          token = page.continuationToken;
-        } while (token && runs.length < o.limit);
-        ctx.print({ runs: runs.slice(0, o.limit) }, () => runsTable(runs.slice(0, o.limit)));
+        const runs = await collectPages(o.limit, async (pageSize, continuationToken) => {
+          const page = await c.listRuns({ ...filter, pageSize, ...(continuationToken ? { continuationToken } : {}) });
+          return { items: page.runs, ...(page.continuationToken ? { next: page.continuationToken } : {}) };
+        });
+        ctx.print({ runs }, () => runsTable(runs));
       },
     );
 
@@ -61,20 +48,17 @@ export function registerRunCommands(program: Command, ctx: CommandContext): void
     .option('-n, --limit <n>', 'at most this many triggers', positiveInt, 20)
     .action(async (o: { model?: string; fate?: string; since?: string; limit: number }) => {
       const c = ctx.client();
-      const triggers: TriggerView[] = [];
-      let token: string | undefined;
-      do {
+      const triggers = await collectPages(o.limit, async (pageSize, continuationToken) => {
         const page = await c.listTriggers({
           ...(o.model ? { model: o.model } : {}),
           ...(o.fate ? { fate: o.fate } : {}),
           ...(o.since ? { from: o.since } : {}),
-          pageSize: Math.min(200, o.limit - triggers.length),
-          ...(token ? { continuationToken: token } : {}),
+          pageSize,
+          ...(continuationToken ? { continuationToken } : {}),
         });
-        triggers.push(...page.triggers);
-        token = page.continuationToken;
-      } while (token && triggers.length < o.limit);
-      ctx.print({ triggers: triggers.slice(0, o.limit) }, () => triggersTable(triggers.slice(0, o.limit)));
+        return { items: page.triggers, ...(page.continuationToken ? { next: page.continuationToken } : {}) };
+      });
+      ctx.print({ triggers }, () => triggersTable(triggers));
     });
 
   program

@@ -7,17 +7,10 @@ import { BatchOrchestrations } from '../../orchestrations/batch-run';
 import { MANIFEST_NAME, outputPartitionPrefix, stagingPrefix } from '../../services/batch/layout';
 import type { BatchRunOutcome, BatchRunStatus, MiniBatchFailure } from '../../services/batch/types';
 import { readSmall } from '../../storage/lake';
-import { startBatchRun } from '../timer/batch-start';
-import type {
-  BatchProgress,
-  BatchRunDetail,
-  BatchRunPage,
-  BatchRunStatusName,
-  BatchRunSummary,
-  ListBatchRunsQuery,
-} from './contract';
+import { startBatchRun, statusOf } from '../timer/batch-start';
+import type { BatchProgress, BatchRunStatusName, BatchRunSummary } from './contract';
 import { decodeToken, encodeToken } from './paging';
-import { type BackfillStarted, InvalidRequestError, UnknownModelError } from './service';
+import { type BackfillStarted, InvalidRequestError, type OperationsService, UnknownModelError } from './service';
 
 /**
  * Batch runs as the operations API shows them. A batch run is the orchestration `batch-<model>-<date>` (one per model
@@ -118,16 +111,6 @@ export function toBatchRunSummary(s: DurableOrchestrationStatus): BatchRunSummar
   };
 }
 
-/** The orchestration's status, or undefined when there is no such instance (the client throws on a 404). */
-async function statusOf(client: DurableClient, instanceId: string): Promise<DurableOrchestrationStatus | undefined> {
-  try {
-    return await client.getStatus(instanceId, { showInput: true });
-  } catch (err) {
-    if (/404|not found|no instance/i.test((err as Error).message)) return undefined;
-    throw err;
-  }
-}
-
 async function readJson(container: ContainerClient, name: string): Promise<Record<string, unknown> | undefined> {
   try {
     const parsed = JSON.parse((await readSmall(container, name)).toString('utf8')) as unknown;
@@ -150,15 +133,7 @@ function failuresFrom(value: unknown): MiniBatchFailure[] {
   });
 }
 
-export interface BatchRunOperations {
-  listBatchRuns(query: ListBatchRunsQuery): Promise<BatchRunPage>;
-  getBatchRun(runId: string): Promise<BatchRunDetail | undefined>;
-  backfill(
-    model: string,
-    dates: readonly string[],
-    options: { replace: boolean; requestId: string },
-  ): Promise<BackfillStarted[]>;
-}
+export type BatchRunOperations = Pick<OperationsService, 'listBatchRuns' | 'getBatchRun' | 'backfill'>;
 
 /** Batch runs over the durable client of the invocation and the lake. */
 export function batchRunOperations(context: AppContext, client: DurableClient): BatchRunOperations {
@@ -190,7 +165,7 @@ export function batchRunOperations(context: AppContext, client: DurableClient): 
 
     async getBatchRun(runId) {
       if (!parseBatchRunId(runId)) return undefined;
-      const s = await statusOf(client, runId);
+      const s = await statusOf(client, runId, { showInput: true });
       const summary = s ? toBatchRunSummary(s) : undefined;
       if (!s || !summary) return undefined;
       const spec = findModel(context.catalog, summary.model)?.batch;
@@ -206,7 +181,8 @@ export function batchRunOperations(context: AppContext, client: DurableClient): 
           // A later re-run of the date may have replaced the output: show the manifest only if it is this attempt's.
           if (found && (!summary.attemptId || found.runId === summary.attemptId)) {
             manifest = found;
-            manifestUrl = container.getBlobClient(name).url;
+            // Without its query: a client built from a SAS connection string would carry the signature there.
+            manifestUrl = container.getBlobClient(name).url.split('?')[0];
             failures = failuresFrom(found.failures);
           }
         } else if (summary.status === 'failed' && summary.attemptId) {

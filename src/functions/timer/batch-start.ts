@@ -20,9 +20,14 @@ export interface StartResult {
 const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
-async function statusOf(client: DurableClient, instanceId: string): Promise<DurableOrchestrationStatus | undefined> {
+/** The instance's status, or undefined when there is no such instance. */
+export async function statusOf(
+  client: DurableClient,
+  instanceId: string,
+  options: { showInput?: boolean } = {},
+): Promise<DurableOrchestrationStatus | undefined> {
   try {
-    return await client.getStatus(instanceId, { showInput: false });
+    return await client.getStatus(instanceId, { showInput: options.showInput ?? false });
   } catch (err) {
     // durable-functions 3.x throws on 404 (no such instance); anything else is a real error.
     if (/404|not found|no instance/i.test((err as Error).message)) return undefined;
