@@ -36,7 +36,8 @@ import {
 import { armEndpointResolver } from '../src/services/batch/endpoint-resolver';
 import { runIdFor } from '../src/services/batch/layout';
 import { scoreMiniBatch } from '../src/services/batch/mini-batch';
-import { planRun } from '../src/services/batch/plan-run';
+import { tallyMiniBatches } from '../src/services/batch/job-output';
+import { partitionOf, planRun } from '../src/services/batch/plan-run';
 import { publishRun } from '../src/services/batch/publish';
 import type { MiniBatchResult, RunRef, ScoreSettings } from '../src/services/batch/types';
 import { runWebhookBench } from './webhooks';
@@ -177,7 +178,16 @@ async function benchOrchestrated(quick: boolean): Promise<void> {
       outputPrefix: `bench/loop-${label}/`,
     };
     const info = await resolver.describe('bike-demand');
-    const { planBlob: _p, plan } = await planRun(lake, run, { inputMode: 'tabular', miniBatchSize: A.miniBatchSize });
+    const prefix = partitionOf(run);
+    const {
+      planBlob: _p,
+      plan,
+      inputs,
+    } = await planRun(lake, run, {
+      inputMode: 'tabular',
+      miniBatchSize: A.miniBatchSize,
+      prefix,
+    });
     const scorer = {
       endpoint: 'bike-demand',
       scoringUri: info.scoringUri,
@@ -200,7 +210,11 @@ async function benchOrchestrated(quick: boolean): Promise<void> {
       mode: 'parts',
       succeeded: results,
       failures: [],
-      errorThreshold: 0,
+      scorerKind: 'onlineEndpoint',
+      job: undefined,
+      input: { container: 'lake', prefix },
+      tally: tallyMiniBatches({ ...plan, inputs }, []),
+      errorThreshold: { unit: 'miniBatches', limit: 0 },
       startedAt,
       scoringStartedAt: startedAt,
       publishStartedAt: new Date().toISOString(),
@@ -546,7 +560,7 @@ async function childBigCsv(
     outputPrefix: 'big/scores/',
   };
   const started = performance.now();
-  const { plan } = await planRun(lake, run, { inputMode: 'tabular', miniBatchSize: 100_000 });
+  const { plan } = await planRun(lake, run, { inputMode: 'tabular', miniBatchSize: 100_000, prefix: partitionOf(run) });
   const info = await resolver.describe('bike-demand');
   const scorer = {
     endpoint: 'bike-demand',

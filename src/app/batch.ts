@@ -6,7 +6,8 @@ import * as df from 'durable-functions';
 
 import { type BatchDeps, registerBatchActivities } from '../activities/batch-activities';
 import { createCredential } from '../azureml/credential';
-import { createArmClient } from '../azureml/workspace';
+import { createArmClient, createWorkspace } from '../azureml/workspace';
+import { createStateStores } from '../state';
 import type { Catalog } from '../catalog';
 import type { AppConfig } from '../config';
 import type { AppContext } from './context';
@@ -21,8 +22,11 @@ export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry, catalog
   const credential = createCredential(config);
   const lake = createBlobServiceClient(config.lakeStorage, credential);
   const arm = createArmClient(config, credential);
+  const hostBlobs = createBlobServiceClient(config.hostStorage, credential);
   return {
     lake: (container) => lake.getContainerClient(container),
+    ws: createWorkspace(config, credential, { arm }),
+    submissions: createStateStores(hostBlobs.getContainerClient(config.stateContainer)).submissions,
     resolver: armEndpointResolver(arm, {
       resourceGroup: config.azureml.resourceGroup,
       workspace: config.azureml.workspace,
@@ -41,6 +45,8 @@ export function buildBatchDeps(config: AppConfig, telemetry?: Telemetry, catalog
 export function batchDepsFrom(context: AppContext): BatchDeps {
   return {
     lake: (container) => context.lakeBlobs.getContainerClient(container),
+    ws: context.workspace,
+    submissions: context.state.submissions,
     resolver: armEndpointResolver(context.workspace.arm, {
       resourceGroup: context.config.azureml.resourceGroup,
       workspace: context.config.azureml.workspace,

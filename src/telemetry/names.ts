@@ -27,6 +27,7 @@ export const TelemetryEvents = {
   RetrainCompleted: 'RetrainCompleted',
   RetrainFailed: 'RetrainFailed',
   BatchPlanned: 'BatchPlanned',
+  BatchJobSubmitted: 'BatchJobSubmitted',
   BatchMiniBatchFailed: 'BatchMiniBatchFailed',
   BatchPublished: 'BatchPublished',
   BatchFailed: 'BatchFailed',
