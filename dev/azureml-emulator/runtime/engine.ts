@@ -10,7 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { text } from '../arm';
 import type { EmulatorContext } from '../context';
 import { trainFromCsv } from '../ml';
+import { runBatchScoring } from './batch-scoring';
 import type {
+  BatchScoringSpec,
   DeploymentRecord,
   JobRecord,
   JobStatus,
@@ -330,6 +332,10 @@ export class Engine {
 
   private startTraining(job: JobRecord): void {
     if (this.trainings.has(job.name)) return;
+    if (job.run.batchScoring) {
+      this.startBatchScoring(job, job.run.batchScoring);
+      return;
+    }
     let spec;
     try {
       spec = resolveTrainingSpec(this.props(job)['inputs']);
@@ -368,6 +374,34 @@ export class Engine {
           for (const key of METRIC_KEYS) mlflow.metrics.push({ key, value: result.metrics[key], timestamp, step: 0 });
           mlflow.metrics.push({ key: 'trained_rows', value: result.artifact.trainedRows, timestamp, step: 0 });
         }
+      } catch (error) {
+        if (this.state.jobs[job.name] !== job) return;
+        job.run.training = { state: 'failed', error: error instanceof Error ? error.message : String(error) };
+      } finally {
+        this.trainings.delete(job.name);
+        job.run.trainingDoneAt = this.context.clock.now();
+        this.context.store.changed();
+        this.tick();
+      }
+    })();
+    this.trainings.set(job.name, work);
+  }
+
+  /** A batch model deployment's job: scores its input folder with the deployment's model (runtime/batch-scoring.ts). */
+  private startBatchScoring(job: JobRecord, spec: BatchScoringSpec): void {
+    job.run.training = { state: 'running' };
+    const work = (async () => {
+      try {
+        const version = this.state.modelVersions[spec.model.name]?.[spec.model.version];
+        if (!version) throw new Error(`Model ${spec.model.name}:${spec.model.version} does not exist.`);
+        const artifact = await loadArtifact(this.state, this.context.dataAccess, version, spec.model);
+        const outcome = await runBatchScoring(this.context.dataAccess, spec, artifact);
+        if (this.state.jobs[job.name] !== job || isTerminal(job.run.status)) return;
+        spec.result = outcome.result;
+        for (const line of outcome.log) this.context.log(`job ${job.name}: ${line}`);
+        const { files, failedFiles, rows } = outcome.result;
+        this.context.log(`job ${job.name} scored ${rows} rows of ${files - failedFiles}/${files} files`);
+        job.run.training = outcome.failed ? { state: 'failed', error: outcome.failed } : { state: 'succeeded' };
       } catch (error) {
         if (this.state.jobs[job.name] !== job) return;
         job.run.training = { state: 'failed', error: error instanceof Error ? error.message : String(error) };
