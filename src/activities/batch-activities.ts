@@ -30,7 +30,9 @@ import type {
   RunRef,
   ScoreSettings,
 } from '../services/batch/types';
+import { writeTable } from '../services/batch/table-output';
 import type { SubmissionStore } from '../state';
+import type { Pool } from 'pg';
 import { withErrorType } from '../services/task-failure';
 import { readSmall } from '../storage/lake';
 import { type CommonDimensions, type Telemetry, TelemetryEvents, TelemetryMetrics } from '../telemetry';
@@ -42,6 +44,8 @@ export interface BatchDeps {
   readonly ws?: AzureMlWorkspace;
   /** Where batch endpoint invocations are recorded (idempotency; routes run events to the orchestration). */
   readonly submissions?: SubmissionStore;
+  /** Azure Database for PostgreSQL for `batch.table` outputs (BATCH_POSTGRES_*); undefined when not configured. */
+  readonly postgres?: () => Pool;
   /** The model catalog (request format and column types of a model's batch section). */
   readonly catalog?: Catalog;
   readonly resolver: EndpointResolver;
@@ -82,6 +86,14 @@ export interface JobStatusOutput {
 export interface CollectJobInput extends JobRef {
   readonly planBlob: string;
   readonly settings: Pick<ScoreSettings, 'outputFormat' | 'predictionColumn' | 'modelVersionColumn'>;
+}
+
+export interface WriteTableInput {
+  readonly run: RunRef;
+  readonly table: NonNullable<BatchSpec['table']>;
+  readonly parts: readonly { readonly blob: string; readonly bytes: number }[];
+  readonly format: 'csv' | 'parquet';
+  readonly predictionColumn: string;
 }
 
 export interface CollectJobOutput {
@@ -342,6 +354,30 @@ export function createBatchActivities(deps: BatchDeps) {
         deps.telemetry.trackException(err as Error, dims(ref.run, { miniBatch: batch.key }));
         throw isPermanent(err) ? new BatchPermanentError(err as Error) : err;
       }
+    },
+
+    async [BatchActivities.writeTable](input: WriteTableInput): Promise<{ rows: number }> {
+      if (!deps.postgres) {
+        throw new BatchPermanentError(
+          new Error(
+            `${input.run.model} writes to table ${input.table.schema}.${input.table.name}, but no PostgreSQL server is configured (BATCH_POSTGRES_HOST, BATCH_POSTGRES_USER)`,
+          ),
+        );
+      }
+      const rows = await writeTable(deps.lake(input.run.container), deps.postgres(), {
+        target: input.table,
+        date: input.run.date,
+        runId: input.run.runId,
+        parts: input.parts,
+        format: input.format,
+        predictionColumn: input.predictionColumn,
+      });
+      deps.telemetry.trackEvent(
+        TelemetryEvents.BatchTableWritten,
+        dims(input.run, { table: `${input.table.schema}.${input.table.name}` }),
+        { rows },
+      );
+      return { rows };
     },
 
     async [BatchActivities.publish](input: FinalizeInput): Promise<PublishActivityResult> {

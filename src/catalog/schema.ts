@@ -317,6 +317,19 @@ const inputSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** A PostgreSQL identifier the app can quote safely: lower-case letters, digits and _, starting with a letter or _. */
+const pgIdentifier = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a PostgreSQL identifier: lower-case letters, digits and _ (at most 63)');
+
+/** A day's scores also written to a table of Azure Database for PostgreSQL (BATCH_POSTGRES_* settings). */
+const tableSchema = z.object({
+  schema: pgIdentifier.default('public'),
+  name: pgIdentifier,
+  /** Column holding the scored date; a run replaces exactly the rows of its date. */
+  dateColumn: pgIdentifier.default('score_date'),
+});
+
 const batchSchema = z
   .object({
     /** NCRONTAB; default daily at 02:00 UTC. */
@@ -324,6 +337,8 @@ const batchSchema = z
     container: containerName.default('lake'),
     /** Input partitions live under `<inputPrefix>date=YYYY-MM-DD/` (required unless `input` is a data asset). */
     inputPrefix: prefix.optional(),
+    /** Also write the day's scores to this PostgreSQL table (replaced per date in one transaction, after the threshold). */
+    table: tableSchema.optional(),
     /** What a run scores: the date's lake partition (default) or a registered data asset version. */
     input: inputSchema.default({ kind: 'lakePartition' }),
     /** Output is published to `<outputPrefix>date=YYYY-MM-DD/`. */

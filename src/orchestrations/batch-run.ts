@@ -43,6 +43,7 @@ export const BatchActivities = {
   checkJob: 'batchCheckJob',
   cancelJob: 'batchCancelJob',
   collectJob: 'batchCollectJob',
+  writeTable: 'batchWriteTable',
   publish: 'batchPublish',
   abandon: 'batchAbandon',
 } as const;
@@ -467,6 +468,19 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
   }
   status = { ...status, phase: 'publishing' };
   context.df.setCustomStatus(status);
+  if (spec.table) {
+    // The day's rows in the table are replaced in one transaction, after the threshold passed and before the lake
+    // commit: a table that cannot be written fails the run before anything new is published.
+    yield context.df.callActivityWithRetry(BatchActivities.writeTable, retryOptions(3, 10), {
+      run,
+      table: spec.table,
+      parts: [...succeeded]
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+        .map((r) => ({ blob: r.part.blob, bytes: r.part.bytes })),
+      format: spec.outputFormat,
+      predictionColumn: spec.predictionColumn,
+    });
+  }
   const published = (yield context.df.callActivityWithRetry(BatchActivities.publish, retryOptions(3, 5), finalize)) as {
     manifestBlob: string;
     prefix: string;

@@ -28,6 +28,7 @@ export const TelemetryEvents = {
   RetrainFailed: 'RetrainFailed',
   BatchPlanned: 'BatchPlanned',
   BatchJobSubmitted: 'BatchJobSubmitted',
+  BatchTableWritten: 'BatchTableWritten',
   BatchMiniBatchFailed: 'BatchMiniBatchFailed',
   BatchPublished: 'BatchPublished',
   BatchFailed: 'BatchFailed',

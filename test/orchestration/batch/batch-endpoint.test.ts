@@ -21,9 +21,13 @@ import {
   listNames,
   seedCsv,
   startBatchEnv,
+  staticCredential,
   uniquePrefixes,
 } from '../../integration/batch/batch-env';
 import { emulatorWorkspace } from '../../support/emulator-workspace';
+import { type LocalPostgres, startPostgres } from '../../support/postgres';
+import { postgresPool } from '../../../src/storage/postgres-table';
+import type { Pool } from 'pg';
 import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 
 jest.setTimeout(180_000);
@@ -31,6 +35,8 @@ jest.setTimeout(180_000);
 let env: BatchEnv;
 let h: Harness;
 let ws: AzureMlWorkspace;
+let pg: LocalPostgres;
+let pool: Pool;
 
 const ENDPOINT = 'nb-score';
 
@@ -55,6 +61,11 @@ async function deploy(name: string, properties: Record<string, unknown>): Promis
 beforeAll(async () => {
   env = await startBatchEnv();
   ws = emulatorWorkspace(env.emulator.url, { lroIntervalMs: 20 });
+  pg = await startPostgres({ password: 'local-test-token' });
+  pool = postgresPool(
+    { host: pg.host, port: pg.port, database: pg.database, user: pg.user, ssl: false },
+    staticCredential,
+  );
   const stateContainer = BlobServiceClient.fromConnectionString(env.azurite.connectionString).getContainerClient(
     'state',
   );
@@ -63,6 +74,7 @@ beforeAll(async () => {
     ...env.deps,
     ws,
     submissions: createStateStores(stateContainer).submissions,
+    postgres: () => pool,
   });
   h = await startHarness((rt) => {
     rt.registerOrchestration(BatchOrchestrations.run, batchRunOrchestrator);
@@ -95,6 +107,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.stop();
+  await pool?.end();
+  await pg?.stop();
   await env?.stop();
 });
 
@@ -218,6 +232,31 @@ describe('batch scoring through an Azure ML batch endpoint', () => {
     expect(manifest.rows).toEqual({ in: 55, out: 50, failed: 5 });
     expect(manifest.failed).toEqual({ records: 5, files: 1, miniBatches: 1 });
     expect(manifest.errorThreshold).toEqual({ unit: 'records', limit: 5 });
+  });
+
+  it('when the catalog names a table, then the day is written to PostgreSQL too, a backfill replaces it and a failed run leaves it', async () => {
+    const table = { name: `scores_${process.pid}` };
+    const spec = scoreOnlySpec({ ...uniquePrefixes('be-table'), table });
+    const rowsOf = async () =>
+      (
+        await pool.query<{ file: string; n: string }>(
+          `SELECT file, count(*) AS n FROM public.${table.name} WHERE score_date = '2026-12-05' GROUP BY file ORDER BY file`,
+        )
+      ).rows.map((r) => [r.file, Number(r.n)]);
+    await seedCsv(env.lake, spec.inputPrefix!, '2026-12-05', [12, 8]);
+    expect((await runBatch(spec, '2026-12-05', 'table-1')).runtimeStatus).toBe('Completed');
+    expect(await rowsOf()).toEqual([
+      ['part-000.csv', 12],
+      ['part-001.csv', 8],
+    ]);
+    // A backfill of the same date after the input changed: the day's rows are replaced, not appended.
+    await env.lake.deleteBlob(`${spec.inputPrefix!}date=2026-12-05/part-001.csv`);
+    expect((await runBatch(spec, '2026-12-05', 'table-2')).runtimeStatus).toBe('Completed');
+    expect(await rowsOf()).toEqual([['part-000.csv', 12]]);
+    // Over the deployment's threshold: the run fails and neither the lake nor the table changes.
+    await seedBadFile(spec.inputPrefix!, '2026-12-05', 'zz-bad.csv', 5);
+    expect((await runBatch(spec, '2026-12-05', 'table-3')).runtimeStatus).toBe('Failed');
+    expect(await rowsOf()).toEqual([['part-000.csv', 12]]);
   });
 
   it('when the input is a registered data asset (latest), then its version is scored and named in the manifest', async () => {
