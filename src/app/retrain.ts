@@ -6,6 +6,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 
 import { createRetrainActivities, type RetrainDeps } from '../activities/retrain-activities';
+import { retrainModels } from '../catalog';
 import { registerAzureMlRunEvents } from '../functions/eventgrid/azureml-run-events';
 import { registerDatasetUploaded } from '../functions/eventgrid/dataset-uploaded';
 import { retrainOrchestrator } from '../orchestrations/retrain';
@@ -55,7 +56,7 @@ export function registerRetrainFunctions(context: () => AppContext): void {
   registerDatasetUploaded(() => ({ ...submitDeps(), ws: context().workspace }));
   registerAzureMlRunEvents(() => context().state);
   // Scheduled retrains (catalog triggers.schedules): one timer per model and schedule.
-  for (const model of context().catalog.models) {
+  for (const model of retrainModels(context().catalog)) {
     for (const schedule of model.triggers.schedules) {
       app.timer(retrainScheduleFunctionName(model.name, schedule.name), {
         schedule: schedule.schedule,

@@ -32,3 +32,16 @@ export function datasetInputUri(blob: LakeBlob, type: 'uri_file' | 'uri_folder')
     .join('/');
   return `azureml://datastores/${lakeDatastoreName(blob.account, blob.container)}/paths/${encoded}`;
 }
+
+/**
+ * The blob path inside `container` that a data asset's URI names, when it is a path of that lake container through
+ * its datastore (`azureml://datastores/<account>_<container>/paths/<p>`); undefined for anything else.
+ */
+export function lakePathOf(dataUri: string, account: string, container: string): string | undefined {
+  const match = /^azureml:\/\/datastores\/([^/]+)\/paths\/(.*)$/i.exec(dataUri);
+  if (!match || match[1]?.toLowerCase() !== lakeDatastoreName(account, container).toLowerCase()) return undefined;
+  return (match[2] ?? '')
+    .split('/')
+    .map((segment) => decodeURIComponent(segment))
+    .join('/');
+}

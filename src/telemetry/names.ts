@@ -27,6 +27,8 @@ export const TelemetryEvents = {
   RetrainCompleted: 'RetrainCompleted',
   RetrainFailed: 'RetrainFailed',
   BatchPlanned: 'BatchPlanned',
+  BatchJobSubmitted: 'BatchJobSubmitted',
+  BatchTableWritten: 'BatchTableWritten',
   BatchMiniBatchFailed: 'BatchMiniBatchFailed',
   BatchPublished: 'BatchPublished',
   BatchFailed: 'BatchFailed',

@@ -3,7 +3,7 @@ import type { ModelVersion } from '@azure/arm-machinelearning';
 import type { AppContext } from '../../app/context';
 import { type DeploymentState, type EndpointState, getEndpoint, listDeployments } from '../../azureml/endpoints';
 import { listModelVersions, stringTags } from '../../azureml/registry';
-import { findModel, type ModelEntry } from '../../catalog';
+import { findModel, isRetrainable, type ModelEntry } from '../../catalog';
 import { LineageTags, MANAGED_BY, metricsFromTags } from '../../services/retrain/lineage';
 import type { RunRecord } from '../../state/runs';
 import type {
@@ -167,12 +167,20 @@ async function modelSummary(context: AppContext, entry: ModelEntry): Promise<Mod
 }
 
 export async function listModels(context: AppContext): Promise<ModelList> {
-  return { models: await Promise.all(context.catalog.models.map((m) => modelSummary(context, m))) };
+  // Score-only entries have no registered versions or release endpoint; their runs are listed under batch runs.
+  const retrainable = context.catalog.models.filter(isRetrainable);
+  return { models: await Promise.all(retrainable.map((m) => modelSummary(context, m))) };
 }
 
 export async function getModel(context: AppContext, model: string): Promise<ModelDetail> {
   const entry = findModel(context.catalog, model);
   if (!entry) throw new UnknownModelError(model);
+  if (!isRetrainable(entry)) {
+    throw new UnknownModelError(
+      model,
+      `Model '${model}' is score-only (its catalog entry has only a batch section): it has no registered versions or release endpoint here; its runs are under ops/batch/runs?model=${model}.`,
+    );
+  }
   const [facts, versions, runs] = await Promise.all([
     endpointFacts(context, entry.deployment.endpoint),
     listModelVersions(context.workspace, entry.registry.modelName),
@@ -202,8 +210,9 @@ function catalogEndpoints(context: AppContext): Map<string, string[]> {
     out.set(endpoint, models);
   };
   for (const m of context.catalog.models) {
-    add(m.deployment.endpoint, m.name);
-    if (m.batch?.scorer.endpoint) add(m.batch.scorer.endpoint, m.name);
+    if (m.deployment) add(m.deployment.endpoint, m.name);
+    // A batch endpoint scorer's endpoint is a batch endpoint, not one of these online endpoints.
+    if (m.batch?.scorer.kind === 'onlineEndpoint' && m.batch.scorer.endpoint) add(m.batch.scorer.endpoint, m.name);
   }
   return out;
 }

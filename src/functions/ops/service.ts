@@ -91,8 +91,8 @@ export class UnknownModelError extends Error {
   readonly code = 'UnknownModel';
   readonly model: string;
 
-  constructor(model: string) {
-    super(`Model '${model}' is not in the catalog.`);
+  constructor(model: string, detail = `Model '${model}' is not in the catalog.`) {
+    super(detail);
     this.name = 'UnknownModelError';
     this.model = model;
   }

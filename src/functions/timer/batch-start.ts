@@ -4,7 +4,7 @@
  */
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 
-import type { ModelEntry } from '../../catalog';
+import type { CatalogModel } from '../../catalog';
 import { BatchOrchestrations } from '../../orchestrations/batch-run';
 import { batchInstanceId } from '../../services/batch/planner';
 import type { BatchRunInput } from '../../services/batch/types';
@@ -36,10 +36,13 @@ export async function statusOf(
 }
 
 /** The input of a run, fixed at start from the catalog entry. */
-export function runInput(model: ModelEntry, date: string, trigger: string): BatchRunInput {
+export function runInput(model: CatalogModel, date: string, trigger: string): BatchRunInput {
   const spec = model.batch;
   if (!spec) throw new RangeError(`model ${model.name} has no batch section`);
-  return { model: model.name, date, trigger, spec, endpoint: spec.scorer.endpoint ?? model.deployment.endpoint };
+  // The catalog guarantees an endpoint: the scorer's, else (online scorer) the model's deployment endpoint.
+  const endpoint = spec.scorer.endpoint ?? model.deployment?.endpoint;
+  if (!endpoint) throw new RangeError(`model ${model.name} names no endpoint to score through`);
+  return { model: model.name, date, trigger, spec, endpoint };
 }
 
 /**
@@ -51,7 +54,7 @@ export function runInput(model: ModelEntry, date: string, trigger: string): Batc
  */
 export async function startBatchRun(
   client: DurableClient,
-  model: ModelEntry,
+  model: CatalogModel,
   date: string,
   options: { trigger: string; replace: boolean; terminateTimeoutMs?: number },
 ): Promise<StartResult> {

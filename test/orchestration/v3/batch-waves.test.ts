@@ -303,6 +303,7 @@ describe('batch run orchestration on the engine', () => {
     files: 3,
     rows: 45_000,
     bytes: 4_500_000,
+    input: { container: 'lake', prefix: 'bike-demand/incoming/date=2026-03-01/' },
     scorer,
   };
   const chunkResult = (input: ChunkInput): ChunkResult => ({
@@ -360,21 +361,33 @@ describe('batch run orchestration on the engine', () => {
       [400, 450],
     ]);
 
+    // The failures are tallied against the plan (rows and files in every threshold unit) before the decision.
+    const tallyTask = batch.pending()[0] as ScriptedTask;
+    expect(tallyTask.name).toBe('batchTally');
+    const failed = (tallyTask.input as { failures: { key: string; rows: number; reason: string }[] }).failures;
+    expect(failed).toHaveLength(100);
+    expect(failed[0]).toEqual({ key: '000300', rows: 0, reason: 'chunk failed: Error: chunk orchestration crashed' });
+    batch.complete(tallyTask.id, {
+      failed: { records: 10_000, files: 1, miniBatches: 100 },
+      total: { records: 45_000, files: 3, miniBatches: 450 },
+      failures: failed.map((f) => ({ ...f, rows: 100 })),
+    });
+    expectNoReyield(await batch.episode());
+
     const publish = batch.pending()[0] as ScriptedTask;
     expect(publish.name).toBe('batchPublish');
     const finalize = publish.input as {
+      succeeded: MiniBatchResult[];
       chunkRecords: string[];
       scored: number;
-      failures: { key: string; reason: string }[];
+      failures: { key: string; rows: number }[];
     };
+    // The scored results stay in the chunks' records: the run hands publish their names and the count.
+    expect(finalize.succeeded).toEqual([]);
     expect(finalize.scored).toBe(350);
     expect(finalize.chunkRecords).toEqual([0, 100, 200, 400].map((i) => `chunks/chunk-${miniBatchKey(i)}.json`));
     expect(finalize.failures).toHaveLength(100);
-    expect(finalize.failures[0]).toEqual({
-      key: '000300',
-      rows: 0,
-      reason: 'chunk failed: Error: chunk orchestration crashed',
-    });
+    expect(finalize.failures[0]?.rows).toBe(100);
     batch.complete(publish.id, {
       manifestBlob: 'm.json',
       prefix: 'bike-demand/scores/date=2026-03-01/',
