@@ -544,6 +544,11 @@ async function childNoop(batches: number): Promise<Record<string, number>> {
       };
     });
     fns.registerActivity(BatchActivities.recordChunk, () => 'noop/chunk.json');
+    fns.registerActivity(BatchActivities.tally, () => ({
+      failed: { records: 0, files: 0, miniBatches: 0 },
+      total: { records: batches, files: 1, miniBatches: batches },
+      failures: [],
+    }));
     fns.registerActivity(BatchActivities.publish, () => ({
       manifestBlob: 'm',
       prefix: 'p',
