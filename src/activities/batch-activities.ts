@@ -8,7 +8,7 @@ import * as df from 'durable-functions';
 import { ScoringHttpError } from '../azureml/scoring-client';
 import { BatchActivities, PERMANENT_FAILURE_MARKER, type ScoreMiniBatchRef } from '../orchestrations/batch-run';
 import { describeBatchDeployment, invokeBatchScoring, resolveDataAsset } from '../azureml/batch-scoring';
-import { lakeDatastoreName, lakePathOf } from '../azureml/dataset-uri';
+import { datastorePathUri, lakeDatastoreName, lakePathOf } from '../azureml/dataset-uri';
 import { cancelTraining, getTrainingStatus } from '../azureml/training';
 import type { AzureMlWorkspace } from '../azureml/workspace';
 import { type BatchScorerSpec, type BatchSpec, type Catalog, findModel } from '../catalog';
@@ -220,11 +220,7 @@ export function createBatchActivities(deps: BatchDeps) {
     trackPlanned(input, plan);
     const datastore = scorer.datastore ?? lakeDatastoreName(container.accountName, input.run.container);
     const outputFolder = `${stagingPrefix(input.run)}job/`;
-    const uri = (path: string): string =>
-      `azureml://datastores/${datastore}/paths/${path
-        .split('/')
-        .map((segment) => encodeURIComponent(segment))
-        .join('/')}`;
+    const uri = (path: string): string => datastorePathUri(datastore, path);
     return {
       planBlob,
       input: resolved,

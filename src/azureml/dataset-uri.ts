@@ -23,14 +23,19 @@ export function lakeDatastoreName(account: string, container: string): string {
   return `${account}_${container}`.replace(/-/g, '_');
 }
 
-/** `azureml://datastores/<ds>/paths/<path>` for the blob (`uri_file`) or the folder that holds it (`uri_folder`). */
-export function datasetInputUri(blob: LakeBlob, type: 'uri_file' | 'uri_folder'): string {
-  const path = type === 'uri_folder' ? blob.name.slice(0, blob.name.lastIndexOf('/') + 1) : blob.name;
+/** `azureml://datastores/<datastore>/paths/<path>`, each path segment URI-encoded. */
+export function datastorePathUri(datastore: string, path: string): string {
   const encoded = path
     .split('/')
     .map((segment) => encodeURIComponent(segment))
     .join('/');
-  return `azureml://datastores/${lakeDatastoreName(blob.account, blob.container)}/paths/${encoded}`;
+  return `azureml://datastores/${datastore}/paths/${encoded}`;
+}
+
+/** `azureml://datastores/<ds>/paths/<path>` for the blob (`uri_file`) or the folder that holds it (`uri_folder`). */
+export function datasetInputUri(blob: LakeBlob, type: 'uri_file' | 'uri_folder'): string {
+  const path = type === 'uri_folder' ? blob.name.slice(0, blob.name.lastIndexOf('/') + 1) : blob.name;
+  return datastorePathUri(lakeDatastoreName(blob.account, blob.container), path);
 }
 
 /**
