@@ -312,6 +312,21 @@ module durableTaskScheduler 'app/durable-task-scheduler.bicep' = if (durableBack
   }
 }
 
+@description('Also deploy an Azure Database for PostgreSQL Flexible Server (Entra authentication only) for batch.table outputs.')
+param deployPostgres bool = false
+
+module postgres 'app/postgres.bicep' = if (deployPostgres) {
+  name: 'postgres'
+  scope: rg
+  params: {
+    name: 'psql-mlops-${resourceToken}'
+    location: location
+    tags: tags
+    appPrincipalId: identities.outputs.appIdentityPrincipalId
+    appIdentityName: 'id-mlops-${resourceToken}'
+  }
+}
+
 module functionApp 'app/function-app.bicep' = {
   name: 'function-app'
   scope: rg
@@ -344,6 +359,9 @@ module functionApp 'app/function-app.bicep' = {
     durableBackend: durableBackend
     durableTaskSchedulerEndpoint: durableBackend == 'DurableTaskScheduler' ? durableTaskScheduler!.outputs.endpoint : ''
     durableTaskHubName: durableBackend == 'DurableTaskScheduler' ? durableTaskHubName : ''
+    postgresHost: deployPostgres ? postgres!.outputs.host : ''
+    postgresDatabase: deployPostgres ? postgres!.outputs.databaseName : ''
+    postgresUser: deployPostgres ? postgres!.outputs.user : ''
   }
   dependsOn: [
     rbac

@@ -60,6 +60,27 @@ export interface JobRunState {
   modelOutputs?: Record<string, string>;
   /** v1 callers: the published pipeline endpoint that started the run. */
   pipelineEndpointId?: string;
+  /** A batch model deployment's job: what it scores and with which knobs (fixed at invoke). */
+  batchScoring?: BatchScoringSpec;
+}
+
+/** A batch model deployment job (parallel job over files): handlers/batch-endpoints.ts, runtime/batch-scoring.ts. */
+export interface BatchScoringSpec {
+  endpoint: string;
+  deployment: string;
+  model: { name: string; version: string };
+  inputUri: string;
+  inputFolder: boolean;
+  /** Folder the output file goes to. */
+  outputUri: string;
+  outputFileName: string;
+  miniBatchSize: number;
+  errorThreshold: number;
+  maxRetries: number;
+  maxConcurrencyPerInstance: number;
+  instanceCount: number;
+  /** Set when the job finished scoring: counts the job's logs report. */
+  result?: { files: number; failedFiles: number; rows: number; miniBatches: number; failedMiniBatches: number };
 }
 
 export interface JobRecord extends StoredResource {

@@ -54,15 +54,31 @@ function findFunctionAppDirectory(entry: string): string {
 }
 
 /**
+ * Libraries that keep state derived from the worker's environment in module-level statics for the life of the
+ * process. MSAL (under @azure/identity) picks the managed identity source — and with it IDENTITY_ENDPOINT and
+ * IDENTITY_HEADER — once per process (`ManagedIdentityClient.identitySource`). That is right in Azure, where a worker
+ * process serves one app with one endpoint for its whole life, and wrong for a second dev host in the same process,
+ * whose app would keep asking the first (closed) host's endpoint for tokens.
+ */
+const PROCESS_SCOPED_PACKAGES = ['@azure/identity', '@azure/msal-node', '@azure/msal-common'].map(
+  (name) => `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`,
+);
+
+/**
  * Forgets the app's own modules from Node's cache, so a second host in the same process (tests) registers the app
- * again instead of getting the already-evaluated modules. Dependencies under node_modules stay cached.
+ * again instead of getting the already-evaluated modules, and the process-scoped libraries above, so it starts from
+ * the state a fresh worker process has. Other dependencies under node_modules stay cached (loading them is slow and
+ * they keep nothing host-specific).
  */
 function forgetAppModules(root: string): void {
   const prefix = root.endsWith(path.sep) ? root : root + path.sep;
   // Node's own cache: inside jest, `require.cache` is jest's registry, not the one the app is loaded into.
   const cache = (Module as unknown as { _cache: Record<string, unknown> })._cache;
   for (const file of Object.keys(cache)) {
-    if (file.startsWith(prefix) && !file.includes(`${path.sep}node_modules${path.sep}`)) delete cache[file];
+    const isDependency = file.includes(`${path.sep}node_modules${path.sep}`);
+    if ((file.startsWith(prefix) && !isDependency) || PROCESS_SCOPED_PACKAGES.some((pkg) => file.includes(pkg))) {
+      delete cache[file];
+    }
   }
 }
 

@@ -42,6 +42,11 @@ param durableBackend string = 'AzureStorage'
 param durableTaskSchedulerEndpoint string = ''
 param durableTaskHubName string = ''
 
+@description('Azure Database for PostgreSQL for batch.table outputs (empty: none); the app logs in as its identity.')
+param postgresHost string = ''
+param postgresDatabase string = ''
+param postgresUser string = ''
+
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
@@ -82,6 +87,14 @@ var appSettings = union(
       }
     : {},
   genericWebhookConfigured ? { GENERIC_WEBHOOK_SECRET: keyVaultReference(keyVaultUri, 'generic-webhook-secret') } : {},
+  empty(postgresHost)
+    ? {}
+    : {
+        BATCH_POSTGRES_HOST: postgresHost
+        BATCH_POSTGRES_DATABASE: postgresDatabase
+        BATCH_POSTGRES_USER: postgresUser
+        BATCH_POSTGRES_SSL: 'require'
+      },
   durableBackend == 'DurableTaskScheduler'
     ? {
         // Read by the Durable extension (host.json storageProvider.connectionStringName and hubName %TASKHUB_NAME%).

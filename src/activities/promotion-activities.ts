@@ -8,7 +8,7 @@ import {
 } from '../azureml/registry';
 import { call, type AzureMlWorkspace } from '../azureml/workspace';
 import type { WorkspaceResolver } from '../azureml/workspaces';
-import { type Catalog, findModel, type WorkspaceCoordinatesSpec } from '../catalog';
+import { type Catalog, findModel, isRetrainable, type WorkspaceCoordinatesSpec } from '../catalog';
 import {
   PromotionActivities,
   type PromotionFinishInput,
@@ -59,12 +59,17 @@ export async function checkPromotion(
 ): Promise<PromotionPlan> {
   const entry = findModel(deps.catalog, model);
   if (!entry) throw new ModelNotInCatalogError(model);
+  if (!isRetrainable(entry)) {
+    throw new PromotionRefusedError(409, `${model} is a score-only model: it is never released, so it has no stages`);
+  }
   const found = promotionTarget(entry, to);
-  if (isRefusal(found)) throw new PromotionRefusedError(found.status, found.message);
+  if (isRefusal(found)) throw new PromotionRefusedError(found.status, found.message, found.field);
   const sourceWs = deps.workspaces(found.source.workspace);
   const live = await liveVersionOf(sourceWs, found.source.deployment.endpoint);
   const problem = sourceVersionProblem(model, found.source, found.target, live?.version, version);
-  if (problem || !live) throw new PromotionRefusedError(problem?.status ?? 409, problem?.message ?? 'no live version');
+  if (problem || !live) {
+    throw new PromotionRefusedError(problem?.status ?? 409, problem?.message ?? 'no live version', problem?.field);
+  }
   const source = await getModelVersion(sourceWs, live.name, live.version);
   const base = retrainPlanFor(entry);
   const target = found.target.deployment;

@@ -22,7 +22,7 @@ import { armScoringSecrets, type ScoringSecrets } from '../azureml/scoring-auth'
 import { decodedBody, scoreOnline } from '../azureml/scoring-client';
 import type { AzureMlWorkspace } from '../azureml/workspace';
 import { type WorkspaceResolver, workspaceKey } from '../azureml/workspaces';
-import { type Catalog, findModel } from '../catalog';
+import { type Catalog, findRetrainModel } from '../catalog';
 import type {
   CheckTrainingInput,
   CheckTrainingOutput,
@@ -112,7 +112,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
   const { ws, state, telemetry } = deps;
 
   function planOf(model: string): RetrainPlan {
-    const entry = findModel(deps.catalog, model);
+    const entry = findRetrainModel(deps.catalog, model);
     if (!entry) throw new ModelNotInCatalogError(model);
     return retrainPlanFor(entry);
   }
@@ -280,7 +280,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
 
     [RetrainActivities.checkTraining]: async (input: CheckTrainingInput): Promise<CheckTrainingOutput> => {
       // The experiment only locates the run-history record of a failure (for its message).
-      const experiment = findModel(deps.catalog, input.run.model)?.training.experiment ?? 'Default';
+      const experiment = findRetrainModel(deps.catalog, input.run.model)?.training.experiment ?? 'Default';
       const status = await getTrainingStatus(
         ws,
         { kind: input.kind, experiment, modelOutput: input.modelOutput },
@@ -588,7 +588,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
     },
 
     [RetrainActivities.rollbackEndpoint]: async (input: RollbackInput): Promise<RollbackOutput> => {
-      const entry = findModel(deps.catalog, input.model);
+      const entry = findRetrainModel(deps.catalog, input.model);
       if (!entry) throw new ModelNotInCatalogError(input.model);
       // A promotion stage's endpoint, in its workspace; the model's own deployment without a stage.
       const stage = input.stage ? stagesOf(entry).find((s) => s.name === input.stage) : undefined;

@@ -6,9 +6,9 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 
 import { createRetrainActivities, type RetrainDeps } from '../activities/retrain-activities';
+import { retrainModels } from '../catalog';
 import { registerAzureMlRunEvents } from '../functions/eventgrid/azureml-run-events';
 import { registerDatasetUploaded } from '../functions/eventgrid/dataset-uploaded';
-import { registerRetrainHttpFunctions } from '../functions/http/retrain-ops';
 import { retrainOrchestrator } from '../orchestrations/retrain';
 import { retrainDeployOrchestrator } from '../orchestrations/retrain-deploy';
 import { retrainRollbackOrchestrator } from '../orchestrations/retrain-rollback';
@@ -57,9 +57,8 @@ export function registerRetrainFunctions(context: () => AppContext): void {
   };
   registerDatasetUploaded(() => ({ ...submitDeps(), ws: context().workspace }));
   registerAzureMlRunEvents(() => context().state);
-  registerRetrainHttpFunctions(submitDeps);
   // Scheduled retrains (catalog triggers.schedules): one timer per model and schedule.
-  for (const model of context().catalog.models) {
+  for (const model of retrainModels(context().catalog)) {
     for (const schedule of model.triggers.schedules) {
       app.timer(retrainScheduleFunctionName(model.name, schedule.name), {
         schedule: schedule.schedule,

@@ -23,12 +23,30 @@ export function lakeDatastoreName(account: string, container: string): string {
   return `${account}_${container}`.replace(/-/g, '_');
 }
 
-/** `azureml://datastores/<ds>/paths/<path>` for the blob (`uri_file`) or the folder that holds it (`uri_folder`). */
-export function datasetInputUri(blob: LakeBlob, type: 'uri_file' | 'uri_folder'): string {
-  const path = type === 'uri_folder' ? blob.name.slice(0, blob.name.lastIndexOf('/') + 1) : blob.name;
+/** `azureml://datastores/<datastore>/paths/<path>`, each path segment URI-encoded. */
+export function datastorePathUri(datastore: string, path: string): string {
   const encoded = path
     .split('/')
     .map((segment) => encodeURIComponent(segment))
     .join('/');
-  return `azureml://datastores/${lakeDatastoreName(blob.account, blob.container)}/paths/${encoded}`;
+  return `azureml://datastores/${datastore}/paths/${encoded}`;
+}
+
+/** `azureml://datastores/<ds>/paths/<path>` for the blob (`uri_file`) or the folder that holds it (`uri_folder`). */
+export function datasetInputUri(blob: LakeBlob, type: 'uri_file' | 'uri_folder'): string {
+  const path = type === 'uri_folder' ? blob.name.slice(0, blob.name.lastIndexOf('/') + 1) : blob.name;
+  return datastorePathUri(lakeDatastoreName(blob.account, blob.container), path);
+}
+
+/**
+ * The blob path inside `container` that a data asset's URI names, when it is a path of that lake container through
+ * its datastore (`azureml://datastores/<account>_<container>/paths/<p>`); undefined for anything else.
+ */
+export function lakePathOf(dataUri: string, account: string, container: string): string | undefined {
+  const match = /^azureml:\/\/datastores\/([^/]+)\/paths\/(.*)$/i.exec(dataUri);
+  if (!match || match[1]?.toLowerCase() !== lakeDatastoreName(account, container).toLowerCase()) return undefined;
+  return (match[2] ?? '')
+    .split('/')
+    .map((segment) => decodeURIComponent(segment))
+    .join('/');
 }

@@ -48,7 +48,7 @@ function literal(value: string | number | boolean): string {
   return typeof value === 'string' ? value : String(value);
 }
 
-async function findJobByKey(ws: AzureMlWorkspace, key: string): Promise<JobBase | undefined> {
+export async function findJobByKey(ws: AzureMlWorkspace, key: string): Promise<JobBase | undefined> {
   return call('list Azure ML jobs', async () => {
     let scanned = 0;
     for await (const job of ws.arm.jobs.list(ws.resourceGroup, ws.workspace, { listViewType: 'All' })) {

@@ -1,3 +1,3 @@
-export { CatalogError, findModel, loadCatalog, parseCatalog } from './load';
+export { CatalogError, findModel, findRetrainModel, loadCatalog, parseCatalog } from './load';
 export * from './schema';
 export { parameterOverrideProblems } from './parameters';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { type Catalog, catalogSchema } from './schema';
+import { type Catalog, catalogSchema, type CatalogModel, isRetrainable, type ModelEntry } from './schema';
 
 /** The catalog file is missing, is not JSON, or violates the schema; `problems` name each field. */
 export class CatalogError extends Error {
@@ -71,6 +71,12 @@ export function loadCatalog(catalogPath: string, baseDir: string): Catalog {
 }
 
 /** Finds a model by name. */
-export function findModel(catalog: Catalog, name: string): Catalog['models'][number] | undefined {
+export function findModel(catalog: Catalog, name: string): CatalogModel | undefined {
   return catalog.models.find((m) => m.name === name);
+}
+
+/** Finds a model that retrains (has training, gate, registry and deployment); a score-only entry is not one. */
+export function findRetrainModel(catalog: Catalog, name: string): ModelEntry | undefined {
+  const model = findModel(catalog, name);
+  return model && isRetrainable(model) ? model : undefined;
 }

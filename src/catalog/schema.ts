@@ -262,59 +262,179 @@ const deploymentSchema = z
     }
   });
 
-const batchSchema = z.object({
-  /** NCRONTAB; default daily at 02:00 UTC. */
-  schedule: ncrontab.default('0 0 2 * * *'),
-  container: containerName.default('lake'),
-  /** Input partitions live under `<inputPrefix>date=YYYY-MM-DD/`. */
-  inputPrefix: prefix,
-  /** Output is published to `<outputPrefix>date=YYYY-MM-DD/`. */
-  outputPrefix: prefix,
-  /** `tabular`: mini-batches of rows; `files`: mini-batches of whole files. */
-  inputMode: z.enum(['tabular', 'files']).default('tabular'),
-  /** Rows (tabular) or files (files) per mini-batch. */
-  miniBatchSize: z.number().int().min(1).default(10000),
-  /** Failed mini-batches tolerated before the run fails; -1 tolerates any number. */
-  errorThreshold: z.number().int().min(-1).default(0),
-  /** Mini-batches in flight for the whole run. */
-  maxParallel: z.number().int().min(1).max(1000).default(8),
-  maxRetries: z.number().int().min(0).max(10).default(3),
-  retryIntervalSeconds: z.number().int().min(1).default(5),
-  /** Rows per scoring request and concurrent requests per mini-batch. */
-  requestRows: z.number().int().min(1).max(100000).default(500),
-  requestConcurrency: z.number().int().min(1).max(64).default(4),
-  outputFormat: z.enum(['csv', 'parquet']).default('csv'),
-  /** `appendRow`: one combined output file; `parts`: one part per mini-batch. */
-  outputMode: z.enum(['parts', 'appendRow']).default('parts'),
-  /** Name of the prediction column added to the output. */
-  predictionColumn: z.string().min(1).default('prediction'),
-  /** Name of the column with the model version (`<model>:<version>`) that scored each row. */
-  modelVersionColumn: z.string().min(1).default('model_version'),
-  /** Columns sent to the model (default: every input column); all input columns are kept in the output. */
-  features: z.array(z.string().min(1)).min(1).optional(),
-  /**
-   * How requests carry rows: `inputDataSplit` (MLflow `{"input_data": {"columns", "data"}}`), `inputDataRecords`
-   * (MLflow `{"input_data": [{…}]}`) or `dataRecords` (`{"data": [{…}]}`, classic scoring scripts).
-   */
-  requestFormat: z.enum(['inputDataSplit', 'inputDataRecords', 'dataRecords']).default('inputDataSplit'),
-  /**
-   * Types of CSV columns (`string`, `number`, `boolean`); undeclared columns are numbers when they look numeric.
-   * Declare IDs as `string` to keep leading zeros (`007`) in requests and in the output.
-   */
-  columnTypes: z.record(z.string().min(1), z.enum(['string', 'number', 'boolean'])).default({}),
-  /** Timeout of one scoring request. */
-  requestTimeoutMs: z.number().int().min(100).max(180000).default(30000),
-  /** Which partition a scheduled run scores: the slot's UTC date plus this many days (-1: yesterday). */
-  dateOffsetDays: z.number().int().min(-31).max(0).default(-1),
-  scorer: z
-    .object({
-      /** Online endpoint to score through; default: the model's deployment endpoint. */
-      endpoint: endpointName.optional(),
-      /** Pin a deployment (azureml-model-deployment); default: traffic routing. */
-      deployment: amlName.optional(),
-    })
-    .prefault({}),
+/**
+ * A threshold in the unit Azure ML users know: failed records (tabular input, like a parallel job over a tabular
+ * dataset), failed files (file input), or failed mini-batches (the product's own unit). A bare number is mini-batches,
+ * as before; -1 tolerates any number.
+ */
+const errorThresholdSchema = z.union([
+  z.number().int().min(-1),
+  z.object({ records: z.number().int().min(-1) }).strict(),
+  z.object({ files: z.number().int().min(-1) }).strict(),
+  z.object({ miniBatches: z.number().int().min(-1) }).strict(),
+]);
+
+/** Where a batch run scores: a managed online endpoint (durable fan-out) or an Azure ML batch endpoint (a job). */
+const scorerSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('onlineEndpoint'),
+    /** Online endpoint to score through; default: the model's deployment endpoint. */
+    endpoint: endpointName.optional(),
+    /** Pin a deployment (azureml-model-deployment); default: traffic routing. */
+    deployment: amlName.optional(),
+  }),
+  z.object({
+    kind: z.literal('batchEndpoint'),
+    /** Batch endpoint with a model deployment (a parallel job scores the day's input). */
+    endpoint: endpointName,
+    /** Deployment to invoke; default: the endpoint's default deployment. */
+    deployment: amlName.optional(),
+    /** Name of the job input that receives the day's data (any name works for model deployments). */
+    inputName: amlName.default('input_data'),
+    /** Name of the job output the deployment writes its `outputFileName` to (`score` for model deployments). */
+    outputName: amlName.default('score'),
+    /** Datastore through which the job reads and writes the lake; default `<account>_<container>` (identity-based). */
+    datastore: amlName.optional(),
+    timeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(180),
+    polling: pollingSchema.prefault({}),
+  }),
+]);
+
+/** What a run scores: the date's lake partition, or a registered data asset version. */
+const inputSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('lakePartition') }),
+  z.object({
+    kind: z.literal('dataAsset'),
+    /** Data asset name (a uri_folder or uri_file version pointing into the lake). */
+    name: amlName,
+    /** A pinned version, or `latest` (the newest version when the run starts). */
+    version: z.string().min(1).default('latest'),
+  }),
+]);
+
+/** A PostgreSQL identifier the app can quote safely: lower-case letters, digits and _, starting with a letter or _. */
+const pgIdentifier = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a PostgreSQL identifier: lower-case letters, digits and _ (at most 63)');
+
+/** A day's scores also written to a table of Azure Database for PostgreSQL (BATCH_POSTGRES_* settings). */
+const tableSchema = z.object({
+  schema: pgIdentifier.default('public'),
+  name: pgIdentifier,
+  /** Column holding the scored date; a run replaces exactly the rows of its date. */
+  dateColumn: pgIdentifier.default('score_date'),
 });
+
+const batchSchema = z
+  .object({
+    /** NCRONTAB; default daily at 02:00 UTC. */
+    schedule: ncrontab.default('0 0 2 * * *'),
+    container: containerName.default('lake'),
+    /** Input partitions live under `<inputPrefix>date=YYYY-MM-DD/` (required unless `input` is a data asset). */
+    inputPrefix: prefix.optional(),
+    /** Also write the day's scores to this PostgreSQL table (replaced per date in one transaction, after the threshold). */
+    table: tableSchema.optional(),
+    /** What a run scores: the date's lake partition (default) or a registered data asset version. */
+    input: inputSchema.default({ kind: 'lakePartition' }),
+    /** Output is published to `<outputPrefix>date=YYYY-MM-DD/`. */
+    outputPrefix: prefix,
+    /** `tabular`: mini-batches of rows; `files`: mini-batches of whole files. */
+    inputMode: z.enum(['tabular', 'files']).default('tabular'),
+    /** Rows (tabular) or files (files) per mini-batch. */
+    miniBatchSize: z.number().int().min(1).default(10000),
+    /**
+     * Failures tolerated before the run fails (and publishes nothing): a number of mini-batches, or `{records: n}`
+     * (tabular), `{files: n}` (files) or `{miniBatches: n}`; -1 tolerates any number.
+     */
+    errorThreshold: errorThresholdSchema.default(0),
+    /** Mini-batches in flight for the whole run. */
+    maxParallel: z.number().int().min(1).max(1000).default(8),
+    maxRetries: z.number().int().min(0).max(10).default(3),
+    retryIntervalSeconds: z.number().int().min(1).default(5),
+    /** Rows per scoring request and concurrent requests per mini-batch. */
+    requestRows: z.number().int().min(1).max(100000).default(500),
+    requestConcurrency: z.number().int().min(1).max(64).default(4),
+    outputFormat: z.enum(['csv', 'parquet']).default('csv'),
+    /** `appendRow`: one combined output file; `parts`: one part per mini-batch. */
+    outputMode: z.enum(['parts', 'appendRow']).default('parts'),
+    /** Name of the prediction column added to the output. */
+    predictionColumn: z.string().min(1).default('prediction'),
+    /** Name of the column with the model version (`<model>:<version>`) that scored each row. */
+    modelVersionColumn: z.string().min(1).default('model_version'),
+    /** Columns sent to the model (default: every input column); all input columns are kept in the output. */
+    features: z.array(z.string().min(1)).min(1).optional(),
+    /**
+     * How requests carry rows: `inputDataSplit` (MLflow `{"input_data": {"columns", "data"}}`), `inputDataRecords`
+     * (MLflow `{"input_data": [{…}]}`) or `dataRecords` (`{"data": [{…}]}`, classic scoring scripts).
+     */
+    requestFormat: z.enum(['inputDataSplit', 'inputDataRecords', 'dataRecords']).default('inputDataSplit'),
+    /**
+     * Types of CSV columns (`string`, `number`, `boolean`); undeclared columns are numbers when they look numeric.
+     * Declare IDs as `string` to keep leading zeros (`007`) in requests and in the output.
+     */
+    columnTypes: z.record(z.string().min(1), z.enum(['string', 'number', 'boolean'])).default({}),
+    /** Timeout of one scoring request. */
+    requestTimeoutMs: z.number().int().min(100).max(180000).default(30000),
+    /** Which partition a scheduled run scores: the slot's UTC date plus this many days (-1: yesterday). */
+    dateOffsetDays: z.number().int().min(-31).max(0).default(-1),
+    /** Where rows are scored; without `kind`, an online endpoint (the product's original scorer). */
+    scorer: z
+      .preprocess(
+        (v) => (isPlainObject(v) && v['kind'] === undefined ? { ...v, kind: 'onlineEndpoint' } : v),
+        scorerSchema,
+      )
+      .prefault({}),
+  })
+  .superRefine((b, ctx) => {
+    if (b.input.kind === 'lakePartition' && b.inputPrefix === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'is required to score the lake partition <inputPrefix>date=YYYY-MM-DD/ (or set input to a data asset)',
+        path: ['inputPrefix'],
+      });
+    }
+    const unit = thresholdUnit(b.errorThreshold);
+    if (unit === 'records' && b.inputMode !== 'tabular') {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'counts failed records, which needs inputMode tabular (use files with inputMode files)',
+        path: ['errorThreshold', 'records'],
+      });
+    }
+    if (unit === 'files' && b.inputMode !== 'files') {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'counts failed files, which needs inputMode files (use records with inputMode tabular)',
+        path: ['errorThreshold', 'files'],
+      });
+    }
+  });
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export type ErrorThresholdUnit = 'records' | 'files' | 'miniBatches';
+
+/** The unit of a catalog `errorThreshold` (a bare number counts mini-batches). */
+export function thresholdUnit(t: z.infer<typeof errorThresholdSchema>): ErrorThresholdUnit {
+  if (typeof t === 'number' || 'miniBatches' in t) return 'miniBatches';
+  return 'records' in t ? 'records' : 'files';
+}
+
+/** The limit of a catalog `errorThreshold`, in its unit; -1 = any number. */
+export function thresholdLimit(t: z.infer<typeof errorThresholdSchema>): number {
+  if (typeof t === 'number') return t;
+  return 'records' in t ? t.records : 'files' in t ? t.files : t.miniBatches;
+}
+
+/** The sections retraining needs, in the order users write them. */
+export const RETRAIN_SECTIONS = ['training', 'gate', 'registry', 'deployment'] as const;
 
 /** A workspace in another resource group or subscription (ARM coordinates). */
 const workspaceCoordinatesSchema = z.object({
@@ -345,17 +465,66 @@ export const modelSchema = z
   .object({
     name: amlName,
     description: z.string().default(''),
-    training: trainingSchema,
+    training: trainingSchema.optional(),
     triggers: triggersSchema.prefault({}),
-    gate: gateSchema,
-    registry: registrySchema,
-    deployment: deploymentSchema,
+    gate: gateSchema.optional(),
+    registry: registrySchema.optional(),
+    deployment: deploymentSchema.optional(),
     batch: batchSchema.optional(),
     /** Ordered environments a released version is promoted through; none: one stage (the model's deployment). */
     stages: z.array(stageSchema).optional(),
   })
   .superRefine((m, ctx) => {
-    stageProblems(m, ctx);
+    // Capabilities and the sections each needs: retraining (training, gate, registry, deployment), batch scoring
+    // (batch, plus an endpoint to score through). A score-only entry has only batch.
+    const present = RETRAIN_SECTIONS.filter((s) => m[s] !== undefined);
+    if (present.length > 0 && present.length < RETRAIN_SECTIONS.length) {
+      for (const section of RETRAIN_SECTIONS.filter((s) => m[s] === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `is required: retraining needs training, gate, registry and deployment (this entry has ${present.join(', ')}); a score-only model has only batch`,
+          path: [section],
+        });
+      }
+    }
+    if (present.length === 0 && !m.batch) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'is required: a model either retrains (training, gate, registry and deployment) or scores (batch), or both',
+        path: ['batch'],
+      });
+    }
+    if (present.length < RETRAIN_SECTIONS.length) {
+      const t = m.triggers;
+      const kinds = (['datasets', 'git', 'schedules'] as const).filter((k) => t[k].length > 0);
+      for (const kind of kinds) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'start retraining, which needs training, gate, registry and deployment; a score-only model has no triggers (batch.schedule runs its scoring)',
+          path: ['triggers', kind],
+        });
+      }
+    }
+    if (m.batch?.scorer.kind === 'onlineEndpoint' && !m.batch.scorer.endpoint && !m.deployment) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'is required for a score-only model: name the online endpoint to score through (or use kind batchEndpoint)',
+        path: ['batch', 'scorer', 'endpoint'],
+      });
+    }
+    if (m.stages && !m.deployment) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'apply to a model that retrains and releases (training, gate, registry and deployment); a score-only model has no stages',
+        path: ['stages'],
+      });
+    }
+    if (!m.registry || !m.deployment) return;
+    stageProblems({ deployment: m.deployment, stages: m.stages }, ctx);
     // Managed online deployments serve only MLflow models without code; any other model needs both (Learn:
     // "Deploy MLflow models to online endpoints", no-code deployment).
     if (!NO_CODE_MODEL_TYPES.includes(m.registry.modelType)) {
@@ -441,13 +610,34 @@ export const catalogSchema = z.object({
 });
 
 export type Catalog = z.infer<typeof catalogSchema>;
-export type ModelEntry = z.infer<typeof modelSchema>;
-export type TrainingSpec = ModelEntry['training'];
-export type DatasetTrigger = ModelEntry['triggers']['datasets'][number];
-export type GitTrigger = ModelEntry['triggers']['git'][number];
-export type GateSpec = ModelEntry['gate'];
+/** Any catalog entry: it retrains, scores in batch, or both. */
+export type CatalogModel = z.infer<typeof modelSchema>;
+export type TrainingSpec = NonNullable<CatalogModel['training']>;
+export type GateSpec = NonNullable<CatalogModel['gate']>;
+export type RegistrySpec = NonNullable<CatalogModel['registry']>;
+export type DeploymentSpec = NonNullable<CatalogModel['deployment']>;
+/** An entry that retrains: it has all of training, gate, registry and deployment (the retrain path's view). */
+export type ModelEntry = CatalogModel & {
+  readonly training: TrainingSpec;
+  readonly gate: GateSpec;
+  readonly registry: RegistrySpec;
+  readonly deployment: DeploymentSpec;
+};
+export type DatasetTrigger = CatalogModel['triggers']['datasets'][number];
+export type GitTrigger = CatalogModel['triggers']['git'][number];
 export type GateMetricSpec = GateSpec['metrics'][number];
-export type DeploymentSpec = ModelEntry['deployment'];
-export type BatchSpec = NonNullable<ModelEntry['batch']>;
-export type StageSpec = NonNullable<ModelEntry['stages']>[number];
+export type BatchSpec = NonNullable<CatalogModel['batch']>;
+export type BatchScorerSpec = BatchSpec['scorer'];
+export type BatchErrorThreshold = BatchSpec['errorThreshold'];
+
+/** Whether an entry retrains (schema validation guarantees all four sections or none). */
+export function isRetrainable(model: CatalogModel): model is ModelEntry {
+  return RETRAIN_SECTIONS.every((s) => model[s] !== undefined);
+}
+
+/** The entries that retrain. */
+export function retrainModels(catalog: Catalog): ModelEntry[] {
+  return catalog.models.filter(isRetrainable);
+}
+export type StageSpec = NonNullable<CatalogModel['stages']>[number];
 export type WorkspaceCoordinatesSpec = z.infer<typeof workspaceCoordinatesSchema>;

@@ -1,6 +1,14 @@
 import type {
+  BackfillAccepted,
+  BackfillRequestBody,
+  BatchRunDetail,
+  BatchRunPage,
   DecisionRequestBody,
   DeploymentLogs,
+  EndpointDetail,
+  EndpointList,
+  ModelDetail,
+  ModelList,
   OperationAccepted,
   RetrainRequestBody,
   PromoteRequestBody,
@@ -12,6 +20,7 @@ import type {
   TriggerAccepted,
   TriggerPage,
 } from '../functions/ops/contract';
+import { opsPath } from '../functions/ops/routes';
 import { CliError, ExitCodes } from './errors';
 
 export interface OpsClientOptions {
@@ -40,11 +49,28 @@ export interface ListTriggersFilter {
   continuationToken?: string;
 }
 
-interface ProblemBody {
-  error?: { code?: string; message?: string; problems?: string[] };
+export interface ListBatchRunsFilter {
+  model?: string;
+  status?: string;
+  from?: string;
+  to?: string;
+  pageSize?: number;
+  continuationToken?: string;
 }
 
-/** A small client of the operations API (function-key auth through the x-functions-key header). */
+/** An RFC 9457 problem as the operations API answers errors (src/functions/http/problems.ts). */
+interface ProblemBody {
+  type?: string;
+  title?: string;
+  detail?: string;
+  errors?: { field?: string; message?: string }[];
+  invocationId?: string;
+}
+
+/**
+ * A small client of the operations API (function-key auth through the x-functions-key header). Paths come from the
+ * route table (src/functions/ops/routes.ts), so the CLI cannot call a route the app does not register.
+ */
 export class OpsClient {
   private readonly base: string;
 
@@ -54,51 +80,74 @@ export class OpsClient {
   }
 
   listRuns(filter: ListRunsFilter): Promise<RunPage> {
-    return this.request<RunPage>('GET', withQuery('ops/runs', filter));
+    return this.request<RunPage>('GET', withQuery(opsPath('listRuns'), filter));
   }
 
   listTriggers(filter: ListTriggersFilter): Promise<TriggerPage> {
-    return this.request<TriggerPage>('GET', withQuery('ops/triggers', filter));
+    return this.request<TriggerPage>('GET', withQuery(opsPath('listTriggers'), filter));
   }
 
   getRun(runId: string): Promise<RunDetail> {
-    return this.request<RunDetail>('GET', `ops/runs/${encodeURIComponent(runId)}`);
+    return this.request<RunDetail>('GET', opsPath('getRun', { runId }));
   }
 
   retrain(model: string, body: RetrainRequestBody): Promise<TriggerAccepted> {
-    return this.request<TriggerAccepted>('POST', `ops/models/${encodeURIComponent(model)}/retrain`, body);
+    return this.request<TriggerAccepted>('POST', opsPath('retrain', { model }), body);
   }
 
   decide(runId: string, approve: boolean, body: DecisionRequestBody): Promise<OperationAccepted> {
-    const op = approve ? 'approve' : 'reject';
-    return this.request<OperationAccepted>('POST', `ops/runs/${encodeURIComponent(runId)}/${op}`, body);
+    return this.request<OperationAccepted>('POST', opsPath(approve ? 'approve' : 'reject', { runId }), body);
   }
 
   promote(model: string, body: PromoteRequestBody): Promise<OperationAccepted> {
-    return this.request<OperationAccepted>('POST', `ops/models/${encodeURIComponent(model)}/promote`, body);
+    return this.request<OperationAccepted>('POST', opsPath('promote', { model }), body);
   }
 
   rollback(model: string, body: RollbackRequestBody): Promise<OperationAccepted> {
-    return this.request<OperationAccepted>('POST', `ops/models/${encodeURIComponent(model)}/rollback`, body);
+    return this.request<OperationAccepted>('POST', opsPath('rollback', { model }), body);
   }
 
   cancel(runId: string, reason: string | undefined): Promise<OperationAccepted> {
-    return this.request<OperationAccepted>(
-      'POST',
-      `ops/runs/${encodeURIComponent(runId)}/cancel`,
-      reason ? { reason } : {},
-    );
+    return this.request<OperationAccepted>('POST', opsPath('cancel', { runId }), reason ? { reason } : {});
   }
 
   deploymentLogs(
     model: string,
     query: { deployment?: string; container?: string; tail?: number },
   ): Promise<DeploymentLogs> {
-    return this.request<DeploymentLogs>('GET', withQuery(`ops/models/${encodeURIComponent(model)}/logs`, query));
+    return this.request<DeploymentLogs>('GET', withQuery(opsPath('deploymentLogs', { model }), query));
   }
 
   score(model: string, body: ScoreRequestBody): Promise<ScoreResult> {
-    return this.request<ScoreResult>('POST', `ops/models/${encodeURIComponent(model)}/score`, body);
+    return this.request<ScoreResult>('POST', opsPath('score', { model }), body);
+  }
+
+  listModels(): Promise<ModelList> {
+    return this.request<ModelList>('GET', opsPath('listModels'));
+  }
+
+  getModel(model: string): Promise<ModelDetail> {
+    return this.request<ModelDetail>('GET', opsPath('getModel', { model }));
+  }
+
+  listEndpoints(): Promise<EndpointList> {
+    return this.request<EndpointList>('GET', opsPath('listEndpoints'));
+  }
+
+  getEndpoint(endpoint: string): Promise<EndpointDetail> {
+    return this.request<EndpointDetail>('GET', opsPath('getEndpoint', { endpoint }));
+  }
+
+  listBatchRuns(filter: ListBatchRunsFilter): Promise<BatchRunPage> {
+    return this.request<BatchRunPage>('GET', withQuery(opsPath('listBatchRuns'), filter));
+  }
+
+  getBatchRun(runId: string): Promise<BatchRunDetail> {
+    return this.request<BatchRunDetail>('GET', opsPath('getBatchRun', { runId }));
+  }
+
+  backfill(model: string, body: BackfillRequestBody): Promise<BackfillAccepted> {
+    return this.request<BackfillAccepted>('POST', opsPath('backfill', { model }), body);
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
@@ -134,8 +183,9 @@ export class OpsClient {
   }
 
   private toError(status: number, problem: ProblemBody | undefined, text: string): CliError {
-    const detail = problem?.error?.message ?? (text.trim().slice(0, 200) || `HTTP ${status}`);
-    const problems = problem?.error?.problems?.length ? `\n  - ${problem.error.problems.join('\n  - ')}` : '';
+    const detail = problem?.detail ?? (text.trim().slice(0, 200) || `HTTP ${status}`);
+    const fields = (problem?.errors ?? []).map((e) => `${e.field ?? '?'}: ${e.message ?? ''}`);
+    const problems = fields.length ? `\n  - ${fields.join('\n  - ')}` : '';
     if (status === 401 || status === 403) {
       return new CliError(
         `Unauthorized (${status}): the function key was ${this.options.key ? 'rejected' : 'not given'}; pass --key or set MLOPS_KEY.`,
@@ -143,10 +193,11 @@ export class OpsClient {
       );
     }
     if (status === 404) return new CliError(`Not found: ${detail}`, ExitCodes.notFound);
-    if (status === 400 || status === 409 || status === 413) {
+    if (status === 400 || status === 405 || status === 409 || status === 413) {
       return new CliError(`Rejected (${status}): ${detail}${problems}`, ExitCodes.rejected);
     }
-    return new CliError(`Server error (${status}): ${detail}`, ExitCodes.failure);
+    const invocation = problem?.invocationId ? ` (invocation ${problem.invocationId})` : '';
+    return new CliError(`Server error (${status}): ${detail}${invocation}`, ExitCodes.failure);
   }
 }
 

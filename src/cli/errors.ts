@@ -7,6 +7,8 @@ export const ExitCodes = {
   unauthorized: 4,
   notFound: 5,
   rejected: 6,
+  /** `--watch` followed the run to its end and it did not succeed (failed, rejected, rolled back, canceled, ...). */
+  runUnsuccessful: 7,
 } as const;
 
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];

@@ -11,6 +11,7 @@ const { run } = createProgram({
   err: (text) => process.stderr.write(`${text}\n`),
   env: readCliEnvironment(),
   cwd: process.cwd(),
+  isTTY: process.stdout.isTTY,
 });
 
 void run(process.argv.slice(2)).then((code) => {

@@ -5,6 +5,14 @@ export type StorageConnection =
   | { readonly kind: 'connectionString'; readonly connectionString: string }
   | { readonly kind: 'identity'; readonly blobServiceUri: string };
 
+export interface PostgresConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly ssl: boolean;
+}
+
 export interface AppConfig {
   readonly hostStorage: StorageConnection;
   readonly lakeStorage: StorageConnection;
@@ -26,6 +34,8 @@ export interface AppConfig {
     readonly entraAuthentication: { readonly clientId: string | undefined } | undefined;
   };
   readonly catalogPath: string;
+  /** Azure Database for PostgreSQL for batch.table outputs; undefined when not configured. */
+  readonly postgres: PostgresConnection | undefined;
   /** Non-fatal problems found at startup (e.g. an unresolved Key Vault reference); logged once by the app. */
   readonly warnings: readonly string[];
   readonly webhooks: {
@@ -115,6 +125,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       'AZURE_DEVOPS_WEBHOOK_USERNAME/AZURE_DEVOPS_WEBHOOK_PASSWORD: set both or neither (basic auth needs both)',
     );
   }
+  if (s.BATCH_POSTGRES_HOST && !s.BATCH_POSTGRES_USER) {
+    problems.push('BATCH_POSTGRES_USER: required with BATCH_POSTGRES_HOST (the role the app logs in as)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -139,6 +152,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       entraAuthentication: entraAuthentication(s.APPLICATIONINSIGHTS_AUTHENTICATION_STRING),
     }),
     catalogPath: s.MLOPS_CATALOG_PATH,
+    postgres:
+      s.BATCH_POSTGRES_HOST && s.BATCH_POSTGRES_USER
+        ? Object.freeze({
+            host: s.BATCH_POSTGRES_HOST,
+            port: s.BATCH_POSTGRES_PORT,
+            database: s.BATCH_POSTGRES_DATABASE,
+            user: s.BATCH_POSTGRES_USER,
+            ssl: s.BATCH_POSTGRES_SSL === 'require',
+          })
+        : undefined,
     warnings: Object.freeze(warnings),
     webhooks: Object.freeze({
       githubSecret: s.GITHUB_WEBHOOK_SECRET,

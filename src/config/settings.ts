@@ -151,6 +151,29 @@ export const settingsSchema = z.object({
   GENERIC_WEBHOOK_SECRET: optionalText.describe(
     'HMAC secret for the generic/Jenkins webhook (X-Mlops-Signature). Empty: the generic webhook answers 503 not configured.',
   ),
+  BATCH_POSTGRES_HOST: optionalText.describe(
+    'Azure Database for PostgreSQL (Flexible Server) host that batch.table outputs write to, e.g. <server>.postgres.database.azure.com (local: 127.0.0.1). Empty: no table output (a model with batch.table then fails its runs).',
+  ),
+  BATCH_POSTGRES_PORT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .default(5432)
+    .describe('PostgreSQL port of BATCH_POSTGRES_HOST.'),
+  BATCH_POSTGRES_DATABASE: z
+    .string()
+    .trim()
+    .min(1)
+    .default('postgres')
+    .describe('Database that holds the batch score tables.'),
+  BATCH_POSTGRES_USER: optionalText.describe(
+    "PostgreSQL role the app logs in as: in Azure the name of the Entra principal mapped to the app's managed identity (its password is an Entra token for https://ossrdbms-aad.database.windows.net). Required with BATCH_POSTGRES_HOST.",
+  ),
+  BATCH_POSTGRES_SSL: z
+    .enum(['require', 'disable'])
+    .default('require')
+    .describe('TLS to PostgreSQL: require (Azure, which refuses plain connections) or disable (a local server).'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

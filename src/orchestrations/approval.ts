@@ -1,17 +1,13 @@
-import type { OrchestrationContext, Task, TimerTask } from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
 
 import { type ApprovalDecision, RetrainEvents, type RunRef } from '../services/retrain/contracts';
 import { after, type Steps } from './retrain-support';
+import { cancelIfPending } from './run-events';
 
 /**
  * The approval gate shared by retrain releases and promotions: the decision arrives as the `ApprovalDecision` event
  * raised by the approve/reject operation for the run waiting here.
  */
-
-/** Cancels a timer that lost a `Task.any` (one that fired in the same batch cannot be cancelled any more). */
-export function cancelIfPending(timer: TimerTask): void {
-  if (!timer.isCompleted) timer.cancel();
-}
 
 /**
  * Waits for this run's approval decision; undefined when the timeout passes first. Each round waits on a fresh

@@ -9,12 +9,16 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext } from 'durable-functions';
 
 import { runIdFor } from '../services/batch/layout';
-import { CHUNK_SIZE, chunkRanges, chunkSlots, decideThreshold, miniBatchKey } from '../services/batch/planner';
+import { CHUNK_SIZE, chunkRanges, chunkSlots, miniBatchKey } from '../services/batch/planner';
+import { decideThreshold, describeThreshold, type ThresholdDecision } from '../services/batch/threshold';
 import type {
+  BatchJobPlan,
   BatchRunInput,
+  FailureTally,
   BatchRunOutcome,
   BatchRunStatus,
   ChunkInput,
+  ChunkRecordInput,
   ChunkResult,
   MiniBatchFailure,
   MiniBatchResult,
@@ -22,7 +26,10 @@ import type {
   RunRef,
   ScoreSettings,
 } from '../services/batch/types';
+import { type RunStatusEvent, RetrainEvents } from '../services/retrain/contracts';
+import { nextPoll } from '../services/retrain/polling';
 import { failureSummary } from '../services/task-failure';
+import { cancelIfPending, EventWaiters } from './run-events';
 
 export const BatchOrchestrations = {
   run: 'batchRun',
@@ -32,6 +39,13 @@ export const BatchOrchestrations = {
 export const BatchActivities = {
   plan: 'batchPlan',
   scoreMiniBatch: 'batchScoreMiniBatch',
+  recordChunk: 'batchRecordChunk',
+  tally: 'batchTally',
+  invokeJob: 'batchInvokeJob',
+  checkJob: 'batchCheckJob',
+  cancelJob: 'batchCancelJob',
+  collectJob: 'batchCollectJob',
+  writeTable: 'batchWriteTable',
   publish: 'batchPublish',
   abandon: 'batchAbandon',
 } as const;
@@ -161,77 +175,49 @@ export function* batchChunkOrchestrator(context: OrchestrationContext): Generato
     });
     context.df.setCustomStatus({ done: succeeded.length, failed: failed.length, total, rowsScored });
   }
-  return { from: input.from, to: input.to, succeeded, failed };
+  const summary = { from: input.from, to: input.to, scored: succeeded.length, rowsOut: rowsScored, failed };
+  if (succeeded.length === 0) return summary;
+  const record: ChunkRecordInput = { run: input.run, from: input.from, succeeded };
+  const blob = (yield context.df.callActivityWithRetry(
+    BatchActivities.recordChunk,
+    retryOptions(3, 5),
+    record,
+  )) as string;
+  return { ...summary, record: blob };
 }
 
-export function* batchRunOrchestrator(context: OrchestrationContext): Generator<df.Task, BatchRunOutcome, unknown> {
-  const input = context.df.getInput<BatchRunInput>();
-  const { spec } = input;
-  const startedAt = context.df.currentUtcDateTime.toISOString();
-  const run: RunRef = {
-    model: input.model,
-    date: input.date,
-    runId: runIdFor(startedAt),
-    instanceId: context.df.instanceId,
-    container: spec.container,
-    inputPrefix: spec.inputPrefix,
-    outputPrefix: spec.outputPrefix,
-  };
-  let status: BatchRunStatus = {
-    kind: 'batchScoring',
-    model: run.model,
-    date: run.date,
-    runId: run.runId,
-    phase: 'planning',
-    batches: { total: 0, done: 0, failed: 0 },
-    rowsScored: 0,
-    errorThreshold: spec.errorThreshold,
-  };
-  context.df.setCustomStatus(status);
+/**
+ * Scored mini-batches reach publish two ways: a batch endpoint job's single part inline (`succeeded`), the online
+ * path's many results in chunk records (`records`, see ChunkResult). `scored` and `rowsOut` count both.
+ */
+interface ScoringOutcome {
+  readonly succeeded: MiniBatchResult[];
+  readonly records: string[];
+  readonly scored: number;
+  readonly rowsOut: number;
+  readonly tally: FailureTally;
+  /** Set when the scoring itself failed as a whole (a batch endpoint job that failed or timed out). */
+  readonly failed?: string;
+  readonly job?: string;
+}
 
-  const plan = (yield context.df.callActivityWithRetry(BatchActivities.plan, retryOptions(2, 5), {
-    run,
-    endpoint: input.endpoint,
-    deployment: spec.scorer.deployment,
-    inputMode: spec.inputMode,
-    miniBatchSize: spec.miniBatchSize,
-  })) as PlanSummary;
-
-  const base = { model: run.model, date: run.date, runId: run.runId };
-  if (plan.miniBatches === 0) {
-    status = { ...status, phase: 'skipped', reason: 'no input rows for this date' };
-    context.df.setCustomStatus(status);
-    return {
-      ...base,
-      status: 'skipped',
-      reason: status.reason,
-      rowsIn: 0,
-      rowsOut: 0,
-      batches: { total: 0, failed: 0 },
-      failures: [],
-    };
-  }
-
-  const scoringStartedAt = context.df.currentUtcDateTime.toISOString();
-  status = { ...status, phase: 'scoring', batches: { total: plan.miniBatches, done: 0, failed: 0 } };
-  context.df.setCustomStatus(status);
-
-  const settings: ScoreSettings = {
-    requestRows: spec.requestRows,
-    requestConcurrency: spec.requestConcurrency,
-    requestTimeoutMs: spec.requestTimeoutMs,
-    outputFormat: spec.outputFormat,
-    predictionColumn: spec.predictionColumn,
-    modelVersionColumn: spec.modelVersionColumn,
-    features: spec.features,
-  };
+/** Scores the plan through the online endpoint: chunk sub-orchestrations in waves, then the failures tallied. */
+function* scoreThroughOnlineEndpoint(
+  context: OrchestrationContext,
+  run: RunRef,
+  plan: PlanSummary,
+  spec: BatchRunInput['spec'],
+  settings: ScoreSettings,
+  progress: (done: number, failed: number, rowsScored: number) => void,
+): Generator<df.Task, ScoringOutcome, unknown> {
   // Chunks run in waves: each wave is one Task.all of up to `lanes.length` chunk sub-orchestrations, chunk i of a
   // wave getting lanes[i] of the run's maxParallel slots, so the run never has more than maxParallel mini-batches
   // in flight (see settleAll for why not a sliding window).
   const ranges = chunkRanges(plan.miniBatches, CHUNK_SIZE);
   const lanes = chunkSlots(spec.maxParallel, ranges.length);
-  const succeeded: MiniBatchResult[] = [];
+  const records: string[] = [];
   const failures: MiniBatchFailure[] = [];
+  let scored = 0;
   let rowsScored = 0;
   for (let first = 0; first < ranges.length; first += lanes.length) {
     const wave = ranges.slice(first, first + lanes.length);
@@ -258,9 +244,10 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
       const outcome = outcomes[i] as Settled;
       if (outcome.ok) {
         const result = outcome.value as ChunkResult;
-        succeeded.push(...result.succeeded);
+        if (result.record) records.push(result.record);
         failures.push(...result.failed);
-        rowsScored += result.succeeded.reduce((sum, r) => sum + r.rowsOut, 0);
+        scored += result.scored;
+        rowsScored += result.rowsOut;
         return;
       }
       // A chunk orchestration itself failed (not a mini-batch): count its mini-batches as failed.
@@ -268,22 +255,221 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
         failures.push({ key: miniBatchKey(j), rows: 0, reason: `chunk failed: ${failureReason(outcome.error)}` });
       }
     });
-    status = {
-      ...status,
-      batches: { total: plan.miniBatches, done: succeeded.length, failed: failures.length },
-      rowsScored,
+    progress(scored, failures.length, rowsScored);
+  }
+  const tally = (yield context.df.callActivityWithRetry(BatchActivities.tally, retryOptions(2, 5), {
+    run,
+    planBlob: plan.planBlob,
+    failures,
+  })) as FailureTally;
+  return { succeeded: [], records, scored, rowsOut: rowsScored, tally };
+}
+
+/**
+ * Scores the plan with one Azure ML batch endpoint job: invoke (idempotent per run), wait event-first with durable
+ * timer polls as fallback (the retrain path's machinery: `azuremlRunEvents` raises AzureMlRunStatus on this
+ * instance, {@link EventWaiters}, `nextPoll`), then read the job's output into the run's staged part.
+ */
+function* scoreThroughBatchEndpoint(
+  context: OrchestrationContext,
+  run: RunRef,
+  plan: PlanSummary & { batchJob: BatchJobPlan },
+  spec: BatchRunInput['spec'],
+  settings: ScoreSettings,
+  jobStatus: (name: string, status: string) => void,
+): Generator<df.Task, ScoringOutcome, unknown> {
+  const scorer = spec.scorer;
+  if (scorer.kind !== 'batchEndpoint') throw new TypeError('not a batch endpoint scorer');
+  const { batchJob } = plan;
+  const whole: FailureTally = {
+    failed: { records: plan.rows, files: plan.files, miniBatches: plan.miniBatches },
+    total: { records: plan.rows, files: plan.files, miniBatches: plan.miniBatches },
+    failures: [],
+  };
+  const { jobName } = (yield context.df.callActivityWithRetry(BatchActivities.invokeJob, retryOptions(3, 10), {
+    run,
+    batchJob,
+  })) as { jobName: string };
+  const ref = { run, batchJob, jobName };
+  jobStatus(jobName, 'NotStarted');
+  const deadline = new Date(context.df.currentUtcDateTime.getTime() + scorer.timeoutMinutes * 60_000);
+  const events = new EventWaiters(context, RetrainEvents.runStatus);
+  let last = 'NotStarted';
+  for (let attempt = 0; ; attempt++) {
+    const current = (yield context.df.callActivityWithRetry(BatchActivities.checkJob, retryOptions(3, 5), ref)) as {
+      status: string;
+      phase: string;
+      error?: string;
     };
+    if (current.status !== last) jobStatus(jobName, (last = current.status));
+    if (current.phase === 'completed') break;
+    if (current.phase !== 'running') {
+      const reason = `batch endpoint job ${jobName} ${current.status}${current.error ? `: ${current.error}` : ''}`;
+      return {
+        succeeded: [],
+        records: [],
+        scored: 0,
+        rowsOut: 0,
+        tally: { ...whole, failures: [{ key: jobName, rows: plan.rows, reason }] },
+        failed: reason,
+        job: jobName,
+      };
+    }
+    const now = context.df.currentUtcDateTime;
+    if (now.getTime() >= deadline.getTime()) {
+      try {
+        yield context.df.callActivity(BatchActivities.cancelJob, ref);
+      } catch {
+        // the run fails anyway; the job's own timeout ends it
+      }
+      const reason = `batch endpoint job ${jobName} did not finish within ${scorer.timeoutMinutes} min (last status ${current.status})`;
+      return {
+        succeeded: [],
+        records: [],
+        scored: 0,
+        rowsOut: 0,
+        tally: { ...whole, failures: [{ key: jobName, rows: plan.rows, reason }] },
+        failed: reason,
+        job: jobName,
+      };
+    }
+    let received = events.take();
+    if (received.length === 0) {
+      const timer = context.df.createTimer(nextPoll(now, attempt, scorer.polling, deadline).at);
+      const winner = (yield context.df.Task.any([events.next(), timer])) as df.Task;
+      if (winner === timer) continue;
+      cancelIfPending(timer);
+      received = events.take();
+    }
+    // Only other jobs' events: not a poll, keep the backoff.
+    if (received.every((e) => (e as RunStatusEvent | undefined)?.jobName !== jobName)) attempt--;
+  }
+  const collected = (yield context.df.callActivityWithRetry(BatchActivities.collectJob, retryOptions(3, 5), {
+    ...ref,
+    planBlob: plan.planBlob,
+    settings,
+  })) as { succeeded: MiniBatchResult[]; tally: FailureTally };
+  return {
+    ...collected,
+    records: [],
+    scored: collected.succeeded.length,
+    rowsOut: collected.succeeded.reduce((sum, r) => sum + r.rowsOut, 0),
+    job: jobName,
+  };
+}
+
+export function* batchRunOrchestrator(context: OrchestrationContext): Generator<df.Task, BatchRunOutcome, unknown> {
+  const input = context.df.getInput<BatchRunInput>();
+  const { spec } = input;
+  const startedAt = context.df.currentUtcDateTime.toISOString();
+  const threshold = describeThreshold(spec.errorThreshold);
+  const run: RunRef = {
+    model: input.model,
+    date: input.date,
+    runId: runIdFor(startedAt),
+    instanceId: context.df.instanceId,
+    container: spec.container,
+    inputPrefix: spec.inputPrefix ?? '',
+    outputPrefix: spec.outputPrefix,
+  };
+  let status: BatchRunStatus = {
+    kind: 'batchScoring',
+    model: run.model,
+    date: run.date,
+    runId: run.runId,
+    phase: 'planning',
+    batches: { total: 0, done: 0, failed: 0 },
+    rowsScored: 0,
+    errorThreshold: threshold.limit,
+    errorThresholdUnit: threshold.unit,
+    scorer: spec.scorer.kind,
+  };
+  context.df.setCustomStatus(status);
+
+  const plan = (yield context.df.callActivityWithRetry(BatchActivities.plan, retryOptions(2, 5), {
+    run,
+    endpoint: input.endpoint,
+    deployment: spec.scorer.deployment,
+    inputMode: spec.inputMode,
+    miniBatchSize: spec.miniBatchSize,
+    input: spec.input,
+    scorer: spec.scorer,
+  })) as PlanSummary;
+
+  const base = { model: run.model, date: run.date, runId: run.runId };
+  if (plan.miniBatches === 0) {
+    status = { ...status, phase: 'skipped', reason: 'no input rows for this date' };
     context.df.setCustomStatus(status);
+    return {
+      ...base,
+      status: 'skipped',
+      reason: status.reason,
+      rowsIn: 0,
+      rowsOut: 0,
+      batches: { total: 0, failed: 0 },
+      failures: [],
+    };
   }
 
-  const decision = decideThreshold(failures.length, plan.miniBatches, spec.errorThreshold);
+  const scoringStartedAt = context.df.currentUtcDateTime.toISOString();
+  status = {
+    ...status,
+    phase: 'scoring',
+    scoringStartedAt,
+    batches: { total: plan.miniBatches, done: 0, failed: 0 },
+  };
+  context.df.setCustomStatus(status);
+
+  const settings: ScoreSettings = {
+    requestRows: spec.requestRows,
+    requestConcurrency: spec.requestConcurrency,
+    requestTimeoutMs: spec.requestTimeoutMs,
+    outputFormat: spec.outputFormat,
+    predictionColumn: spec.predictionColumn,
+    modelVersionColumn: spec.modelVersionColumn,
+    features: spec.features,
+  };
+  const scored: ScoringOutcome = plan.batchJob
+    ? yield* scoreThroughBatchEndpoint(
+        context,
+        run,
+        { ...plan, batchJob: plan.batchJob },
+        spec,
+        settings,
+        (name, s) => {
+          status = { ...status, job: { name, status: s } };
+          context.df.setCustomStatus(status);
+        },
+      )
+    : yield* scoreThroughOnlineEndpoint(context, run, plan, spec, settings, (done, failed, rowsScored) => {
+        status = { ...status, batches: { total: plan.miniBatches, done, failed }, rowsScored };
+        context.df.setCustomStatus(status);
+      });
+  const { succeeded, tally, rowsOut } = scored;
+  status = {
+    ...status,
+    batches: {
+      total: plan.miniBatches,
+      done: plan.miniBatches - tally.failed.miniBatches,
+      failed: tally.failed.miniBatches,
+    },
+    rowsScored: rowsOut,
+  };
+
+  const decision: ThresholdDecision = scored.failed
+    ? { publish: false, reason: scored.failed }
+    : decideThreshold(tally.failed, tally.total, spec.errorThreshold);
   const publishStartedAt = context.df.currentUtcDateTime.toISOString();
   const finalize = {
     run,
     planBlob: plan.planBlob,
     trigger: input.trigger,
+    scorerKind: spec.scorer.kind,
+    job: scored.job,
+    input: plan.input,
+    tally,
     endpoint: input.endpoint,
-    deployment: spec.scorer.deployment,
+    deployment: plan.batchJob?.deployment ?? spec.scorer.deployment,
     modelVersions: Object.values(plan.scorer.modelVersions),
     inputFiles: plan.files,
     inputBytes: plan.bytes,
@@ -291,14 +477,15 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
     format: spec.outputFormat,
     mode: spec.outputMode,
     succeeded,
-    failures,
-    errorThreshold: spec.errorThreshold,
+    chunkRecords: scored.records,
+    scored: scored.scored,
+    failures: tally.failures,
+    errorThreshold: threshold,
     startedAt,
     scoringStartedAt,
     publishStartedAt,
     reason: decision.reason,
   };
-  const rowsOut = status.rowsScored;
   if (!decision.publish) {
     const abandoned = (yield context.df.callActivityWithRetry(
       BatchActivities.abandon,
@@ -318,6 +505,18 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
   }
   status = { ...status, phase: 'publishing' };
   context.df.setCustomStatus(status);
+  if (spec.table) {
+    // The day's rows in the table are replaced in one transaction, after the threshold passed and before the lake
+    // commit: a table that cannot be written fails the run before anything new is published.
+    yield context.df.callActivityWithRetry(BatchActivities.writeTable, retryOptions(3, 10), {
+      run,
+      table: spec.table,
+      succeeded,
+      chunkRecords: scored.records,
+      format: spec.outputFormat,
+      predictionColumn: spec.predictionColumn,
+    });
+  }
   const published = (yield context.df.callActivityWithRetry(BatchActivities.publish, retryOptions(3, 5), finalize)) as {
     manifestBlob: string;
     prefix: string;
@@ -332,7 +531,7 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
     output: { container: run.container, prefix: published.prefix, manifest: published.manifestBlob },
     rowsIn: plan.rows,
     rowsOut,
-    batches: { total: plan.miniBatches, failed: failures.length },
+    batches: { total: plan.miniBatches, failed: tally.failed.miniBatches },
     failures: published.failures,
   };
 }

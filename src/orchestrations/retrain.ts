@@ -24,8 +24,9 @@ import { deploymentNameFor } from '../services/retrain/naming';
 import type { RetrainPlan } from '../services/retrain/plan';
 import { nextPoll } from '../services/retrain/polling';
 import type { RunInput } from '../triggers/model';
-import { cancelIfPending, waitForApproval } from './approval';
+import { waitForApproval } from './approval';
 import { after, callActivity, log, type Steps } from './retrain-support';
+import { cancelIfPending, EventWaiters } from './run-events';
 
 /**
  * The retrain orchestration: one instance per model (`retrain-<model>`), one run per execution; a coalesced
@@ -323,33 +324,6 @@ interface TrainingOutcome {
   readonly phase: CheckTrainingOutput['phase'];
   readonly error?: string | undefined;
   readonly modelUri?: string | undefined;
-}
-
-/**
- * Event waits of one kind that were handed to `Task.any` and may have received an event since: each round creates a
- * fresh waiter (a yielded one is never put into a new compound, durable-js issue #574), so a waiter from a round that
- * the timer won stays registered and can take a later event — which is then read here instead of being lost.
- */
-class EventWaiters {
-  private readonly open: Task[] = [];
-  constructor(
-    private readonly context: OrchestrationContext,
-    private readonly name: string,
-  ) {}
-
-  /** A fresh waiter for this round. */
-  next(): Task {
-    const task = this.context.df.waitForExternalEvent(this.name);
-    this.open.push(task);
-    return task;
-  }
-
-  /** Payloads of the events received since the last call, oldest waiter first. */
-  take(): unknown[] {
-    const received = this.open.filter((t) => t.isCompleted);
-    if (received.length > 0) this.open.splice(0, this.open.length, ...this.open.filter((t) => !t.isCompleted));
-    return received.map((t) => t.result);
-  }
 }
 
 /**

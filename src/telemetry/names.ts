@@ -33,6 +33,8 @@ export const TelemetryEvents = {
   PromotionCompleted: 'PromotionCompleted',
   PromotionFailed: 'PromotionFailed',
   BatchPlanned: 'BatchPlanned',
+  BatchJobSubmitted: 'BatchJobSubmitted',
+  BatchTableWritten: 'BatchTableWritten',
   BatchMiniBatchFailed: 'BatchMiniBatchFailed',
   BatchPublished: 'BatchPublished',
   BatchFailed: 'BatchFailed',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { type Catalog, findModel, type ModelEntry, parameterOverrideProblems } from '../catalog';
+import { type Catalog, findModel, isRetrainable, type ModelEntry, parameterOverrideProblems } from '../catalog';
 import {
   type ArrivalDecision,
   decideArrival,
@@ -117,8 +117,7 @@ function dims(model: string, triggerId: string, instanceId?: string): CommonDime
  * @throws ModelNotInCatalogError when `trigger.model` is not in the catalog.
  */
 export async function submitRetrainTrigger(deps: SubmitDeps, trigger: RetrainTrigger): Promise<SubmitResult> {
-  const model = findModel(deps.catalog, trigger.model);
-  if (!model) throw new ModelNotInCatalogError(trigger.model);
+  const model = retrainModelOf(deps.catalog, trigger.model);
   checkParameters(model, trigger);
   const now = deps.now ?? (() => new Date());
   const receivedAt = now().toISOString();
@@ -161,7 +160,7 @@ export async function submitRetrainTrigger(deps: SubmitDeps, trigger: RetrainTri
  */
 export async function completeSubmission(deps: SubmitDeps, entry: TriggerEntry): Promise<SubmitResult | undefined> {
   const model = findModel(deps.catalog, entry.model);
-  if (!model || entry.placed) return undefined;
+  if (!model || !isRetrainable(model) || entry.placed) return undefined;
   const at = (deps.now ?? (() => new Date()))().toISOString();
   const instanceId = retrainInstanceId(model.name);
   await deps.state.ledger.claim(model.name, entry.dedupeKey, entry.triggerId, at);
@@ -182,6 +181,22 @@ export class InvalidTriggerError extends Error {
     this.name = 'InvalidTriggerError';
     this.problems = problems;
   }
+}
+
+/**
+ * The catalog entry a retrain trigger names.
+ *
+ * @throws ModelNotInCatalogError (404) for an unknown model; InvalidTriggerError (400) for a score-only model.
+ */
+function retrainModelOf(catalog: Catalog, name: string): ModelEntry {
+  const model = findModel(catalog, name);
+  if (!model) throw new ModelNotInCatalogError(name);
+  if (!isRetrainable(model)) {
+    throw new InvalidTriggerError([
+      `model: ${name} cannot retrain: retraining needs training, gate, registry and deployment (score-only model)`,
+    ]);
+  }
+  return model;
 }
 
 function checkParameters(model: ModelEntry, trigger: RetrainTrigger): void {

@@ -2,8 +2,11 @@
  * Batch endpoints and deployments (ARM LROs) and the batch invoke data plane (`POST {scoringUri}` =
  * `/batchEndpoints/{endpoint}/jobs` on this host).
  *
- * @remarks Only pipeline-component deployments run: the emulator's "component" is its single linear-regression
- * training step, whatever `componentId` names. Invoke inputs are the pipeline inputs (reference §3, PascalCase).
+ * @remarks Two kinds of deployment run. Pipeline-component deployments: the emulator's "component" is its single
+ * linear-regression training step, whatever `componentId` names; invoke inputs are the pipeline inputs (reference §3,
+ * PascalCase). Model deployments (spec 2025-12-01 `BatchDeploymentProperties`: model, miniBatchSize, errorThreshold,
+ * retrySettings, maxConcurrencyPerInstance, outputAction, outputFileName, resources): the job scores the one data
+ * input's files with the model and appends the rows to the output folder's `outputFileName` (runtime/batch-scoring.ts).
  * Azure has no idempotency key for invoke; neither does the emulator: each call starts a new job.
  */
 import { randomUUID } from 'node:crypto';
@@ -24,7 +27,9 @@ import type { EmulatorContext } from '../context';
 import { badRequest, conflict, notFound, notSupported, unauthorized } from '../errors';
 import { type EmulatorRequest, header, jsonBody, param, type Router } from '../http';
 import type { Engine } from '../runtime/engine';
-import type { Json, JsonObject, StoredResource } from '../state';
+import type { EmulatorState, JobRecord, Json, JsonObject, StoredResource } from '../state';
+import { parseModelReference } from '../runtime/models';
+import { checkServing } from './online-endpoints';
 import { newJobRecord, renderJob } from './jobs';
 import { asyncOperationHeaders, locationHeaders } from './lro';
 
@@ -205,7 +210,9 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
     const properties = requireProperties(body);
     if (!context.settings.loose) checkKnownFields(properties, DEPLOYMENT_FIELDS, 'properties');
     const configuration = properties['deploymentConfiguration'];
-    if (configuration !== undefined && configuration !== null) {
+    if (isModelDeployment(configuration)) {
+      checkModelDeployment(properties, state());
+    } else {
       if (!isObject(configuration) || configuration['deploymentConfigurationType'] !== 'PipelineComponent') {
         throw notSupported(
           `Batch deployment configuration type '${isObject(configuration) ? text(configuration['deploymentConfigurationType']) : 'unknown'}' (properties.deploymentConfiguration.deploymentConfigurationType)`,
@@ -311,13 +318,17 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
       const deployment = state().batchDeployments[endpoint.name]?.[deploymentName];
       if (!deployment) throw notFound('Batch deployment', `${endpoint.name}/${deploymentName}`);
       const configuration = props(deployment)['deploymentConfiguration'];
-      if (!isObject(configuration))
-        throw notSupported('Batch scoring with model deployments (only pipeline-component deployments run)');
       const body = jsonBody(request);
       const outer = pick(body, 'properties');
       if (!isObject(outer)) throw badRequest("The request body must contain an object 'properties'.", 'properties');
       const inputs = convertInputs(pick(outer, 'InputData'), 'properties.InputData');
       const outputs = convertOutputs(pick(outer, 'OutputData'));
+      if (isModelDeployment(configuration)) {
+        const job = modelDeploymentJob(context, engine, endpoint.name, deployment, outer, inputs, outputs);
+        engine.submitJob(job);
+        return { status: 200, body: renderJob(job) };
+      }
+      if (!isObject(configuration)) throw badRequest('The deployment has no configuration.', 'deploymentConfiguration');
       const settings = isObject(configuration['settings']) ? configuration['settings'] : {};
       for (const [key, value] of Object.entries(settings)) {
         if (!RUNTIME_SETTINGS.has(key) && !(key in inputs) && typeof value === 'string')
@@ -355,6 +366,167 @@ export function registerBatchEndpointRoutes(router: Router, context: EmulatorCon
     },
     'custom',
   );
+}
+
+/** Azure ML's defaults for a batch deployment (spec 2025-12-01 BatchDeploymentProperties), filled in on PUT. */
+const MODEL_DEPLOYMENT_DEFAULTS: JsonObject = {
+  miniBatchSize: 10,
+  errorThreshold: -1,
+  maxConcurrencyPerInstance: 1,
+  outputAction: 'AppendRow',
+  outputFileName: 'predictions.csv',
+  loggingLevel: 'Info',
+  retrySettings: { maxRetries: 3, timeout: 'PT30S' },
+  resources: { instanceCount: 1 },
+};
+
+/** A model deployment: no configuration, or `deploymentConfigurationType: Model`. */
+function isModelDeployment(configuration: unknown): boolean {
+  return (
+    configuration === undefined ||
+    configuration === null ||
+    (isObject(configuration) && configuration['deploymentConfigurationType'] === 'Model')
+  );
+}
+
+function isInteger(value: unknown, min: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min;
+}
+
+/**
+ * Validates a model deployment as Azure does and fills the service defaults: the model version must exist; only
+ * MLflow models deploy without code (Learn "Deploy MLflow models in batch deployments"; any other model needs
+ * `environmentId` and `codeConfiguration`); `errorThreshold` is in [-1, int.MaxValue]; `miniBatchSize` and
+ * `retrySettings.maxRetries` are counts; `outputAction` is SummaryOnly or AppendRow.
+ */
+function checkModelDeployment(properties: JsonObject, state: EmulatorState): void {
+  const model = properties['model'];
+  const assetId = isObject(model) ? model['assetId'] : undefined;
+  if (!isObject(model) || typeof assetId !== 'string' || assetId === '') {
+    throw badRequest(
+      "'properties.model' is required for a model deployment: {referenceType: 'Id', assetId}.",
+      'properties.model',
+    );
+  }
+  const ref = parseModelReference(assetId, 'properties.model.assetId');
+  const version = state.modelVersions[ref.name]?.[ref.version];
+  if (!version) {
+    throw badRequest(`Model ${ref.name}:${ref.version} named by properties.model does not exist.`, 'properties.model');
+  }
+  checkServing(properties, ref, text((version.body['properties'] as JsonObject)['modelType'], 'custom_model'), [
+    'mlflow_model',
+  ]);
+  const checks: [string, unknown, number][] = [
+    ['errorThreshold', properties['errorThreshold'], -1],
+    ['miniBatchSize', properties['miniBatchSize'], 1],
+    ['maxConcurrencyPerInstance', properties['maxConcurrencyPerInstance'], 1],
+  ];
+  for (const [field, value, min] of checks) {
+    if (value !== undefined && value !== null && !isInteger(value, min)) {
+      throw badRequest(
+        `'properties.${field}' must be an integer of at least ${min}${field === 'errorThreshold' ? ' (-1 ignores all failures)' : ''}; got ${JSON.stringify(value)}.`,
+        `properties.${field}`,
+      );
+    }
+  }
+  const action = properties['outputAction'];
+  if (action !== undefined && action !== null && action !== 'SummaryOnly' && action !== 'AppendRow') {
+    throw badRequest(
+      `'properties.outputAction' must be SummaryOnly or AppendRow; got ${JSON.stringify(action)}.`,
+      'properties.outputAction',
+    );
+  }
+  const retry = properties['retrySettings'];
+  if (retry !== undefined && retry !== null) {
+    if (!isObject(retry) || (retry['maxRetries'] !== undefined && !isInteger(retry['maxRetries'], 0))) {
+      throw badRequest(
+        "'properties.retrySettings.maxRetries' must be an integer of at least 0.",
+        'properties.retrySettings',
+      );
+    }
+  }
+  for (const [field, value] of Object.entries(MODEL_DEPLOYMENT_DEFAULTS)) {
+    if (properties[field] === undefined || properties[field] === null) properties[field] = structuredClone(value);
+  }
+  const retrySettings = properties['retrySettings'] as JsonObject;
+  retrySettings['maxRetries'] ??= 3;
+  retrySettings['timeout'] ??= 'PT30S';
+}
+
+/**
+ * The job a model deployment's invoke starts: one data input (UriFolder or UriFile; literal inputs are for pipeline
+ * component deployments only) and at most one output folder (default: the workspace blob store under the job).
+ */
+function modelDeploymentJob(
+  context: EmulatorContext,
+  engine: Engine,
+  endpoint: string,
+  deployment: StoredResource,
+  outer: Record<string, unknown>,
+  inputs: JsonObject,
+  outputs: JsonObject,
+): JobRecord {
+  const properties = deployment.body['properties'] as JsonObject;
+  const entries = Object.entries(inputs);
+  const input = entries[0]?.[1];
+  if (entries.length !== 1 || !isObject(input) || input['jobInputType'] === 'literal') {
+    throw badRequest(
+      'A model deployment takes exactly one data input (JobInputType UriFolder or UriFile); literal inputs work only with pipeline component deployments.',
+      'properties.InputData',
+    );
+  }
+  const outputEntries = Object.entries(outputs);
+  if (outputEntries.length > 1) {
+    throw badRequest('A model deployment has one output; send at most one OutputData entry.', 'properties.OutputData');
+  }
+  const name = `batchjob-${randomUUID()}`;
+  const [outputName, output] = outputEntries[0] ?? ['score', undefined];
+  const outputUri =
+    isObject(output) && typeof output['uri'] === 'string'
+      ? output['uri']
+      : `azureml://datastores/workspaceblobstore/paths/azureml/${name}/${outputName}/`;
+  const modelRef = parseModelReference(text((properties['model'] as JsonObject)['assetId']), 'properties.model');
+  const retry = isObject(properties['retrySettings']) ? properties['retrySettings'] : {};
+  const resources = isObject(properties['resources']) ? properties['resources'] : {};
+  const userProperties = pick(outer, 'properties');
+  const experimentName =
+    isObject(userProperties) && typeof userProperties['experimentName'] === 'string'
+      ? userProperties['experimentName']
+      : endpoint;
+  const jobProperties: JsonObject = {
+    jobType: 'Pipeline',
+    experimentName,
+    displayName: name,
+    description: null,
+    inputs,
+    outputs: { [outputName]: { jobOutputType: 'uri_folder', mode: 'Upload', uri: outputUri } },
+    settings: {},
+    tags: {},
+    properties: {
+      'azureml.batchrun': 'true',
+      'azureml.endpointname': endpoint,
+      'azureml.deploymentname': deployment.name,
+      ...(isObject(userProperties) ? stringEntries(userProperties) : {}),
+    },
+  };
+  const job = newJobRecord(context, engine, name, jobProperties, 'batch');
+  job.run.modelOutputs = {};
+  const uri = text(input['uri']);
+  job.run.batchScoring = {
+    endpoint,
+    deployment: deployment.name,
+    model: modelRef,
+    inputUri: uri,
+    inputFolder: input['jobInputType'] === 'uri_folder' || uri.endsWith('/'),
+    outputUri,
+    outputFileName: text(properties['outputFileName'], 'predictions.csv'),
+    miniBatchSize: Number(properties['miniBatchSize'] ?? 10),
+    errorThreshold: Number(properties['errorThreshold'] ?? -1),
+    maxRetries: Number(retry['maxRetries'] ?? 3),
+    maxConcurrencyPerInstance: Number(properties['maxConcurrencyPerInstance'] ?? 1),
+    instanceCount: Number(resources['instanceCount'] ?? 1),
+  };
+  return job;
 }
 
 function pick(object: Record<string, unknown>, name: string): unknown {

@@ -190,7 +190,12 @@ function checkOwnWorkspace(model: string): void {
  * assets as azureml://registries/…). The nested `ArgumentNullOrEmpty` "'Environment Id' must not be empty." is the
  * service's validation error for a missing environment (azure-sdk-for-python issue #30741).
  */
-function checkServing(properties: JsonObject, ref: { name: string; version: string }, modelType: string): void {
+export function checkServing(
+  properties: JsonObject,
+  ref: { name: string; version: string },
+  modelType: string,
+  noCodeTypes: readonly string[] = NO_CODE_MODEL_TYPES,
+): void {
   const environmentId = properties['environmentId'];
   const code = properties['codeConfiguration'];
   if (environmentId !== undefined && environmentId !== null) {
@@ -224,10 +229,10 @@ function checkServing(properties: JsonObject, ref: { name: string; version: stri
       );
     }
   }
-  if (NO_CODE_MODEL_TYPES.includes(modelType)) return;
+  if (noCodeTypes.includes(modelType)) return;
   if (typeof environmentId !== 'string') {
     throw missingArgument(
-      `Model ${ref.name}:${ref.version} is a ${modelType}: only MLflow and Triton models deploy without an environment and a scoring script (no-code deployment). Set properties.environmentId and properties.codeConfiguration.`,
+      `Model ${ref.name}:${ref.version} is a ${modelType}: only ${noCodeTypes.length > 1 ? 'MLflow and Triton models' : 'MLflow models'} deploy without an environment and a scoring script (no-code deployment). Set properties.environmentId and properties.codeConfiguration.`,
       'properties.environmentId',
       'Environment Id',
     );

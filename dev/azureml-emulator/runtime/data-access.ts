@@ -73,6 +73,61 @@ export class DataAccess {
     return Readable.from([concatCsv(texts.map((buffer) => buffer.toString('utf8')))]);
   }
 
+  /**
+   * The `.csv` files a job input names, in name order: the file itself (`uri_file`), or every `.csv` under the
+   * folder (`uri_folder`); each as a datastore-relative URI and its base name. Batch deployment jobs score per file.
+   */
+  async listCsvFiles(uri: string, options: { folder?: boolean } = {}): Promise<{ uri: string; name: string }[]> {
+    refuseRawStorageUri(uri);
+    const location = this.locate(uri);
+    const folder = options.folder === true || uri.endsWith('/');
+    const base = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
+    if (!folder) return [{ uri, name: base(location.kind === 'blob' ? location.blobPath : location.filePath) }];
+    if (location.kind === 'file') {
+      const names = (await readdir(location.filePath)).filter((n) => n.toLowerCase().endsWith('.csv')).sort();
+      return names.map((name) => ({ uri: path.join(location.filePath, name), name }));
+    }
+    const container = this.container(uri, location.container);
+    const prefix =
+      location.blobPath === '' || location.blobPath.endsWith('/') ? location.blobPath : `${location.blobPath}/`;
+    const files: { uri: string; name: string }[] = [];
+    try {
+      for await (const item of container.listBlobsFlat({ prefix })) {
+        if (!item.name.toLowerCase().endsWith('.csv') || base(item.name).startsWith('_')) continue;
+        files.push({
+          uri: `${uri.endsWith('/') ? uri : `${uri}/`}${item.name.slice(prefix.length)}`,
+          name: base(item.name),
+        });
+      }
+    } catch (error) {
+      throw new DataAccessError(uri, `Cannot list '${uri}': ${describe(error)}`, { cause: error });
+    }
+    return files.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+  }
+
+  /**
+   * Writes a job output file at a datastore path; refuses to overwrite one that exists (a batch deployment's output
+   * file must not exist yet: Learn "Create jobs and input data for batch endpoints").
+   */
+  async writeOutputText(uri: string, text: string): Promise<void> {
+    const location = this.locate(uri);
+    if (location.kind !== 'blob') throw new DataAccessError(uri, `Job outputs go to a datastore path, not '${uri}'.`);
+    const container = this.container(uri, location.container);
+    await container.createIfNotExists();
+    try {
+      await container.getBlockBlobClient(location.blobPath).upload(text, Buffer.byteLength(text), {
+        blobHTTPHeaders: { blobContentType: 'text/csv' },
+        conditions: { ifNoneMatch: '*' },
+      });
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status === 409 || status === 412) {
+        throw new DataAccessError(uri, `The output file '${uri}' already exists; batch jobs do not overwrite outputs.`);
+      }
+      throw new DataAccessError(uri, `Cannot write '${uri}': ${describe(error)}`, { cause: error });
+    }
+  }
+
   /** Reads a whole small file (a model artifact) as text. */
   async readText(uri: string): Promise<string> {
     const location = this.locate(uri);

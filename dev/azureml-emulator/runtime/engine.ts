@@ -10,7 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { text } from '../arm';
 import type { EmulatorContext } from '../context';
 import { trainFromCsv } from '../ml';
+import { runBatchScoring } from './batch-scoring';
 import type {
+  BatchScoringSpec,
   DeploymentRecord,
   JobRecord,
   JobStatus,
@@ -330,6 +332,10 @@ export class Engine {
 
   private startTraining(job: JobRecord): void {
     if (this.trainings.has(job.name)) return;
+    if (job.run.batchScoring) {
+      this.startBatchScoring(job, job.run.batchScoring);
+      return;
+    }
     let spec;
     try {
       spec = resolveTrainingSpec(this.props(job)['inputs']);
@@ -347,27 +353,54 @@ export class Engine {
       mlflow.params = Object.entries(spec.parameters).map(([key, value]) => ({ key, value }));
       mlflow.params.push({ key: 'training_data', value: spec.dataUri });
     }
-    const work = (async () => {
+    this.runJobWork(job, async () => {
+      const data = this.resolveDataAsset(spec.dataUri, spec.folder);
+      const stream = await this.context.dataAccess.openCsv(data.uri, { folder: data.folder });
+      const result = await trainFromCsv(stream, {
+        targetColumn: spec.targetColumn,
+        ...(spec.alpha !== undefined ? { alpha: spec.alpha } : {}),
+        ...(spec.featureColumns ? { featureColumns: spec.featureColumns } : {}),
+      });
+      if (this.state.jobs[job.name] !== job || isTerminal(job.run.status)) return;
+      this.state.artifacts[job.name] = result.artifact;
+      job.run.training = { state: 'succeeded', metrics: result.metrics };
+      const { rmse, mae, r2 } = result.metrics;
+      this.context.log(
+        `job ${job.name} trained on ${result.artifact.trainedRows} rows: rmse=${rmse.toFixed(3)} mae=${mae.toFixed(3)} r2=${r2.toFixed(4)}`,
+      );
+      const timestamp = this.context.clock.now();
+      if (mlflow) {
+        for (const key of METRIC_KEYS) mlflow.metrics.push({ key, value: result.metrics[key], timestamp, step: 0 });
+        mlflow.metrics.push({ key: 'trained_rows', value: result.artifact.trainedRows, timestamp, step: 0 });
+      }
+    });
+  }
+
+  /** A batch model deployment's job: scores its input folder with the deployment's model (runtime/batch-scoring.ts). */
+  private startBatchScoring(job: JobRecord, spec: BatchScoringSpec): void {
+    job.run.training = { state: 'running' };
+    this.runJobWork(job, async () => {
+      const version = this.state.modelVersions[spec.model.name]?.[spec.model.version];
+      if (!version) throw new Error(`Model ${spec.model.name}:${spec.model.version} does not exist.`);
+      const artifact = await loadArtifact(this.state, this.context.dataAccess, version, spec.model);
+      const outcome = await runBatchScoring(this.context.dataAccess, spec, artifact);
+      if (this.state.jobs[job.name] !== job || isTerminal(job.run.status)) return;
+      spec.result = outcome.result;
+      for (const line of outcome.log) this.context.log(`job ${job.name}: ${line}`);
+      const { files, failedFiles, rows } = outcome.result;
+      this.context.log(`job ${job.name} scored ${rows} rows of ${files - failedFiles}/${files} files`);
+      job.run.training = outcome.failed ? { state: 'failed', error: outcome.failed } : { state: 'succeeded' };
+    });
+  }
+
+  /**
+   * Runs a job's work (training, batch scoring) in the background: a throw fails the job's step, and when the work
+   * ends the job may complete no earlier than now (`trainingDoneAt`).
+   */
+  private runJobWork(job: JobRecord, work: () => Promise<void>): void {
+    const running = (async () => {
       try {
-        const data = this.resolveDataAsset(spec.dataUri, spec.folder);
-        const stream = await this.context.dataAccess.openCsv(data.uri, { folder: data.folder });
-        const result = await trainFromCsv(stream, {
-          targetColumn: spec.targetColumn,
-          ...(spec.alpha !== undefined ? { alpha: spec.alpha } : {}),
-          ...(spec.featureColumns ? { featureColumns: spec.featureColumns } : {}),
-        });
-        if (this.state.jobs[job.name] !== job || isTerminal(job.run.status)) return;
-        this.state.artifacts[job.name] = result.artifact;
-        job.run.training = { state: 'succeeded', metrics: result.metrics };
-        const { rmse, mae, r2 } = result.metrics;
-        this.context.log(
-          `job ${job.name} trained on ${result.artifact.trainedRows} rows: rmse=${rmse.toFixed(3)} mae=${mae.toFixed(3)} r2=${r2.toFixed(4)}`,
-        );
-        const timestamp = this.context.clock.now();
-        if (mlflow) {
-          for (const key of METRIC_KEYS) mlflow.metrics.push({ key, value: result.metrics[key], timestamp, step: 0 });
-          mlflow.metrics.push({ key: 'trained_rows', value: result.artifact.trainedRows, timestamp, step: 0 });
-        }
+        await work();
       } catch (error) {
         if (this.state.jobs[job.name] !== job) return;
         job.run.training = { state: 'failed', error: error instanceof Error ? error.message : String(error) };
@@ -378,7 +411,7 @@ export class Engine {
         this.tick();
       }
     })();
-    this.trainings.set(job.name, work);
+    this.trainings.set(job.name, running);
   }
 
   /**

@@ -4,6 +4,6 @@
  */
 import { getAppContext } from '../../app/context';
 import { registerOpsFunctions } from './register';
-import { retrainOperations } from './retrain-operations';
+import { operationsService } from './operations-service';
 
-registerOpsFunctions((client) => retrainOperations(getAppContext(), client));
+registerOpsFunctions((client) => operationsService(getAppContext(), client));

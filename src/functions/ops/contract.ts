@@ -91,9 +91,72 @@ export const runStageSchema = z.object({
   detail: z.string().optional(),
 });
 
+export const gateCheckSchema = z.object({
+  metric: z.string(),
+  candidate: z.number().optional().describe("The candidate's value"),
+  champion: z.number().optional().describe("The champion's value (the version serving 100 % traffic)"),
+  passed: z.boolean(),
+  notes: z.array(z.string()).describe('One sentence per check made on this metric'),
+});
+
+export const gateViewSchema = z.object({
+  decision: z.enum(['accepted', 'rejected']),
+  reasons: z.array(z.string()),
+  championVersion: z.string().optional().describe('The version the candidate was compared with'),
+  checks: z.array(gateCheckSchema).describe('Candidate vs champion, metric by metric'),
+});
+
+export const datasetLineageSchema = z.object({
+  uri: z.string(),
+  eTag: z.string().optional(),
+  dataAsset: z.string().optional().describe('<name>:<version> of the registered data asset'),
+});
+
+export const runLineageSchema = z.object({
+  triggerId: z.string(),
+  instanceId: z.string(),
+  dataset: datasetLineageSchema.optional(),
+  git: gitLineageSchema.optional(),
+  azureMlJob: z.string().optional(),
+  metricsRun: z.string().optional().describe('The MLflow run the gate read its metrics from'),
+  registeredModel: z.object({ name: z.string(), version: z.string() }).optional(),
+  parameters: z.record(z.string(), parameterValue).optional(),
+  coalescedTriggers: z.array(z.string()).describe('Triggers folded into this run'),
+});
+
+export const failureReportSchema = z.object({
+  stage: z.string(),
+  errorType: z.string(),
+  message: z.string(),
+  deploymentLogs: z.string().optional().describe("Tail of the failed deployment's logs (a release that failed)"),
+});
+
 export const runDetailSchema = runSummarySchema.extend({
   stages: z.array(runStageSchema),
-  error: z.string().optional(),
+  error: z.string().optional().describe('One line: <stage>: <errorType>: <message>'),
+  metrics: z.record(z.string(), z.number()).optional().describe("The candidate's metrics"),
+  gate: gateViewSchema.optional(),
+  lineage: runLineageSchema.optional(),
+  approval: z
+    .object({
+      status: z.enum(['pending', 'approved', 'rejected', 'timedOut']),
+      by: z.string().optional(),
+      comment: z.string().optional(),
+      at: z.string().optional(),
+    })
+    .optional(),
+  deployment: z
+    .object({
+      endpoint: z.string(),
+      name: z.string(),
+      previous: z.string().optional(),
+      traffic: z.record(z.string(), z.number()).optional(),
+      outcome: z.enum(['succeeded', 'rolledBack']).optional(),
+      checks: z.array(z.string()).optional(),
+    })
+    .optional(),
+  failure: failureReportSchema.optional(),
+  followUp: z.string().optional().describe("The run that took the model's lane when this one finished"),
 });
 
 export const runPageSchema = z.object({
@@ -192,7 +255,16 @@ export const rollbackRequestSchema = z
       .string()
       .max(32)
       .optional()
-      .describe("Promotion stage whose endpoint is rolled back (default: the model's own)"),
+      .describe(
+        "Promotion stage whose endpoint is rolled back (default: the model's own); the deployment, if named, is one of that endpoint's",
+      ),
+    deployment: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/)
+      .optional()
+      .describe(
+        'Deployment to put back; default: the provisioned one with the highest model version below the live one',
+      ),
     reason: z.string().max(500).optional(),
     requestedBy: z.string().max(200).optional(),
   })
@@ -281,8 +353,225 @@ export type DeploymentLogs = z.infer<typeof deploymentLogsSchema>;
 export type ScoreRequestBody = z.infer<typeof scoreRequestSchema>;
 export type ScoreResult = z.infer<typeof scoreResultSchema>;
 
+// ---- models and endpoints -------------------------------------------------------------------------------------
+
+const lastRunSchema = z.object({
+  runId: z.string(),
+  kind: z.enum(runKinds),
+  status: z.enum(runStatuses),
+  createdAt: z.string(),
+  finishedAt: z.string().optional(),
+  modelVersion: z.string().optional(),
+});
+
+export const modelSummarySchema = z.object({
+  model: z.string().describe('Catalog name'),
+  description: z.string().optional(),
+  registeredName: z.string().describe('Name of the model in the Azure ML registry'),
+  endpoint: z.string().describe('Online endpoint the model is released to'),
+  liveVersion: z.string().optional().describe('Version served by the deployment with the largest traffic share'),
+  liveDeployment: z.string().optional(),
+  latestVersion: z.string().optional().describe('Newest registered version (may be rejected by the gate)'),
+  versions: z.number().int().describe('Registered versions'),
+  approvalRequired: z.boolean(),
+  batch: z.boolean().describe('The model has a batch scoring section'),
+  lastRun: lastRunSchema.optional(),
+});
+
+export const modelListSchema = z.object({ models: z.array(modelSummarySchema) });
+
+export const modelVersionSchema = z.object({
+  version: z.string(),
+  createdAt: z.string().optional(),
+  live: z.boolean().describe('Serves the largest traffic share of the endpoint'),
+  deployments: z
+    .array(z.object({ deployment: z.string(), trafficPercent: z.number() }))
+    .describe('Deployments of the endpoint serving this version'),
+  gate: z
+    .object({
+      decision: z.string().optional().describe('accepted or rejected'),
+      reasons: z.string().optional(),
+      championVersion: z.string().optional(),
+    })
+    .optional(),
+  approval: z.string().optional(),
+  metrics: z.record(z.string(), z.number()).describe('Metrics recorded on the version (the gate read them)'),
+  lineage: z.object({
+    runId: z.string().optional(),
+    triggerId: z.string().optional(),
+    triggerSource: z.string().optional(),
+    instanceId: z.string().optional(),
+    azureMlJob: z.string().optional(),
+    dataset: datasetLineageSchema.optional(),
+    git: gitLineageSchema.optional(),
+    parameters: z.string().optional().describe('Training parameter overrides (JSON)'),
+  }),
+  managed: z.boolean().describe('Registered by this orchestrator (carries its lineage tags)'),
+});
+
+export const modelDetailSchema = modelSummarySchema.omit({ versions: true }).extend({
+  versions: z.array(modelVersionSchema).describe('Newest first'),
+  runs: z.array(lastRunSchema).describe('Recent runs of the model, newest first'),
+});
+
+export const endpointDeploymentSchema = z.object({
+  deployment: z.string(),
+  model: z.string().optional().describe('Registered model name the deployment serves'),
+  modelVersion: z.string().optional(),
+  provisioningState: z.string(),
+  trafficPercent: z.number(),
+  createdAt: z.string().optional(),
+  managed: z.boolean().describe('Created by this orchestrator'),
+});
+
+export const endpointSummarySchema = z.object({
+  endpoint: z.string(),
+  models: z.array(z.string()).describe('Catalog models released to or scoring through this endpoint'),
+  exists: z.boolean().describe('false: the endpoint is in the catalog but not (yet) in the workspace'),
+  provisioningState: z.string().optional(),
+  authMode: z.string().optional(),
+  scoringUri: z.string().optional(),
+  traffic: z.record(z.string(), z.number()).describe('Deployment → traffic percent'),
+  liveDeployment: z.string().optional(),
+});
+
+export const endpointListSchema = z.object({ endpoints: z.array(endpointSummarySchema) });
+
+export const endpointDetailSchema = endpointSummarySchema.extend({
+  deployments: z.array(endpointDeploymentSchema),
+});
+
+export type ModelSummary = z.infer<typeof modelSummarySchema>;
+export type ModelList = z.infer<typeof modelListSchema>;
+export type ModelVersionView = z.infer<typeof modelVersionSchema>;
+export type ModelDetail = z.infer<typeof modelDetailSchema>;
+export type EndpointSummary = z.infer<typeof endpointSummarySchema>;
+export type EndpointList = z.infer<typeof endpointListSchema>;
+export type EndpointDetail = z.infer<typeof endpointDetailSchema>;
+export type EndpointDeployment = z.infer<typeof endpointDeploymentSchema>;
+
+// ---- batch runs --------------------------------------------------------------------------------------------------
+
+/** What a batch run is doing or how it ended (from the orchestration's state and the run's progress). */
+export const batchRunStatuses = ['pending', 'running', 'published', 'failed', 'skipped', 'canceled'] as const;
+export const batchPhases = ['planning', 'scoring', 'publishing', 'published', 'failed', 'skipped'] as const;
+
+export type BatchRunStatusName = (typeof batchRunStatuses)[number];
+
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a calendar date YYYY-MM-DD');
+
+export const batchProgressSchema = z.object({
+  miniBatches: z.object({
+    total: z.number().int().describe('0 while planning'),
+    done: z.number().int().describe('Scored'),
+    failed: z.number().int(),
+  }),
+  rows: z.object({
+    scored: z.number().int(),
+    total: z.number().int().optional().describe('Input rows (known once published or abandoned)'),
+  }),
+  rowsPerSecond: z
+    .number()
+    .optional()
+    .describe('Rows scored per second of the scoring phase (from the manifest once published)'),
+  percent: z.number().describe('Mini-batches settled (done + failed) of total, 0-100'),
+});
+
+export const batchRunSummarySchema = z.object({
+  runId: z.string().describe('Orchestration instance id: batch-<model>-<date> (one run per model and date)'),
+  model: z.string(),
+  date: z.string().describe('Partition date scored (YYYY-MM-DD)'),
+  status: z.enum(batchRunStatuses),
+  phase: z.enum(batchPhases).optional(),
+  trigger: z.string().optional().describe('schedule:<slot> or backfill:<request id>'),
+  attemptId: z.string().optional().describe("The attempt's run id (staging folder; changes when a date is re-run)"),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  progress: batchProgressSchema,
+  errorThreshold: z.number().optional(),
+  output: z.string().optional().describe('Published prefix (date=YYYY-MM-DD/)'),
+  reason: z.string().optional(),
+});
+
+export const batchManifestSchema = z
+  .record(z.string(), z.unknown())
+  .describe('The published _manifest.json (docs/batch-scoring.md): rows, mini-batches, failures, timings, throughput');
+
+export const batchRunDetailSchema = batchRunSummarySchema.extend({
+  failures: z
+    .array(z.object({ key: z.string(), rows: z.number().int(), reason: z.string() }))
+    .describe('Failed mini-batches with reasons (from the manifest or the abandoned run)'),
+  manifest: batchManifestSchema.optional().describe('Present once the run published'),
+  manifestUrl: z.string().optional().describe('Blob URL of the manifest'),
+});
+
+export const batchRunPageSchema = z.object({
+  runs: z.array(batchRunSummarySchema),
+  continuationToken: z.string().optional().describe('Pass back to get the next page; absent on the last page'),
+});
+
+export const listBatchRunsQuerySchema = z.object({
+  model: modelName.optional(),
+  status: csv(batchRunStatuses)
+    .optional()
+    .describe(`Comma-separated: ${batchRunStatuses.join(', ')}`),
+  from: z.iso.datetime({ offset: true }).optional().describe('Created at or after (ISO 8601)'),
+  to: z.iso.datetime({ offset: true }).optional().describe('Created before (ISO 8601)'),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  continuationToken: z.string().min(1).max(4096).optional(),
+});
+
+export const backfillRequestSchema = z
+  .object({
+    date: isoDay.optional().describe('One date'),
+    from: isoDay.optional().describe('First date of a range (with optional to)'),
+    to: isoDay.optional().describe('Last date of the range (inclusive; default: from)'),
+    replace: z.boolean().default(true).describe("Terminate a running run of a date and replace that date's output"),
+  })
+  .strict();
+
+export const backfillAcceptedSchema = z.object({
+  model: z.string(),
+  replace: z.boolean(),
+  runs: z.array(
+    z.object({
+      date: z.string(),
+      runId: z.string().describe('The batch run (instance id)'),
+      action: z.enum(['started', 'replaced', 'alreadyRunning', 'alreadyCompleted']),
+      statusUrl: z.string().describe('GET ops/batch/runs/{runId}'),
+    }),
+  ),
+});
+
+export type BatchProgress = z.infer<typeof batchProgressSchema>;
+export type BatchRunSummary = z.infer<typeof batchRunSummarySchema>;
+export type BatchRunDetail = z.infer<typeof batchRunDetailSchema>;
+export type BatchRunPage = z.infer<typeof batchRunPageSchema>;
+export type ListBatchRunsQuery = z.output<typeof listBatchRunsQuerySchema>;
+export type BackfillRequestBody = z.input<typeof backfillRequestSchema>;
+export type BackfillAccepted = z.infer<typeof backfillAcceptedSchema>;
+
+// ---- errors ------------------------------------------------------------------------------------------------------
+
+/**
+ * Every error of every HTTP edge is an RFC 9457 problem (`application/problem+json`); `type` names the kind of
+ * error and never changes (docs/operations.md lists them).
+ */
 export const problemSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), problems: z.array(z.string()).optional() }),
+  type: z.string().describe('URI of the error kind, e.g. urn:mlops:problem:invalid-request'),
+  title: z.string().describe('Short summary of the error kind (the same for every occurrence)'),
+  status: z.number().int().describe('The HTTP status'),
+  detail: z.string().describe('What went wrong with this request'),
+  errors: z
+    .array(
+      z.object({
+        field: z.string().describe('e.g. query.status, body.parameters.lr, path.runId'),
+        message: z.string(),
+      }),
+    )
+    .optional()
+    .describe('The offending fields (invalid requests)'),
+  invocationId: z.string().optional().describe('500: the invocation to look up in the logs; nothing else'),
 });
 
 export type RunSummary = z.infer<typeof runSummarySchema>;

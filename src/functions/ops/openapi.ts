@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
-import { BatchBackfillFunction } from '../http/batch-backfill';
-import { RetrainHttpFunctions } from '../http/retrain-ops';
+import { PROBLEM_CONTENT_TYPE } from '../http/problems';
 import { WebhookFunctions } from '../webhooks/register';
 import { problemSchema } from './contract';
 import { pathParameters, opsRoutes } from './routes';
@@ -20,13 +19,14 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
 
 const problemResponse = (description: string): Json => ({
   description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 
 const STANDARD_ERRORS: Readonly<Record<number, string>> = {
-  400: 'Invalid path, query or body; `problems` names each field',
+  400: 'Invalid path, query or body; `errors` names each field',
   401: 'Missing or invalid function key / signature / credentials',
-  404: 'Unknown run or model',
+  404: 'Unknown run, model, endpoint, deployment or batch run',
+  405: 'The route does not take this method (Allow names the one it takes)',
   409: 'The operation does not apply to the run in its current state',
   413: 'Body larger than allowed',
   500: 'Internal error (carries the invocation id)',
@@ -58,62 +58,6 @@ export const webhookRoutes = [
 
 export const OPENAPI_ROUTE = 'openapi.json';
 
-/**
- * Other HTTP operations the app registers (retrain and batch areas); described briefly here so the document lists
- * every route. Their request bodies are documented with their modules.
- */
-export const otherOperationRoutes = [
-  {
-    name: RetrainHttpFunctions.approval.name,
-    route: RetrainHttpFunctions.approval.route,
-    summary:
-      'Approve or reject a retrain run at its approval gate: {"decision": "approve"|"reject", "by"?, "comment"?}',
-  },
-  {
-    name: RetrainHttpFunctions.rollback.name,
-    route: RetrainHttpFunctions.rollback.route,
-    summary: 'Roll a model back to its previous deployment: {"deployment"?, "by"?}',
-  },
-  {
-    name: RetrainHttpFunctions.retrain.name,
-    route: RetrainHttpFunctions.retrain.route,
-    summary: 'Manual retrain of a model (retrain area; the ops API offers the same as ops/models/{model}/retrain)',
-  },
-  {
-    name: BatchBackfillFunction.name,
-    route: BatchBackfillFunction.route,
-    summary: 'Backfill batch scoring for a date or range: {"date"} or {"from", "to"?}, "replace"?',
-  },
-] as const;
-
-function otherPaths(): Json {
-  const paths: Json = {};
-  for (const o of otherOperationRoutes) {
-    paths[`/${o.route}`] = {
-      post: {
-        operationId: o.name,
-        summary: o.summary,
-        tags: ['operations'],
-        security: [{ functionKey: [] }, { functionKeyQuery: [] }],
-        parameters: pathParameters(o.route).map((name) => ({
-          name,
-          in: 'path',
-          required: true,
-          schema: { type: 'string' },
-        })),
-        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object' } } } },
-        responses: {
-          '202': { description: 'Accepted' },
-          ...Object.fromEntries(
-            [400, 401, 404, 409, 500].map((s) => [String(s), problemResponse(STANDARD_ERRORS[s] ?? 'Error')]),
-          ),
-        },
-      },
-    };
-  }
-  return paths;
-}
-
 function opsPaths(): Json {
   const paths: Record<string, Json> = {};
   for (const r of opsRoutes) {
@@ -143,12 +87,13 @@ function opsPaths(): Json {
         content: { 'application/json': { schema: schemaOf(response.schema, 'output') } },
       };
     }
-    for (const status of [400, 401, ...r.errors, 500]) {
+    for (const status of [400, 401, 405, ...(r.body ? [413] : []), ...r.errors, 500]) {
       responses[String(status)] = problemResponse(STANDARD_ERRORS[status] ?? 'Error');
     }
     const operation: Json = {
       operationId: r.operation,
       summary: r.summary,
+      'x-mlops-cli': `mlops ${r.cli}`,
       tags: ['operations'],
       security: [{ functionKey: [] }, { functionKeyQuery: [] }],
       parameters,
@@ -162,8 +107,17 @@ function opsPaths(): Json {
           }
         : {}),
     };
-    const path = `/${r.route}`;
-    paths[path] = { ...paths[path], [r.method.toLowerCase()]: operation };
+    paths[`/${r.route}`] = { [r.method.toLowerCase()]: operation };
+    for (const alias of r.aliases ?? []) {
+      paths[`/${alias.route}`] = {
+        [r.method.toLowerCase()]: {
+          ...operation,
+          operationId: alias.name,
+          deprecated: true,
+          summary: `Alias of ${r.method} /${r.route}: answers exactly as it does. ${r.summary}`,
+        },
+      };
+    }
   }
   return paths;
 }
@@ -206,7 +160,6 @@ export function buildOpenApiDocument(serverUrl = '/api', version = '0.1.0'): Jso
     paths: {
       ...opsPaths(),
       ...webhookPaths(),
-      ...otherPaths(),
       [`/${OPENAPI_ROUTE}`]: {
         get: {
           operationId: 'openApiDocument',

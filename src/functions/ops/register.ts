@@ -3,7 +3,7 @@ import * as df from 'durable-functions';
 
 import { runOperation } from './handlers';
 import { buildOpenApiDocument, OPENAPI_ROUTE } from './openapi';
-import { opsRoutes } from './routes';
+import { OPS_AUTH_LEVEL, opsRoutes, REGISTERED_METHODS } from './routes';
 import type { OperationsService } from './service';
 import { apiBase } from './urls';
 
@@ -17,14 +17,18 @@ export const OPENAPI_FUNCTION_NAME = 'openApiDocument';
  */
 export function registerOpsFunctions(factory: OperationsServiceFactory): void {
   for (const r of opsRoutes) {
-    app.http(r.name, {
-      route: r.route,
-      methods: [r.method],
-      authLevel: 'function',
-      extraInputs: [df.input.durableClient()],
-      handler: (request, context) =>
-        runOperation(r.operation, () => factory(df.getClient(context), context), request, context),
-    });
+    const edge = { operation: r.operation, route: r.route, method: r.method, query: r.query !== undefined };
+    for (const { name, route } of [{ name: r.name, route: r.route }, ...(r.aliases ?? [])]) {
+      app.http(name, {
+        route,
+        // Every method reaches the handler so that a wrong one gets a 405 problem naming the right one.
+        methods: [...REGISTERED_METHODS],
+        authLevel: OPS_AUTH_LEVEL,
+        extraInputs: [df.input.durableClient()],
+        handler: (request, context) =>
+          runOperation(edge, () => factory(df.getClient(context), context), request, context),
+      });
+    }
   }
   app.http(OPENAPI_FUNCTION_NAME, {
     route: OPENAPI_ROUTE,

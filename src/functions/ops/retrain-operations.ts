@@ -22,10 +22,19 @@ import type {
   RunDetail,
   RunPage,
   RunStatus,
+  RunSummary,
   TriggerPage,
   TriggerView,
 } from './contract';
+import { runSummarySchema } from './contract';
+import { decodeToken, encodeToken } from './paging';
 import { ConflictError, InvalidRequestError, type OperationsService, RunNotFoundError } from './service';
+
+/** The part of the operations API that acts on retrain runs and their triggers. */
+export type RetrainOperations = Omit<
+  OperationsService,
+  'listModels' | 'getModel' | 'listEndpoints' | 'getEndpoint' | 'listBatchRuns' | 'getBatchRun' | 'backfill'
+>;
 
 /** `failure.errorType` of a run ended through the cancel operation (the run records have no `canceled` status). */
 export const RUN_CANCELED = 'RunCanceled';
@@ -74,7 +83,87 @@ export function toRunDetail(run: RunRecord): RunDetail {
       ...(s.detail ? { detail: s.detail } : {}),
     })),
     ...(run.failure ? { error: `${run.failure.stage}: ${run.failure.errorType}: ${run.failure.message}` } : {}),
+    ...(run.metrics ? { metrics: { ...run.metrics } } : {}),
+    ...(run.gate
+      ? {
+          gate: {
+            decision: run.gate.decision,
+            reasons: [...run.gate.reasons],
+            ...(run.gate.championVersion ? { championVersion: run.gate.championVersion } : {}),
+            checks: run.gate.checks.map((c) => ({
+              metric: c.metric,
+              ...(c.candidate !== undefined ? { candidate: c.candidate } : {}),
+              ...(c.champion !== undefined ? { champion: c.champion } : {}),
+              passed: c.passed,
+              notes: [...c.notes],
+            })),
+          },
+        }
+      : {}),
+    lineage: {
+      triggerId: run.triggerId,
+      instanceId: run.instanceId,
+      ...(run.input.dataset
+        ? {
+            dataset: {
+              uri: run.input.dataset.uri,
+              eTag: run.input.dataset.eTag,
+              ...(run.input.dataset.dataAsset
+                ? { dataAsset: `${run.input.dataset.dataAsset.name}:${run.input.dataset.dataAsset.version}` }
+                : {}),
+            },
+          }
+        : {}),
+      ...(git ? { git: gitView(git) } : {}),
+      ...(run.training?.jobName ? { azureMlJob: run.training.jobName } : {}),
+      ...(run.metricsRun ? { metricsRun: run.metricsRun.runId } : {}),
+      ...(run.registered ? { registeredModel: { name: run.registered.name, version: run.registered.version } } : {}),
+      ...(run.input.parameters ? { parameters: { ...run.input.parameters } } : {}),
+      coalescedTriggers: [...run.coalesced],
+    },
+    ...(run.approval
+      ? {
+          approval: {
+            status: run.approval.status,
+            ...(run.approval.by ? { by: run.approval.by } : {}),
+            ...(run.approval.comment ? { comment: run.approval.comment } : {}),
+            ...(run.approval.at ? { at: run.approval.at } : {}),
+          },
+        }
+      : {}),
+    ...(run.deployment
+      ? {
+          deployment: {
+            endpoint: run.deployment.endpoint,
+            name: run.deployment.name,
+            ...(run.deployment.previous ? { previous: run.deployment.previous } : {}),
+            ...(run.deployment.traffic ? { traffic: { ...run.deployment.traffic } } : {}),
+            ...(run.deployment.outcome ? { outcome: run.deployment.outcome } : {}),
+            ...(run.deployment.checks ? { checks: [...run.deployment.checks] } : {}),
+          },
+        }
+      : {}),
+    ...(run.failure
+      ? {
+          failure: {
+            stage: run.failure.stage,
+            errorType: run.failure.errorType,
+            message: run.failure.message,
+            ...(run.failure.deploymentLogs ? { deploymentLogs: run.failure.deploymentLogs } : {}),
+          },
+        }
+      : {}),
+    ...(run.followUp ? { followUp: run.followUp } : {}),
   };
+}
+
+/** The summary fields of a run view (listings carry no stages, gate, lineage or failure report). */
+export function toRunSummary(run: RunDetail): RunSummary {
+  const summary: Record<string, unknown> = {};
+  for (const key of Object.keys(runSummarySchema.shape)) {
+    if (key in run) summary[key] = run[key as keyof RunDetail];
+  }
+  return summary as RunSummary;
 }
 
 /** A trigger as the operations API shows it (the ledger entry without its internal dedupe key). */
@@ -148,21 +237,6 @@ export function pendingRunDetail(entry: TriggerEntry): RunDetail | undefined {
   };
 }
 
-function decodeToken(token: string | undefined): number {
-  if (!token) return 0;
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown };
-    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0) return parsed.o;
-  } catch {
-    // fall through
-  }
-  throw new InvalidRequestError(['query.continuationToken: not a token this API issued']);
-}
-
-function encodeToken(offset: number): string {
-  return Buffer.from(JSON.stringify({ o: offset }), 'utf8').toString('base64url');
-}
-
 /**
  * The operations API over the retrain flow: run records, the trigger submit path, the approval and rollback
  * operations of src/triggers, and the durable client of the invocation (terminate).
@@ -171,7 +245,7 @@ export function retrainOperations(
   context: AppContext,
   client: DurableClient,
   now: () => Date = () => new Date(),
-): OperationsService {
+): RetrainOperations {
   const orchestrations = durableOrchestrationClient(client);
   const submitDeps: SubmitDeps = {
     catalog: context.catalog,
@@ -211,7 +285,7 @@ export function retrainOperations(
       const page = matching.slice(offset, offset + query.pageSize);
       const more = matching.length > offset + query.pageSize;
       return {
-        runs: page.map(({ stages: _stages, error: _error, ...summary }) => summary),
+        runs: page.map(toRunSummary),
         ...(more ? { continuationToken: encodeToken(offset + query.pageSize) } : {}),
       };
     },
@@ -264,6 +338,7 @@ export function retrainOperations(
       const started = await startRetrainRollback({ orchestrations }, model, {
         ...(request.stage ? { stage: request.stage } : {}),
         ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+        ...(request.deployment ? { target: request.deployment } : {}),
       });
       return { runId: started.runId };
     },
@@ -279,8 +354,11 @@ export function retrainOperations(
       } catch (error) {
         // Refusals name the problem; the shared mapper turns these into 400 and 409.
         if (error instanceof PromotionRefusedError) {
-          if (error.status === 409) throw new ConflictError(error.message);
-          throw new InvalidRequestError([`body.to: ${error.message}`]);
+          const field = `body.${error.field ?? 'to'}`;
+          if (error.status === 409) {
+            throw new ConflictError(error.message, error.field ? [{ field, message: error.message }] : undefined);
+          }
+          throw new InvalidRequestError([`${field}: ${error.message}`]);
         }
         throw error;
       }

@@ -1,9 +1,17 @@
+import type { FieldProblem } from '../http/problems';
 import type { RetrainTriggerSubmitter } from '../../services/webhooks';
 import type {
+  BatchRunDetail,
+  BatchRunPage,
   DeploymentLogs,
   DeploymentLogsQuery,
+  EndpointDetail,
+  EndpointList,
+  ListBatchRunsQuery,
   ListRunsQuery,
   ListTriggersQuery,
+  ModelDetail,
+  ModelList,
   RunDetail,
   RunPage,
   ScoreRequestBody,
@@ -16,7 +24,7 @@ import type {
  * the durable client and the retrain helper's operations; tests use an in-memory one.
  *
  * @remarks Methods throw errors with stable names the one HTTP mapper knows: `RunNotFoundError` (404),
- * `UnknownModelError` (404), `ConflictError` (409, e.g. approving a run that is not waiting for approval),
+ * `UnknownModelError` (404), `EndpointNotFoundError` and `BatchRunNotFoundError` (404), `ConflictError` (409, e.g. approving a run that is not waiting for approval),
  * `InvalidTriggerError` (400, e.g. overriding a parameter the catalog does not declare).
  */
 export interface OperationsService {
@@ -32,7 +40,7 @@ export interface OperationsService {
   /** Puts the previous model version back on the model's endpoint; returns the rollback run. */
   rollback(
     model: string,
-    request: { stage?: string; reason?: string; requestedBy?: string },
+    request: { stage?: string; reason?: string; requestedBy?: string; deployment?: string },
   ): Promise<{ runId: string }>;
   /**
    * Promotes the version live in a stage to the next stage (`to`); refuses (400/404/409, naming the problem) what the
@@ -50,6 +58,31 @@ export interface OperationsService {
   score(model: string, request: ScoreRequestBody): Promise<ScoreResult>;
   /** Model names of the catalog (to answer 404 for unknown ones before anything else happens). */
   modelNames(): readonly string[];
+  /** Every catalog model with its live version, endpoint and last run. */
+  listModels(): Promise<ModelList>;
+  /** One catalog model with its registered versions (lineage, gate, metrics, which is live) and recent runs. */
+  getModel(model: string): Promise<ModelDetail>;
+  /** The online endpoints the catalog names, with their traffic. */
+  listEndpoints(): Promise<EndpointList>;
+  /** One endpoint of the catalog with its deployments; `EndpointNotFoundError` for another name. */
+  getEndpoint(endpoint: string): Promise<EndpointDetail>;
+  /** Batch runs with their progress, newest first; paged. */
+  listBatchRuns(query: ListBatchRunsQuery): Promise<BatchRunPage>;
+  /** One batch run with failures and, once published, its manifest. */
+  getBatchRun(runId: string): Promise<BatchRunDetail | undefined>;
+  /** Starts one batch run per date (a model without a batch section: `InvalidRequestError`). */
+  backfill(
+    model: string,
+    dates: readonly string[],
+    options: { replace: boolean; requestId: string },
+  ): Promise<BackfillStarted[]>;
+}
+
+/** One date of a backfill: the batch run and what was done to start it. */
+export interface BackfillStarted {
+  readonly date: string;
+  readonly runId: string;
+  readonly action: 'started' | 'replaced' | 'alreadyRunning' | 'alreadyCompleted';
 }
 
 export class RunNotFoundError extends Error {
@@ -67,8 +100,8 @@ export class UnknownModelError extends Error {
   readonly code = 'UnknownModel';
   readonly model: string;
 
-  constructor(model: string) {
-    super(`Model '${model}' is not in the catalog.`);
+  constructor(model: string, detail = `Model '${model}' is not in the catalog.`) {
+    super(detail);
     this.name = 'UnknownModelError';
     this.model = model;
   }
@@ -78,7 +111,11 @@ export class UnknownModelError extends Error {
 export class ConflictError extends Error {
   readonly code = 'Conflict';
 
-  constructor(message: string) {
+  /** `fields`: the request fields whose value conflicts with the state (e.g. a version not live in the stage). */
+  constructor(
+    message: string,
+    readonly fields?: readonly FieldProblem[],
+  ) {
     super(message);
     this.name = 'ConflictError';
   }
@@ -103,5 +140,25 @@ export class InvalidRequestError extends Error {
     super(`Invalid request: ${problems.join('; ')}`);
     this.name = 'InvalidRequestError';
     this.problems = problems;
+  }
+}
+
+/** The catalog names no such online endpoint. */
+export class EndpointNotFoundError extends Error {
+  readonly code = 'EndpointNotFound';
+
+  constructor(endpoint: string) {
+    super(`Endpoint '${endpoint}' is not an endpoint of any catalog model.`);
+    this.name = 'EndpointNotFoundError';
+  }
+}
+
+/** No batch run with this id (batch-<model>-<date>). */
+export class BatchRunNotFoundError extends Error {
+  readonly code = 'BatchRunNotFound';
+
+  constructor(runId: string) {
+    super(`Batch run '${runId}' was not found.`);
+    this.name = 'BatchRunNotFoundError';
   }
 }

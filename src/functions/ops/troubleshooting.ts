@@ -2,7 +2,7 @@ import type { AppContext } from '../../app/context';
 import { getDeployment, getDeploymentLogs, getEndpoint, LOG_CONTAINERS } from '../../azureml/endpoints';
 import { armScoringSecrets } from '../../azureml/scoring-auth';
 import { decodedBody, scoreOnline, ScoringHttpError } from '../../azureml/scoring-client';
-import { findModel, type ModelEntry } from '../../catalog';
+import { findRetrainModel, type ModelEntry } from '../../catalog';
 import { redactText } from '../../security';
 import type { DeploymentLogs, DeploymentLogsQuery, ScoreRequestBody, ScoreResult } from './contract';
 import { DeploymentNotFoundError, UnknownModelError } from './service';
@@ -13,7 +13,8 @@ import { DeploymentNotFoundError, UnknownModelError } from './service';
  */
 
 function modelOf(context: AppContext, model: string): ModelEntry {
-  const entry = findModel(context.catalog, model);
+  // A score-only model has no deployment of the app's to troubleshoot.
+  const entry = findRetrainModel(context.catalog, model);
   if (!entry) throw new UnknownModelError(model);
   return entry;
 }

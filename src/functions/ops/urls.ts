@@ -1,7 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 
 /** First path segments of this app's routes, used to find the host's route prefix (`/api` by default). */
-const ROUTE_ROOTS = ['/ops/', '/webhooks/', '/openapi.json'];
+const ROUTE_ROOTS = ['/ops/', '/webhooks/', '/batch/', '/openapi.json'];
 
 /**
  * `https://host/api` for a request to `https://host/api/<route>`: the origin and route prefix the caller used, so
@@ -17,4 +17,9 @@ export function apiBase(request: HttpRequest): string {
 /** The operations API's status URL of a run. */
 export function runStatusUrl(request: HttpRequest, runId: string): string {
   return `${apiBase(request)}/ops/runs/${encodeURIComponent(runId)}`;
+}
+
+/** The operations API's status URL of a batch run. */
+export function batchRunStatusUrl(request: HttpRequest, runId: string): string {
+  return `${apiBase(request)}/ops/batch/runs/${encodeURIComponent(runId)}`;
 }

@@ -6,7 +6,7 @@ import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 
-import type { Catalog, ModelEntry } from '../../catalog';
+import type { Catalog, CatalogModel } from '../../catalog';
 import { scheduledDate } from '../../services/batch/planner';
 import { startBatchRun } from './batch-start';
 
@@ -19,7 +19,7 @@ export interface BatchScheduleDeps {
 }
 
 /** The timer handler for one model; exported for tests. */
-export function batchTimerHandler(model: ModelEntry, deps: BatchScheduleDeps = {}) {
+export function batchTimerHandler(model: CatalogModel, deps: BatchScheduleDeps = {}) {
   return async (_timer: Timer, client: DurableClient, context: InvocationContext): Promise<void> => {
     const spec = model.batch;
     if (!spec) return;

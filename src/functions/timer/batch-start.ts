@@ -4,7 +4,7 @@
  */
 import type { DurableClient, DurableOrchestrationStatus } from 'durable-functions';
 
-import type { ModelEntry } from '../../catalog';
+import type { CatalogModel } from '../../catalog';
 import { BatchOrchestrations } from '../../orchestrations/batch-run';
 import { batchInstanceId } from '../../services/batch/planner';
 import type { BatchRunInput } from '../../services/batch/types';
@@ -20,9 +20,14 @@ export interface StartResult {
 const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
-async function statusOf(client: DurableClient, instanceId: string): Promise<DurableOrchestrationStatus | undefined> {
+/** The instance's status, or undefined when there is no such instance. */
+export async function statusOf(
+  client: DurableClient,
+  instanceId: string,
+  options: { showInput?: boolean } = {},
+): Promise<DurableOrchestrationStatus | undefined> {
   try {
-    return await client.getStatus(instanceId, { showInput: false });
+    return await client.getStatus(instanceId, { showInput: options.showInput ?? false });
   } catch (err) {
     // durable-functions 3.x throws on 404 (no such instance); anything else is a real error.
     if (/404|not found|no instance/i.test((err as Error).message)) return undefined;
@@ -31,10 +36,13 @@ async function statusOf(client: DurableClient, instanceId: string): Promise<Dura
 }
 
 /** The input of a run, fixed at start from the catalog entry. */
-export function runInput(model: ModelEntry, date: string, trigger: string): BatchRunInput {
+export function runInput(model: CatalogModel, date: string, trigger: string): BatchRunInput {
   const spec = model.batch;
   if (!spec) throw new RangeError(`model ${model.name} has no batch section`);
-  return { model: model.name, date, trigger, spec, endpoint: spec.scorer.endpoint ?? model.deployment.endpoint };
+  // The catalog guarantees an endpoint: the scorer's, else (online scorer) the model's deployment endpoint.
+  const endpoint = spec.scorer.endpoint ?? model.deployment?.endpoint;
+  if (!endpoint) throw new RangeError(`model ${model.name} names no endpoint to score through`);
+  return { model: model.name, date, trigger, spec, endpoint };
 }
 
 /**
@@ -46,7 +54,7 @@ export function runInput(model: ModelEntry, date: string, trigger: string): Batc
  */
 export async function startBatchRun(
   client: DurableClient,
-  model: ModelEntry,
+  model: CatalogModel,
   date: string,
   options: { trigger: string; replace: boolean; terminateTimeoutMs?: number },
 ): Promise<StartResult> {

@@ -11,9 +11,9 @@ import {
 } from '../../services/webhooks';
 import { TelemetryEvents } from '../../telemetry';
 import { readLimitedBody } from './body';
+import { PROBLEM_TYPE_PREFIX, type ProblemBody, toProblemResponse } from '../http/problems';
 import type { WebhookDeps } from './deps';
 import { BadWebhookHeaderError, WebhookUnauthorizedError } from './errors';
-import { toHttpResponse } from './http-errors';
 import { runStatusUrl } from '../ops/urls';
 
 /** What a verified delivery asks for, before it is submitted. */
@@ -145,15 +145,20 @@ export async function handleWebhook(
       headers: first ? { location: first.statusUrl } : {},
     };
   } catch (err) {
-    const e = err as { name?: string; reason?: string; message?: string };
-    if (e.name === 'WebhookUnauthorizedError' || e.name === 'PayloadTooLargeError') {
+    const answer = toProblemResponse(err, context);
+    const problem = answer.jsonBody as ProblemBody;
+    // Every refused delivery (4xx, or 503 while the webhook is not configured) is counted as WebhookRejected with
+    // the problem kind as its reason; a 500 is our failure, logged by the mapper, not a refusal.
+    if (problem.status < 500 || problem.status === 503) {
+      const e = err as { reason?: string };
       deps?.telemetry?.trackEvent(TelemetryEvents.WebhookRejected, {
         source: spec.source,
-        reason: e.reason ?? e.name,
+        reason: e.reason ?? problem.type.slice(PROBLEM_TYPE_PREFIX.length),
+        status: String(problem.status),
         ...(deliveryId ? { deliveryId } : {}),
       });
-      context.warn(`${spec.source} webhook rejected: ${redactText(e.message ?? '')}`);
+      context.warn(`${spec.source} webhook rejected (${problem.status}): ${problem.detail}`);
     }
-    return toHttpResponse(err, context);
+    return answer;
   }
 }

@@ -38,6 +38,14 @@ export function planBlobName(run: Pick<RunRef, 'outputPrefix' | 'date' | 'runId'
   return `${stagingPrefix(run)}plan.json`;
 }
 
+/**
+ * Where a chunk keeps the results of its scored mini-batches (read back by publish): per-mini-batch results stay out
+ * of the run orchestration's history, which the extension replays in full on every episode.
+ */
+export function chunkRecordName(run: Pick<RunRef, 'outputPrefix' | 'date' | 'runId'>, firstKey: string): string {
+  return `${stagingPrefix(run)}chunks/chunk-${firstKey}.json`;
+}
+
 export function extensionOf(format: 'csv' | 'parquet'): string {
   return format === 'csv' ? 'csv' : 'parquet';
 }

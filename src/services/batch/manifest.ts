@@ -2,9 +2,10 @@
  * The `_manifest.json` of a published date: what was scored, with what, how it went. Built by a pure function so
  * its exact contents are unit-tested; documented in docs/batch-scoring.md.
  */
-import type { MiniBatchFailure, MiniBatchResult, RunRef } from './types';
+import type { FailureTally, MiniBatchFailure, MiniBatchResult, ResolvedInput, RunRef } from './types';
 
-export const MANIFEST_SCHEMA_VERSION = 1;
+/** 2: scorer.kind/job, input.asset, failed {records, files, miniBatches}, errorThreshold {unit, limit}. */
+export const MANIFEST_SCHEMA_VERSION = 2;
 
 export interface ManifestFile {
   readonly name: string;
@@ -20,7 +21,10 @@ export interface BatchManifest {
   readonly instanceId: string;
   readonly trigger: string;
   readonly scorer: {
+    readonly kind: 'onlineEndpoint' | 'batchEndpoint';
     readonly endpoint: string;
+    /** The Azure ML job that scored (batch endpoint scorer). */
+    readonly job: string | null;
     readonly deployment: string | null;
     /** Versions of the model that scored rows (`<name>:<version>`), sorted. */
     readonly modelVersions: readonly string[];
@@ -28,6 +32,8 @@ export interface BatchManifest {
   readonly input: {
     readonly container: string;
     readonly prefix: string;
+    /** `<name>:<version>` of the scored data asset, or null for the lake partition. */
+    readonly asset: string | null;
     readonly files: number;
     readonly bytes: number;
   };
@@ -43,8 +49,10 @@ export interface BatchManifest {
     readonly total: number;
     readonly succeeded: number;
     readonly failed: number;
-    readonly errorThreshold: number;
   };
+  /** Failures in every unit a threshold may count (whatever unit the catalog chose). */
+  readonly failed: { readonly records: number; readonly files: number; readonly miniBatches: number };
+  readonly errorThreshold: { readonly unit: 'records' | 'files' | 'miniBatches'; readonly limit: number };
   readonly failures: readonly MiniBatchFailure[];
   readonly timings: {
     readonly startedAt: string;
@@ -65,6 +73,10 @@ export interface BatchManifest {
 export interface ManifestInput {
   readonly run: RunRef;
   readonly trigger: string;
+  readonly scorerKind: 'onlineEndpoint' | 'batchEndpoint';
+  readonly job: string | undefined;
+  readonly input: ResolvedInput;
+  readonly tally: FailureTally;
   readonly endpoint: string;
   readonly deployment: string | undefined;
   readonly modelVersions: readonly string[];
@@ -77,7 +89,7 @@ export interface ManifestInput {
   readonly rowsIn: number;
   readonly succeeded: readonly MiniBatchResult[];
   readonly failures: readonly MiniBatchFailure[];
-  readonly errorThreshold: number;
+  readonly errorThreshold: { readonly unit: 'records' | 'files' | 'miniBatches'; readonly limit: number };
   readonly startedAt: string;
   readonly scoringStartedAt: string;
   readonly publishStartedAt: string;
@@ -98,13 +110,16 @@ export function buildManifest(input: ManifestInput): BatchManifest {
     instanceId: input.run.instanceId,
     trigger: input.trigger,
     scorer: {
+      kind: input.scorerKind,
       endpoint: input.endpoint,
+      job: input.job ?? null,
       deployment: input.deployment ?? null,
       modelVersions: [...new Set(input.modelVersions)].sort(),
     },
     input: {
-      container: input.run.container,
-      prefix: `${input.run.inputPrefix}date=${input.run.date}/`,
+      container: input.input.container,
+      prefix: input.input.prefix,
+      asset: input.input.asset ?? null,
       files: input.inputFiles,
       bytes: input.inputBytes,
     },
@@ -115,13 +130,14 @@ export function buildManifest(input: ManifestInput): BatchManifest {
       mode: input.mode,
       files: input.files,
     },
-    rows: { in: input.rowsIn, out: rowsOut, failed: failures.reduce((sum, f) => sum + f.rows, 0) },
+    rows: { in: input.rowsIn, out: rowsOut, failed: input.tally.failed.records },
     batches: {
-      total: input.succeeded.length + failures.length,
-      succeeded: input.succeeded.length,
-      failed: failures.length,
-      errorThreshold: input.errorThreshold,
+      total: input.tally.total.miniBatches,
+      succeeded: input.tally.total.miniBatches - input.tally.failed.miniBatches,
+      failed: input.tally.failed.miniBatches,
     },
+    failed: input.tally.failed,
+    errorThreshold: input.errorThreshold,
     failures,
     timings: {
       startedAt: input.startedAt,

@@ -61,14 +61,20 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return results;
 }
 
-/** Lists and describes the date's input files (CSV and Parquet; other names and `_`/`.` files are ignored). */
+/**
+ * Lists and describes the input files under `prefix` (a folder ending in `/`, or one file): CSV and Parquet; other
+ * names and `_`/`.` files are ignored.
+ */
 export async function describeInputs(
   container: ContainerClient,
-  run: Pick<RunRef, 'inputPrefix' | 'date'>,
+  prefix: string,
   checkpointRows: number,
 ): Promise<InputFile[]> {
-  const entries = (await listBlobs(container, inputPartitionPrefix(run.inputPrefix, run.date))).filter(
-    (e) => inputFormatOf(e.name) !== undefined && e.bytes > 0,
+  const entries = (await listBlobs(container, prefix)).filter(
+    (e) =>
+      inputFormatOf(e.name) !== undefined &&
+      e.bytes > 0 &&
+      (prefix.endsWith('/') || prefix === '' || e.name === prefix),
   );
   return mapLimit(entries, 4, (entry) =>
     inputFormatOf(entry.name) === 'csv'
@@ -81,18 +87,23 @@ export interface StoredPlan extends BatchPlan {
   readonly inputs: readonly Omit<InputFile, 'checkpoints'>[];
 }
 
+/** The folder a run of the lake partition scores. */
+export function partitionOf(run: Pick<RunRef, 'inputPrefix' | 'date'>): string {
+  return inputPartitionPrefix(run.inputPrefix, run.date);
+}
+
 export async function planRun(
   container: ContainerClient,
   run: RunRef,
-  options: { inputMode: 'tabular' | 'files'; miniBatchSize: number },
-): Promise<{ planBlob: string; plan: BatchPlan }> {
+  options: { inputMode: 'tabular' | 'files'; miniBatchSize: number; prefix: string },
+): Promise<{ planBlob: string; plan: BatchPlan; inputs: readonly InputFile[] }> {
   const checkpointRows = options.inputMode === 'tabular' ? options.miniBatchSize : Number.MAX_SAFE_INTEGER;
-  const inputs = await describeInputs(container, run, checkpointRows);
+  const inputs = await describeInputs(container, options.prefix, checkpointRows);
   const plan = planMiniBatches(inputs, options);
   const stored: StoredPlan = { ...plan, inputs: inputs.map(({ checkpoints: _c, ...rest }) => rest) };
   const planBlob = planBlobName(run);
   await writeSmall(container, planBlob, JSON.stringify(stored), 'application/json');
-  return { planBlob, plan };
+  return { planBlob, plan, inputs };
 }
 
 /** Mini-batches `[from, to)` of a stored plan. */

@@ -194,28 +194,6 @@ export function chunkSlots(maxParallel: number, chunks: number): number[] {
   return Array.from({ length: lanes }, (_, i) => base + (i < extra ? 1 : 0));
 }
 
-export interface ThresholdDecision {
-  readonly publish: boolean;
-  readonly reason: string;
-}
-
-/** Failed mini-batches up to `errorThreshold` (-1: any number) still publish; above it the run fails. */
-export function decideThreshold(failed: number, total: number, errorThreshold: number): ThresholdDecision {
-  if (total === 0) return { publish: false, reason: 'no input rows for this date' };
-  if (failed === total) return { publish: false, reason: `all ${total} mini-batches failed` };
-  if (errorThreshold >= 0 && failed > errorThreshold) {
-    return {
-      publish: false,
-      reason: `${failed} of ${total} mini-batches failed; errorThreshold is ${errorThreshold}`,
-    };
-  }
-  return {
-    publish: true,
-    reason:
-      failed === 0 ? 'all mini-batches succeeded' : `${failed} of ${total} mini-batches failed (within threshold)`,
-  };
-}
-
 /** Instance id of the run for a model and date: one run per model and date. */
 export function batchInstanceId(model: string, date: string): string {
   return `batch-${model}-${date}`;

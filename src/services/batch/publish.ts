@@ -36,11 +36,15 @@ import {
 } from './layout';
 import { CsvRecordScanner } from './csv-scan';
 import { type BatchManifest, buildManifest, type ManifestFile } from './manifest';
-import type { MiniBatchFailure, MiniBatchResult, RunRef } from './types';
+import type { FailureTally, MiniBatchFailure, MiniBatchResult, ResolvedInput, RunRef } from './types';
 
 export interface PublishInput {
   readonly run: RunRef;
   readonly trigger: string;
+  readonly scorerKind: 'onlineEndpoint' | 'batchEndpoint';
+  readonly job: string | undefined;
+  readonly input: ResolvedInput;
+  readonly tally: FailureTally;
   readonly endpoint: string;
   readonly deployment: string | undefined;
   readonly modelVersions: readonly string[];
@@ -51,7 +55,7 @@ export interface PublishInput {
   readonly mode: 'parts' | 'appendRow';
   readonly succeeded: readonly MiniBatchResult[];
   readonly failures: readonly MiniBatchFailure[];
-  readonly errorThreshold: number;
+  readonly errorThreshold: { readonly unit: 'records' | 'files' | 'miniBatches'; readonly limit: number };
   readonly startedAt: string;
   readonly scoringStartedAt: string;
   readonly publishStartedAt: string;

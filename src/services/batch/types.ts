@@ -75,7 +75,7 @@ export interface BatchRunInput {
   /** What started the run: `schedule:<slot ISO>` or `backfill:<request id>`. */
   readonly trigger: string;
   readonly spec: BatchSpec;
-  /** Online endpoint to score through (resolved from the catalog). */
+  /** Endpoint to score through (resolved from the catalog): online endpoint, or batch endpoint for that scorer. */
   readonly endpoint: string;
 }
 
@@ -86,8 +86,38 @@ export interface RunRef {
   readonly runId: string;
   readonly instanceId: string;
   readonly container: string;
+  /** The catalog's input prefix ('' when the run scores a data asset). */
   readonly inputPrefix: string;
   readonly outputPrefix: string;
+}
+
+/** What a run scored: the folder of the lake it read and, for a data-asset input, which version. */
+export interface ResolvedInput {
+  readonly container: string;
+  /** Folder (ends with `/`) or single file the run scores. */
+  readonly prefix: string;
+  /** `<name>:<version>` of the data asset, when the run scores one. */
+  readonly asset?: string;
+}
+
+/** How a run scores through an Azure ML batch endpoint (a model deployment's parallel job); fixed at planning. */
+export interface BatchJobPlan {
+  readonly endpoint: string;
+  /** The deployment invoked (the endpoint's default unless the catalog pins one). */
+  readonly deployment: string;
+  /** `<name>:<version>` of the deployment's model. */
+  readonly modelVersion: string | undefined;
+  /** The deployment's knobs, as Azure ML applies them (defaults filled). */
+  readonly miniBatchSize: number;
+  readonly errorThreshold: number;
+  readonly outputFileName: string;
+  /** Job input (the day's folder) and output (the run's staging folder) as datastore URIs. */
+  readonly inputUri: string;
+  readonly outputUri: string;
+  /** Blob path (in the run's container) of the job's output file once the job completed. */
+  readonly outputBlob: string;
+  readonly inputName: string;
+  readonly outputName: string;
 }
 
 export interface ScorerRef {
@@ -107,6 +137,9 @@ export interface ScorerRef {
 /** What the planning activity returns to the orchestrator (the plan itself stays in blob storage). */
 export interface PlanSummary {
   readonly planBlob: string;
+  readonly input: ResolvedInput;
+  /** Set when the run scores through a batch endpoint. */
+  readonly batchJob?: BatchJobPlan;
   readonly miniBatches: number;
   readonly files: number;
   readonly rows: number;
@@ -125,9 +158,20 @@ export interface MiniBatchResult {
 }
 
 export interface MiniBatchFailure {
+  /** Mini-batch key (online scorer) or input file name (batch endpoint scorer). */
   readonly key: string;
   readonly rows: number;
   readonly reason: string;
+  /** Input files of the failed mini-batch (filled when the failures are tallied). */
+  readonly files?: readonly string[];
+}
+
+/** Failures counted in every unit a threshold may use, with the run's totals in the same units. */
+export interface FailureTally {
+  readonly failed: { readonly records: number; readonly files: number; readonly miniBatches: number };
+  readonly total: { readonly records: number; readonly files: number; readonly miniBatches: number };
+  /** The failures with their rows and files filled in. */
+  readonly failures: readonly MiniBatchFailure[];
 }
 
 export interface ChunkInput {
@@ -143,11 +187,26 @@ export interface ChunkInput {
   readonly settings: ScoreSettings;
 }
 
+/**
+ * What a chunk reports to the run: counts and failures only. The scored mini-batches' results are in `record` (a blob
+ * in the run's staging area), so the run's history grows by a small entry per chunk, not by one per mini-batch.
+ */
 export interface ChunkResult {
   readonly from: number;
   readonly to: number;
-  readonly succeeded: readonly MiniBatchResult[];
+  /** Mini-batches scored. */
+  readonly scored: number;
+  readonly rowsOut: number;
   readonly failed: readonly MiniBatchFailure[];
+  /** Blob (in the run's container) holding the scored mini-batches' results; absent when none was scored. */
+  readonly record?: string;
+}
+
+/** Input of the `batchRecordChunk` activity. */
+export interface ChunkRecordInput {
+  readonly run: RunRef;
+  readonly from: number;
+  readonly succeeded: readonly MiniBatchResult[];
 }
 
 /** The per-request knobs a mini-batch activity needs. */
@@ -177,7 +236,14 @@ export interface BatchRunStatus {
   readonly phase: 'planning' | 'scoring' | 'publishing' | 'published' | 'failed' | 'skipped';
   readonly batches: { readonly total: number; readonly done: number; readonly failed: number };
   readonly rowsScored: number;
+  /** The threshold's limit in its unit (`errorThresholdUnit`); -1 = any number. */
   readonly errorThreshold: number;
+  /** When scoring began (orchestration time): the ops API derives rows/s from it while the run scores. */
+  readonly scoringStartedAt?: string;
+  readonly errorThresholdUnit?: 'records' | 'files' | 'miniBatches';
+  /** Scorer kind; with a batch endpoint, the Azure ML job that scores and its status. */
+  readonly scorer?: 'onlineEndpoint' | 'batchEndpoint';
+  readonly job?: { readonly name: string; readonly status: string };
   readonly output?: string;
   readonly reason?: string;
 }

@@ -1,5 +1,5 @@
 import { datasetInputUri } from '../../azureml/dataset-uri';
-import type { Catalog, DatasetTrigger, ModelEntry } from '../../catalog';
+import { type Catalog, type DatasetTrigger, type ModelEntry, retrainModels } from '../../catalog';
 
 /**
  * Filtering of `Microsoft.Storage.BlobCreated` events: which uploads are datasets, and for which models.
@@ -137,7 +137,7 @@ export function matchesDatasetTrigger(
 
 /** Models whose dataset triggers match the blob, in catalog order (each model at most once). */
 export function modelsForBlob(catalog: Catalog, blob: Pick<UploadedBlob, 'container' | 'name'>): ModelEntry[] {
-  return catalog.models.filter((m) => m.triggers.datasets.some((t) => matchesDatasetTrigger(t, blob)));
+  return retrainModels(catalog).filter((m) => m.triggers.datasets.some((t) => matchesDatasetTrigger(t, blob)));
 }
 
 /**

@@ -97,6 +97,8 @@ export class PromotionRefusedError extends RetrainError {
   constructor(
     readonly status: 400 | 404 | 409,
     message: string,
+    /** The request field at fault (`to`, `version`), when one is. */
+    readonly field?: string,
   ) {
     super('PromotionRefusedError', message);
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { type Catalog, parameterOverrideProblems } from '../../catalog';
+import { type Catalog, isRetrainable, parameterOverrideProblems } from '../../catalog';
 import { WebhookPayloadError } from './errors';
 import { parseWith } from './parse';
 
@@ -40,9 +40,16 @@ export function interpretGenericBody(catalog: Catalog, payload: unknown): Generi
   const byName = new Map(catalog.models.map((m) => [m.name, m]));
   const unknown = models.filter((m) => !byName.has(m));
   if (unknown.length > 0) throw new WebhookPayloadError([`body.models: unknown model(s) ${unknown.join(', ')}`]);
-  const problems = models.flatMap((name) =>
-    parameterOverrideProblems(byName.get(name)!, body.parameters, 'body.parameters'),
-  );
+  const scoreOnly = models.filter((m) => !isRetrainable(byName.get(m)!));
+  if (scoreOnly.length > 0) {
+    throw new WebhookPayloadError([
+      `body.models: ${scoreOnly.join(', ')} cannot retrain: retraining needs training, gate, registry and deployment (score-only model)`,
+    ]);
+  }
+  const problems = models.flatMap((name) => {
+    const model = byName.get(name)!;
+    return isRetrainable(model) ? parameterOverrideProblems(model, body.parameters, 'body.parameters') : [];
+  });
   if (problems.length > 0) throw new WebhookPayloadError(problems);
   return { ...body, models };
 }

@@ -1,6 +1,6 @@
 import { minimatch } from 'minimatch';
 
-import type { Catalog, GitTrigger, ModelEntry } from '../../catalog';
+import { type Catalog, type GitTrigger, type ModelEntry, retrainModels } from '../../catalog';
 import { type CiEvent, sameRepository } from './ci-event';
 
 /** A model a CI event triggers, and why (recorded with the trigger). */
@@ -74,7 +74,7 @@ function evaluate(trigger: GitTrigger, event: CiEvent): { hit: boolean; why: str
 export function matchModels(catalog: Catalog, event: CiEvent): MatchOutcome {
   const matches: ModelMatch[] = [];
   const misses: string[] = [];
-  for (const model of catalog.models) {
+  for (const model of retrainModels(catalog)) {
     if (model.triggers.git.length === 0) continue;
     let hit: ModelMatch | undefined;
     const whyNot: string[] = [];

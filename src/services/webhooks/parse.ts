@@ -15,7 +15,7 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new WebhookPayloadError([`body is not valid JSON: ${(err as Error).message}`], { cause: err });
+    throw new WebhookPayloadError([`body: not valid JSON (${(err as Error).message})`], { cause: err });
   }
 }
 

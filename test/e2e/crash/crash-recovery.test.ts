@@ -121,14 +121,17 @@ describe('crash recovery: SIGKILL of the whole platform, restart on the same sta
       latencyMs: 250,
     });
 
-    const started = await fetch(`${platform.current.hostUrl}/api/batch/${MODEL}/backfill?code=local-function-key`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ date }),
-    });
+    const started = await fetch(
+      `${platform.current.hostUrl}/api/ops/models/${MODEL}/backfill?code=local-function-key`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ date }),
+      },
+    );
     expect(started.status).toBe(202);
-    const { runs } = (await started.json()) as { runs: { instanceId: string }[] };
-    const instanceId = runs[0]?.instanceId ?? '';
+    const { runs } = (await started.json()) as { runs: { runId: string }[] };
+    const instanceId = runs[0]?.runId ?? '';
     const staging = `bike-demand/scores/_staging/date=${date}/`;
     const stagedBefore = await platform.until(
       'some mini-batches staged and some not',

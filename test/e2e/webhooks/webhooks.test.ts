@@ -165,7 +165,8 @@ describe('CI webhooks through the dev host', () => {
       401, 401, 413, 400, 401, 401,
     ]);
     expect(malformed.body).toMatchObject({
-      error: { problems: [expect.stringContaining('not valid JSON') as unknown] },
+      type: 'urn:mlops:problem:invalid-webhook-payload',
+      errors: [{ field: 'body', message: expect.stringContaining('not valid JSON') as unknown }],
     });
     expect(await runIds()).toEqual(before);
   });
@@ -182,9 +183,13 @@ describe('CI webhooks through the dev host', () => {
     expect(undeclared).toMatchObject({
       status: 400,
       body: {
-        error: {
-          problems: ['body.parameters.epochs: not a training parameter of bike-demand (catalog training.parameters)'],
-        },
+        type: 'urn:mlops:problem:invalid-webhook-payload',
+        errors: [
+          {
+            field: 'body.parameters.epochs',
+            message: 'not a training parameter of bike-demand (catalog training.parameters)',
+          },
+        ],
       },
     });
     expect(await runIds()).toEqual(before);
@@ -215,7 +220,26 @@ describe('CI webhooks through the dev host', () => {
     const key = { 'x-functions-key': host.keys.function, 'content-type': 'application/json' };
     const inFlight = async () =>
       (await ops<{ runs: unknown[] }>('ops/runs?model=bike-demand&status=running,awaitingApproval')).body.runs.length;
-    await waitFor(async () => (await inFlight()) === 0, { timeoutMs: 120_000, description: 'bike-demand to be idle' });
+    // Earlier cases left runs in flight (and coalesced follow-ups behind them); letting each train and release would
+    // take minutes on a loaded machine, so they are canceled through the same operation (a follow-up then starts and
+    // is canceled in turn) until the model is idle.
+    await waitFor(
+      async () => {
+        const running = (
+          await ops<{ runs: { runId: string }[] }>('ops/runs?model=bike-demand&status=running,awaitingApproval')
+        ).body.runs;
+        for (const r of running) {
+          // 409 when the run ended meanwhile: nothing to cancel.
+          await fetch(`${host.url}/api/ops/runs/${r.runId}/cancel`, {
+            method: 'POST',
+            headers: key,
+            body: JSON.stringify({ reason: 'e2e: clear the lane' }),
+          });
+        }
+        return running.length === 0;
+      },
+      { timeoutMs: 120_000, intervalMs: 500, description: 'bike-demand to be idle' },
+    );
 
     const started = await fetch(`${host.url}/api/ops/models/bike-demand/retrain`, {
       method: 'POST',

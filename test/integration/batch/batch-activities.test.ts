@@ -8,6 +8,7 @@ import { createBatchActivities, type FinalizeInput } from '../../../src/activiti
 import { BatchActivities, type ScoreMiniBatchRef } from '../../../src/orchestrations/batch-run';
 import { type BatchSpec, parseCatalog } from '../../../src/catalog';
 import { runIdFor } from '../../../src/services/batch/layout';
+import { describeThreshold } from '../../../src/services/batch/threshold';
 import type { MiniBatchResult, PlanSummary, RunRef } from '../../../src/services/batch/types';
 import { RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE } from '../../../dev/azureml-emulator';
 import { armEndpointResolver } from '../../../src/services/batch/endpoint-resolver';
@@ -42,7 +43,7 @@ function runRef(spec: BatchSpec, startedAt: string): RunRef {
     runId: runIdFor(startedAt),
     instanceId: `batch-bike-demand-${DATE}`,
     container: 'lake',
-    inputPrefix: spec.inputPrefix,
+    inputPrefix: spec.inputPrefix ?? '',
     outputPrefix: spec.outputPrefix,
   };
 }
@@ -71,6 +72,13 @@ async function runThrough(spec: BatchSpec, startedAt: string, activities = creat
     const ref: ScoreMiniBatchRef = { run, planBlob: plan.planBlob, index, scorer: plan.scorer, settings };
     results.push(await activities[BatchActivities.scoreMiniBatch](ref));
   }
+  // As chunks do: the scored results go to chunk records (two when there are several, the second from the middle on).
+  const middle = Math.ceil(results.length / 2);
+  const chunkRecords: string[] = [];
+  for (const from of middle < results.length ? [0, middle] : [0]) {
+    const succeeded = results.slice(from, from === 0 ? middle : undefined);
+    chunkRecords.push(await activities[BatchActivities.recordChunk]({ run, from, succeeded }));
+  }
   const finalize: FinalizeInput = {
     run,
     planBlob: plan.planBlob,
@@ -83,16 +91,22 @@ async function runThrough(spec: BatchSpec, startedAt: string, activities = creat
     rowsIn: plan.rows,
     format: spec.outputFormat,
     mode: spec.outputMode,
-    succeeded: results,
+    succeeded: [],
+    chunkRecords,
+    scored: results.length,
     failures: [],
-    errorThreshold: spec.errorThreshold,
+    scorerKind: 'onlineEndpoint',
+    job: undefined,
+    input: plan.input,
+    tally: await activities[BatchActivities.tally]({ run, planBlob: plan.planBlob, failures: [] }),
+    errorThreshold: describeThreshold(spec.errorThreshold),
     startedAt,
     scoringStartedAt: startedAt,
     publishStartedAt: startedAt,
     reason: 'ok',
   };
   const published = await activities[BatchActivities.publish](finalize);
-  return { run, plan, results, published, settings, activities };
+  return { run, plan, results, published, settings, activities, finalize };
 }
 
 describe('batch scoring activities on Azurite and the Azure ML emulator', () => {
@@ -175,7 +189,7 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
 
   it('when a day of CSV files is scored, then every row comes back with a prediction and the model version', async () => {
     const spec = bikeSpec({ ...uniquePrefixes('csv'), miniBatchSize: 120, requestRows: 50 });
-    const rowsIn = await seedCsv(env.lake, spec.inputPrefix, DATE, [250, 7]);
+    const rowsIn = await seedCsv(env.lake, spec.inputPrefix!, DATE, [250, 7]);
     const { plan, published } = await runThrough(spec, '2026-11-22T02:00:00.000Z');
     expect(plan).toMatchObject({ miniBatches: 3, rows: rowsIn, files: 2 });
     const finalPrefix = `${spec.outputPrefix}date=${DATE}/`;
@@ -209,9 +223,26 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
     expect(env.telemetry.events.map((e) => e.name)).toEqual(expect.arrayContaining(['BatchPlanned', 'BatchPublished']));
   });
 
+  it('when the chunk records do not add up to what the run counted, then publish refuses and publishes nothing', async () => {
+    const spec = bikeSpec({ ...uniquePrefixes('records'), miniBatchSize: 120, requestRows: 50 });
+    await seedCsv(env.lake, spec.inputPrefix!, DATE, [250]);
+    const { finalize, activities } = await runThrough(spec, '2026-11-23T02:00:00.000Z');
+    const finalPrefix = `${spec.outputPrefix}date=${DATE}/`;
+    const before = await listNames(env.lake, finalPrefix);
+    // A rerun of the same date whose run lost a record (only the first chunk's is handed over).
+    const rerun = { ...finalize, run: { ...finalize.run, runId: 'lost-record' } };
+    const kept = await activities[BatchActivities.recordChunk]({ run: rerun.run, from: 0, succeeded: [] });
+    await expect(
+      activities[BatchActivities.publish]({ ...rerun, chunkRecords: [kept], scored: finalize.scored }),
+    ).rejects.toThrow(
+      `the chunk records of run lost-record hold 0 scored mini-batches, the run counted ${finalize.scored}`,
+    );
+    expect(await listNames(env.lake, finalPrefix)).toEqual(before);
+  });
+
   it('when the endpoint answers with a 429 storm, then Retry-After is honoured and no row is lost', async () => {
     const spec = bikeSpec({ ...uniquePrefixes('storm'), miniBatchSize: 400, requestRows: 40, requestConcurrency: 4 });
-    const rowsIn = await seedCsv(env.lake, spec.inputPrefix, DATE, [400]);
+    const rowsIn = await seedCsv(env.lake, spec.inputPrefix!, DATE, [400]);
     const fault = await env.control('PUT', '/onlineEndpoints/bike-demand/deployments/bike-demand-v1/scoringFaults', {
       throttle: { statusCode: 429, share: 0.4, retryAfterSeconds: 1 },
     });
@@ -231,7 +262,7 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
 
   it('when a mini-batch crashes midway and is retried, then its part holds each row exactly once', async () => {
     const spec = bikeSpec({ ...uniquePrefixes('crash'), miniBatchSize: 300, requestRows: 25, requestConcurrency: 2 });
-    await seedCsv(env.lake, spec.inputPrefix, DATE, [300]);
+    await seedCsv(env.lake, spec.inputPrefix!, DATE, [300]);
     const run = runRef(spec, '2026-11-22T02:00:00.000Z');
     const activities = createBatchActivities(env.deps);
     const plan = await activities[BatchActivities.plan]({
@@ -273,13 +304,13 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
 
   it('when a date is re-run, then the new output replaces the old one completely', async () => {
     const spec = bikeSpec({ ...uniquePrefixes('rerun'), miniBatchSize: 100, requestRows: 100 });
-    await seedCsv(env.lake, spec.inputPrefix, DATE, [250]);
+    await seedCsv(env.lake, spec.inputPrefix!, DATE, [250]);
     await runThrough(spec, '2026-11-22T02:00:00.000Z');
     const finalPrefix = `${spec.outputPrefix}date=${DATE}/`;
     expect((await listNames(env.lake, finalPrefix)).filter((n) => n.startsWith('part-'))).toHaveLength(3);
     // The input shrinks; the re-run must not leave the first run's third part behind.
-    await env.lake.getBlobClient(`${spec.inputPrefix}date=${DATE}/part-000.csv`).delete();
-    await seedCsv(env.lake, spec.inputPrefix, DATE, [150], 7);
+    await env.lake.getBlobClient(`${spec.inputPrefix!}date=${DATE}/part-000.csv`).delete();
+    await seedCsv(env.lake, spec.inputPrefix!, DATE, [150], 7);
     await runThrough(spec, '2026-11-23T09:30:00.000Z');
     expect(await listNames(env.lake, finalPrefix)).toEqual([
       '_SUCCESS',
@@ -300,7 +331,7 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
 
   it('when the partition mixes CSV and a Parquet file of several row groups, then both are scored in order', async () => {
     const spec = bikeSpec({ ...uniquePrefixes('mixed'), miniBatchSize: 50, requestRows: 30 });
-    const csvRows = await seedCsv(env.lake, spec.inputPrefix, DATE, [60]);
+    const csvRows = await seedCsv(env.lake, spec.inputPrefix!, DATE, [60]);
     const n = 130;
     const columnData = [
       { name: 'hour', data: Array.from({ length: n }, (_, i) => i % 24), type: 'DOUBLE' as const },
@@ -311,7 +342,7 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
       { name: 'id', data: Array.from({ length: n }, (_, i) => `row-${i}`), type: 'STRING' as const },
     ];
     const buffer = Buffer.from(parquetWriteBuffer({ columnData, rowGroupSize: 40 }));
-    await env.lake.getBlockBlobClient(`${spec.inputPrefix}date=${DATE}/zz.parquet`).upload(buffer, buffer.length);
+    await env.lake.getBlockBlobClient(`${spec.inputPrefix!}date=${DATE}/zz.parquet`).upload(buffer, buffer.length);
     const { plan, results } = await runThrough(spec, '2026-11-22T02:00:00.000Z');
     expect(plan.rows).toBe(csvRows + n);
     expect(results.reduce((sum, r) => sum + r.rowsOut, 0)).toBe(csvRows + n);
@@ -342,7 +373,7 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
       outputFormat: 'parquet',
       outputMode: 'appendRow',
     });
-    const rowsIn = await seedCsv(env.lake, spec.inputPrefix, DATE, [130, 90]);
+    const rowsIn = await seedCsv(env.lake, spec.inputPrefix!, DATE, [130, 90]);
     const { published } = await runThrough(spec, '2026-11-22T02:00:00.000Z');
     const finalPrefix = `${spec.outputPrefix}date=${DATE}/`;
     const names = await listNames(env.lake, finalPrefix);
@@ -358,7 +389,7 @@ describe('batch scoring activities on Azurite and the Azure ML emulator', () => 
 
   it('when the endpoint key is regenerated mid-run, then the next request gets one 401, re-reads the key and the mini-batch succeeds', async () => {
     const spec = bikeSpec({ ...uniquePrefixes('rotate'), miniBatchSize: 40, requestRows: 40 });
-    await seedCsv(env.lake, spec.inputPrefix, DATE, [80]);
+    await seedCsv(env.lake, spec.inputPrefix!, DATE, [80]);
     const arm = new AzureMachineLearningWorkspaces(staticCredential, SUBSCRIPTION_ID, { endpoint: env.emulator.url });
     const resolver = armEndpointResolver(arm, { resourceGroup: RESOURCE_GROUP, workspace: WORKSPACE });
     const activities = createBatchActivities({ ...env.deps, resolver });

@@ -1,7 +1,7 @@
 import type { DevHost } from '../../../dev/host/dev-host';
 import { nativeProcess } from '../../../dev/host/native-module';
 import { createCredential } from '../../../src/azureml/credential';
-import { startFixtureHost } from './fixture-host';
+import { startFixtureHost, withKey } from './fixture-host';
 
 describe('dev host: managed identity endpoint', () => {
   let host: DevHost;
@@ -76,6 +76,29 @@ describe('dev host: managed identity endpoint', () => {
       if (saved === undefined) delete process.env.AZURE_TOKEN_CREDENTIALS;
       else process.env.AZURE_TOKEN_CREDENTIALS = saved;
       await own.close();
+    }
+  });
+});
+
+describe('dev host: managed identity across hosts in one process', () => {
+  it("when a second host runs in the process a first one left, then the app's credential asks the second host", async () => {
+    // MSAL keeps the managed identity source (and the tokens it got) per process: a worker hosts one app for life, a
+    // test process several. A resource the first host never issued a token for makes the second app ask for one.
+    const tokenAudience = async (resource: string): Promise<unknown> => {
+      const { host } = await startFixtureHost('basic', {
+        appSettings: { TICK_SCHEDULE: '0 */5 * * * *' },
+        timers: false,
+      });
+      try {
+        const url = `${host.url}/api/token?resource=${encodeURIComponent(resource)}`;
+        const response = await fetch(withKey(url, host.keys.function));
+        return { status: response.status, body: await response.json() };
+      } finally {
+        await host.close();
+      }
+    };
+    for (const resource of ['https://management.azure.com', 'https://ml.azure.com']) {
+      expect(await tokenAudience(resource)).toEqual({ status: 200, body: { aud: resource } });
     }
   });
 });

@@ -1,13 +1,23 @@
 import { HttpRequest, type HttpResponseInit, InvocationContext } from '@azure/functions';
 
 import {
+  type BackfillStarted,
+  type BatchRunDetail,
+  type BatchRunPage,
   ConflictError,
   type DeploymentLogs,
   type DeploymentLogsQuery,
+  type EndpointDetail,
+  EndpointNotFoundError,
+  type EndpointList,
+  type ListBatchRunsQuery,
   type ListRunsQuery,
   type ListTriggersQuery,
+  type ModelDetail,
+  type ModelList,
   type OperationsService,
   type OpsOperation,
+  opsRoutes,
   type RunDetail,
   RunNotFoundError,
   type ScoreRequestBody,
@@ -128,6 +138,65 @@ export class MemoryOperations implements OperationsService {
     this.cancels.push(runId);
     return Promise.resolve({ detail: 'Azure ML job job-1 cancel requested' });
   }
+
+  listModels(): Promise<ModelList> {
+    return Promise.resolve({
+      models: this.modelNames().map((model) => ({
+        model,
+        registeredName: model,
+        endpoint: `${model}-endpoint`,
+        versions: 0,
+        approvalRequired: false,
+        batch: model === 'bike-demand',
+      })),
+    });
+  }
+
+  getModel(model: string): Promise<ModelDetail> {
+    return Promise.resolve({
+      model,
+      registeredName: model,
+      endpoint: `${model}-endpoint`,
+      approvalRequired: false,
+      batch: model === 'bike-demand',
+      versions: [],
+      runs: [],
+    });
+  }
+
+  listEndpoints(): Promise<EndpointList> {
+    return Promise.resolve({
+      endpoints: this.modelNames().map((m) => ({ endpoint: `${m}-endpoint`, models: [m], exists: true, traffic: {} })),
+    });
+  }
+
+  getEndpoint(endpoint: string): Promise<EndpointDetail> {
+    const model = this.modelNames().find((m) => `${m}-endpoint` === endpoint);
+    if (!model) return Promise.reject(new EndpointNotFoundError(endpoint));
+    return Promise.resolve({ endpoint, models: [model], exists: true, traffic: {}, deployments: [] });
+  }
+
+  readonly batchRuns: BatchRunDetail[] = [];
+  readonly backfills: { model: string; dates: readonly string[]; replace: boolean }[] = [];
+
+  listBatchRuns(query: ListBatchRunsQuery): Promise<BatchRunPage> {
+    const runs = this.batchRuns
+      .filter((r) => !query.model || r.model === query.model)
+      .filter((r) => !query.status || query.status.includes(r.status))
+      .map(({ failures: _f, manifest: _m, manifestUrl: _u, ...summary }) => summary);
+    return Promise.resolve({ runs: runs.slice(0, query.pageSize) });
+  }
+
+  getBatchRun(runId: string): Promise<BatchRunDetail | undefined> {
+    return Promise.resolve(this.batchRuns.find((r) => r.runId === runId));
+  }
+
+  backfill(model: string, dates: readonly string[], options: { replace: boolean }): Promise<BackfillStarted[]> {
+    this.backfills.push({ model, dates, replace: options.replace });
+    return Promise.resolve(
+      dates.map((date) => ({ date, runId: `batch-${model}-${date}`, action: 'started' as const })),
+    );
+  }
 }
 
 export function run(runId: string, overrides: Partial<RunDetail> = {}): RunDetail {
@@ -152,7 +221,7 @@ export async function call(
   const url = `http://127.0.0.1:7071/api/${options.path}`;
   const text = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const request = new HttpRequest({
-    method: options.method ?? (text === undefined ? 'GET' : 'POST'),
+    method: options.method ?? opsRoutes.find((r) => r.operation === operation)?.method ?? 'GET',
     url,
     params: options.params ?? {},
     query: Object.fromEntries(new URL(url).searchParams.entries()),
@@ -160,7 +229,10 @@ export async function call(
     ...(text === undefined ? {} : { body: { string: text } }),
   });
   const context = new InvocationContext({ functionName: operation, invocationId: 'inv-1', logHandler: () => {} });
-  const init: HttpResponseInit = await runOperation(operation, () => service, request, context);
+  const route = opsRoutes.find((r) => r.operation === operation);
+  if (!route) throw new Error(`no route for ${operation}`);
+  const edge = { operation, route: route.route, method: route.method, query: route.query !== undefined };
+  const init: HttpResponseInit = await runOperation(edge, () => service, request, context);
   return {
     status: init.status ?? 200,
     body: (init.jsonBody ?? {}) as Record<string, unknown>,

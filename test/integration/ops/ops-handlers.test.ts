@@ -28,14 +28,14 @@ describe('operations API handlers', () => {
     const ops = new MemoryOperations();
     const bad = await call(ops, 'listRuns', { path: 'ops/runs?status=sleeping&pageSize=0&from=yesterday' });
     expect(bad.status).toBe(400);
-    const problems = (bad.body.error as { problems: string[] }).problems.join('\n');
-    expect(problems).toMatch(/query\.status/);
-    expect(problems).toMatch(/query\.pageSize/);
-    expect(problems).toMatch(/query\.from/);
+    expect(bad.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(bad.body).toMatchObject({ type: 'urn:mlops:problem:invalid-request', status: 400 });
+    const fields = (bad.body.errors as { field: string }[]).map((e) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['query.status', 'query.pageSize', 'query.from']));
     const reversed = await call(ops, 'listRuns', {
       path: 'ops/runs?from=2026-11-22T00:00:00Z&to=2026-11-21T00:00:00Z',
     });
-    expect(reversed.body).toMatchObject({ error: { problems: ['query.from: must be before query.to'] } });
+    expect(reversed.body).toMatchObject({ errors: [{ field: 'query.from', message: 'must be before query.to' }] });
   });
 
   it('when triggers are listed, then the fate filter is applied; an unknown fate or a queued run status is a 400', async () => {
@@ -56,7 +56,7 @@ describe('operations API handlers', () => {
     });
     const bad = await call(ops, 'listTriggers', { path: 'ops/triggers?fate=lost' });
     expect(bad.status).toBe(400);
-    expect((bad.body.error as { problems: string[] }).problems.join('\n')).toMatch(/query\.fate/);
+    expect(bad.body).toMatchObject({ errors: [{ field: 'query.fate' }] });
     // Listings show run records; a queued run is found by id or among the triggers.
     expect((await call(ops, 'listRuns', { path: 'ops/runs?status=queued' })).status).toBe(400);
   });
@@ -70,7 +70,7 @@ describe('operations API handlers', () => {
     });
     expect(await call(ops, 'getRun', { path: 'ops/runs/zz', params: { runId: 'zz' } })).toMatchObject({
       status: 404,
-      body: { error: { code: 'RunNotFound' } },
+      body: { type: 'urn:mlops:problem:run-not-found', errors: [{ field: 'path.runId' }] },
     });
   });
 
@@ -142,7 +142,7 @@ describe('operations API handlers', () => {
     ]);
     expect(await call(ops, 'approve', { path: 'ops/runs/x/approve', params: { runId: 'x' }, body: {} })).toMatchObject({
       status: 409,
-      body: { error: { code: 'Conflict' } },
+      body: { type: 'urn:mlops:problem:conflict', title: 'The operation does not apply in the current state' },
     });
   });
 
@@ -203,7 +203,13 @@ describe('operations API handlers', () => {
     ops.getRun = () => Promise.reject(new Error('AccountKey=Eby8vdM02x leaked?'));
     const answer = await call(ops, 'getRun', { path: 'ops/runs/r1', params: { runId: 'r1' } });
     expect(answer.status).toBe(500);
-    expect(JSON.stringify(answer.body)).toContain('inv-1');
+    expect(answer.body).toEqual({
+      type: 'urn:mlops:problem:internal-error',
+      title: 'Internal error',
+      status: 500,
+      detail: 'Internal error; see the logs of invocation inv-1.',
+      invocationId: 'inv-1',
+    });
     expect(JSON.stringify(answer.body)).not.toContain('Eby8');
   });
 });

@@ -40,7 +40,7 @@ function training(spec: Record<string, unknown>): TrainingSpec {
         deployment: { endpoint: 'bike-demand', smokeSample: {} },
       },
     ],
-  }).models[0]!.training;
+  }).models[0]!.training!;
 }
 
 describe('Azure ML clients against the emulator', () => {

@@ -167,7 +167,7 @@ describe('online endpoint updates against the emulator', () => {
       endpoint: BIKE_DEMAND_ONLINE_ENDPOINT,
       name: 'bike-demand-v2',
       modelId: modelVersionId(ws, 'bike-demand', '2'),
-      spec: catalog.models[0]!.deployment,
+      spec: catalog.models[0]!.deployment!,
       tags: { 'mlops.model.version': '2' },
     });
 

@@ -81,7 +81,7 @@ async function runBatch(spec: BatchSpec, date: string, label: string) {
 async function seedBadFile(spec: BatchSpec, date: string, name: string, rows: number): Promise<void> {
   let text = 'timestamp,hour,temperature,humidity,windspeed,workingday,count\n';
   for (let i = 0; i < rows; i++) text += `2026-01-01T00:00:00Z,${i % 24},warm,0.5,10,1,100\n`;
-  await env.lake.getBlockBlobClient(`${spec.inputPrefix}date=${date}/${name}`).upload(text, Buffer.byteLength(text));
+  await env.lake.getBlockBlobClient(`${spec.inputPrefix!}date=${date}/${name}`).upload(text, Buffer.byteLength(text));
 }
 
 describe('batch scoring orchestration', () => {
@@ -93,7 +93,7 @@ describe('batch scoring orchestration', () => {
       maxParallel: 3,
       maxRetries: 0,
     });
-    const rowsIn = await seedCsv(env.lake, spec.inputPrefix, '2026-11-01', [200, 300]);
+    const rowsIn = await seedCsv(env.lake, spec.inputPrefix!, '2026-11-01', [200, 300]);
     const status = await runBatch(spec, '2026-11-01', 'fanout');
     expect(status.runtimeStatus).toBe('Completed');
     const output = status.output as BatchRunOutcome;
@@ -115,7 +115,7 @@ describe('batch scoring orchestration', () => {
       maxParallel: 8,
       maxRetries: 0,
     });
-    const rowsIn = await seedCsv(env.lake, spec.inputPrefix, '2026-11-05', [820]);
+    const rowsIn = await seedCsv(env.lake, spec.inputPrefix!, '2026-11-05', [820]);
     const status = await runBatch(spec, '2026-11-05', 'chunks');
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.output).toMatchObject({ status: 'published', rowsOut: rowsIn, batches: { total: 205, failed: 0 } });
@@ -136,7 +136,7 @@ describe('batch scoring orchestration', () => {
       maxRetries: 1,
       retryIntervalSeconds: 1,
     });
-    const good = await seedCsv(env.lake, spec.inputPrefix, '2026-11-02', [100]);
+    const good = await seedCsv(env.lake, spec.inputPrefix!, '2026-11-02', [100]);
     await seedBadFile(spec, '2026-11-02', 'zz-bad.csv', 30);
     const status = await runBatch(spec, '2026-11-02', 'partial');
     expect(status.runtimeStatus).toBe('Completed');
@@ -152,15 +152,24 @@ describe('batch scoring orchestration', () => {
       failures: { key: string; rows: number; reason: string }[];
       rows: unknown;
       batches: unknown;
+      failed: unknown;
+      errorThreshold: unknown;
     };
     expect(manifest.rows).toEqual({ in: good + 30, out: good, failed: 30 });
-    expect(manifest.batches).toEqual({ total: 3, succeeded: 2, failed: 1, errorThreshold: 1 });
+    expect(manifest.batches).toEqual({ total: 3, succeeded: 2, failed: 1 });
+    expect(manifest.failed).toEqual({ records: 30, files: 1, miniBatches: 1 });
+    expect(manifest.errorThreshold).toEqual({ unit: 'miniBatches', limit: 1 });
     const badAttempts = [...attempts.entries()].filter(
       ([id]) => id.includes(`${spec.outputPrefix}_staging/`) && id.endsWith('#2'),
     );
     expect(badAttempts.map(([, n]) => n)).toEqual([1]);
     expect(manifest.failures).toEqual([
-      { key: '000002', rows: 30, reason: expect.stringMatching(/ScoringHttpError.*424/) as unknown },
+      {
+        key: '000002',
+        rows: 30,
+        files: [`${spec.inputPrefix!}date=2026-11-02/zz-bad.csv`],
+        reason: expect.stringMatching(/ScoringHttpError.*424/) as unknown,
+      },
     ]);
     const parts = (await listNames(env.lake, finalPrefix)).filter((n) => n.endsWith('.csv'));
     const scored = (await Promise.all(parts.map((p) => blobText(env.lake, finalPrefix + p)))).flatMap((t): unknown[] =>
@@ -180,7 +189,7 @@ describe('batch scoring orchestration', () => {
       maxRetries: 2,
       retryIntervalSeconds: 1,
     });
-    const rowsIn = await seedCsv(env.lake, spec.inputPrefix, '2026-11-06', [120]);
+    const rowsIn = await seedCsv(env.lake, spec.inputPrefix!, '2026-11-06', [120]);
     const planPrefix = `${spec.outputPrefix}_staging/date=2026-11-06/`;
     crashFirstAttempt.push({ prefix: planPrefix, index: 1 });
     const status = await runBatch(spec, '2026-11-06', 'retry');
@@ -202,16 +211,38 @@ describe('batch scoring orchestration', () => {
       errorThreshold: 0,
       maxRetries: 0,
     });
-    await seedCsv(env.lake, spec.inputPrefix, '2026-11-03', [100]);
+    await seedCsv(env.lake, spec.inputPrefix!, '2026-11-03', [100]);
     await seedBadFile(spec, '2026-11-03', 'zz-bad.csv', 10);
     const status = await runBatch(spec, '2026-11-03', 'over');
     expect(status.runtimeStatus).toBe('Failed');
-    expect(String(status.output)).toMatch(/1 of 3 mini-batches failed; errorThreshold is 0; nothing was published/);
+    expect(String(status.output)).toMatch(
+      /1 of 3 mini-batches failed; errorThreshold is 0 mini-batches; nothing was published/,
+    );
     expect((status.customStatus as BatchRunStatus).phase).toBe('failed');
     expect(await listNames(env.lake, `${spec.outputPrefix}date=2026-11-03/`)).toEqual([]);
     const staged = await listNames(env.lake, `${spec.outputPrefix}_staging/date=2026-11-03/`);
     expect(staged.some((n) => n.endsWith('/_FAILED.json'))).toBe(true);
     expect(env.telemetry.events.some((e) => e.name === 'BatchFailed' && e.dimensions.date === '2026-11-03')).toBe(true);
+  });
+
+  it('when errorThreshold counts records, then one failed mini-batch over the record limit publishes nothing', async () => {
+    // Within one failed mini-batch, but 30 failed records > 29: the unit users chose decides (Azure ML's tabular unit).
+    const spec = bikeSpec({
+      ...uniquePrefixes('records'),
+      miniBatchSize: 50,
+      requestRows: 50,
+      errorThreshold: { records: 29 },
+      maxRetries: 0,
+    });
+    await seedCsv(env.lake, spec.inputPrefix!, '2026-11-07', [100]);
+    await seedBadFile(spec, '2026-11-07', 'zz-bad.csv', 30);
+    const status = await runBatch(spec, '2026-11-07', 'records');
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(String(status.output)).toMatch(
+      /30 of 130 records failed; errorThreshold is 29 records; nothing was published/,
+    );
+    expect(status.customStatus).toMatchObject({ phase: 'failed', errorThreshold: 29, errorThresholdUnit: 'records' });
+    expect(await listNames(env.lake, `${spec.outputPrefix}date=2026-11-07/`)).toEqual([]);
   });
 
   it('when the day has no input, then the run is skipped and publishes nothing', async () => {

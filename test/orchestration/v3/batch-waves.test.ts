@@ -16,6 +16,7 @@ import { miniBatchKey } from '../../../src/services/batch/planner';
 import type {
   BatchRunInput,
   ChunkInput,
+  ChunkRecordInput,
   ChunkResult,
   MiniBatchResult,
   PlanSummary,
@@ -95,6 +96,8 @@ function scored(index: number): MiniBatchResult {
 }
 
 const indexOf = (s: ScriptedTask): number => (s.input as { index: number }).index;
+const isScoring = (s: ScriptedTask): boolean => s.name === BatchActivities.scoreMiniBatch;
+const scoredIndexes = (tasks: readonly ScriptedTask[]): number[] => tasks.filter(isScoring).map(indexOf);
 
 /** The episode ran without a failure and the handler yielded no task into a second compound. */
 function expectNoReyield(result: ScriptedEpisode): void {
@@ -108,6 +111,25 @@ function outputOf(chunk: ScriptedOrchestration): ChunkResult {
   const outcome = chunk.last?.outcome;
   if (outcome?.kind !== 'completed') throw new Error(`the chunk is not completed: ${JSON.stringify(outcome)}`);
   return outcome.output as ChunkResult;
+}
+
+/**
+ * The chunk's last step: its record activity (the scored mini-batches' results go to a blob, not to the run's
+ * history). Completes it and returns what the chunk recorded with the chunk's output.
+ */
+async function recordedOutput(
+  chunk: ScriptedOrchestration,
+): Promise<{ output: ChunkResult; recorded: MiniBatchResult[] }> {
+  const pending = chunk.pending();
+  const record = pending[0];
+  if (pending.length !== 1 || record?.name !== BatchActivities.recordChunk) {
+    throw new Error(
+      `expected only the chunk's record activity, pending: ${JSON.stringify(pending.map((t) => t.name))}`,
+    );
+  }
+  chunk.complete(record.id, 'staging/chunks/chunk-000000.json');
+  expectNoReyield(await chunk.episode());
+  return { output: outputOf(chunk), recorded: [...(record.input as ChunkRecordInput).succeeded] };
 }
 
 function scriptedChunk(input: ChunkInput): ScriptedOrchestration {
@@ -129,18 +151,26 @@ describe('batch chunk orchestration on the engine', () => {
     expect(chunk.scheduled().map(indexOf)).toEqual([0, 1, 2]);
 
     let maxInFlight = 0;
-    while (chunk.last?.outcome.kind === 'running') {
+    while (chunk.pending().some(isScoring)) {
       const pending = chunk.pending();
       expect(pending.length).toBeGreaterThan(0);
       maxInFlight = Math.max(maxInFlight, pending.length);
       for (const task of [...pending].reverse()) chunk.complete(task.id, scored(indexOf(task)));
       expectNoReyield(await chunk.episode());
     }
-    const output = outputOf(chunk);
+    const { output, recorded } = await recordedOutput(chunk);
     expect(maxInFlight).toBeLessThanOrEqual(3);
-    expect(chunk.scheduled().map(indexOf).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect([...output.succeeded].sort((a, b) => a.key.localeCompare(b.key))).toEqual([0, 1, 2, 3, 4, 5, 6].map(scored));
-    expect(output.failed).toEqual([]);
+    expect(scoredIndexes(chunk.scheduled()).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect([...recorded].sort((a, b) => a.key.localeCompare(b.key))).toEqual([0, 1, 2, 3, 4, 5, 6].map(scored));
+    // The run hears counts and failures only: its history does not grow by one entry per mini-batch.
+    expect(output).toEqual({
+      from: 0,
+      to: 7,
+      scored: 7,
+      rowsOut: [0, 1, 2, 3, 4, 5, 6].reduce((sum, i) => sum + scored(i).rowsOut, 0),
+      failed: [],
+      record: 'staging/chunks/chunk-000000.json',
+    });
   });
 
   it('when a mini-batch fails transiently, then it is retried after its backoff without holding a slot; a permanent failure is not retried and reads clearly', async () => {
@@ -171,8 +201,9 @@ describe('batch chunk orchestration on the engine', () => {
 
     chunk.complete((chunk.pending()[0] as ScriptedTask).id, scored(0));
     expectNoReyield(await chunk.episode());
-    const output = outputOf(chunk);
-    expect(output.succeeded.map((r) => r.key)).toEqual(['000001', '000002', '000004', '000000']);
+    const { output, recorded } = await recordedOutput(chunk);
+    expect(recorded.map((r) => r.key)).toEqual(['000001', '000002', '000004', '000000']);
+    expect(output.scored).toBe(4);
     expect(output.failed).toEqual([
       {
         key: '000003',
@@ -180,7 +211,7 @@ describe('batch chunk orchestration on the engine', () => {
         reason: 'BatchPermanentError: [permanent] CsvRowError: a.csv: data row 3: x (attempts: 1)',
       },
     ]);
-    expect(chunk.scheduled().map(indexOf)).toEqual([0, 1, 2, 3, 4, 0]);
+    expect(scoredIndexes(chunk.scheduled())).toEqual([0, 1, 2, 3, 4, 0]);
   });
 });
 
@@ -213,9 +244,13 @@ describe('batch chunk orchestration end to end on the engine', () => {
     const status = await waitForFinish(h.client, instanceId);
 
     expect(status.runtimeStatus).toBe('Completed');
-    expect(status.output).toMatchObject({
-      succeeded: [],
-      failed: [{ key: '000000', reason: 'Error: HTTP 503 (attempt 3) (attempts: 3)' }],
+    // Nothing scored: no record is written.
+    expect(status.output).toEqual({
+      from: 0,
+      to: 1,
+      scored: 0,
+      rowsOut: 0,
+      failed: [{ key: '000000', rows: 0, reason: 'Error: HTTP 503 (attempt 3) (attempts: 3)' }],
     });
     expect(attempts).toEqual([0, 0, 0]);
     // Each sleep is an episode that schedules one fresh timer and nothing else, due one backoff after the failure
@@ -268,13 +303,19 @@ describe('batch run orchestration on the engine', () => {
     files: 3,
     rows: 45_000,
     bytes: 4_500_000,
+    input: { container: 'lake', prefix: 'bike-demand/incoming/date=2026-03-01/' },
     scorer,
   };
   const chunkResult = (input: ChunkInput): ChunkResult => ({
     from: input.from,
     to: input.to,
-    succeeded: Array.from({ length: input.to - input.from }, (_, i) => scored(input.from + i)),
+    scored: input.to - input.from,
+    rowsOut: Array.from({ length: input.to - input.from }, (_, i) => scored(input.from + i).rowsOut).reduce(
+      (a, b) => a + b,
+      0,
+    ),
     failed: [],
+    record: `chunks/chunk-${miniBatchKey(input.from)}.json`,
   });
 
   it('when chunk 0 finishes first, then no chunk is scheduled twice, waves share maxParallel, and a failed chunk counts its mini-batches', async () => {
@@ -320,17 +361,33 @@ describe('batch run orchestration on the engine', () => {
       [400, 450],
     ]);
 
+    // The failures are tallied against the plan (rows and files in every threshold unit) before the decision.
+    const tallyTask = batch.pending()[0] as ScriptedTask;
+    expect(tallyTask.name).toBe('batchTally');
+    const failed = (tallyTask.input as { failures: { key: string; rows: number; reason: string }[] }).failures;
+    expect(failed).toHaveLength(100);
+    expect(failed[0]).toEqual({ key: '000300', rows: 0, reason: 'chunk failed: Error: chunk orchestration crashed' });
+    batch.complete(tallyTask.id, {
+      failed: { records: 10_000, files: 1, miniBatches: 100 },
+      total: { records: 45_000, files: 3, miniBatches: 450 },
+      failures: failed.map((f) => ({ ...f, rows: 100 })),
+    });
+    expectNoReyield(await batch.episode());
+
     const publish = batch.pending()[0] as ScriptedTask;
     expect(publish.name).toBe('batchPublish');
-    const finalize = publish.input as { succeeded: MiniBatchResult[]; failures: { key: string; reason: string }[] };
-    expect(finalize.succeeded).toHaveLength(350);
-    expect(new Set(finalize.succeeded.map((r) => r.key)).size).toBe(350);
+    const finalize = publish.input as {
+      succeeded: MiniBatchResult[];
+      chunkRecords: string[];
+      scored: number;
+      failures: { key: string; rows: number }[];
+    };
+    // The scored results stay in the chunks' records: the run hands publish their names and the count.
+    expect(finalize.succeeded).toEqual([]);
+    expect(finalize.scored).toBe(350);
+    expect(finalize.chunkRecords).toEqual([0, 100, 200, 400].map((i) => `chunks/chunk-${miniBatchKey(i)}.json`));
     expect(finalize.failures).toHaveLength(100);
-    expect(finalize.failures[0]).toEqual({
-      key: '000300',
-      rows: 0,
-      reason: 'chunk failed: Error: chunk orchestration crashed',
-    });
+    expect(finalize.failures[0]?.rows).toBe(100);
     batch.complete(publish.id, {
       manifestBlob: 'm.json',
       prefix: 'bike-demand/scores/date=2026-03-01/',
@@ -341,7 +398,9 @@ describe('batch run orchestration on the engine', () => {
       kind: 'completed',
       output: expect.objectContaining({
         status: 'published',
-        rowsOut: finalize.succeeded.reduce((sum, r) => sum + r.rowsOut, 0),
+        rowsOut: [...Array(450).keys()]
+          .filter((i) => i < 300 || i >= 400)
+          .reduce((sum, i) => sum + scored(i).rowsOut, 0),
         batches: expect.objectContaining({ total: 450, failed: 100 }) as unknown,
       }) as unknown,
     });

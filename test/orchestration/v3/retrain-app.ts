@@ -1,6 +1,6 @@
 // The retrain orchestration as the local Durable engine runs it: the real durable-functions handler registered for
 // it, episodes applied by the engine's emulation of the extension (test/support/durable/scripted-orchestration.ts).
-import { type Catalog, findModel, loadCatalog } from '../../../src/catalog';
+import { type Catalog, findRetrainModel, loadCatalog } from '../../../src/catalog';
 import { retrainOrchestrator } from '../../../src/orchestrations/retrain';
 import { RetrainActivities, RetrainOrchestrations } from '../../../src/services/retrain/contracts';
 import { type RetrainPlan, retrainPlanFor } from '../../../src/services/retrain/plan';
@@ -17,7 +17,7 @@ export function registerRetrainOrchestrator(): Promise<RealOrchestrationApp> {
 }
 
 export function planFor(overrides: Partial<RetrainPlan> = {}): RetrainPlan {
-  const model = findModel(catalog, 'bike-demand');
+  const model = findRetrainModel(catalog, 'bike-demand');
   if (!model) throw new Error('the repository catalog has no bike-demand');
   return { ...retrainPlanFor(model), ...overrides };
 }

@@ -16,7 +16,7 @@ function spec(deployment: Record<string, unknown> = {}, modelType = 'mlflow_mode
       },
     ],
   }).models[0];
-  if (!model) throw new Error('no model');
+  if (!model?.deployment) throw new Error('no model');
   return model.deployment;
 }
 

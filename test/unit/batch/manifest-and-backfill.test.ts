@@ -1,12 +1,7 @@
-import { HttpRequest } from '@azure/functions';
-
 import { parseRetryAfter } from '../../../src/azureml/scoring-client';
-import { parseCatalog } from '../../../src/catalog';
-import { parseBackfill } from '../../../src/functions/http/batch-backfill';
 import { publishedPartName, runIdFor, stagedPartName } from '../../../src/services/batch/layout';
 import { buildManifest } from '../../../src/services/batch/manifest';
 import type { MiniBatchResult, RunRef } from '../../../src/services/batch/types';
-import catalogJson from '../../../catalog.json';
 
 const run: RunRef = {
   model: 'bike-demand',
@@ -45,20 +40,40 @@ describe('manifest', () => {
       rowsIn: 150,
       succeeded: [result('000000', 100)],
       failures: [{ key: '000001', rows: 50, reason: 'ScoringHttpError: HTTP 400' }],
-      errorThreshold: 1,
+      scorerKind: 'onlineEndpoint',
+      job: undefined,
+      input: { container: 'lake', prefix: 'bike-demand/incoming/date=2026-11-21/' },
+      tally: {
+        failed: { records: 50, files: 1, miniBatches: 1 },
+        total: { records: 150, files: 2, miniBatches: 2 },
+        failures: [],
+      },
+      errorThreshold: { unit: 'records', limit: 50 },
       startedAt: '2026-11-22T02:00:00.000Z',
       scoringStartedAt: '2026-11-22T02:00:02.000Z',
       publishStartedAt: '2026-11-22T02:00:12.000Z',
     });
     expect(manifest).toEqual({
-      schemaVersion: 1,
+      schemaVersion: 2,
       model: 'bike-demand',
       date: '2026-11-21',
       runId: '20261122t020000000z',
       instanceId: 'batch-bike-demand-2026-11-21',
       trigger: 'backfill:abc',
-      scorer: { endpoint: 'bike-demand', deployment: null, modelVersions: ['bike-demand:3'] },
-      input: { container: 'lake', prefix: 'bike-demand/incoming/date=2026-11-21/', files: 2, bytes: 1234 },
+      scorer: {
+        kind: 'onlineEndpoint',
+        endpoint: 'bike-demand',
+        job: null,
+        deployment: null,
+        modelVersions: ['bike-demand:3'],
+      },
+      input: {
+        container: 'lake',
+        prefix: 'bike-demand/incoming/date=2026-11-21/',
+        asset: null,
+        files: 2,
+        bytes: 1234,
+      },
       output: {
         container: 'lake',
         prefix: 'bike-demand/scores/date=2026-11-21/',
@@ -67,7 +82,9 @@ describe('manifest', () => {
         files: [{ name: 'part-a.csv', rows: 100, bytes: 1000 }],
       },
       rows: { in: 150, out: 100, failed: 50 },
-      batches: { total: 2, succeeded: 1, failed: 1, errorThreshold: 1 },
+      batches: { total: 2, succeeded: 1, failed: 1 },
+      failed: { records: 50, files: 1, miniBatches: 1 },
+      errorThreshold: { unit: 'records', limit: 50 },
       failures: [{ key: '000001', rows: 50, reason: 'ScoringHttpError: HTTP 400' }],
       timings: {
         startedAt: '2026-11-22T02:00:00.000Z',
@@ -101,44 +118,5 @@ describe('Retry-After', () => {
     expect(parseRetryAfter(new Headers({ 'x-ms-retry-after-ms': '20' }), now)).toBe(20);
     expect(parseRetryAfter(new Headers({ 'retry-after': 'soon' }), now)).toBeUndefined();
     expect(parseRetryAfter(new Headers(), now)).toBeUndefined();
-  });
-});
-
-describe('backfill request validation', () => {
-  const catalog = parseCatalog(catalogJson);
-  const request = (model: string, body: string): HttpRequest =>
-    new HttpRequest({
-      url: `http://h/api/batch/${model}/backfill`,
-      method: 'POST',
-      params: { model },
-      body: { string: body },
-    });
-
-  it.each([
-    ['{"date":"2026-02-30"}', 'date'],
-    ['{"from":"2026-01-05","to":"2026-01-01"}', 'to'],
-    ['{"from":"2026-01-01","to":"2026-03-01"}', 'to'],
-    ['{"to":"2026-01-01"}', 'from'],
-    ['{"date":"2026-01-01","from":"2026-01-01"}', 'date'],
-    ['{}', 'date'],
-    ['{"date":"2026-01-01","replace":"yes"}', 'replace'],
-    ['{"date":"2026-01-01","extra":1}', 'extra'],
-    ['[1]', 'body'],
-    ['not json', 'body'],
-  ])('when the body is %s, then a 400 names %s', async (body, field) => {
-    const result = await parseBackfill(request('bike-demand', body), catalog);
-    expect(result).toMatchObject({ status: 400, jsonBody: { error: { field } } });
-  });
-
-  it('when the model is unknown, then a 404 names the model', async () => {
-    await expect(parseBackfill(request('nope', '{"date":"2026-01-01"}'), catalog)).resolves.toMatchObject({
-      status: 404,
-      jsonBody: { error: { field: 'model' } },
-    });
-  });
-
-  it('when a range is given, then every date in it is run, replacing by default', async () => {
-    const result = await parseBackfill(request('bike-demand', '{"from":"2026-02-27","to":"2026-03-01"}'), catalog);
-    expect(result).toMatchObject({ dates: ['2026-02-27', '2026-02-28', '2026-03-01'], replace: true });
   });
 });

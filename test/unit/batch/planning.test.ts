@@ -1,3 +1,4 @@
+import { decideThreshold } from '../../../src/services/batch/threshold';
 import { BatchPermanentError, isPermanent } from '../../../src/activities/batch-activities';
 import { ScoringHttpError } from '../../../src/azureml/scoring-client';
 import { PERMANENT_FAILURE_MARKER, retryDelaySeconds } from '../../../src/orchestrations/batch-run';
@@ -5,7 +6,6 @@ import { scanCsv } from '../../../src/services/batch/csv-scan';
 import {
   chunkRanges,
   chunkSlots,
-  decideThreshold,
   MAX_SLICES_PER_BATCH,
   planMiniBatches,
   PlanTooLargeError,
@@ -201,17 +201,34 @@ describe('fan-out shape', () => {
 });
 
 describe('error threshold', () => {
-  it('when failures are within the threshold, then the run publishes', () => {
-    expect(decideThreshold(2, 10, 2).publish).toBe(true);
-    expect(decideThreshold(5, 10, -1).publish).toBe(true);
-  });
-  it('when failures exceed the threshold or all fail, then nothing is published', () => {
-    expect(decideThreshold(3, 10, 2)).toEqual({
-      publish: false,
-      reason: '3 of 10 mini-batches failed; errorThreshold is 2',
+  const total = { records: 1000, files: 10, miniBatches: 10 };
+  const failed = (records: number, files: number, miniBatches: number) => ({ records, files, miniBatches });
+
+  it('when failures are within the threshold in its unit, then the run publishes', () => {
+    expect(decideThreshold(failed(200, 2, 2), total, 2).publish).toBe(true);
+    expect(decideThreshold(failed(500, 5, 5), total, -1).publish).toBe(true);
+    expect(decideThreshold(failed(40, 1, 1), total, { records: 40 })).toEqual({
+      publish: true,
+      reason: '40 of 1000 records failed (within errorThreshold 40 records)',
     });
-    expect(decideThreshold(10, 10, -1).publish).toBe(false);
-    expect(decideThreshold(0, 0, 0).publish).toBe(false);
+    expect(decideThreshold(failed(300, 3, 3), total, { files: 3 }).publish).toBe(true);
+    expect(decideThreshold(failed(0, 0, 0), total, 0)).toEqual({ publish: true, reason: 'all mini-batches succeeded' });
+  });
+
+  it('when failures exceed the threshold in its unit, or all mini-batches fail, then nothing is published', () => {
+    expect(decideThreshold(failed(300, 3, 3), total, 2)).toEqual({
+      publish: false,
+      reason: '3 of 10 mini-batches failed; errorThreshold is 2 mini-batches',
+    });
+    // One failed mini-batch of 41 rows is within 1 mini-batch but over 40 records: the unit decides.
+    expect(decideThreshold(failed(41, 1, 1), total, { records: 40 })).toEqual({
+      publish: false,
+      reason: '41 of 1000 records failed; errorThreshold is 40 records',
+    });
+    expect(decideThreshold(failed(41, 1, 1), total, { miniBatches: 1 }).publish).toBe(true);
+    expect(decideThreshold(failed(20, 2, 1), total, { files: 1 }).publish).toBe(false);
+    expect(decideThreshold(failed(1000, 10, 10), total, -1).publish).toBe(false);
+    expect(decideThreshold(failed(0, 0, 0), { records: 0, files: 0, miniBatches: 0 }, 0).publish).toBe(false);
   });
 });
 

@@ -1,4 +1,13 @@
-import { duration, runsTable, runTimeline, shortTime, triggersTable } from '../../../src/cli/format';
+import {
+  batchRunText,
+  duration,
+  endpointsTable,
+  progressBar,
+  runsTable,
+  runTimeline,
+  shortTime,
+  triggersTable,
+} from '../../../src/cli/format';
 import type { RunDetail, TriggerView } from '../../../src/functions/ops/contract';
 
 const detail: RunDetail = {
@@ -90,5 +99,96 @@ describe('CLI formatting', () => {
   it('when a run carries parameter overrides, then the timeline lists them under the trigger', () => {
     const text = runTimeline({ ...detail, trigger: { source: 'manual', parameters: { alpha: 0.5, warm: true } } });
     expect(text).toContain('Trigger manual\n  parameters alpha=0.5 warm=true');
+  });
+
+  it('when a run has a gate, a release, lineage and a failure report, then each is shown under the timeline', () => {
+    const text = runTimeline(
+      {
+        ...detail,
+        status: 'rolledBack',
+        metrics: { rmse: 40.123456, r2: 0.81 },
+        gate: {
+          decision: 'accepted',
+          reasons: ['rmse improved'],
+          championVersion: '6',
+          checks: [
+            { metric: 'rmse', candidate: 40.123456, champion: 44, passed: true, notes: ['40.12 < 44'] },
+            { metric: 'r2', candidate: 0.81, passed: true, notes: ['0.81 >= 0.5'] },
+          ],
+        },
+        lineage: {
+          triggerId: 't1',
+          instanceId: 'retrain-bike-demand',
+          dataset: { uri: 'https://lake/datasets/bike.csv', eTag: '0x1', dataAsset: 'bike-demand-data:7' },
+          registeredModel: { name: 'bike-demand', version: '7' },
+          coalescedTriggers: ['t2'],
+        },
+        deployment: {
+          endpoint: 'bike-demand',
+          name: 'bike-demand-v7',
+          previous: 'bike-demand-v6',
+          outcome: 'rolledBack',
+          traffic: { 'bike-demand-v6': 100, 'bike-demand-v7': 0 },
+        },
+        failure: {
+          stage: 'smoke',
+          errorType: 'SmokeTestFailed',
+          message: 'HTTP 500',
+          deploymentLogs: 'line 1\nTraceback: KeyError',
+        },
+      },
+      new Date('2026-11-22T10:05:00Z'),
+    );
+    expect(text).toMatch(/Gate accepted vs champion v6\n {2}METRIC\s+CANDIDATE\s+CHAMPION\s+CHECK\s+NOTES/);
+    expect(text).toMatch(/rmse\s+40.12\s+44\s+pass\s+40.12 < 44/);
+    expect(text).toMatch(/r2\s+0.81\s+-\s+pass/);
+    expect(text).toContain('Release bike-demand-v7 on bike-demand (previous bike-demand-v6): rolledBack');
+    expect(text).toContain('dataset https://lake/datasets/bike.csv (bike-demand-data:7) etag 0x1');
+    expect(text).toContain('registered bike-demand:7');
+    expect(text).toContain('coalesced triggers t2');
+    expect(text).toContain('Failed at smoke: SmokeTestFailed: HTTP 500');
+    expect(text).toContain('    Traceback: KeyError');
+  });
+
+  it('when progress is drawn, then the bar is proportional and clamped', () => {
+    expect(progressBar(0, 10)).toBe('[----------]   0.0%');
+    expect(progressBar(0.5, 10)).toBe('[#####-----]  50.0%');
+    expect(progressBar(2, 10)).toBe('[##########] 100.0%');
+    expect(progressBar(Number.NaN, 4)).toBe('[----]   0.0%');
+  });
+
+  it('when a batch run failed, then its failed mini-batches are listed with reasons', () => {
+    const text = batchRunText({
+      runId: 'batch-bike-demand-2026-10-01',
+      model: 'bike-demand',
+      date: '2026-10-01',
+      status: 'failed',
+      createdAt: '2026-11-22T10:00:00Z',
+      updatedAt: '2026-11-22T10:01:00Z',
+      errorThreshold: 0,
+      reason: '1 of 4 mini-batches failed (threshold 0)',
+      progress: { miniBatches: { total: 4, done: 3, failed: 1 }, rows: { scored: 15000, total: 20000 }, percent: 100 },
+      failures: [{ key: 'mb-00002', rows: 5000, reason: 'HTTP 500 from the endpoint (attempts: 3)' }],
+    });
+    expect(text).toContain('[##############################] 100.0%  3/4 mini-batches (1 failed) · 15,000/20,000 rows');
+    expect(text).toMatch(
+      /Failed mini-batches \(1, threshold 0\)\n {2}MINI-BATCH\s+ROWS\s+REASON\n {2}mb-00002\s+5000\s+HTTP 500/,
+    );
+  });
+
+  it('when endpoints are listed, then the traffic split shows the deployments that get any', () => {
+    expect(
+      endpointsTable([
+        {
+          endpoint: 'e1',
+          models: ['m'],
+          exists: true,
+          provisioningState: 'Succeeded',
+          authMode: 'Key',
+          traffic: { a: 90, b: 10, c: 0 },
+        },
+        { endpoint: 'e2', models: ['n'], exists: false, traffic: {} },
+      ]),
+    ).toMatch(/e1\s+m\s+Succeeded\s+Key\s+a=90% b=10%\ne2\s+n\s+not created\s+-\s+-/);
   });
 });

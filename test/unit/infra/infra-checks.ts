@@ -107,6 +107,12 @@ export const verifiedApiVersions: Readonly<Record<string, string>> = {
   'Microsoft.EventGrid/systemTopics/eventSubscriptions': '2025-02-15',
   'Microsoft.Insights/actionGroups': '2023-01-01',
   'Microsoft.Insights/components': '2020-02-02',
+  // specification/postgresql/resource-manager/Microsoft.DBforPostgreSQL/stable/2024-08-01 (FlexibleServers.json,
+  // Administrators.json, Databases.json, FirewallRules.json).
+  'Microsoft.DBforPostgreSQL/flexibleServers': '2024-08-01',
+  'Microsoft.DBforPostgreSQL/flexibleServers/administrators': '2024-08-01',
+  'Microsoft.DBforPostgreSQL/flexibleServers/databases': '2024-08-01',
+  'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules': '2024-08-01',
   'Microsoft.Insights/diagnosticSettings': '2021-05-01-preview',
   'Microsoft.Insights/scheduledQueryRules': '2023-12-01',
   'Microsoft.Insights/workbooks': '2023-06-01',

@@ -1,4 +1,4 @@
-import { CatalogError, parseCatalog } from '../../../src/catalog';
+import { type CatalogModel, CatalogError, isRetrainable, type ModelEntry, parseCatalog } from '../../../src/catalog';
 import {
   isRefusal,
   promotionInstanceId,
@@ -31,18 +31,20 @@ function problemsOf(model: unknown): readonly string[] {
   return [];
 }
 
-function model(stages: unknown) {
-  const catalog = parseCatalog({ models: [{ ...base, stages }] });
-  const entry = catalog.models[0];
-  if (!entry) throw new Error('no model');
+function retrainable(entry: CatalogModel | undefined): ModelEntry {
+  if (!entry || !isRetrainable(entry)) throw new Error('no retrainable model');
   return entry;
+}
+
+function model(stages: unknown): ModelEntry {
+  return retrainable(parseCatalog({ models: [{ ...base, stages }] }).models[0]);
 }
 
 describe('catalog stages', () => {
   it('when a model declares no stages, then it parses unchanged and has no promotion path', () => {
-    const entry = parseCatalog({ models: [base] }).models[0];
-    expect(entry?.stages).toBeUndefined();
-    expect(entry && stagesOf(entry)).toEqual([]);
+    const entry = retrainable(parseCatalog({ models: [base] }).models[0]);
+    expect(entry.stages).toBeUndefined();
+    expect(stagesOf(entry)).toEqual([]);
   });
 
   it('when a later stage overrides the deployment, then its release target is the model deployment with the overrides', () => {
@@ -126,7 +128,7 @@ describe('promotion requests', () => {
       message: "unknown stage 'qa' of m1 (stages: dev, staging, prod)",
     });
     expect(promotionTarget(entry, 'dev')).toMatchObject({ status: 400, field: 'to' });
-    expect(promotionTarget(parseCatalog({ models: [base] }).models[0] ?? entry, 'prod')).toMatchObject({
+    expect(promotionTarget(retrainable(parseCatalog({ models: [base] }).models[0]), 'prod')).toMatchObject({
       status: 409,
       message: expect.stringContaining('declares no stages') as unknown,
     });

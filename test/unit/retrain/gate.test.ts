@@ -13,7 +13,7 @@ function gate(metrics: unknown[]): GateSpec {
       },
     ],
   });
-  return catalog.models[0]!.gate;
+  return catalog.models[0]!.gate!;
 }
 
 describe('quality gate', () => {

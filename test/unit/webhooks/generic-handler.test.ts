@@ -79,7 +79,8 @@ describe('POST /api/webhooks/generic', () => {
     const h = harness(catalog, { now: () => NOW });
     const unknown = JSON.stringify({ models: ['ghost'] });
     expect((await h.post(genericWebhook, path, unknown, headers(unknown))).body).toMatchObject({
-      error: { problems: ['body.models: unknown model(s) ghost'] },
+      type: 'urn:mlops:problem:invalid-webhook-payload',
+      errors: [{ field: 'body.models', message: 'unknown model(s) ghost' }],
     });
     const bad = JSON.stringify({ models: 'bike-demand' });
     const answer = await h.post(genericWebhook, path, bad, headers(bad));
@@ -89,12 +90,17 @@ describe('POST /api/webhooks/generic', () => {
     expect(await h.post(genericWebhook, path, undeclared, headers(undeclared))).toMatchObject({
       status: 400,
       body: {
-        error: {
-          problems: [
-            'body.parameters.epochs: not a training parameter of bike-demand (catalog training.parameters)',
-            'body.parameters.epochs: not a training parameter of churn (catalog training.parameters)',
-          ],
-        },
+        type: 'urn:mlops:problem:invalid-webhook-payload',
+        errors: [
+          {
+            field: 'body.parameters.epochs',
+            message: 'not a training parameter of bike-demand (catalog training.parameters)',
+          },
+          {
+            field: 'body.parameters.epochs',
+            message: 'not a training parameter of churn (catalog training.parameters)',
+          },
+        ],
       },
     });
     expect(h.submitter.requests).toHaveLength(0);

@@ -53,8 +53,8 @@ describe('generic webhook body', () => {
   it('when parameters are not declared by every named model or override the dataset input, then each is named', () => {
     const custom = webhookCatalog();
     const churn = custom.models.find((m) => m.name === 'churn')!;
-    const { warm: _warm, ...withoutWarm } = churn.training.parameters;
-    churn.training.parameters = withoutWarm;
+    const { warm: _warm, ...withoutWarm } = churn.training!.parameters;
+    churn.training!.parameters = withoutWarm;
     let problems: readonly string[] = [];
     try {
       interpretGenericBody(custom, {

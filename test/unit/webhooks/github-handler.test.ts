@@ -97,8 +97,18 @@ describe('POST /api/webhooks/github', () => {
     );
     expect(answer.status).toBe(401);
     expect(answer.body).toEqual({
-      error: { code: 'WebhookUnauthorized', message: 'Webhook rejected: the signature does not match the body.' },
+      type: 'urn:mlops:problem:unauthorized',
+      title: 'The request is not authorized',
+      status: 401,
+      detail: 'Webhook rejected: the signature does not match the body.',
     });
+    expect(answer.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(h.rec.telemetry).toContainEqual(
+      expect.objectContaining({
+        name: 'WebhookRejected',
+        dimensions: expect.objectContaining({ status: '401' }) as unknown,
+      }),
+    );
     expect(h.submitter.requests).toHaveLength(0);
   });
 
@@ -110,7 +120,7 @@ describe('POST /api/webhooks/github', () => {
     const { 'x-hub-signature-256': _omit, ...unsigned } = signedHeaders('push', body);
 
     expect((await h.post(gitHubWebhook, 'webhooks/github', body, truncated)).body).toMatchObject({
-      error: { message: expect.stringContaining('not of the form sha256=') as unknown },
+      detail: expect.stringContaining('not of the form sha256=') as unknown,
     });
     expect((await h.post(gitHubWebhook, 'webhooks/github', body, unsigned)).status).toBe(401);
     expect(h.submitter.requests).toHaveLength(0);
@@ -141,7 +151,7 @@ describe('POST /api/webhooks/github', () => {
     const body = JSON.stringify({ ...payload, padding: 'x'.repeat(1024 * 1024) });
     const answer = await h.post(gitHubWebhook, 'webhooks/github', body, signedHeaders('push', body));
     expect(answer.status).toBe(413);
-    expect(answer.body).toMatchObject({ error: { code: 'PayloadTooLarge' } });
+    expect(answer.body).toMatchObject({ type: 'urn:mlops:problem:payload-too-large', errors: [{ field: 'body' }] });
     expect(h.submitter.requests).toHaveLength(0);
   });
 
@@ -151,10 +161,8 @@ describe('POST /api/webhooks/github', () => {
     const answer = await h.post(gitHubWebhook, 'webhooks/github', body, signedHeaders('push', body));
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({
-      error: {
-        code: 'InvalidWebhookPayload',
-        problems: [expect.stringContaining('body is not valid JSON') as unknown],
-      },
+      type: 'urn:mlops:problem:invalid-webhook-payload',
+      errors: [{ field: 'body', message: expect.stringContaining('not valid JSON') as unknown }],
     });
     expect(h.submitter.requests).toHaveLength(0);
   });
@@ -164,8 +172,14 @@ describe('POST /api/webhooks/github', () => {
     const body = JSON.stringify({ ref: 'refs/heads/main', commits: [] });
     const answer = await h.post(gitHubWebhook, 'webhooks/github', body, signedHeaders('push', body));
     expect(answer.status).toBe(400);
-    expect((answer.body.error as { problems: string[] }).problems).toEqual(
+    expect((answer.body.errors as { field: string }[]).map((e) => e.field)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^push\.after/), expect.stringMatching(/^push\.repository/)]),
+    );
+    expect(h.rec.telemetry).toContainEqual(
+      expect.objectContaining({
+        name: 'WebhookRejected',
+        dimensions: expect.objectContaining({ reason: 'invalid-webhook-payload', status: '400' }) as unknown,
+      }),
     );
   });
 
@@ -175,7 +189,10 @@ describe('POST /api/webhooks/github', () => {
     const { 'x-github-delivery': _omit, ...headers } = signedHeaders('push', body);
     const answer = await h.post(gitHubWebhook, 'webhooks/github', body, headers);
     expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ error: { code: 'BadWebhookHeader' } });
+    expect(answer.body).toMatchObject({
+      type: 'urn:mlops:problem:invalid-webhook-header',
+      errors: [{ field: 'header.X-GitHub-Delivery' }],
+    });
   });
 
   it('when GitHub pings, then 200 pong', async () => {
@@ -225,7 +242,9 @@ describe('POST /api/webhooks/github', () => {
     const answer = await h.post(gitHubWebhook, 'webhooks/github', body, signedHeaders('push', body));
     expect(answer.status).toBe(503);
     expect(answer.body).toMatchObject({
-      error: { code: 'WebhookNotConfigured', message: expect.stringContaining('GITHUB_WEBHOOK_SECRET') as unknown },
+      type: 'urn:mlops:problem:webhook-not-configured',
+      status: 503,
+      detail: expect.stringContaining('GITHUB_WEBHOOK_SECRET') as unknown,
     });
     expect(h.submitter.requests).toHaveLength(0);
   });
