@@ -7,12 +7,17 @@ import { badRequest, EmulatorHttpError } from './errors';
 import { type EmulatorRequest, query } from './http';
 import type { Json, JsonObject, StoredResource, SystemData } from './state';
 
-export const SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
-export const RESOURCE_GROUP = 'local';
-export const WORKSPACE = 'local';
+import { currentWorkspace, PROVIDER, RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE, workspaceArmId } from './workspaces';
+
+export { PROVIDER, RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE };
 export const REGION = 'local';
-export const PROVIDER = 'Microsoft.MachineLearningServices';
+/** The default workspace's ARM id (the app's own); `currentWorkspaceId()` is the one a request addresses. */
 export const WORKSPACE_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/${PROVIDER}/workspaces/${WORKSPACE}`;
+
+/** ARM id of the workspace the request (or background step) is in. */
+export function currentWorkspaceId(): string {
+  return workspaceArmId(currentWorkspace());
+}
 /** Route prefix for workspace-scoped ARM routes; the server checks the three parameters. */
 export const WS_ROUTE = `/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/${PROVIDER}/workspaces/{workspaceName}`;
 export const DEFAULT_API_VERSION = '2025-12-01';
@@ -69,7 +74,7 @@ export function checkName(name: string, target: string): void {
 }
 
 export function resourceId(...segments: string[]): string {
-  return `${WORKSPACE_ID}/${segments.map(encodeURIComponent).join('/')}`;
+  return `${currentWorkspaceId()}/${segments.map(encodeURIComponent).join('/')}`;
 }
 
 export function newSystemData(nowIso: string, createdBy = 'local-user'): SystemData {

@@ -8,7 +8,7 @@
  * given up on, whatever happens to the publisher's clients.
  */
 import { randomUUID } from 'node:crypto';
-import { WORKSPACE_ID } from './arm';
+import { currentWorkspaceId } from './arm';
 
 export interface EventGridEvent {
   id: string;
@@ -123,7 +123,8 @@ export class EventPublisher {
   publish(input: { subject: string; eventType: string; eventTime: string; data: Record<string, unknown> }): void {
     const event: EventGridEvent = {
       id: randomUUID(),
-      topic: WORKSPACE_ID,
+      // The workspace the event happened in (events are published inside its scope).
+      topic: currentWorkspaceId(),
       subject: input.subject,
       eventType: input.eventType,
       eventTime: input.eventTime,

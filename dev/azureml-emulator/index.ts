@@ -22,7 +22,11 @@ export {
   BIKE_DEMAND_ONLINE_DEPLOYMENT,
   BIKE_DEMAND_ONLINE_ENDPOINT,
   BIKE_DEMAND_PIPELINE_ENDPOINT_ID,
+  BIKE_DEMAND_SEED_JOB,
+  DEMO_PROD_WORKSPACE,
+  DEMO_REGISTRY,
 } from './seed';
+export type { RegistryRef, WorkspaceRef } from './workspaces';
 export { DEFAULT_STEPS, type AzureMlEmulatorOptions } from './server';
 export type { StepDurations } from './state';
 

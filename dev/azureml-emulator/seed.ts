@@ -6,7 +6,8 @@
  * the demo did since. Written straight into the state (no HTTP), but every record has the shape the API produces.
  */
 import { BIKE_DEMAND_FEATURES, BIKE_DEMAND_TARGET, generateBikeDemandCsv } from '../demo/bike-data';
-import { EMULATOR_TENANT_ID, newSystemData, resourceId, WORKSPACE_ID } from './arm';
+import { EMULATOR_TENANT_ID, newSystemData, resourceId, SUBSCRIPTION_ID, WORKSPACE_ID } from './arm';
+import type { RegistryRef, WorkspaceRef } from './workspaces';
 import type { EmulatorContext } from './context';
 import { newKey } from './handlers/online-endpoints';
 import { trainFromCsv } from './ml';
@@ -39,7 +40,24 @@ const TRAINING_PARAMETERS = {
   feature_columns: BIKE_DEMAND_FEATURES.join(','),
 };
 
+/**
+ * The demo's promotion targets: a `prod` workspace in its own subscription and resource group (the default workspace
+ * `local` is the demo's `dev`), and a registry the stages can share versions through.
+ */
+export const DEMO_PROD_WORKSPACE: WorkspaceRef = {
+  subscriptionId: '00000000-0000-0000-0000-000000000001',
+  resourceGroup: 'rg-prod',
+  workspace: 'prod',
+};
+export const DEMO_REGISTRY: RegistryRef = {
+  subscriptionId: SUBSCRIPTION_ID,
+  resourceGroup: 'rg-shared',
+  name: 'shared',
+};
+
 export async function seedDemo(context: EmulatorContext, engine: Engine): Promise<void> {
+  context.store.addWorkspace(DEMO_PROD_WORKSPACE);
+  context.store.addRegistry(DEMO_REGISTRY);
   const state = context.store.data;
   const nowIso = context.clock.nowIso();
   const now = context.clock.now();

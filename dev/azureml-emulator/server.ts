@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { checkApiVersion, RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE } from './arm';
+import { checkApiVersion, PROVIDER } from './arm';
 import { EmulatorClock, type EmulatorClockOptions, resumedClockOptions } from './clock';
 import type { EmulatorContext, EmulatorSettings } from './context';
 import { EmulatorHttpError, ensureError, unauthorized } from './errors';
@@ -18,6 +18,7 @@ import { registerJobRoutes } from './handlers/jobs';
 import { registerOperationRoutes } from './handlers/lro';
 import { registerMlflowRoutes } from './handlers/mlflow';
 import { registerOnlineEndpointRoutes } from './handlers/online-endpoints';
+import { registerRegistryRoutes } from './handlers/registries';
 import { ScoringService } from './handlers/scoring';
 import { registerV1Routes } from './handlers/v1-pipelines';
 import { registerWorkspaceRoutes } from './handlers/workspace';
@@ -27,6 +28,7 @@ import { Engine } from './runtime/engine';
 import { LATENCY_PROFILES, type LatencyProfileName } from './runtime/latency';
 import { seedDemo } from './seed';
 import { StateStore, type StepDurations } from './state';
+import { DEFAULT_WORKSPACE, inWorkspace, type RegistryRef, type WorkspaceRef } from './workspaces';
 
 export interface AzureMlEmulatorOptions {
   /** Port on `host`; default 7443, 0 picks a free port. */
@@ -49,6 +51,12 @@ export interface AzureMlEmulatorOptions {
     readonly retryDelayInMs?: number;
     readonly timeoutInMs?: number;
   };
+  /**
+   * Workspaces besides the default one (`local` in resource group `local`), each with its own jobs, models and
+   * endpoints; and Azure ML registries whose models any hosted workspace's deployments may use.
+   */
+  readonly workspaces?: readonly WorkspaceRef[];
+  readonly registries?: readonly RegistryRef[];
   /** Create the bike-demand demo resources (idempotent). */
   readonly seedDemo?: boolean;
   readonly clock?: EmulatorClockOptions;
@@ -177,6 +185,7 @@ export class AzureMlEmulator {
     this.events.resume();
     this.engine.resume();
     this.applyProfile();
+    this.hostWorkspaces();
     if (this.options.seedDemo) await seedDemo(this.context, this.engine);
     this.timer = setInterval(() => this.engine.tick(), this.options.tickIntervalInMs ?? 50);
     this.timer.unref();
@@ -191,7 +200,13 @@ export class AzureMlEmulator {
     this.clock.restore(this.options.clock ?? {});
     if (this.options.steps) this.store.data.steps = { ...this.store.data.steps, ...this.options.steps };
     this.applyProfile();
+    this.hostWorkspaces();
     if (this.options.seedDemo) await seedDemo(this.context, this.engine);
+  }
+
+  private hostWorkspaces(): void {
+    for (const ref of this.options.workspaces ?? []) this.store.addWorkspace(ref);
+    for (const ref of this.options.registries ?? []) this.store.addRegistry(ref);
   }
 
   private applyProfile(): void {
@@ -224,6 +239,7 @@ export class AzureMlEmulator {
     registerJobRoutes(this.router, this.context, this.engine);
     registerAssetRoutes(this.router, this.context);
     registerOnlineEndpointRoutes(this.router, this.context, this.engine);
+    registerRegistryRoutes(this.router, this.context, this.engine);
     registerBatchEndpointRoutes(this.router, this.context, this.engine);
     registerOperationRoutes(this.router, this.context, tick);
     registerV1Routes(this.router, this.context, this.engine);
@@ -237,6 +253,65 @@ export class AzureMlEmulator {
       reset: () => this.reset(),
       baseSteps: () => ({ ...DEFAULT_STEPS, ...this.options.steps }),
     });
+  }
+
+  /**
+   * The workspace a route addresses (the default one for routes without workspace parameters), as ARM resolves it:
+   * an unknown subscription is 404 SubscriptionNotFound, an unknown resource group 404 ResourceGroupNotFound, an
+   * unknown workspace or registry 404 ResourceNotFound.
+   */
+  private addressedWorkspace(params: Readonly<Record<string, string>>): WorkspaceRef {
+    const { subscriptionId, resourceGroupName, workspaceName, registryName } = params;
+    if (subscriptionId === undefined) return DEFAULT_WORKSPACE;
+    const workspaces = this.store.workspaces();
+    const registries = this.store.registries();
+    const subscriptions = new Set([
+      ...workspaces.map((w) => w.subscriptionId.toLowerCase()),
+      ...registries.map((r) => r.subscriptionId.toLowerCase()),
+    ]);
+    if (!subscriptions.has(subscriptionId.toLowerCase())) {
+      throw new EmulatorHttpError(
+        404,
+        'SubscriptionNotFound',
+        `The subscription '${subscriptionId}' could not be found; the emulator serves subscriptions ${[...subscriptions].join(', ')}.`,
+      );
+    }
+    if (resourceGroupName === undefined) return DEFAULT_WORKSPACE;
+    const inGroup = (r: { subscriptionId: string; resourceGroup: string }) =>
+      r.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
+      r.resourceGroup.toLowerCase() === resourceGroupName.toLowerCase();
+    if (!workspaces.some(inGroup) && !registries.some(inGroup)) {
+      throw new EmulatorHttpError(
+        404,
+        'ResourceGroupNotFound',
+        `Resource group '${resourceGroupName}' could not be found in subscription '${subscriptionId}'.`,
+      );
+    }
+    if (registryName !== undefined) {
+      const registry = this.store.registry(registryName);
+      if (!registry || !inGroup(registry.ref)) {
+        throw new EmulatorHttpError(
+          404,
+          'ResourceNotFound',
+          `The Resource '${PROVIDER}/registries/${registryName}' under resource group '${resourceGroupName}' was not found.`,
+        );
+      }
+      return DEFAULT_WORKSPACE;
+    }
+    if (workspaceName === undefined) return DEFAULT_WORKSPACE;
+    const found = this.store.findWorkspace({
+      subscriptionId,
+      resourceGroup: resourceGroupName,
+      workspace: workspaceName,
+    });
+    if (!found) {
+      throw new EmulatorHttpError(
+        404,
+        'ResourceNotFound',
+        `The Resource '${PROVIDER}/workspaces/${workspaceName}' under resource group '${resourceGroupName}' was not found.`,
+      );
+    }
+    return found;
   }
 
   /** Consumes a matching management-plane fault: ARM throttling looks like 429/503 with Retry-After. */
@@ -273,7 +348,7 @@ export class AzureMlEmulator {
       const rawBody = await readBody(incoming);
       const url = new URL(incoming.url ?? '/', this.url);
       const match = this.router.match(incoming.method ?? 'GET', url.pathname);
-      checkWorkspace(match.params);
+      const workspace = this.addressedWorkspace(match.params);
       if (match.auth === 'bearer') {
         checkBearer(incoming.headers.authorization);
         // Only the management plane (ARM) takes an api-version; MLflow, v1 and batch invoke are data planes.
@@ -287,7 +362,7 @@ export class AzureMlEmulator {
         rawBody,
         params: match.params,
       };
-      response = await match.handler(request);
+      response = await inWorkspace(workspace, () => match.handler(request));
       // What the response acknowledges is on disk before it is sent (Azure does not lose an accepted PUT).
       await this.store.flush();
     } catch (error) {
@@ -359,31 +434,6 @@ function readBody(request: import('node:http').IncomingMessage): Promise<Buffer>
 }
 
 /** The emulator hosts one workspace; any other subscription/group/workspace is a 404 like Azure's. */
-function checkWorkspace(params: Readonly<Record<string, string>>): void {
-  const { subscriptionId, resourceGroupName, workspaceName } = params;
-  if (subscriptionId !== undefined && subscriptionId.toLowerCase() !== SUBSCRIPTION_ID) {
-    throw new EmulatorHttpError(
-      404,
-      'SubscriptionNotFound',
-      `The subscription '${subscriptionId}' could not be found; the emulator serves subscription ${SUBSCRIPTION_ID}.`,
-    );
-  }
-  if (resourceGroupName !== undefined && resourceGroupName.toLowerCase() !== RESOURCE_GROUP) {
-    throw new EmulatorHttpError(
-      404,
-      'ResourceGroupNotFound',
-      `Resource group '${resourceGroupName}' could not be found; the emulator serves resource group '${RESOURCE_GROUP}'.`,
-    );
-  }
-  if (workspaceName !== undefined && workspaceName.toLowerCase() !== WORKSPACE) {
-    throw new EmulatorHttpError(
-      404,
-      'ResourceNotFound',
-      `Workspace '${workspaceName}' was not found; the emulator serves workspace '${WORKSPACE}'.`,
-    );
-  }
-}
-
 function checkBearer(authorization: string | undefined): void {
   if (!authorization) throw unauthorized("Authentication failed. The 'Authorization' header is missing.");
   if (!/^Bearer\s+\S+/i.test(authorization))

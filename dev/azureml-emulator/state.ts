@@ -10,6 +10,14 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PendingDelivery } from './events';
 import type { ModelArtifact, TrainingMetrics } from './ml';
+import {
+  currentWorkspace,
+  DEFAULT_WORKSPACE,
+  DEFAULT_WORKSPACE_KEY,
+  type RegistryRef,
+  type WorkspaceRef,
+  workspaceKey,
+} from './workspaces';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -122,7 +130,10 @@ export interface OperationRecord {
     | { kind: 'onlineDeployment'; endpoint: string; deployment: string }
     | { kind: 'batchEndpoint'; endpoint: string }
     | { kind: 'batchDeployment'; endpoint: string; deployment: string }
-    | { kind: 'job'; job: string };
+    | { kind: 'job'; job: string }
+    | { kind: 'registryModelVersion'; registry: string; model: string; version: string };
+  /** The workspace of the target (`workspaceKey`); absent: the default workspace (state written before workspaces). */
+  workspace?: string;
 }
 
 export interface MlflowMetric {
@@ -235,7 +246,63 @@ export interface EmulatorState {
   outbox?: PendingDelivery[];
   /** Latency profile in force (`fast` when absent): per-operation durations and the LRO Retry-After. */
   latency?: { profile: 'fast' | 'azure'; operations?: Partial<Record<string, number>>; retryAfterSeconds?: number };
+  /** Workspaces besides the default one (whose collections are the fields above), by `workspaceKey`. */
+  workspaces?: Record<string, WorkspaceRecord>;
+  /** Azure ML registries by lower-case name (registry names are unique in the cloud, like endpoint names per region). */
+  registries?: Record<string, RegistryRecord>;
 }
+
+/** The fields of the state that belong to one workspace; everything else (clock, faults, operations, …) is shared. */
+export const WORKSPACE_COLLECTIONS = [
+  'jobs',
+  'modelContainers',
+  'modelVersions',
+  'dataContainers',
+  'dataVersions',
+  'onlineEndpoints',
+  'onlineDeployments',
+  'batchEndpoints',
+  'batchDeployments',
+  'experiments',
+  'mlflowRuns',
+  'artifacts',
+  'deploymentLogs',
+  'pipelineEndpoints',
+] as const;
+export type WorkspaceCollections = Pick<EmulatorState, (typeof WORKSPACE_COLLECTIONS)[number]>;
+
+export interface WorkspaceRecord {
+  ref: WorkspaceRef;
+  state: WorkspaceCollections;
+}
+
+export interface RegistryRecord {
+  ref: RegistryRef;
+  /** The registry's model containers and versions (the same wire shapes as a workspace's). */
+  modelContainers: Record<string, StoredResource>;
+  modelVersions: Record<string, Record<string, StoredResource>>;
+}
+
+function emptyCollections(): WorkspaceCollections {
+  return {
+    jobs: {},
+    modelContainers: {},
+    modelVersions: {},
+    dataContainers: {},
+    dataVersions: {},
+    onlineEndpoints: {},
+    onlineDeployments: {},
+    batchEndpoints: {},
+    batchDeployments: {},
+    experiments: {},
+    mlflowRuns: {},
+    artifacts: {},
+    deploymentLogs: {},
+    pipelineEndpoints: {},
+  };
+}
+
+const SCOPED = new Set<string | symbol>(WORKSPACE_COLLECTIONS);
 
 export function emptyState(steps: StepDurations): EmulatorState {
   return {
@@ -263,7 +330,10 @@ export function emptyState(steps: StepDurations): EmulatorState {
 }
 
 export class StateStore {
-  data: EmulatorState;
+  /** The whole document; the default workspace's collections are its own fields. */
+  private root: EmulatorState;
+  /** Views of the root whose workspace collections are another workspace's, by workspace key. */
+  private views = new Map<string, EmulatorState>();
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
   /** Changes made since the last write started. */
@@ -278,7 +348,96 @@ export class StateStore {
     private readonly defaultSteps: StepDurations,
     data: EmulatorState,
   ) {
-    this.data = data;
+    this.root = data;
+  }
+
+  /**
+   * The state as the current workspace sees it (workspaces.ts): shared fields from the root, workspace collections
+   * from that workspace. Outside any workspace scope, the default workspace's view (the root itself).
+   */
+  get data(): EmulatorState {
+    return this.view(currentWorkspace());
+  }
+
+  /** The state as `ref` sees it (the emulator must host that workspace). */
+  view(ref: WorkspaceRef): EmulatorState {
+    const key = workspaceKey(ref);
+    if (key === DEFAULT_WORKSPACE_KEY) return this.root;
+    const record = this.root.workspaces?.[key];
+    if (!record) throw new Error(`The emulator hosts no workspace ${key}.`);
+    let view = this.views.get(key);
+    if (!view) {
+      const root = () => this.root;
+      const own = () => root().workspaces?.[key]?.state;
+      view = new Proxy({} as EmulatorState, {
+        get: (_, prop): unknown =>
+          SCOPED.has(prop) ? own()?.[prop as keyof WorkspaceCollections] : (Reflect.get(root(), prop) as unknown),
+        set: (_, prop, value) =>
+          SCOPED.has(prop) ? Reflect.set(own() ?? {}, prop, value) : Reflect.set(root(), prop, value),
+        has: (_, prop) => Reflect.has(root(), prop),
+        ownKeys: () => Reflect.ownKeys(root()),
+        getOwnPropertyDescriptor: (_, prop) => Reflect.getOwnPropertyDescriptor(root(), prop),
+      });
+      this.views.set(key, view);
+    }
+    return view;
+  }
+
+  /** The state of a hosted workspace, or undefined when the emulator hosts no such workspace. */
+  hostedView(ref: WorkspaceRef): EmulatorState | undefined {
+    const found = this.findWorkspace(ref);
+    return found ? this.view(found) : undefined;
+  }
+
+  /** A model version a deployment names: the current workspace's, or a registry's (a registry asset id). */
+  modelVersion(ref: { name: string; version: string; registry?: string }): StoredResource | undefined {
+    if (ref.registry !== undefined) {
+      const version = this.registry(ref.registry)?.modelVersions[ref.name]?.[ref.version];
+      const state = (version?.body['properties'] as JsonObject | undefined)?.['provisioningState'];
+      return state === 'Succeeded' ? version : undefined;
+    }
+    return this.data.modelVersions[ref.name]?.[ref.version];
+  }
+
+  /** Every workspace the emulator hosts, the default one first. */
+  workspaces(): WorkspaceRef[] {
+    return [DEFAULT_WORKSPACE, ...Object.values(this.root.workspaces ?? {}).map((w) => w.ref)];
+  }
+
+  /** The hosted workspace named by a route's parameters (case-insensitive), if any. */
+  findWorkspace(ref: WorkspaceRef): WorkspaceRef | undefined {
+    const key = workspaceKey(ref);
+    if (key === DEFAULT_WORKSPACE_KEY) return DEFAULT_WORKSPACE;
+    return this.root.workspaces?.[key]?.ref;
+  }
+
+  /** Hosts a workspace (idempotent): an empty one in its resource group and subscription. */
+  addWorkspace(ref: WorkspaceRef): void {
+    const key = workspaceKey(ref);
+    if (key === DEFAULT_WORKSPACE_KEY) return;
+    const all = (this.root.workspaces ??= {});
+    if (!all[key]) {
+      all[key] = { ref: { ...ref }, state: emptyCollections() };
+      this.changed();
+    }
+  }
+
+  /** Hosts a registry (idempotent). */
+  addRegistry(ref: RegistryRef): void {
+    const all = (this.root.registries ??= {});
+    const key = ref.name.toLowerCase();
+    if (!all[key]) {
+      all[key] = { ref: { ...ref }, modelContainers: {}, modelVersions: {} };
+      this.changed();
+    }
+  }
+
+  registries(): RegistryRef[] {
+    return Object.values(this.root.registries ?? {}).map((r) => r.ref);
+  }
+
+  registry(name: string): RegistryRecord | undefined {
+    return this.root.registries?.[name.toLowerCase()];
   }
 
   /** Loads `<stateDir>/state.json` when a state dir is given; in memory otherwise. */
@@ -297,8 +456,8 @@ export class StateStore {
   }
 
   nextId(): number {
-    this.data.seq += 1;
-    return this.data.seq;
+    this.root.seq += 1;
+    return this.root.seq;
   }
 
   /** Marks the state dirty; the file is written shortly after (coalescing bursts of background changes). */
@@ -344,7 +503,8 @@ export class StateStore {
     this.saveTimer = undefined;
     await this.saving;
     this.dirty = false;
-    this.data = emptyState(this.defaultSteps);
+    this.root = emptyState(this.defaultSteps);
+    this.views.clear();
     if (this.file) await rm(this.file, { force: true });
   }
 
@@ -352,7 +512,7 @@ export class StateStore {
     if (!this.file) return;
     this.beforeWrite();
     // Serialized before the first await: the file holds exactly the state of the moment the write started.
-    const text = JSON.stringify(this.data);
+    const text = JSON.stringify(this.root);
     const temp = `${this.file}.tmp`;
     await writeFile(temp, text);
     await rename(temp, this.file);

@@ -409,6 +409,12 @@ function checkModelDeployment(properties: JsonObject, state: EmulatorState): voi
     );
   }
   const ref = parseModelReference(assetId, 'properties.model.assetId');
+  if (ref.registry !== undefined) {
+    throw badRequest(
+      `Registry models ('${assetId}') in batch deployments are not supported by the emulator (NotSupportedByEmulator).`,
+      'properties.model.assetId',
+    );
+  }
   const version = state.modelVersions[ref.name]?.[ref.version];
   if (!version) {
     throw badRequest(`Model ${ref.name}:${ref.version} named by properties.model does not exist.`, 'properties.model');

@@ -19,7 +19,7 @@ import {
   requireProperties,
   resourceId,
   tagsOf,
-  WORKSPACE_ID,
+  currentWorkspaceId,
   WS_ROUTE,
   text,
 } from '../arm';
@@ -175,7 +175,7 @@ function checkOwnWorkspace(model: string): void {
     /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+)\/models\//i.exec(
       model,
     )?.[1];
-  if (owner && owner.toLowerCase() !== WORKSPACE_ID.toLowerCase()) {
+  if (owner && owner.toLowerCase() !== currentWorkspaceId().toLowerCase()) {
     throw badRequest(
       `Model '${model}' belongs to another workspace. A deployment can use models of its own workspace, or of an Azure ML registry (azureml://registries/<registry>/models/<name>/versions/<version>).`,
       'properties.model',
@@ -513,10 +513,10 @@ export function registerOnlineEndpointRoutes(router: Router, context: EmulatorCo
     }
     checkOwnWorkspace(model);
     const ref = parseModelReference(model, 'properties.model');
-    const version = state().modelVersions[ref.name]?.[ref.version];
+    const version = context.store.modelVersion(ref);
     if (!version) {
       throw badRequest(
-        `Model ${ref.name}:${ref.version} named by properties.model does not exist.`,
+        `Model ${ref.registry ? `${ref.registry}/` : ''}${ref.name}:${ref.version} named by properties.model does not exist.`,
         'properties.model',
       );
     }

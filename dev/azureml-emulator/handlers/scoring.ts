@@ -11,6 +11,7 @@
  */
 import { text } from '../arm';
 import type { EmulatorContext } from '../context';
+import { inWorkspace } from '../workspaces';
 import { notFound, unauthorized } from '../errors';
 import { type EmulatorRequest, type EmulatorResponse, header, param, type Router } from '../http';
 import { parseScoringRequest, predict } from '../ml';
@@ -88,7 +89,19 @@ export class ScoringService {
   }
 
   register(router: Router): void {
-    router.add('POST', '/onlineEndpoints/{endpoint}/score', (request) => this.score(request), 'custom');
+    // The scoring host names the endpoint only (endpoint names are unique per region): serve it in its workspace.
+    router.add(
+      'POST',
+      '/onlineEndpoints/{endpoint}/score',
+      (request) => {
+        const name = param(request, 'endpoint');
+        const owner = this.context.store
+          .workspaces()
+          .find((ref) => this.context.store.view(ref).onlineEndpoints[name] !== undefined);
+        return owner ? inWorkspace(owner, () => this.score(request)) : this.score(request);
+      },
+      'custom',
+    );
   }
 
   private record(call: ScoringCall): void {

@@ -1,7 +1,8 @@
 /**
- * The one workspace: `GET .../workspaces/{ws}` (read-only), so clients can discover the MLflow tracking URI.
+ * Each hosted workspace: `GET .../workspaces/{ws}` (read-only), so clients can discover the MLflow tracking URI.
  */
-import { PROVIDER, REGION, WORKSPACE, WORKSPACE_ID, WS_ROUTE } from '../arm';
+import { currentWorkspaceId, PROVIDER, REGION, WS_ROUTE } from '../arm';
+import { currentWorkspace } from '../workspaces';
 import type { EmulatorContext } from '../context';
 import { notSupported } from '../errors';
 import type { Router } from '../http';
@@ -9,11 +10,12 @@ import type { Router } from '../http';
 export function registerWorkspaceRoutes(router: Router, context: EmulatorContext): void {
   router.add('GET', WS_ROUTE, () => {
     const host = new URL(context.baseUrl()).host;
+    const id = currentWorkspaceId();
     return {
       status: 200,
       body: {
-        id: WORKSPACE_ID,
-        name: WORKSPACE,
+        id,
+        name: currentWorkspace().workspace,
         type: `${PROVIDER}/workspaces`,
         location: REGION,
         kind: 'Default',
@@ -24,7 +26,7 @@ export function registerWorkspaceRoutes(router: Router, context: EmulatorContext
           friendlyName: 'Local Azure ML emulator workspace',
           provisioningState: 'Succeeded',
           discoveryUrl: `${context.baseUrl()}/discovery`,
-          mlFlowTrackingUri: `azureml://${host}/mlflow/v1.0${WORKSPACE_ID}`,
+          mlFlowTrackingUri: `azureml://${host}/mlflow/v1.0${id}`,
           workspaceId: '00000000-0000-0000-0000-00000000a001',
           publicNetworkAccess: 'Enabled',
         },
@@ -33,7 +35,9 @@ export function registerWorkspaceRoutes(router: Router, context: EmulatorContext
   });
   for (const method of ['PUT', 'PATCH', 'DELETE']) {
     router.add(method, WS_ROUTE, () => {
-      throw notSupported(`${method} on the workspace (the emulator hosts exactly one fixed workspace)`);
+      throw notSupported(
+        `${method} on the workspace (the emulator's workspaces are fixed by its options and the demo seed)`,
+      );
     });
   }
 }

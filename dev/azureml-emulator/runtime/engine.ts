@@ -25,6 +25,7 @@ import { type LatencyProfile, operationDuration } from './latency';
 import { appendLog, deploymentKey } from './logs';
 import { loadArtifact, type ModelVersionRef, parseModelReference } from './models';
 import { BUILT_IN_MODEL_OUTPUT, BUILT_IN_TRAINING_STEP, resolveTrainingSpec, TrainingSpecError } from './training';
+import { currentWorkspace, DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_KEY, inWorkspace, workspaceKey } from '../workspaces';
 
 const OPERATION_RETENTION_MS = 86_400_000;
 export const METRIC_KEYS = ['rmse', 'mae', 'r2'] as const;
@@ -136,6 +137,7 @@ export class Engine {
       dueAt: now + operationDuration({ action, target }, this.state.steps, this.state.latency?.operations),
       action,
       target,
+      workspace: workspaceKey(currentWorkspace()),
     };
     this.state.operations[operation.id] = operation;
     if (target.kind === 'onlineDeployment' && (action === 'create' || action === 'update')) {
@@ -161,14 +163,28 @@ export class Engine {
 
   /** Resumes work that was in flight when the emulator stopped (persisted state). */
   resume(): void {
-    for (const job of Object.values(this.state.jobs)) {
-      if (job.run.status === 'Running' && job.run.training?.state === 'running') this.startTraining(job);
+    for (const ref of this.context.store.workspaces()) {
+      inWorkspace(ref, () => {
+        for (const job of Object.values(this.state.jobs)) {
+          if (job.run.status === 'Running' && job.run.training?.state === 'running') this.startTraining(job);
+        }
+      });
     }
     for (const operation of Object.values(this.state.operations)) {
       if (operation.status === 'InProgress' && operation.target.kind === 'onlineDeployment') {
-        if (operation.action === 'create' || operation.action === 'update') this.startModelLoad(operation);
+        if (operation.action === 'create' || operation.action === 'update') {
+          this.inWorkspaceOf(operation, () => this.startModelLoad(operation));
+        }
       }
     }
+  }
+
+  /** Runs `fn` in the workspace an operation's target belongs to (state from before workspaces: the default one). */
+  private inWorkspaceOf<T>(operation: OperationRecord, fn: () => T): T {
+    const ref = this.context.store
+      .workspaces()
+      .find((w) => workspaceKey(w) === (operation.workspace ?? DEFAULT_WORKSPACE_KEY));
+    return inWorkspace(ref ?? DEFAULT_WORKSPACE, fn);
   }
 
   tick(): void {
@@ -177,9 +193,13 @@ export class Engine {
     try {
       for (let pass = 0; pass < 10; pass += 1) {
         let changed = false;
-        for (const job of Object.values(this.state.jobs)) changed = this.advanceJob(job) || changed;
+        for (const ref of this.context.store.workspaces()) {
+          inWorkspace(ref, () => {
+            for (const job of Object.values(this.state.jobs)) changed = this.advanceJob(job) || changed;
+          });
+        }
         for (const operation of Object.values(this.state.operations))
-          changed = this.advanceOperation(operation) || changed;
+          changed = this.inWorkspaceOf(operation, () => this.advanceOperation(operation)) || changed;
         if (!changed) break;
       }
       this.pruneOperations();
@@ -499,10 +519,12 @@ export class Engine {
         const modelRef = properties['model'];
         if (typeof modelRef !== 'string') throw new Error("The deployment has no 'model'.");
         ref = parseModelReference(modelRef, 'properties.model');
-        const version = this.state.modelVersions[ref.name]?.[ref.version];
+        const version = this.context.store.modelVersion(ref);
         if (!version) throw new Error(`Model ${ref.name}:${ref.version} does not exist.`);
         appendLog(this.context, key, 'StorageInitializer', 'INFO', `Downloading model ${ref.name}:${ref.version}.`);
-        const artifact = await loadArtifact(this.state, this.context.dataAccess, version, ref);
+        const artifact = await loadArtifact(this.state, this.context.dataAccess, version, ref, (w) =>
+          this.context.store.hostedView(w),
+        );
         record.runtime.artifact = artifact;
         record.runtime.modelId = `${ref.name}:${ref.version}`;
         // A scoring script answers when the deployment has one; otherwise Azure's MLflow scoring server does.
@@ -566,6 +588,13 @@ export class Engine {
       case 'onlineDeployment':
         this.completeDeploymentOperation(operation, target.endpoint, target.deployment);
         return true;
+      case 'registryModelVersion': {
+        // The copy of the version's files into the registry's storage is done.
+        const version = this.context.store.registry(target.registry)?.modelVersions[target.model]?.[target.version];
+        if (version) (version.body['properties'] as JsonObject)['provisioningState'] = 'Succeeded';
+        this.completeOperation(operation);
+        return true;
+      }
     }
   }
 

@@ -5,12 +5,18 @@ import { text } from '../arm';
 import { badRequest } from '../errors';
 import { isModelArtifact, type ModelArtifact } from '../ml';
 import type { EmulatorState, StoredResource } from '../state';
+import type { WorkspaceRef } from '../workspaces';
 import type { DataAccess } from './data-access';
 
 export interface ModelVersionRef {
   readonly name: string;
   readonly version: string;
+  /** Set for a registry asset id (`azureml://registries/<registry>/models/<name>/versions/<version>`). */
+  readonly registry?: string;
 }
+
+/** The state of another hosted workspace (for long-form URIs that name one), or undefined when it is not hosted. */
+export type WorkspaceStateOf = (ref: WorkspaceRef) => EmulatorState | undefined;
 
 /**
  * Accepts the forms clients send: the version's ARM id, `azureml:<name>:<version>`, and
@@ -21,16 +27,33 @@ export function parseModelReference(reference: string, target: string): ModelVer
   if (arm?.[1] && arm[2]) return { name: decodeURIComponent(arm[1]), version: decodeURIComponent(arm[2]) };
   const short = /^azureml:([^:/]+):([^:/]+)$/i.exec(reference);
   if (short?.[1] && short[2]) return { name: short[1], version: short[2] };
-  if (/^azureml:\/\/registries\//i.test(reference)) {
-    throw badRequest(
-      `Registry models ('${reference}') are not supported by the emulator (NotSupportedByEmulator).`,
-      target,
-    );
+  // Learn, "Share models, components, and environments across workspaces with registries": a deployment in any
+  // workspace names a registry model by this asset id.
+  const registry = /^azureml:\/\/registries\/([^/]+)\/models\/([^/]+)\/versions\/([^/?]+)$/i.exec(reference);
+  if (registry?.[1] && registry[2] && registry[3]) {
+    return { registry: registry[1], name: registry[2], version: registry[3] };
   }
   throw badRequest(
     `'${reference}' is not a model version reference; use the version's ARM id or azureml:<name>:<version>.`,
     target,
   );
+}
+
+/**
+ * The long form of a job output URI, which names the job's workspace:
+ * `azureml://subscriptions/<s>/resourcegroups/<rg>/workspaces/<ws>/jobs/<job>/outputs/<output>/paths/<path>` (Learn,
+ * "Share models … across workspaces with registries": a registry model created from a workspace job's output). The
+ * short form `azureml://jobs/…` means a job of the workspace reading it.
+ */
+export function parseLongFormJobOutput(
+  uri: string,
+): { readonly workspace: WorkspaceRef; readonly shortUri: string } | undefined {
+  const m = /^azureml:\/\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/workspaces\/([^/]+)\/(jobs\/.+)$/i.exec(uri);
+  if (!m?.[1] || !m[2] || !m[3] || !m[4]) return undefined;
+  return {
+    workspace: { subscriptionId: m[1], resourceGroup: m[2], workspace: m[3] },
+    shortUri: `azureml://${m[4]}`,
+  };
 }
 
 /**
@@ -94,6 +117,7 @@ export async function loadArtifact(
   dataAccess: DataAccess,
   version: StoredResource,
   ref: ModelVersionRef,
+  stateOf?: WorkspaceStateOf,
 ): Promise<ModelArtifact> {
   const properties = version.body['properties'];
   const modelUri =
@@ -114,6 +138,20 @@ export async function loadArtifact(
   }
   if (typeof modelUri !== 'string' || modelUri === '') {
     throw new ModelLoadError(`Model ${ref.name}:${ref.version} has neither a modelUri nor a jobName.`);
+  }
+  const longForm = parseLongFormJobOutput(modelUri);
+  if (longForm) {
+    const owner = stateOf?.(longForm.workspace);
+    if (!owner) {
+      throw new ModelLoadError(
+        `Model ${ref.name}:${ref.version}: '${modelUri}' names workspace ${longForm.workspace.workspace}, which does not exist.`,
+      );
+    }
+    const modelType =
+      properties && typeof properties === 'object' && !Array.isArray(properties)
+        ? text(properties['modelType'], 'custom_model')
+        : 'custom_model';
+    return artifactOfJobOutput(owner, longForm.shortUri, ref, modelType);
   }
   const fileUri = modelUri.endsWith('/') ? `${modelUri}model.json` : modelUri;
   let parsed: unknown;

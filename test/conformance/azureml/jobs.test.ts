@@ -186,7 +186,10 @@ describe('Azure ML emulator: jobs (real @azure/arm-machinelearning client)', () 
       { headers: { authorization: `Bearer ${TOKEN}` } },
     );
     expect(response.status).toBe(404);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("'other'");
+    // ARM's ResourceNotFound wording: "The Resource '<type>/<name>' under resource group '<rg>' was not found."
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+      "'Microsoft.MachineLearningServices/workspaces/other'",
+    );
   });
 
   it('when ARM throttling is injected, then 429 carries Retry-After and the SDK retries past it', async () => {
