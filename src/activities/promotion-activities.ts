@@ -6,9 +6,21 @@ import {
   nextNumericVersion,
   stringTags,
 } from '../azureml/registry';
-import { call, type AzureMlWorkspace } from '../azureml/workspace';
+import {
+  beginCreateRegistryModelVersion,
+  getRegistryModelVersion,
+  registryModelAssetId,
+  registryOperationState,
+} from '../azureml/registries';
+import { call, type AzureMlWorkspace, type WorkspaceCoordinates } from '../azureml/workspace';
 import type { WorkspaceResolver } from '../azureml/workspaces';
-import { type Catalog, findModel, isRetrainable, type WorkspaceCoordinatesSpec } from '../catalog';
+import {
+  type Catalog,
+  findModel,
+  isRetrainable,
+  type RegistryCoordinatesSpec,
+  type WorkspaceCoordinatesSpec,
+} from '../catalog';
 import {
   PromotionActivities,
   type PromotionFinishInput,
@@ -16,6 +28,8 @@ import {
   type PromotionPlanInput,
   type ShareInput,
   type ShareOutput,
+  type ShareStatusInput,
+  type ShareStatusOutput,
 } from '../services/promotion/contracts';
 import { isRefusal, promotionTarget, sameWorkspace, sourceVersionProblem } from '../services/promotion/stages';
 import type { RunRef } from '../services/retrain/contracts';
@@ -81,6 +95,7 @@ export async function checkPromotion(
     sourceModelId: modelVersionId(sourceWs, live.name, live.version),
     sourceWorkspace: found.source.workspace,
     targetWorkspace: found.target.workspace,
+    ...(found.target.registry ? { targetRegistry: found.target.registry } : {}),
     sourceRunId: stringTags(source?.properties.tags)[LineageTags.runId],
     release: {
       ...base,
@@ -155,7 +170,9 @@ export function createPromotionActivities(deps: PromotionDeps) {
 
     [PromotionActivities.share]: async ({ run, plan }: ShareInput): Promise<ShareOutput> => {
       let result: ShareOutput;
-      if (sameWorkspace(plan.sourceWorkspace, plan.targetWorkspace)) {
+      if (plan.targetRegistry) {
+        result = await shareThroughRegistry(deps.workspaces, run, plan, plan.targetRegistry);
+      } else if (sameWorkspace(plan.sourceWorkspace, plan.targetWorkspace)) {
         // One workspace: the target stage's deployment names the very same version.
         result = { modelId: plan.sourceModelId, registered: false };
       } else {
@@ -168,20 +185,27 @@ export function createPromotionActivities(deps: PromotionDeps) {
           'share',
           'succeeded',
           at,
-          result.registered ? `registered ${result.modelId}` : `uses ${result.modelId}`,
+          result.pending
+            ? `registering ${result.modelId}`
+            : result.registered
+              ? `registered ${result.modelId}`
+              : `uses ${result.modelId}`,
         ),
         promotion: current.promotion ? { ...current.promotion, targetModelId: result.modelId } : undefined,
       }));
       telemetry.trackEvent(
         TelemetryEvents.ModelShared,
         dims(run, plan, {
-          target: describe(plan.targetWorkspace),
+          target: plan.targetRegistry ? `registry ${plan.targetRegistry.name}` : describe(plan.targetWorkspace),
           modelId: result.modelId,
           registered: String(result.registered),
         }),
       );
       return result;
     },
+
+    [PromotionActivities.shareStatus]: async ({ url }: ShareStatusInput): Promise<ShareStatusOutput> =>
+      registryOperationState(deps.workspaces(undefined), url),
 
     [PromotionActivities.finish]: async (input: PromotionFinishInput): Promise<void> => {
       const at = now();
@@ -227,12 +251,72 @@ export function createPromotionActivities(deps: PromotionDeps) {
 }
 
 /**
+ * A model URI another workspace or a registry can resolve: the short job-output form `azureml://jobs/<job>/…` means a
+ * job of the workspace reading it, so it becomes the long form naming the source workspace
+ * (`azureml://subscriptions/<s>/resourcegroups/<rg>/workspaces/<ws>/jobs/<job>/…`, Learn: "Share models … across
+ * workspaces with registries"). Other URIs (storage paths) are kept.
+ */
+export function longFormUri(source: WorkspaceCoordinates, modelUri: string): string {
+  const short = /^azureml:\/\/(jobs\/.+)$/i.exec(modelUri);
+  if (!short?.[1]) return modelUri;
+  return `azureml://subscriptions/${source.subscriptionId}/resourcegroups/${source.resourceGroup}/workspaces/${source.workspace}/${short[1]}`;
+}
+
+/** The source version's lineage plus where it came from: what a promoted copy or registry version carries. */
+function promotedTags(
+  source: { properties: { tags?: Record<string, string | null> } },
+  run: RunRef,
+  plan: PromotionPlan,
+): Record<string, string> {
+  return {
+    ...stringTags(source.properties.tags),
+    [LineageTags.promotedFrom]: plan.sourceModelId,
+    [LineageTags.promotionRunId]: run.runId,
+    [LineageTags.promotionStage]: plan.toStage,
+  };
+}
+
+/**
+ * Shares the promoted version through the target stage's registry: the same name and version, its lineage tags
+ * (gate decision, metrics, source run) plus where it came from, files from the source workspace's job output (long
+ * form). Idempotent: a registry version already promoted from this source is reused; one from elsewhere under the
+ * same name and version is a conflict (registry versions are immutable).
+ */
+async function shareThroughRegistry(
+  workspaces: WorkspaceResolver,
+  run: RunRef,
+  plan: PromotionPlan,
+  registry: RegistryCoordinatesSpec,
+): Promise<ShareOutput> {
+  const sourceWs = workspaces(plan.sourceWorkspace);
+  const home = workspaces(undefined);
+  const modelId = registryModelAssetId(registry, plan.modelName, plan.version);
+  const existing = await getRegistryModelVersion(home, registry, plan.modelName, plan.version);
+  if (existing) {
+    if (existing.tags[LineageTags.promotedFrom] !== plan.sourceModelId) {
+      throw new PromotionRefusedError(
+        409,
+        `registry ${registry.name} already has ${plan.modelName}:${plan.version} from ${existing.tags[LineageTags.promotedFrom] ?? 'elsewhere'}; registry versions cannot be replaced`,
+      );
+    }
+    return { modelId, registered: false };
+  }
+  const source = await getModelVersion(sourceWs, plan.modelName, plan.version);
+  if (!source) throw new PromotionRefusedError(409, `${plan.sourceModelId} no longer exists`);
+  const started = await beginCreateRegistryModelVersion(home, registry, plan.modelName, plan.version, {
+    modelUri: longFormUri(sourceWs, source.properties.modelUri ?? ''),
+    ...(source.properties.modelType ? { modelType: source.properties.modelType } : {}),
+    description: `Promoted from ${plan.fromStage} (${plan.sourceModelId}) by ${run.instanceId}.`,
+    tags: promotedTags(source, run, plan),
+    properties: { ...(source.properties.properties ?? {}) },
+  });
+  return { modelId, registered: true, ...(started.pending ? { pending: started.pending } : {}) };
+}
+
+/**
  * Registers the promoted version in the target stage's workspace: same name, the same version number when free, its
- * lineage tags plus where it came from. Idempotent: a version already carrying this source id is reused.
- *
- * @remarks A workspace model's `modelUri` must name storage the target workspace can read. A job-output URI
- * (`azureml://jobs/<job>/outputs/...`) names a job of the source workspace only, so such a version is refused with the
- * reason instead of registering a copy that could never be deployed.
+ * lineage tags plus where it came from, files from the source workspace (long form). Idempotent: a version already
+ * carrying this source id is reused.
  */
 async function copyToWorkspace(workspaces: WorkspaceResolver, run: RunRef, plan: PromotionPlan): Promise<ShareOutput> {
   const sourceWs = workspaces(plan.sourceWorkspace);
@@ -243,13 +327,7 @@ async function copyToWorkspace(workspaces: WorkspaceResolver, run: RunRef, plan:
     (v) => v.properties.tags?.[LineageTags.promotedFrom] === plan.sourceModelId,
   );
   if (existing?.name) return { modelId: modelVersionId(targetWs, plan.modelName, existing.name), registered: false };
-  const modelUri = source.properties.modelUri ?? '';
-  if (/^azureml:\/\/jobs\//i.test(modelUri)) {
-    throw new PromotionRefusedError(
-      409,
-      `${plan.modelName}:${plan.version} is stored as a job output of ${describe(plan.sourceWorkspace)} (${modelUri}), which another workspace cannot read; promote to a stage in the same workspace, or register the version from storage`,
-    );
-  }
+  const modelUri = longFormUri(sourceWs, source.properties.modelUri ?? '');
   const taken = (await listModelVersions(targetWs, plan.modelName)).map((v) => v.name ?? '');
   const version = taken.includes(plan.version) ? nextNumericVersion(taken) : plan.version;
   await call('copy model version to the target workspace', () =>
@@ -258,12 +336,7 @@ async function copyToWorkspace(workspaces: WorkspaceResolver, run: RunRef, plan:
         modelUri,
         modelType: source.properties.modelType,
         description: `Promoted from ${plan.fromStage} (${plan.sourceModelId}) by ${run.instanceId}.`,
-        tags: {
-          ...stringTags(source.properties.tags),
-          [LineageTags.promotedFrom]: plan.sourceModelId,
-          [LineageTags.promotionRunId]: run.runId,
-          [LineageTags.promotionStage]: plan.toStage,
-        },
+        tags: promotedTags(source, run, plan),
         properties: { ...(source.properties.properties ?? {}) },
       },
     }),

@@ -122,14 +122,29 @@ export async function dataPlaneJson<T>(
   ws: AzureMlWorkspace,
   what: string,
   url: string,
-  options: {
-    method?: string;
-    body?: unknown;
-    scope?: string;
-    headers?: Record<string, string>;
-    timeoutMs?: number;
-  } = {},
+  options: RawRequestOptions = {},
 ): Promise<T> {
+  return (await rawRequest<T>(ws, what, url, options)).body;
+}
+
+export interface RawRequestOptions {
+  readonly method?: string;
+  readonly body?: unknown;
+  readonly scope?: string;
+  readonly headers?: Record<string, string>;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A raw JSON request (ARM or a data plane) that also hands back the status and headers: a long-running PUT answers
+ * 202 with a `Location` to poll. Errors are classified like every Azure ML call (`call`).
+ */
+export async function rawRequest<T>(
+  ws: AzureMlWorkspace,
+  what: string,
+  url: string,
+  options: RawRequestOptions = {},
+): Promise<{ status: number; headers: Headers; body: T }> {
   return call(what, async () => {
     const token = await ws.credential.getToken(options.scope ?? ARM_SCOPE);
     if (!token) throw new HttpStatusError(401, 'no token for the Azure ML data plane');
@@ -155,6 +170,6 @@ export async function dataPlaneJson<T>(
       }
       throw new HttpStatusError(response.status, message);
     }
-    return (text ? JSON.parse(text) : {}) as T;
+    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as T };
   });
 }

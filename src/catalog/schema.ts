@@ -436,6 +436,13 @@ export function thresholdLimit(t: z.infer<typeof errorThresholdSchema>): number 
 /** The sections retraining needs, in the order users write them. */
 export const RETRAIN_SECTIONS = ['training', 'gate', 'registry', 'deployment'] as const;
 
+/** An Azure ML registry (ARM coordinates; name pattern from the 2025-12-01 spec's RegistryNameParameter). */
+const registryCoordinatesSchema = z.object({
+  subscriptionId: z.string().regex(/^[0-9a-fA-F-]{36}$/, 'must be a subscription id (GUID)'),
+  resourceGroup: z.string().regex(/^[-\w._()]{1,90}$/, 'must be a resource group name'),
+  name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9\-_]{2,32}$/, 'must be a registry name (3-33 letters, digits, - or _)'),
+});
+
 /** A workspace in another resource group or subscription (ARM coordinates). */
 const workspaceCoordinatesSchema = z.object({
   subscriptionId: z.string().regex(/^[0-9a-fA-F-]{36}$/, 'must be a subscription id (GUID)'),
@@ -452,6 +459,13 @@ const stageSchema = z.object({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1-32 lowercase letters, digits or hyphens'),
   /** The stage's workspace; default: the app's workspace (AZUREML_* settings). */
   workspace: workspaceCoordinatesSchema.optional(),
+  /**
+   * How a promoted version reaches this stage's workspace: through this Azure ML registry (the version is created in
+   * the registry, and the stage's deployment names it `azureml://registries/<name>/models/<model>/versions/<v>`);
+   * without one, it is copied into the stage's workspace with lineage to the source (none needed in the same
+   * workspace).
+   */
+  registry: registryCoordinatesSchema.optional(),
   /**
    * Overrides of the model's `deployment` for this stage's release (endpoint, strategy, checks, approval, ...); unset
    * fields keep the model's values. Validated merged with them.
@@ -564,7 +578,7 @@ function stageProblems(
     ctx.addIssue({ code: 'custom', message: 'must list at least two stages (or none)', path: ['stages'] });
   }
   const first = stages[0];
-  if (first?.workspace || Object.keys(first?.deployment ?? {}).length > 0) {
+  if (first?.workspace || first?.registry || Object.keys(first?.deployment ?? {}).length > 0) {
     // The first stage is where retrains release: the model's own deployment in the app's workspace.
     ctx.addIssue({
       code: 'custom',
@@ -641,3 +655,4 @@ export function retrainModels(catalog: Catalog): ModelEntry[] {
 }
 export type StageSpec = NonNullable<CatalogModel['stages']>[number];
 export type WorkspaceCoordinatesSpec = z.infer<typeof workspaceCoordinatesSchema>;
+export type RegistryCoordinatesSpec = z.infer<typeof registryCoordinatesSchema>;

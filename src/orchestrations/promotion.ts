@@ -7,6 +7,8 @@ import {
   type PromotionPlan,
   type PromotionResult,
   type ShareOutput,
+  type ShareStatusInput,
+  type ShareStatusOutput,
 } from '../services/promotion/contracts';
 import {
   type DeployInput,
@@ -19,7 +21,7 @@ import {
 import { errorMessageOf, errorTypeOf } from '../services/retrain/errors';
 import { deploymentNameFor } from '../services/retrain/naming';
 import { waitForApproval } from './approval';
-import { callActivity, log, type Steps } from './retrain-support';
+import { after, callActivity, log, type Steps } from './retrain-support';
 
 /**
  * Promotion of the version live in stage N to stage N+1: one instance per model and target stage
@@ -109,6 +111,27 @@ export function* promotionOrchestrator(context: OrchestrationContext): Steps<Pro
       { run, plan: p },
       p.release.retry,
     );
+    // A registry copies the version's files in a long-running operation: wait for it on durable timers.
+    if (shared.pending) {
+      const deadline = after(context, p.release.provisioningTimeoutSeconds);
+      let retryAfter = shared.pending.retryAfterSeconds;
+      for (;;) {
+        if (context.df.currentUtcDateTime.getTime() >= deadline.getTime()) {
+          throw new Error(
+            `the registry did not finish ${shared.modelId} within ${p.release.provisioningTimeoutSeconds} s`,
+          );
+        }
+        yield context.df.createTimer(after(context, retryAfter));
+        const polled = yield* callActivity<ShareStatusOutput>(
+          context,
+          PromotionActivities.shareStatus,
+          { run, plan: p, url: shared.pending.url } satisfies ShareStatusInput,
+          p.release.retry,
+        );
+        if (polled.state === 'done') break;
+        retryAfter = polled.retryAfterSeconds;
+      }
+    }
 
     // ---- the retrain release, on the target stage's endpoint ----
     stage = 'deploy';

@@ -1,6 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 
-import { REGION, RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE } from '../../dev/azureml-emulator';
+import { REGION, RESOURCE_GROUP, SUBSCRIPTION_ID, WORKSPACE, type WorkspaceRef } from '../../dev/azureml-emulator';
 import { type AzureMlWorkspace, createWorkspace } from '../../src/azureml/workspace';
 import { PINNED_AZUREML_API_VERSION } from '../../src/config';
 
@@ -10,17 +10,17 @@ export const emulatorCredential: TokenCredential = {
     Promise.resolve({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
 };
 
-/** The app's workspace clients pointed at an emulator (its one workspace, the pinned api-version). */
+/** The app's workspace clients pointed at an emulator (its default workspace, or `workspace`; the pinned api-version). */
 export function emulatorWorkspace(
   emulatorUrl: string,
-  options: { lroIntervalMs?: number; credential?: TokenCredential } = {},
+  options: { lroIntervalMs?: number; credential?: TokenCredential; workspace?: WorkspaceRef } = {},
 ): AzureMlWorkspace {
   return createWorkspace(
     {
       azureml: {
-        subscriptionId: SUBSCRIPTION_ID,
-        resourceGroup: RESOURCE_GROUP,
-        workspace: WORKSPACE,
+        subscriptionId: options.workspace?.subscriptionId ?? SUBSCRIPTION_ID,
+        resourceGroup: options.workspace?.resourceGroup ?? RESOURCE_GROUP,
+        workspace: options.workspace?.workspace ?? WORKSPACE,
         region: REGION,
         armEndpoint: emulatorUrl,
         dataPlaneEndpoint: emulatorUrl,

@@ -1,4 +1,4 @@
-import type { WorkspaceCoordinatesSpec } from '../../catalog';
+import type { RegistryCoordinatesSpec, WorkspaceCoordinatesSpec } from '../../catalog';
 import type { RetrainPlan } from '../retrain/plan';
 import type { RunRef } from '../retrain/contracts';
 
@@ -10,6 +10,7 @@ import type { RunRef } from '../retrain/contracts';
 export const PromotionActivities = {
   plan: 'promotionPlan',
   share: 'promotionShare',
+  shareStatus: 'promotionShareStatus',
   finish: 'promotionFinish',
 } as const;
 
@@ -42,6 +43,8 @@ export interface PromotionPlan {
   readonly sourceModelId: string;
   readonly sourceWorkspace: WorkspaceCoordinatesSpec | undefined;
   readonly targetWorkspace: WorkspaceCoordinatesSpec | undefined;
+  /** The registry the target stage receives versions through; undefined: a copy into its workspace. */
+  readonly targetRegistry?: RegistryCoordinatesSpec | undefined;
   /** The retrain run that released the version in the source stage (its lineage tag), for correlation. */
   readonly sourceRunId: string | undefined;
   /** The release plan of the target stage: its deployment, approval, retries. */
@@ -55,8 +58,25 @@ export interface ShareInput {
 
 export interface ShareOutput {
   readonly modelId: string;
-  /** True when a new registration was made in the target workspace (false: same workspace, or an earlier attempt). */
+  /** True when a new registration was made (in the target workspace or the registry; false: reused). */
   readonly registered: boolean;
+  /**
+   * The registry's long-running operation still copying the version (its Location to poll); the orchestration
+   * waits for it on durable timers (`shareStatus`) before deploying.
+   */
+  readonly pending?: { readonly url: string; readonly retryAfterSeconds: number } | undefined;
+}
+
+export interface ShareStatusInput {
+  readonly run: RunRef;
+  readonly plan: PromotionPlan;
+  readonly url: string;
+}
+
+/** `done`: the version is usable; `pending`: poll again after `retryAfterSeconds`. Failures throw. */
+export interface ShareStatusOutput {
+  readonly state: 'done' | 'pending';
+  readonly retryAfterSeconds: number;
 }
 
 export interface PromotionFinishInput {

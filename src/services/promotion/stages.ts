@@ -2,6 +2,7 @@ import {
   type DeploymentSpec,
   mergedStageDeployment,
   type ModelEntry,
+  type RegistryCoordinatesSpec,
   type WorkspaceCoordinatesSpec,
 } from '../../catalog';
 
@@ -13,6 +14,8 @@ export interface ResolvedStage {
   readonly name: string;
   readonly index: number;
   readonly workspace: WorkspaceCoordinatesSpec | undefined;
+  /** The registry versions reach this stage through; undefined: copied into its workspace. */
+  readonly registry: RegistryCoordinatesSpec | undefined;
   readonly deployment: DeploymentSpec;
   readonly promotion: 'manual' | 'automatic';
 }
@@ -21,7 +24,14 @@ export function stagesOf(model: ModelEntry): ResolvedStage[] {
   return (model.stages ?? []).map((stage, index) => {
     const merged = mergedStageDeployment(model.deployment, stage.deployment);
     if (!merged.success) throw new Error(`catalog stage ${model.name}/${stage.name} has an invalid deployment`);
-    return { name: stage.name, index, workspace: stage.workspace, deployment: merged.data, promotion: stage.promotion };
+    return {
+      name: stage.name,
+      index,
+      workspace: stage.workspace,
+      registry: stage.registry,
+      deployment: merged.data,
+      promotion: stage.promotion,
+    };
   });
 }
 

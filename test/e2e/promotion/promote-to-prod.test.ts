@@ -4,10 +4,12 @@ import path from 'node:path';
 
 import { BlobServiceClient } from '@azure/storage-blob';
 
+import { DEMO_PROD_WORKSPACE, DEMO_REGISTRY, WORKSPACE } from '../../../dev/azureml-emulator';
 import { ensureLocalCertificates } from '../../../dev/certs/local-ca';
 import { generateBikeDemandCsv } from '../../../dev/demo/bike-data';
 import { getDeployment, getEndpoint } from '../../../src/azureml/endpoints';
-import { getModelVersion } from '../../../src/azureml/registry';
+import { getRegistryModelVersion } from '../../../src/azureml/registries';
+import { getModelVersion, modelVersionId } from '../../../src/azureml/registry';
 import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 import { createProgram } from '../../../src/cli/program';
 import type { RunDetail } from '../../../src/functions/ops/contract';
@@ -21,10 +23,11 @@ import { waitFor } from '../../support/wait-for';
 jest.setTimeout(600_000);
 
 /**
- * `npm start` end to end with the shipped catalog's stages (dev: endpoint bike-demand; prod: endpoint
- * bike-demand-prod with approval): a dataset upload retrains and releases in dev; `mlops promote bike-demand --to
- * prod` waits for approval and then serves the same version at 100 % in prod; a prod release whose smoke check fails
- * rolls prod back and leaves dev alone; bad requests are refused with a reason and change nothing. Only public
+ * `npm start` end to end with the shipped catalog's stages (dev: endpoint bike-demand in the app's workspace; prod:
+ * endpoint bike-demand-prod with approval in the `prod` workspace of another subscription, fed through the `shared`
+ * registry): a dataset upload retrains and releases in dev; `mlops promote bike-demand --to prod` waits for approval,
+ * shares the version through the registry (lineage, gate decision and metrics kept) and then serves it at 100 % in
+ * prod; a prod release whose smoke check fails rolls prod back and leaves dev alone; bad requests are refused with a reason and change nothing. Only public
  * interfaces: Azurite, the host's operations API through the CLI, the emulator's ARM API (and its control API to make
  * the prod deployment fail).
  */
@@ -32,6 +35,7 @@ describe('promotion from dev to prod through the dev host', () => {
   let platform: LaunchedPlatform;
   let stateDir = '';
   let ws: AzureMlWorkspace;
+  let prodWs: AzureMlWorkspace;
   let blobs: BlobServiceClient;
 
   beforeAll(async () => {
@@ -43,6 +47,7 @@ describe('promotion from dev to prod through the dev host', () => {
       connectionStringFor(`http://127.0.0.1:${platform.ports.blob}/devstoreaccount1`),
     );
     ws = emulatorWorkspace(`https://127.0.0.1:${platform.ports.azureml}`);
+    prodWs = emulatorWorkspace(`https://127.0.0.1:${platform.ports.azureml}`, { workspace: DEMO_PROD_WORKSPACE });
   });
 
   afterAll(async () => {
@@ -112,7 +117,7 @@ describe('promotion from dev to prod through the dev host', () => {
     expect(notLive.err).toContain('version 999 of bike-demand is not live in dev');
     const first = await promote(['--to', 'dev']);
     expect(first.code).not.toBe(0);
-    expect(await getEndpoint(ws, 'bike-demand-prod')).toBeUndefined();
+    expect(await getEndpoint(prodWs, 'bike-demand-prod')).toBeUndefined();
 
     // Promote: waits for approval, nothing in prod yet.
     const started = await promote(['--to', 'prod', '--version', v1]);
@@ -120,23 +125,36 @@ describe('promotion from dev to prod through the dev host', () => {
     const { runId } = JSON.parse(started.out) as { runId: string };
     const waiting = await runUntil(runId, (r) => r.status !== 'running', 'the promotion to wait for approval');
     expect(waiting).toMatchObject({ kind: 'promotion', status: 'awaitingApproval', stage: 'prod', fromStage: 'dev' });
-    expect(await getEndpoint(ws, 'bike-demand-prod')).toBeUndefined();
+    expect(await getEndpoint(prodWs, 'bike-demand-prod')).toBeUndefined();
+    expect(await getRegistryModelVersion(ws, DEMO_REGISTRY, 'bike-demand', v1)).toBeUndefined();
 
     const approve = mlops();
     expect(await approve.run(['approve', runId, '--comment', 'ship it'])).toBe(0);
     const done = await runUntil(runId, (r) => !['running', 'awaitingApproval'].includes(r.status), 'the promotion');
     expect({ status: done.status, error: done.error }).toEqual({ status: 'succeeded', error: undefined });
 
-    // The same version (same registration and lineage) serves 100 % in prod; dev unchanged.
-    const prod = await getEndpoint(ws, 'bike-demand-prod');
+    // The same version, registered in the registry with the dev version's lineage, serves 100 % in the prod
+    // workspace; dev unchanged; the prod workspace has no copy of its own.
+    const prod = await getEndpoint(prodWs, 'bike-demand-prod');
     expect(prod?.full).toBe(devDeployment1);
-    expect((await getDeployment(ws, 'bike-demand-prod', devDeployment1))?.model).toEqual({
+    expect((await getDeployment(prodWs, 'bike-demand-prod', devDeployment1))?.model).toEqual({
       name: 'bike-demand',
       version: v1,
     });
+    expect(await getEndpoint(ws, 'bike-demand-prod')).toBeUndefined();
     expect((await getEndpoint(ws, 'bike-demand'))?.full).toBe(devDeployment1);
-    const tags = (await getModelVersion(ws, 'bike-demand', v1))?.properties.tags ?? {};
-    expect(tags[LineageTags.gateDecision]).toBe('accepted');
+    const devTags = (await getModelVersion(ws, 'bike-demand', v1))?.properties.tags ?? {};
+    expect(devTags[LineageTags.gateDecision]).toBe('accepted');
+    const shared = await getRegistryModelVersion(ws, DEMO_REGISTRY, 'bike-demand', v1);
+    expect(shared?.provisioningState).toBe('Succeeded');
+    expect(shared?.modelUri).toContain(`/workspaces/${WORKSPACE}/jobs/`);
+    expect(shared?.tags).toMatchObject({
+      [LineageTags.gateDecision]: 'accepted',
+      [LineageTags.runId]: devTags[LineageTags.runId],
+      [LineageTags.promotedFrom]: modelVersionId(ws, 'bike-demand', v1),
+      [LineageTags.promotionStage]: 'prod',
+    });
+    expect(await getModelVersion(prodWs, 'bike-demand', v1)).toBeUndefined();
 
     // Approving a finished promotion is refused (409) and changes nothing.
     const late = mlops();
@@ -167,7 +185,7 @@ describe('promotion from dev to prod through the dev host', () => {
     );
     expect(rolledBack.status).toBe('rolledBack');
     expect(rolledBack.error).toContain('smoke');
-    expect((await getEndpoint(ws, 'bike-demand-prod'))?.full).toBe(devDeployment1);
+    expect((await getEndpoint(prodWs, 'bike-demand-prod'))?.full).toBe(devDeployment1);
     expect((await getEndpoint(ws, 'bike-demand'))?.full).toBe(devDeployment2);
   });
 });

@@ -1,4 +1,13 @@
+import {
+  BIKE_DEMAND_SEED_JOB,
+  DEMO_PROD_WORKSPACE,
+  RESOURCE_GROUP,
+  SUBSCRIPTION_ID,
+  WORKSPACE,
+} from '../../../dev/azureml-emulator';
 import { getEndpoint, getDeployment } from '../../../src/azureml/endpoints';
+import { getModelVersion, modelVersionId } from '../../../src/azureml/registry';
+import { LineageTags } from '../../../src/services/retrain/lineage';
 import { PromotionRefusedError } from '../../../src/services/retrain/errors';
 import { deploymentNameFor } from '../../../src/services/retrain/naming';
 import { decideRetrainApproval } from '../../../src/triggers/operations';
@@ -34,7 +43,7 @@ const stagedCatalog = (approval: boolean) =>
     ];
   });
 
-const deps = () => ({ catalog: h.scenario().catalog, workspaces: () => h.ws, orchestrations: h.orchestrations });
+const deps = () => ({ catalog: h.scenario().catalog, workspaces: h.workspaces, orchestrations: h.orchestrations });
 
 async function finished(runId: string) {
   return waitFor(async () => {
@@ -97,6 +106,36 @@ describe('promotion orchestration', () => {
       fromStage: 'dev',
       modelVersion: '1',
     });
+  });
+
+  it('when prod is another workspace without a registry, then the version is copied there with lineage to dev and serves 100 %', async () => {
+    await h.begin({
+      catalog: demoCatalog((model) => {
+        model.stages = [
+          { name: 'dev' },
+          { name: 'prod', workspace: DEMO_PROD_WORKSPACE, deployment: { endpoint: 'bike-demand-prod' } },
+        ];
+      }),
+    });
+    const prodWs = h.workspaces(DEMO_PROD_WORKSPACE);
+    const devBefore = await getEndpoint(h.ws, 'bike-demand');
+    const started = await startPromotion(deps(), 'bike-demand', { to: 'prod' });
+    const run = await finished(started.runId);
+    expect({ status: run.status, failure: run.failure }).toEqual({ status: 'succeeded', failure: undefined });
+
+    const copy = await getModelVersion(prodWs, 'bike-demand', '1');
+    expect(copy?.properties.modelUri).toBe(
+      `azureml://subscriptions/${SUBSCRIPTION_ID}/resourcegroups/${RESOURCE_GROUP}/workspaces/${WORKSPACE}/jobs/${BIKE_DEMAND_SEED_JOB}/outputs/model/paths/`,
+    );
+    expect(copy?.properties.tags).toMatchObject({
+      [LineageTags.promotedFrom]: modelVersionId(h.ws, 'bike-demand', '1'),
+      [LineageTags.promotionRunId]: started.runId,
+      [LineageTags.promotionStage]: 'prod',
+    });
+    const name = deploymentNameFor('bike-demand', '1');
+    expect((await getEndpoint(prodWs, 'bike-demand-prod'))?.traffic).toEqual({ [name]: 100 });
+    expect(await getEndpoint(h.ws, 'bike-demand-prod')).toBeUndefined();
+    expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual(devBefore?.traffic);
   });
 
   it('when the prod smoke check fails, then prod is rolled back and dev keeps serving', async () => {

@@ -33,6 +33,7 @@ import { handleAzureMlRunEvent } from '../../../src/triggers/run-events';
 import { submitRetrainTrigger } from '../../../src/triggers/submit';
 import { withErrorType } from '../../../src/services/task-failure';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
+import { type WorkspaceResolver, workspaceKey } from '../../../src/azureml/workspaces';
 import { emulatorWorkspace } from '../../support/emulator-workspace';
 
 /**
@@ -103,6 +104,8 @@ export interface RetrainHarness {
   readonly emulator: RunningAzureMlEmulator;
   readonly azurite: AzuriteBlob;
   readonly ws: AzureMlWorkspace;
+  /** The app's workspace resolver over the emulator: `ws`, or a client for another hosted workspace. */
+  readonly workspaces: WorkspaceResolver;
   readonly blobs: BlobServiceClient;
   readonly client: df.DurableClient;
   readonly orchestrations: OrchestrationClient;
@@ -206,6 +209,14 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
     log: (l) => logs.push(`[emulator] ${l}`),
   });
   const ws = emulatorWorkspace(emulator.url);
+  const others = new Map<string, AzureMlWorkspace>();
+  const workspaces: WorkspaceResolver = (coordinates) => {
+    if (!coordinates) return ws;
+    const key = workspaceKey(coordinates);
+    let other = others.get(key);
+    if (!other) others.set(key, (other = emulatorWorkspace(emulator.url, { workspace: coordinates })));
+    return other;
+  };
 
   const scenario = (): Scenario => {
     if (!current) throw new Error('call begin() first');
@@ -215,6 +226,7 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
     catalog: scenario().catalog,
     state: scenario().state,
     ws,
+    workspaces,
     telemetry: scenario().telemetry,
     scoring: { maxRetries: 0, retryDelayMs: 10 },
   });
@@ -243,7 +255,7 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
               handlers = createPromotionActivities({
                 catalog: s.catalog,
                 state: s.state,
-                workspaces: () => ws,
+                workspaces,
                 telemetry: s.telemetry,
               }) as unknown as Record<string, (i: unknown) => Promise<unknown>>;
               promotions.set(s, handlers);
@@ -304,6 +316,7 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
     emulator,
     azurite,
     ws,
+    workspaces,
     blobs,
     client,
     orchestrations,

@@ -1,3 +1,4 @@
+import { longFormUri } from '../../../src/activities/promotion-activities';
 import { type CatalogModel, CatalogError, isRetrainable, type ModelEntry, parseCatalog } from '../../../src/catalog';
 import {
   isRefusal,
@@ -66,6 +67,47 @@ describe('catalog stages', () => {
       approval: { required: true, timeoutMinutes: 30 },
       smokeSample: { data: [{ x: 1 }] },
     });
+  });
+
+  it('when a stage names a registry, then versions reach it through that registry; a bad registry or one on the first stage is named', () => {
+    const registry = { subscriptionId: prodWorkspace.subscriptionId, resourceGroup: 'rg-shared', name: 'shared' };
+    const [, prod] = stagesOf(
+      model([
+        { name: 'dev' },
+        { name: 'prod', workspace: prodWorkspace, registry, deployment: { endpoint: 'm1-prod' } },
+      ]),
+    );
+    expect(prod?.registry).toEqual(registry);
+    expect(
+      problemsOf({
+        ...base,
+        stages: [
+          { name: 'dev' },
+          { name: 'prod', registry: { ...registry, name: 'x' }, deployment: { endpoint: 'prod1' } },
+        ],
+      }),
+    ).toEqual(['models[0].stages[1].registry.name: must be a registry name (3-33 letters, digits, - or _)']);
+    expect(
+      problemsOf({
+        ...base,
+        stages: [
+          { name: 'dev', registry },
+          { name: 'prod', deployment: { endpoint: 'prod1' } },
+        ],
+      }),
+    ).toEqual([
+      "models[0].stages[0]: the first stage is the model's own deployment in the app's workspace: set workspace and deployment on the model instead",
+    ]);
+  });
+
+  it('when a version is stored as a job output, then another workspace or a registry gets the long form naming the source workspace', () => {
+    const source = { subscriptionId: 's1', resourceGroup: 'rg1', workspace: 'ws1' };
+    expect(longFormUri(source, 'azureml://jobs/j1/outputs/model/paths/')).toBe(
+      'azureml://subscriptions/s1/resourcegroups/rg1/workspaces/ws1/jobs/j1/outputs/model/paths/',
+    );
+    expect(longFormUri(source, 'azureml://datastores/lake/paths/m/model.json')).toBe(
+      'azureml://datastores/lake/paths/m/model.json',
+    );
   });
 
   it('when stages are wrong, then each problem names its field', () => {
