@@ -31,7 +31,13 @@ import {
   type ShareStatusInput,
   type ShareStatusOutput,
 } from '../services/promotion/contracts';
-import { isRefusal, promotionTarget, sameWorkspace, sourceVersionProblem } from '../services/promotion/stages';
+import {
+  automaticNextStage,
+  isRefusal,
+  promotionTarget,
+  sameWorkspace,
+  sourceVersionProblem,
+} from '../services/promotion/stages';
 import type { RunRef } from '../services/retrain/contracts';
 import { ModelNotInCatalogError, PromotionRefusedError } from '../services/retrain/errors';
 import { LineageTags } from '../services/retrain/lineage';
@@ -96,9 +102,13 @@ export async function checkPromotion(
     sourceWorkspace: found.source.workspace,
     targetWorkspace: found.target.workspace,
     ...(found.target.registry ? { targetRegistry: found.target.registry } : {}),
+    ...(automaticNextStage(entry, found.target.index)
+      ? { promoteNext: automaticNextStage(entry, found.target.index) }
+      : {}),
     sourceRunId: stringTags(source?.properties.tags)[LineageTags.runId],
     release: {
       ...base,
+      promoteTo: undefined,
       deployment: target,
       provisioningTimeoutSeconds: target.provisioningTimeoutMinutes * 60,
       provisioningPollSeconds: target.provisioningPollSeconds,

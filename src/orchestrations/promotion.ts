@@ -21,6 +21,7 @@ import {
 import { errorMessageOf, errorTypeOf } from '../services/retrain/errors';
 import { deploymentNameFor } from '../services/retrain/naming';
 import { waitForApproval } from './approval';
+import { promoteAfterRelease } from './auto-promotion';
 import { after, callActivity, log, type Steps } from './retrain-support';
 
 /**
@@ -171,6 +172,9 @@ export function* promotionOrchestrator(context: OrchestrationContext): Steps<Pro
       });
     }
     yield* finish({ status: 'succeeded', plan: p, deployment: deployed.deployment });
+    if (p.promoteNext) {
+      yield* promoteAfterRelease(context, { run, model: run.model, to: p.promoteNext, version: p.version });
+    }
     return done({ runId: run.runId, status: 'succeeded', version: p.version, deployment: deployed.deployment });
   } catch (error) {
     const message = errorMessageOf(error);

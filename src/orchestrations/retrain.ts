@@ -25,6 +25,7 @@ import type { RetrainPlan } from '../services/retrain/plan';
 import { nextPoll } from '../services/retrain/polling';
 import type { RunInput } from '../triggers/model';
 import { waitForApproval } from './approval';
+import { promoteAfterRelease } from './auto-promotion';
 import { after, callActivity, log, type Steps } from './retrain-support';
 import { cancelIfPending, EventWaiters } from './run-events';
 
@@ -306,6 +307,11 @@ export function* retrainOrchestrator(context: OrchestrationContext): Steps<Retra
   }
   status.outcome = result.status;
   publish('done');
+
+  // ---- promotion: automatic on the first stage: the released version moves on (through its own approval) ----
+  if (result.status === 'succeeded' && plan?.promoteTo && result.modelVersion) {
+    yield* promoteAfterRelease(context, { run, model: run.model, to: plan.promoteTo, version: result.modelVersion });
+  }
 
   // ---- hand the lane over: the follow-up (if any) continues in this instance ----
   const lane = yield* callActivity<CompleteLaneOutput>(context, RetrainActivities.completeLane, {

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
 import { checkPromotion, type PromotionDeps } from '../activities/promotion-activities';
-import { type PromotionInput, PromotionOrchestrations } from '../services/promotion/contracts';
+import {
+  type AutoPromotionInput,
+  type AutoPromotionOutput,
+  type PromotionInput,
+  PromotionOrchestrations,
+} from '../services/promotion/contracts';
+import { ModelNotInCatalogError, PromotionRefusedError } from '../services/retrain/errors';
 import { promotionInstanceId } from '../services/promotion/stages';
 import { InstanceExistsError, type OrchestrationClient } from './orchestration-client';
 
@@ -46,4 +52,28 @@ export async function startPromotion(
     await deps.orchestrations.purge(instanceId);
   }
   throw new InstanceExistsError(instanceId);
+}
+
+/**
+ * The next stage's promotion after a release in a stage declaring `promotion: automatic`: the same start path as an
+ * operator's request (so its checks, one-in-flight and the target's approval apply), requested by the releasing run.
+ * A refusal (the stage moved on meanwhile, the catalog changed) is an answer, not a failure of the releasing run.
+ */
+export async function startAutomaticPromotion(
+  deps: Parameters<typeof startPromotion>[0],
+  input: AutoPromotionInput,
+): Promise<AutoPromotionOutput> {
+  try {
+    const started = await startPromotion(deps, input.model, {
+      to: input.to,
+      version: input.version,
+      requestedBy: `automatic after ${input.run.runId}`,
+    });
+    return { outcome: started.outcome, runId: started.runId };
+  } catch (error) {
+    if (error instanceof PromotionRefusedError || error instanceof ModelNotInCatalogError) {
+      return { outcome: 'refused', reason: error.message };
+    }
+    throw error;
+  }
 }

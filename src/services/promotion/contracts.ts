@@ -14,6 +14,28 @@ export const PromotionActivities = {
   finish: 'promotionFinish',
 } as const;
 
+/**
+ * Activities that need a Durable client (registered with the client input binding): starting the next stage's
+ * promotion after a release (`promotion: automatic`).
+ */
+export const PromotionClientActivities = {
+  autoStart: 'promotionAutoStart',
+} as const;
+
+/** After `run` released `version` in a stage declaring `promotion: automatic`: promote it to `to`. */
+export interface AutoPromotionInput {
+  readonly run: RunRef;
+  readonly model: string;
+  readonly to: string;
+  readonly version: string;
+}
+
+export interface AutoPromotionOutput {
+  readonly outcome: 'started' | 'inFlight' | 'refused';
+  readonly runId?: string | undefined;
+  readonly reason?: string | undefined;
+}
+
 export const PromotionOrchestrations = {
   promote: 'promotionOrchestrator',
 } as const;
@@ -43,6 +65,8 @@ export interface PromotionPlan {
   readonly sourceModelId: string;
   readonly sourceWorkspace: WorkspaceCoordinatesSpec | undefined;
   readonly targetWorkspace: WorkspaceCoordinatesSpec | undefined;
+  /** The stage a successful release here promotes to by itself (`promotion: automatic` on the target stage). */
+  readonly promoteNext?: string | undefined;
   /** The registry the target stage receives versions through; undefined: a copy into its workspace. */
   readonly targetRegistry?: RegistryCoordinatesSpec | undefined;
   /** The retrain run that released the version in the source stage (its lineage tag), for correlation. */

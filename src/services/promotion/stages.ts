@@ -35,6 +35,15 @@ export function stagesOf(model: ModelEntry): ResolvedStage[] {
   });
 }
 
+/**
+ * The stage a successful release in stage `index` promotes to by itself: the next one, when stage `index` declares
+ * `promotion: automatic`; undefined otherwise (or for the last stage).
+ */
+export function automaticNextStage(model: ModelEntry, index: number): string | undefined {
+  const stages = model.stages ?? [];
+  return stages[index]?.promotion === 'automatic' ? stages[index + 1]?.name : undefined;
+}
+
 /** Whether two stages live in the same workspace (undefined = the app's workspace). */
 export function sameWorkspace(
   a: WorkspaceCoordinatesSpec | undefined,

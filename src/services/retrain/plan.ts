@@ -1,4 +1,5 @@
 import type { DeploymentSpec, GateSpec, ModelEntry, TrainingSpec } from '../../catalog';
+import { automaticNextStage } from '../promotion/stages';
 import type { PollingPolicy } from './polling';
 
 /**
@@ -18,6 +19,11 @@ export interface RetrainPlan {
   readonly provisioningPollSeconds: number;
   readonly approval: { readonly required: boolean; readonly timeoutSeconds: number };
   readonly onSupersede: 'coalesce' | 'cancel';
+  /**
+   * The stage a release here starts a promotion to by itself (`promotion: automatic` on the model's first stage);
+   * its approval still applies. Absent: promotions are started by an operator.
+   */
+  readonly promoteTo?: string | undefined;
   /** Retry of transient activity failures (AzureMlTransientError, network, throttling). */
   readonly retry: {
     readonly maxAttempts: number;
@@ -46,6 +52,7 @@ export function retrainPlanFor(model: ModelEntry): RetrainPlan {
       timeoutSeconds: model.deployment.approval.timeoutMinutes * 60,
     },
     onSupersede: model.triggers.onSupersede,
+    ...(automaticNextStage(model, 0) ? { promoteTo: automaticNextStage(model, 0) } : {}),
     retry: { maxAttempts: 5, firstDelaySeconds: 5, maxDelaySeconds: 120 },
   };
 }

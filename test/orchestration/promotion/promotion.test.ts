@@ -12,7 +12,14 @@ import { PromotionRefusedError } from '../../../src/services/retrain/errors';
 import { deploymentNameFor } from '../../../src/services/retrain/naming';
 import { decideRetrainApproval } from '../../../src/triggers/operations';
 import { startPromotion } from '../../../src/triggers/promotion';
-import { demoCatalog, type RetrainHarness, startRetrainHarness, waitFor } from '../retrain/harness';
+import {
+  demoCatalog,
+  fastPlan,
+  type RetrainHarness,
+  startRetrainHarness,
+  waitFor,
+  waitForRun,
+} from '../retrain/harness';
 
 /**
  * Promotion of the version live in `dev` (the seeded bike-demand:1 on endpoint bike-demand) to `prod` (endpoint
@@ -136,6 +143,85 @@ describe('promotion orchestration', () => {
     expect((await getEndpoint(prodWs, 'bike-demand-prod'))?.traffic).toEqual({ [name]: 100 });
     expect(await getEndpoint(h.ws, 'bike-demand-prod')).toBeUndefined();
     expect((await getEndpoint(h.ws, 'bike-demand'))?.traffic).toEqual(devBefore?.traffic);
+  });
+
+  it('when a stage declares promotion automatic, then its successful release starts the next promotion, which still waits for approval', async () => {
+    await h.begin({
+      catalog: demoCatalog((model) => {
+        model.stages = [
+          { name: 'dev' },
+          { name: 'staging', promotion: 'automatic', deployment: { endpoint: 'bike-demand-staging' } },
+          {
+            name: 'prod',
+            deployment: { endpoint: 'bike-demand-prod', approval: { required: true, timeoutMinutes: 5 } },
+          },
+        ];
+      }),
+    });
+    // The engine is shared by the tests: an earlier test's finished prod promotion keeps its id.
+    const before = await h.orchestrations.info('promote-bike-demand-prod');
+    const staging = await startPromotion(deps(), 'bike-demand', { to: 'staging' });
+    expect((await finished(staging.runId)).status).toBe('succeeded');
+
+    const next = await waitFor(async () => {
+      const info = await h.orchestrations.info('promote-bike-demand-prod');
+      const runId = (info.input as { runId?: string } | undefined)?.runId;
+      return info.state === 'running' && runId && runId !== (before.input as { runId?: string })?.runId
+        ? { runId, input: info.input as { version?: string; requestedBy?: string } }
+        : undefined;
+    }, 'the automatic promotion to prod');
+    expect(next.input).toMatchObject({ version: '1', requestedBy: `automatic after ${staging.runId}` });
+    const waiting = await waitFor(async () => {
+      const run = await h.scenario().state.runs.get(next.runId);
+      return run?.status === 'awaitingApproval' ? run : undefined;
+    }, 'the automatic promotion to wait for approval');
+    expect(waiting.promotion).toMatchObject({ from: 'staging', to: 'prod', version: '1' });
+    expect(await getEndpoint(h.ws, 'bike-demand-prod')).toBeUndefined();
+
+    await decideRetrainApproval({ state: h.scenario().state, orchestrations: h.orchestrations }, next.runId, {
+      approved: true,
+    });
+    expect((await finished(next.runId)).status).toBe('succeeded');
+    const name = deploymentNameFor('bike-demand', '1');
+    expect((await getEndpoint(h.ws, 'bike-demand-prod'))?.traffic).toEqual({ [name]: 100 });
+  });
+
+  it('when the first stage declares promotion automatic, then a retrain released there starts the promotion of its version', async () => {
+    await h.begin({
+      planTweak: fastPlan,
+      catalog: demoCatalog((model) => {
+        model.stages = [
+          { name: 'dev', promotion: 'automatic' },
+          {
+            name: 'prod',
+            deployment: { endpoint: 'bike-demand-prod', approval: { required: true, timeoutMinutes: 5 } },
+          },
+        ];
+      }),
+    });
+    const before = await h.orchestrations.info('promote-bike-demand-prod');
+    const submitted = await h.submit(await h.uploadDataset('bike-demand/auto-promote.csv'));
+    const retrain = await waitForRun(h, submitted.instanceId, submitted.runId);
+    const version = (retrain.output as { modelVersion?: string; status?: string } | undefined)?.modelVersion;
+    expect((retrain.output as { status?: string }).status).toBe('succeeded');
+
+    const next = await waitFor(async () => {
+      const info = await h.orchestrations.info('promote-bike-demand-prod');
+      const runId = (info.input as { runId?: string } | undefined)?.runId;
+      return info.state === 'running' && runId && runId !== (before.input as { runId?: string })?.runId
+        ? { runId, input: info.input as { version?: string; requestedBy?: string } }
+        : undefined;
+    }, 'the automatic promotion to prod');
+    expect(next.input).toMatchObject({ version, requestedBy: `automatic after ${submitted.runId}` });
+    await waitFor(async () => {
+      const run = await h.scenario().state.runs.get(next.runId);
+      return run?.status === 'awaitingApproval' ? run : undefined;
+    }, 'the automatic promotion to wait for approval');
+    // Rejected: prod stays as it was.
+    await decideRetrainApproval({ state: h.scenario().state, orchestrations: h.orchestrations }, next.runId, {
+      approved: false,
+    });
+    expect((await finished(next.runId)).status).toBe('rejected');
   });
 
   it('when the prod smoke check fails, then prod is rolled back and dev keeps serving', async () => {

@@ -19,10 +19,13 @@ import { retrainOrchestrator } from '../../../src/orchestrations/retrain';
 import { retrainDeployOrchestrator } from '../../../src/orchestrations/retrain-deploy';
 import { retrainRollbackOrchestrator } from '../../../src/orchestrations/retrain-rollback';
 import {
+  type AutoPromotionInput,
   PromotionActivities,
+  PromotionClientActivities,
   type PromotionPlan,
   PromotionOrchestrations,
 } from '../../../src/services/promotion/contracts';
+import { startAutomaticPromotion } from '../../../src/triggers/promotion';
 import { RetrainActivities, RetrainOrchestrations } from '../../../src/services/retrain/contracts';
 import type { RetrainPlan } from '../../../src/services/retrain/plan';
 import { createStateStores, type StateStores } from '../../../src/state';
@@ -245,6 +248,18 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
       fns.registerOrchestration(RetrainOrchestrations.rollback, retrainRollbackOrchestrator);
       fns.registerOrchestration(PromotionOrchestrations.promote, promotionOrchestrator);
       const promotions = new WeakMap<Scenario, Record<string, (i: unknown) => Promise<unknown>>>();
+      // As src/app/promotion.ts registers it: with the Durable client.
+      fns.registerActivity(
+        PromotionClientActivities.autoStart,
+        withErrorType(async (input: unknown) => {
+          if (!ref.orchestrations) throw new Error('the durable client is not ready');
+          const s = scenario();
+          return startAutomaticPromotion(
+            { catalog: s.catalog, workspaces, orchestrations: ref.orchestrations },
+            input as AutoPromotionInput,
+          );
+        }),
+      );
       for (const name of Object.values(PromotionActivities)) {
         fns.registerActivity(
           name,
