@@ -48,17 +48,30 @@ function triggerText(run: RunSummary): string {
 export function runsTable(runs: readonly RunSummary[]): string {
   if (runs.length === 0) return 'No runs match.';
   return table(
-    ['RUN', 'MODEL', 'KIND', 'STATUS', 'CREATED', 'TRIGGER', 'VERSION'],
+    ['RUN', 'MODEL', 'KIND', 'STAGE', 'STATUS', 'CREATED', 'TRIGGER', 'VERSION'],
     runs.map((r) => [
       r.runId,
       r.model,
       r.kind,
+      stageText(r),
       r.status,
       shortTime(r.createdAt),
       triggerText(r),
       r.modelVersion ?? '-',
     ]),
   );
+}
+
+/** The promotion stage a run released to (`dev → prod` for a promotion); `-` for models without stages. */
+function stageText(r: Pick<RunSummary, 'stage' | 'fromStage'>): string {
+  if (!r.stage) return '-';
+  return r.fromStage ? `${r.fromStage} → ${r.stage}` : r.stage;
+}
+
+/** What each stage serves: `dev:v3 prod:v2` (`-` when a stage serves nothing yet). */
+export function stagesText(stages: ModelSummary['stages']): string {
+  if (!stages?.length) return '-';
+  return stages.map((s) => `${s.stage}:${s.liveVersion ? `v${s.liveVersion}` : '-'}`).join(' ');
 }
 
 /** What a trigger carried, briefly: the dataset blob, the commit, or who asked. */
@@ -335,11 +348,12 @@ export function backfillText(result: BackfillAccepted): string {
 export function modelsTable(models: readonly ModelSummary[]): string {
   if (models.length === 0) return 'The catalog has no models.';
   return table(
-    ['MODEL', 'ENDPOINT', 'LIVE', 'LATEST', 'VERSIONS', 'LAST RUN', 'STATUS', 'WHEN'],
+    ['MODEL', 'ENDPOINT', 'LIVE', 'STAGES', 'LATEST', 'VERSIONS', 'LAST RUN', 'STATUS', 'WHEN'],
     models.map((m) => [
       m.model,
       m.endpoint,
       m.liveVersion ? `v${m.liveVersion} (${m.liveDeployment ?? '?'})` : (m.liveDeployment ?? '-'),
+      stagesText(m.stages),
       m.latestVersion ? `v${m.latestVersion}` : '-',
       String(m.versions),
       m.lastRun?.runId ?? '-',
@@ -355,6 +369,16 @@ export function modelDetailText(m: ModelDetail): string {
     `Model ${m.model}  (registry ${m.registeredName}, endpoint ${m.endpoint})`,
     ...(m.description ? [m.description] : []),
     `live ${m.liveVersion ? `v${m.liveVersion}` : '-'} on ${m.liveDeployment ?? '-'} · approval ${m.approvalRequired ? 'required' : 'not required'} · batch ${m.batch ? 'yes' : 'no'}`,
+    ...(m.stages?.length
+      ? [
+          `stages ${m.stages
+            .map(
+              (st) =>
+                `${st.stage} (${st.endpoint}${st.workspace ? ` in ${st.workspace}` : ''}${st.registry ? ` via registry ${st.registry}` : ''}${st.promotion === 'automatic' ? ', promotes automatically' : ''}): ${st.liveVersion ? `v${st.liveVersion}` : '-'}`,
+            )
+            .join(' → ')}`,
+        ]
+      : []),
     '',
   ];
   if (m.versions.length === 0) lines.push('  (no registered versions)');

@@ -79,7 +79,12 @@ export const runSummarySchema = z.object({
   azureMlJob: z.string().optional(),
   azureMlJobUrl: z.string().optional().describe('The training job in Azure ML studio'),
   modelVersion: z.string().optional(),
-  stage: z.string().optional().describe('Promotion runs: the stage the version was promoted to'),
+  stage: z
+    .string()
+    .optional()
+    .describe(
+      "The promotion stage the run released to: a promotion's target stage; a retrain's, the model's first stage (models with stages)",
+    ),
   fromStage: z.string().optional().describe('Promotion runs: the stage it came from'),
 });
 
@@ -376,6 +381,26 @@ export const modelSummarySchema = z.object({
   approvalRequired: z.boolean(),
   batch: z.boolean().describe('The model has a batch scoring section'),
   lastRun: lastRunSchema.optional(),
+  stages: z
+    .array(
+      z.object({
+        stage: z.string(),
+        endpoint: z.string(),
+        workspace: z
+          .string()
+          .optional()
+          .describe("<subscription>/<resource group>/<workspace> of the stage; absent: the app's workspace"),
+        registry: z.string().optional().describe('Registry versions reach the stage through'),
+        promotion: z.enum(['manual', 'automatic']),
+        liveVersion: z
+          .string()
+          .optional()
+          .describe('Version serving the stage (its deployment with the largest share)'),
+        liveDeployment: z.string().optional(),
+      }),
+    )
+    .optional()
+    .describe('Promotion stages in order (models that declare stages), each with what it serves now'),
 });
 
 export const modelListSchema = z.object({ models: z.array(modelSummarySchema) });

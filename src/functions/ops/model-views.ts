@@ -16,6 +16,8 @@ import type {
   ModelSummary,
   ModelVersionView,
 } from './contract';
+import { liveVersionOf } from '../../activities/promotion-activities';
+import { stagesOf } from '../../services/promotion/stages';
 import { toRunDetail } from './retrain-operations';
 import { EndpointNotFoundError, UnknownModelError } from './service';
 
@@ -149,12 +151,49 @@ function summaryBase(entry: ModelEntry): Omit<ModelSummary, 'versions' | 'lastRu
   };
 }
 
+/**
+ * Each promotion stage with what it serves now: the first stage is the model's own endpoint (`facts`); a later one
+ * is read in its workspace. A stage whose endpoint does not exist yet serves nothing.
+ */
+async function stageViews(
+  context: AppContext,
+  entry: ModelEntry,
+  facts: EndpointFacts,
+): Promise<{ stages?: NonNullable<ModelSummary['stages']> }> {
+  const stages = stagesOf(entry);
+  if (stages.length === 0) return {};
+  const views = await Promise.all(
+    stages.map(async (stage) => {
+      const live =
+        stage.index === 0
+          ? liveOf(entry, facts)
+          : await liveVersionOf(context.workspaces(stage.workspace), stage.deployment.endpoint).then((v) =>
+              v ? { liveDeployment: v.deployment, liveVersion: v.version } : {},
+            );
+      return {
+        stage: stage.name,
+        endpoint: stage.deployment.endpoint,
+        ...(stage.workspace
+          ? {
+              workspace: `${stage.workspace.subscriptionId}/${stage.workspace.resourceGroup}/${stage.workspace.workspace}`,
+            }
+          : {}),
+        ...(stage.registry ? { registry: stage.registry.name } : {}),
+        promotion: stage.promotion,
+        ...live,
+      };
+    }),
+  );
+  return { stages: views };
+}
+
 async function modelSummary(context: AppContext, entry: ModelEntry): Promise<ModelSummary> {
   const [facts, versions, runs] = await Promise.all([
     endpointFacts(context, entry.deployment.endpoint),
     listModelVersions(context.workspace, entry.registry.modelName),
     context.state.runs.list({ model: entry.name, top: 1 }),
   ]);
+  const stages = await stageViews(context, entry, facts);
   const latest = [...versions].sort(newestFirst)[0];
   const lastRun = lastRunOf(runs[0]);
   return {
@@ -163,6 +202,7 @@ async function modelSummary(context: AppContext, entry: ModelEntry): Promise<Mod
     ...(latest?.name ? { latestVersion: latest.name } : {}),
     versions: versions.length,
     ...(lastRun ? { lastRun } : {}),
+    ...stages,
   };
 }
 
@@ -188,9 +228,11 @@ export async function getModel(context: AppContext, model: string): Promise<Mode
   ]);
   const sorted = [...versions].sort(newestFirst);
   const lastRun = lastRunOf(runs[0]);
+  const stages = await stageViews(context, entry, facts);
   return {
     ...summaryBase(entry),
     ...liveOf(entry, facts),
+    ...stages,
     ...(sorted[0]?.name ? { latestVersion: sorted[0].name } : {}),
     ...(lastRun ? { lastRun } : {}),
     versions: sorted.map((v) => versionView(entry, v, facts)),

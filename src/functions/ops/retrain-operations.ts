@@ -2,7 +2,7 @@ import type { DurableClient } from 'durable-functions';
 
 import type { AppContext } from '../../app/context';
 import { cancelTraining } from '../../azureml/training';
-import type { TrainingSpec } from '../../catalog';
+import { findRetrainModel, type TrainingSpec } from '../../catalog';
 import { redactText } from '../../security';
 import { TERMINAL_RUN_STATUSES, type RunFilter, type RunRecord } from '../../state/runs';
 import type { TriggerEntry } from '../../state/triggers';
@@ -53,7 +53,12 @@ function gitView(git: GitRef): GitLineage {
   };
 }
 
-export function toRunDetail(run: RunRecord): RunDetail {
+/**
+ * `releaseStage`: the promotion stage a model's retrains release to (its first stage), when it declares stages; a
+ * promotion's stage is its target.
+ */
+export function toRunDetail(run: RunRecord, releaseStage?: (model: string) => string | undefined): RunDetail {
+  const retrainStage = run.kind === 'retrain' ? releaseStage?.(run.model) : undefined;
   const canceled = run.status === 'failed' && run.failure?.errorType === RUN_CANCELED;
   const git = run.input.git;
   return {
@@ -74,7 +79,11 @@ export function toRunDetail(run: RunRecord): RunDetail {
     ...(run.training?.jobName ? { azureMlJob: run.training.jobName } : {}),
     ...(run.training?.studioUrl ? { azureMlJobUrl: run.training.studioUrl } : {}),
     ...(run.registered?.version ? { modelVersion: run.registered.version } : {}),
-    ...(run.promotion ? { stage: run.promotion.to, fromStage: run.promotion.from } : {}),
+    ...(run.promotion
+      ? { stage: run.promotion.to, fromStage: run.promotion.from }
+      : retrainStage
+        ? { stage: retrainStage }
+        : {}),
     stages: run.stages.map((s) => ({
       name: s.name,
       status: s.status === 'started' ? 'running' : s.status,
@@ -254,6 +263,7 @@ export function retrainOperations(
     orchestrations,
   };
   const { runs } = context.state;
+  const releaseStage = (model: string) => findRetrainModel(context.catalog, model)?.stages?.[0]?.name;
 
   return {
     modelNames: () => context.catalog.models.map((m) => m.name),
@@ -279,7 +289,7 @@ export function retrainOperations(
         top: exact ? offset + query.pageSize + 1 : MAX_SCAN,
       };
       const matching = (await runs.list(filter))
-        .map(toRunDetail)
+        .map((r) => toRunDetail(r, releaseStage))
         .filter((r) => !kinds || kinds.includes(r.kind))
         .filter((r) => !statuses || (statuses as readonly RunStatus[]).includes(r.status));
       const page = matching.slice(offset, offset + query.pageSize);
@@ -292,7 +302,7 @@ export function retrainOperations(
 
     async getRun(runId: string): Promise<RunDetail | undefined> {
       const run = await runs.get(runId);
-      if (run) return toRunDetail(run);
+      if (run) return toRunDetail(run, releaseStage);
       // The run id is the trigger id: a trigger not yet started reads as a queued (or superseded) run.
       const entry = await context.state.ledger.get(runId);
       return entry ? pendingRunDetail(entry) : undefined;

@@ -12,7 +12,7 @@ import { getRegistryModelVersion } from '../../../src/azureml/registries';
 import { getModelVersion, modelVersionId } from '../../../src/azureml/registry';
 import type { AzureMlWorkspace } from '../../../src/azureml/workspace';
 import { createProgram } from '../../../src/cli/program';
-import type { RunDetail } from '../../../src/functions/ops/contract';
+import type { ModelList, RunDetail, RunSummary } from '../../../src/functions/ops/contract';
 import { LineageTags } from '../../../src/services/retrain/lineage';
 import { deploymentNameFor } from '../../../src/services/retrain/naming';
 import { connectionStringFor } from '../../support/azurite';
@@ -155,6 +155,28 @@ describe('promotion from dev to prod through the dev host', () => {
       [LineageTags.promotionStage]: 'prod',
     });
     expect(await getModelVersion(prodWs, 'bike-demand', v1)).toBeUndefined();
+
+    // Stage columns: the model view shows what each stage serves; runs show the stage they released to.
+    const models = mlops();
+    expect(await models.run(['--json', 'models'])).toBe(0);
+    const view = (JSON.parse(models.out.join('\n')) as ModelList).models.find((m) => m.model === 'bike-demand');
+    expect(view?.stages).toEqual([
+      { stage: 'dev', endpoint: 'bike-demand', promotion: 'manual', liveVersion: v1, liveDeployment: devDeployment1 },
+      {
+        stage: 'prod',
+        endpoint: 'bike-demand-prod',
+        workspace: `${DEMO_PROD_WORKSPACE.subscriptionId}/${DEMO_PROD_WORKSPACE.resourceGroup}/${DEMO_PROD_WORKSPACE.workspace}`,
+        registry: DEMO_REGISTRY.name,
+        promotion: 'manual',
+        liveVersion: v1,
+        liveDeployment: devDeployment1,
+      },
+    ]);
+    const runs = mlops();
+    expect(await runs.run(['--json', 'runs', '--model', 'bike-demand'])).toBe(0);
+    const listed = (JSON.parse(runs.out.join('\n')) as { runs: RunSummary[] }).runs;
+    expect(listed.find((r) => r.runId === runId)).toMatchObject({ stage: 'prod', fromStage: 'dev' });
+    expect(listed.find((r) => r.kind === 'retrain' && r.modelVersion === v1)).toMatchObject({ stage: 'dev' });
 
     // Approving a finished promotion is refused (409) and changes nothing.
     const late = mlops();

@@ -2,13 +2,15 @@ import {
   batchRunText,
   duration,
   endpointsTable,
+  modelsTable,
   progressBar,
   runsTable,
   runTimeline,
   shortTime,
+  stagesText,
   triggersTable,
 } from '../../../src/cli/format';
-import type { RunDetail, TriggerView } from '../../../src/functions/ops/contract';
+import type { ModelSummary, RunDetail, TriggerView } from '../../../src/functions/ops/contract';
 
 const detail: RunDetail = {
   runId: 't7f3a0c1d2e3f405162738495',
@@ -46,11 +48,49 @@ describe('CLI formatting', () => {
   it('when runs are listed, then a header and one aligned row per run appear with the trigger commit', () => {
     const table = runsTable([detail, { ...detail, runId: 'x', trigger: undefined, modelVersion: '7' }]);
     const [header, first, second] = table.split('\n');
-    expect(header).toMatch(/^RUN\s+MODEL\s+KIND\s+STATUS\s+CREATED\s+TRIGGER\s+VERSION$/);
+    expect(header).toMatch(/^RUN\s+MODEL\s+KIND\s+STAGE\s+STATUS\s+CREATED\s+TRIGGER\s+VERSION$/);
     expect(first).toContain('github contoso/bike-demand@0d1a26e');
     expect(second).toMatch(/\s7$/);
     expect(header?.indexOf('MODEL')).toBe((first?.indexOf('  bike-demand') ?? 0) + 2);
     expect(runsTable([])).toBe('No runs match.');
+  });
+
+  it('when runs released to promotion stages are listed, then the stage column shows a retrain stage and a promotion source → target', () => {
+    const table = runsTable([
+      { ...detail, runId: 'r1', stage: 'dev' },
+      { ...detail, runId: 'p1', kind: 'promotion', stage: 'prod', fromStage: 'dev' },
+      { ...detail, runId: 'x1' },
+    ]);
+    const rows = table.split('\n');
+    const stageColumn = rows[0]?.indexOf('STAGE') ?? -1;
+    expect(rows.slice(1).map((r) => r.slice(stageColumn).split(/\s{2,}/)[0])).toEqual(['dev', 'dev → prod', '-']);
+  });
+
+  it('when models with stages are listed, then each stage shows the version it serves', () => {
+    const summary: ModelSummary = {
+      model: 'bike-demand',
+      registeredName: 'bike-demand',
+      endpoint: 'bike-demand',
+      liveVersion: '3',
+      liveDeployment: 'bike-demand-v3',
+      versions: 3,
+      approvalRequired: false,
+      batch: false,
+      stages: [
+        { stage: 'dev', endpoint: 'bike-demand', promotion: 'manual', liveVersion: '3' },
+        {
+          stage: 'prod',
+          endpoint: 'bike-demand-prod',
+          workspace: 's/rg/prod',
+          registry: 'shared',
+          promotion: 'manual',
+        },
+      ],
+    };
+    const [header, row] = modelsTable([summary, { ...summary, model: 'plain', stages: undefined }]).split('\n');
+    expect(header).toMatch(/\sSTAGES\s/);
+    expect(row).toContain('dev:v3 prod:-');
+    expect(stagesText(undefined)).toBe('-');
   });
 
   it('when one run is shown, then its stages read as a timeline with marks and durations', () => {

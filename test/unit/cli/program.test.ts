@@ -324,7 +324,7 @@ describe('mlops CLI', () => {
       const c = cli({ url: api.url, key: 'k' });
       expect(await c.run(['models'])).toBe(0);
       expect(c.out.join('\n')).toMatch(
-        /MODEL\s+ENDPOINT\s+LIVE[\s\S]*bike-demand\s+bike-demand\s+v3 \(bike-demand-v3\)\s+v4\s+4\s+r4/,
+        /MODEL\s+ENDPOINT\s+LIVE[\s\S]*bike-demand\s+bike-demand\s+v3 \(bike-demand-v3\)\s+-\s+v4\s+4\s+r4/,
       );
       expect(await c.run(['models', 'bike-demand'])).toBe(0);
       expect(c.out.join('\n')).toMatch(

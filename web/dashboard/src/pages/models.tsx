@@ -15,6 +15,7 @@ export function ModelsPage() {
               <tr>
                 <th>Model</th>
                 <th>Live version</th>
+                <th>Stages</th>
                 <th>Latest</th>
                 <th>Versions</th>
                 <th>Endpoint</th>
@@ -31,6 +32,16 @@ export function ModelsPage() {
                     {m.description && <div class="muted">{m.description}</div>}
                   </td>
                   <td>{m.liveVersion ? `${m.liveVersion} (${m.liveDeployment ?? '?'})` : '–'}</td>
+                  <td data-column="stages">
+                    {m.stages?.length
+                      ? m.stages.map((st, i) => (
+                          <span key={st.stage} title={`${st.endpoint}${st.workspace ? ` in ${st.workspace}` : ''}`}>
+                            {i > 0 ? ' → ' : ''}
+                            {st.stage}: {st.liveVersion ?? '–'}
+                          </span>
+                        ))
+                      : '–'}
+                  </td>
                   <td>{m.latestVersion ?? '–'}</td>
                   <td>{m.versions}</td>
                   <td>

@@ -60,6 +60,7 @@ export function RunsPage(props: { query: URLSearchParams }) {
                   <th>Run</th>
                   <th>Model</th>
                   <th>Kind</th>
+                  <th>Stage</th>
                   <th>Status</th>
                   <th>Started</th>
                   <th>Took</th>
@@ -79,6 +80,9 @@ export function RunsPage(props: { query: URLSearchParams }) {
                       <a href={href('models', r.model)}>{r.model}</a>
                     </td>
                     <td>{r.kind}</td>
+                    <td data-column="stage">
+                      {r.stage ? (r.fromStage ? `${r.fromStage} → ${r.stage}` : r.stage) : '–'}
+                    </td>
                     <td>
                       <Status value={r.status} />
                     </td>
