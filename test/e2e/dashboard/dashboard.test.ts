@@ -81,6 +81,8 @@ describe('the dashboard in Chromium against the local platform', () => {
     // The run shows up in the list without a reload.
     const row = page.locator(`tr[data-run-id="${runId}"]`);
     await row.waitFor({ timeout: 30_000 });
+    // The shipped catalog's stages: a retrain releases in the first one.
+    expect(await row.locator('td[data-column="stage"]').textContent()).toBe('dev');
     await shot('runs');
 
     await row.locator('a').first().click();
@@ -112,6 +114,14 @@ describe('the dashboard in Chromium against the local platform', () => {
     await page.locator(`tr[data-version="${version}"] [data-testid="live"]`).waitFor({ timeout: 30_000 });
     await page.locator('[data-testid="metric-trends"] canvas').first().waitFor();
     await shot('model');
+
+    // The models page: a stage column with what each stage serves (prod: nothing promoted yet).
+    await page.click('nav a[href="#/models"]');
+    const stages = page.locator('[data-testid="models-table"] td[data-column="stages"]').first();
+    await page
+      .locator('[data-testid="models-table"] td[data-column="stages"]', { hasText: `dev: ${version ?? ''}` })
+      .waitFor({ timeout: 30_000 });
+    expect(await stages.textContent()).toBe(`dev: ${version ?? ''} → prod: –`);
 
     await page.click('nav a[href="#/triggers"]');
     await page.locator(`[data-testid="triggers-table"] a[href="#/runs/${runId}"]`).waitFor({ timeout: 30_000 });
