@@ -259,7 +259,7 @@ describe('batch scoring through an Azure ML batch endpoint', () => {
     expect(await rowsOf()).toEqual([['part-000.csv', 12]]);
   });
 
-  it('when the input is a registered data asset (latest), then its version is scored and named in the manifest', async () => {
+  it('when the input is a registered data asset (latest or pinned), then that version is scored and named in the manifest', async () => {
     const prefixes = uniquePrefixes('be-asset');
     const rowsIn = await seedCsv(env.lake, prefixes.inputPrefix, 'snapshot', [25]);
     const assetName = `asset-${process.pid}`;
@@ -284,5 +284,43 @@ describe('batch scoring through an Azure ML batch endpoint', () => {
       await blobText(env.lake, `${prefixes.outputPrefix}date=2026-12-04/_manifest.json`),
     ) as Manifest;
     expect(manifest.input).toMatchObject({ prefix: `${prefixes.inputPrefix}date=snapshot/`, asset: `${assetName}:2` });
+
+    // Pinned: exactly that version, even when a newer one exists; a version that does not exist fails the run.
+    const older = await seedCsv(env.lake, prefixes.inputPrefix, 'older', [7]);
+    for (const [version, folder] of [
+      ['3', 'date=older/'],
+      ['4', 'nowhere/'],
+    ] as const) {
+      await ws.arm.dataVersions.createOrUpdate(ws.resourceGroup, ws.workspace, assetName, version, {
+        properties: {
+          dataType: 'uri_folder',
+          dataUri: `azureml://datastores/devstoreaccount1_lake/paths/${version === '3' ? prefixes.inputPrefix : ''}${folder}`,
+        },
+      });
+    }
+    const pinned = await runBatch(
+      scoreOnlySpec({
+        outputPrefix: prefixes.outputPrefix,
+        input: { kind: 'dataAsset', name: assetName, version: '1' },
+      }),
+      '2026-12-05',
+      'asset-pinned',
+    );
+    expect(pinned.output).toMatchObject({ status: 'published', rowsIn: older, rowsOut: older });
+    const pinnedManifest = JSON.parse(
+      await blobText(env.lake, `${prefixes.outputPrefix}date=2026-12-05/_manifest.json`),
+    ) as Manifest;
+    expect(pinnedManifest.input).toMatchObject({ asset: `${assetName}:3` });
+    const missing = await runBatch(
+      scoreOnlySpec({
+        outputPrefix: prefixes.outputPrefix,
+        input: { kind: 'dataAsset', name: assetName, version: '9' },
+      }),
+      '2026-12-06',
+      'asset-missing',
+    );
+    expect(missing.runtimeStatus).toBe('Failed');
+    expect(String(missing.output)).toContain(`Data asset ${assetName}:9 does not exist.`);
+    expect(await listNames(env.lake, `${prefixes.outputPrefix}date=2026-12-06/`)).toEqual([]);
   });
 });
