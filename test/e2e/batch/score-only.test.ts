@@ -12,7 +12,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { seedLake } from '../../../dev/demo/lake-seed';
 import type { DevHost } from '../../../dev/host/dev-host';
 import { FunctionNames } from '../../../src/functions/names';
-import { emulatorWorkspace } from '../../support/emulator-workspace';
+import { createBatchModelEndpoint, emulatorWorkspace } from '../../support/emulator-workspace';
 import { type InProcessPlatform, startInProcessPlatform } from '../../support/in-process-platform';
 import { waitFor } from '../../support/wait-for';
 
@@ -79,39 +79,9 @@ beforeAll(async () => {
   expect(subscribe.status).toBe(200);
 
   // The batch endpoint a user deploys their notebook model to: a model deployment appending rows.
-  const ws = emulatorWorkspace(platform.emulator.url, { lroIntervalMs: 20 });
-  await ws.arm.batchEndpoints.beginCreateOrUpdateAndWait(
-    ws.resourceGroup,
-    ws.workspace,
-    BATCH_ENDPOINT,
-    { location: 'local', properties: { authMode: 'AADToken' } },
-    { updateIntervalInMs: 20 },
-  );
-  await ws.arm.batchDeployments.beginCreateOrUpdateAndWait(
-    ws.resourceGroup,
-    ws.workspace,
-    BATCH_ENDPOINT,
-    'main',
-    {
-      location: 'local',
-      properties: {
-        model: { referenceType: 'Id', assetId: 'azureml:bike-demand:1' },
-        compute: 'cpu-cluster',
-        miniBatchSize: 2,
-        errorThreshold: 0,
-        outputAction: 'AppendRow',
-        retrySettings: { maxRetries: 1, timeout: 'PT30S' },
-      },
-    } as never,
-    { updateIntervalInMs: 20 },
-  );
-  await ws.arm.batchEndpoints.beginCreateOrUpdateAndWait(
-    ws.resourceGroup,
-    ws.workspace,
-    BATCH_ENDPOINT,
-    { location: 'local', properties: { authMode: 'AADToken', defaults: { deploymentName: 'main' } } },
-    { updateIntervalInMs: 20 },
-  );
+  await createBatchModelEndpoint(emulatorWorkspace(platform.emulator.url, { lroIntervalMs: 20 }), BATCH_ENDPOINT, {
+    main: { miniBatchSize: 2, errorThreshold: 0, retrySettings: { maxRetries: 1, timeout: 'PT30S' } },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -165,6 +135,15 @@ async function text(name: string): Promise<string> {
   return (await lake.getBlobClient(name).downloadToBuffer()).toString();
 }
 
+/** The demo day (24 rows in four files) under the model's input prefix. */
+async function seedDay(model: string, date: string): Promise<void> {
+  await seedLake({
+    connectionString: platform.azurite.connectionString,
+    inputPrefix: `${model}/incoming/`,
+    dates: [date],
+  });
+}
+
 /** Rows whose `temperature` is not a number: the model rejects every request that carries one. */
 async function seedBadFile(model: string, date: string, rows: number): Promise<void> {
   let body = 'timestamp,hour,temperature,humidity,windspeed,workingday,count\n';
@@ -174,11 +153,7 @@ async function seedBadFile(model: string, date: string, rows: number): Promise<v
 
 describe('score-only models through the dev host', () => {
   it('when a score-only entry scores a day through the online endpoint, then the day is published with its manifest', async () => {
-    await seedLake({
-      connectionString: platform.azurite.connectionString,
-      inputPrefix: 'daily-online/incoming/',
-      dates: ['2026-11-01'],
-    });
+    await seedDay('daily-online', '2026-11-01');
     const run = await finished((await backfill('daily-online', '2026-11-01')).statusUrl);
     expect({ status: run.status, reason: run.reason }).toMatchObject({ status: 'published' });
     expect(run.manifest).toMatchObject({ scorer: { kind: 'onlineEndpoint' }, rows: { in: 24, out: 24, failed: 0 } });
@@ -188,11 +163,7 @@ describe('score-only models through the dev host', () => {
   });
 
   it("when failed records exceed the entry's record threshold, then the run fails and the day has no output", async () => {
-    await seedLake({
-      connectionString: platform.azurite.connectionString,
-      inputPrefix: 'daily-online/incoming/',
-      dates: ['2026-11-02'],
-    });
+    await seedDay('daily-online', '2026-11-02');
     await seedBadFile('daily-online', '2026-11-02', 3);
     const run = await finished((await backfill('daily-online', '2026-11-02')).statusUrl);
     expect(run.status).toBe('failed');
@@ -204,11 +175,7 @@ describe('score-only models through the dev host', () => {
   });
 
   it('when a score-only entry scores through the batch endpoint, then the run event wakes it, and a backfill replaces the day whole', async () => {
-    await seedLake({
-      connectionString: platform.azurite.connectionString,
-      inputPrefix: 'daily-batch/incoming/',
-      dates: ['2026-11-03'],
-    });
+    await seedDay('daily-batch', '2026-11-03');
     const first = await finished((await backfill('daily-batch', '2026-11-03')).statusUrl);
     expect({ status: first.status, reason: first.reason }).toMatchObject({ status: 'published' });
     expect(first.manifest).toMatchObject({ scorer: { kind: 'batchEndpoint' }, rows: { in: 24, out: 24, failed: 0 } });

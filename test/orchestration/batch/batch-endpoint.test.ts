@@ -24,7 +24,7 @@ import {
   staticCredential,
   uniquePrefixes,
 } from '../../integration/batch/batch-env';
-import { emulatorWorkspace } from '../../support/emulator-workspace';
+import { createBatchModelEndpoint, emulatorWorkspace } from '../../support/emulator-workspace';
 import { type LocalPostgres, startPostgres } from '../../support/postgres';
 import { postgresPool } from '../../../src/storage/postgres-table';
 import type { Pool } from 'pg';
@@ -39,24 +39,6 @@ let pg: LocalPostgres;
 let pool: Pool;
 
 const ENDPOINT = 'nb-score';
-
-async function deploy(name: string, properties: Record<string, unknown>): Promise<void> {
-  await ws.arm.batchDeployments.beginCreateOrUpdateAndWait(
-    ws.resourceGroup,
-    ws.workspace,
-    ENDPOINT,
-    name,
-    {
-      location: 'local',
-      properties: {
-        model: { referenceType: 'Id', assetId: 'azureml:bike-demand:1' },
-        compute: 'cpu-cluster',
-        ...properties,
-      },
-    } as never,
-    { updateIntervalInMs: 20 },
-  );
-}
 
 beforeAll(async () => {
   env = await startBatchEnv();
@@ -83,26 +65,10 @@ beforeAll(async () => {
       rt.registerActivity(name, (input) => (handler as (i: unknown) => Promise<unknown>)(input));
     }
   });
-  await ws.arm.batchEndpoints.beginCreateOrUpdateAndWait(
-    ws.resourceGroup,
-    ws.workspace,
-    ENDPOINT,
-    { location: 'local', properties: { authMode: 'AADToken' } },
-    { updateIntervalInMs: 20 },
-  );
-  await deploy('strict', { miniBatchSize: 2, errorThreshold: 0, retrySettings: { maxRetries: 1, timeout: 'PT30S' } });
-  await deploy('tolerant', {
-    miniBatchSize: 2,
-    errorThreshold: -1,
-    retrySettings: { maxRetries: 0, timeout: 'PT30S' },
+  await createBatchModelEndpoint(ws, ENDPOINT, {
+    strict: { miniBatchSize: 2, errorThreshold: 0, retrySettings: { maxRetries: 1, timeout: 'PT30S' } },
+    tolerant: { miniBatchSize: 2, errorThreshold: -1, retrySettings: { maxRetries: 0, timeout: 'PT30S' } },
   });
-  await ws.arm.batchEndpoints.beginCreateOrUpdateAndWait(
-    ws.resourceGroup,
-    ws.workspace,
-    ENDPOINT,
-    { location: 'local', properties: { authMode: 'AADToken', defaults: { deploymentName: 'strict' } } },
-    { updateIntervalInMs: 20 },
-  );
 });
 
 afterAll(async () => {
