@@ -217,12 +217,7 @@ export function createBatchActivities(deps: BatchDeps) {
     const outputFolder = `${stagingPrefix(input.run)}job/`;
     const uri = (path: string): string => datastorePathUri(datastore, path);
     return {
-      planBlob,
-      input: resolved,
-      miniBatches: plan.miniBatches.length,
-      files: plan.files,
-      rows: plan.rows,
-      bytes: plan.bytes,
+      ...planCounts(planBlob, plan, resolved),
       scorer: {
         endpoint: scorer.endpoint,
         scoringUri: '',
@@ -263,12 +258,7 @@ export function createBatchActivities(deps: BatchDeps) {
       const { planBlob, plan } = await planRun(container, input.run, { ...input, prefix: resolved.prefix });
       trackPlanned(input, plan);
       return {
-        planBlob,
-        input: resolved,
-        miniBatches: plan.miniBatches.length,
-        files: plan.files,
-        rows: plan.rows,
-        bytes: plan.bytes,
+        ...planCounts(planBlob, plan, resolved),
         scorer: {
           endpoint: input.endpoint,
           scoringUri: endpoint.scoringUri,
@@ -429,6 +419,22 @@ export function createBatchActivities(deps: BatchDeps) {
       deps.telemetry.trackMetric(TelemetryMetrics.BatchMiniBatchesFailed, failures.length, dims(input.run));
       return { failures, details };
     },
+  };
+}
+
+/** What every plan summary says of the stored plan, whichever scorer it is for. */
+function planCounts(
+  planBlob: string,
+  plan: BatchPlan,
+  input: ResolvedInput,
+): Pick<PlanSummary, 'planBlob' | 'input' | 'miniBatches' | 'files' | 'rows' | 'bytes'> {
+  return {
+    planBlob,
+    input,
+    miniBatches: plan.miniBatches.length,
+    files: plan.files,
+    rows: plan.rows,
+    bytes: plan.bytes,
   };
 }
 
