@@ -52,6 +52,7 @@ import type { MiniBatchResult, RunRef, ScoreSettings } from '../src/services/bat
 import { root, startAzurite } from './support';
 import { runMonitoringBench } from './monitoring';
 import { runWebhookBench } from './webhooks';
+import { mapLimit } from '../src/services/batch/map-limit';
 
 const MiB = 1024 * 1024;
 
@@ -75,19 +76,6 @@ const staticCredential: TokenCredential = {
 function resolverFor(emulatorUrl: string) {
   const arm = new AzureMachineLearningWorkspaces(staticCredential, SUBSCRIPTION_ID, { endpoint: emulatorUrl });
   return armEndpointResolver(arm, { resourceGroup: RESOURCE_GROUP, workspace: WORKSPACE });
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ import {
 import { CsvRecordScanner } from './csv-scan';
 import { type BatchManifest, buildManifest, type ManifestFile } from './manifest';
 import type { FailureTally, MiniBatchFailure, MiniBatchResult, ResolvedInput, RunRef } from './types';
+import { mapLimit } from './map-limit';
 
 export interface PublishInput {
   readonly run: RunRef;
@@ -64,14 +65,6 @@ export interface PublishInput {
 export interface SuccessMarker {
   readonly runId: string;
   readonly manifest: string;
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 async function readMarker(container: ContainerClient, prefix: string): Promise<SuccessMarker | undefined> {
