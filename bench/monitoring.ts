@@ -18,7 +18,6 @@
 // Each run also records how the orchestration learned of the completion (`via` of its last training status).
 //
 // Flags: --runs N, --quick (10 runs; the figure then reports pass: false).
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,10 +25,17 @@ import { parseArgs } from 'node:util';
 
 import { BlobServiceClient } from '@azure/storage-blob';
 
-import { type RunningAzureMlEmulator, startAzureMlEmulator } from '../dev/azureml-emulator';
-import { ensureLocalCertificates } from '../dev/certs/local-ca';
+import type { RunningAzureMlEmulator } from '../dev/azureml-emulator';
 import { generateBikeDemandCsv } from '../dev/demo/bike-data';
-import { type HostProcess, percentile, root, round, startAzurite, startHostProcess } from './support';
+import {
+  type HostProcess,
+  percentile,
+  root,
+  round,
+  startBenchPlatform,
+  startHostProcess,
+  trustLocalCa,
+} from './support';
 
 const MIN_RUNS = 50;
 const INSTANCE = 'retrain-bike-demand';
@@ -204,15 +210,10 @@ async function scenario(
 export async function runMonitoringBench(options: MonitoringBenchOptions = {}): Promise<boolean> {
   const emit = options.emit ?? ((f) => console.log(JSON.stringify(f)));
   const runs = options.runs ?? MIN_RUNS;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-m-'));
-  const azurite = await startAzurite(path.join(dir, 'azurite'));
-  const emulator = await startAzureMlEmulator({
-    port: 0,
-    azuriteConnectionString: azurite.connectionString,
-    seedDemo: true,
-    lroRetryAfterSeconds: 0,
+  const platform = await startBenchPlatform('m', {
     steps: { notStartedMs: 0, queuedMs: 0, runningMs: 0, provisioningMs: 0 },
   });
+  const { dir, azurite, emulator } = platform;
   let allPass = true;
   try {
     const datasets = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('datasets');
@@ -272,9 +273,7 @@ export async function runMonitoringBench(options: MonitoringBenchOptions = {}): 
     });
     allPass = eventsPass && droppedPass;
   } finally {
-    await emulator.close();
-    await azurite.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await platform.stop();
   }
   return allPass;
 }
@@ -283,15 +282,7 @@ if (require.main === module) {
   const { values } = parseArgs({ options: { runs: { type: 'string' }, quick: { type: 'boolean' } } });
   const argv = process.argv.slice(2);
   void (async () => {
-    const { caCertPath } = await ensureLocalCertificates();
-    if (process.env.NODE_EXTRA_CA_CERTS !== caCertPath) {
-      // The emulator's certificate is signed by the local CA; Node reads extra CAs only at start, so re-exec.
-      const result = spawnSync(process.execPath, [__filename, ...argv], {
-        stdio: 'inherit',
-        env: { ...process.env, NODE_EXTRA_CA_CERTS: caCertPath },
-      });
-      process.exit(result.status ?? 1);
-    }
+    await trustLocalCa(__filename, argv);
     const runs = values.runs ? Number(values.runs) : values.quick ? 10 : MIN_RUNS;
     process.exitCode = (await runMonitoringBench({ runs })) ? 0 : 1;
   })().catch((err: unknown) => {

@@ -1,6 +1,19 @@
-// Shared by the benchmarks: Azurite and the dev host in child processes, percentiles.
-import { type ChildProcess, spawn } from 'node:child_process';
+// Shared by the benchmarks: Azurite and the dev host in child processes, the emulator beside them, percentiles.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+
+import {
+  type AzureMlEmulatorOptions,
+  type RunningAzureMlEmulator,
+  startAzureMlEmulator,
+} from '../dev/azureml-emulator';
+import { ensureLocalCertificates } from '../dev/certs/local-ca';
+import { generateBikeDemandCsv } from '../dev/demo/bike-data';
+import { type DevHost, startDevHost } from '../dev/host/dev-host';
 
 export const root = path.resolve(__dirname, '..', '..');
 
@@ -123,4 +136,108 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/**
+ * Re-runs this script with the local CA trusted when it is not yet: the emulator's certificate is signed by it, and
+ * Node reads extra CAs only at start. Resolves false when this process already trusts it (go on); otherwise exits with
+ * the child's status.
+ */
+export async function trustLocalCa(script: string, argv: readonly string[]): Promise<false> {
+  const { caCertPath } = await ensureLocalCertificates();
+  if (process.env.NODE_EXTRA_CA_CERTS === caCertPath) return false;
+  const result = spawnSync(process.execPath, [script, ...argv], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caCertPath },
+  });
+  process.exit(result.status ?? 1);
+}
+
+export interface BenchPlatform {
+  /** Throw-away directory (Azurite's data and whatever the bench keeps there), removed by `stop`. */
+  readonly dir: string;
+  readonly azurite: AzuriteProcess;
+  readonly emulator: RunningAzureMlEmulator;
+  /** The `lake` container, created. */
+  readonly lake: ContainerClient;
+  stop(): Promise<void>;
+}
+
+/** Azurite (child process) and the seeded Azure ML emulator (this process) for one benchmark. */
+export async function startBenchPlatform(
+  name: string,
+  emulatorOptions: Partial<AzureMlEmulatorOptions> = {},
+): Promise<BenchPlatform> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
+  const azurite = await startAzurite(path.join(dir, 'azurite'));
+  const emulator = await startAzureMlEmulator({
+    port: 0,
+    azuriteConnectionString: azurite.connectionString,
+    seedDemo: true,
+    lroRetryAfterSeconds: 0,
+    ...emulatorOptions,
+  });
+  const lake = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('lake');
+  await lake.createIfNotExists();
+  return {
+    dir,
+    azurite,
+    emulator,
+    lake,
+    stop: async () => {
+      await emulator.close();
+      await azurite.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes `files` generated bike-demand CSV files of `rowsPerFile` rows under `<prefix>date=<date>/`. */
+export async function seedBikeDemandDay(
+  lake: ContainerClient,
+  prefix: string,
+  date: string,
+  files: number,
+  rowsPerFile: number,
+): Promise<void> {
+  for (let i = 0; i < files; i++) {
+    const text = generateBikeDemandCsv({ rows: rowsPerFile, seed: i + 1 });
+    await lake
+      .getBlockBlobClient(`${prefix}date=${date}/part-${String(i).padStart(3, '0')}.csv`)
+      .upload(text, Buffer.byteLength(text));
+  }
+}
+
+/**
+ * The compiled app in the dev host in this process, wired to the platform as `npm start` wires it: its storage and
+ * lake on Azurite, Azure ML on the emulator, whose run events reach the app's Event Grid function. `catalog` is
+ * written to the platform's directory and used as the app's catalog.
+ */
+export async function startAppHost(platform: BenchPlatform, catalog: unknown): Promise<DevHost> {
+  const catalogPath = path.join(platform.dir, 'catalog.json');
+  fs.writeFileSync(catalogPath, JSON.stringify(catalog));
+  const host = await startDevHost({
+    appEntry: root,
+    projectDir: root,
+    port: 0,
+    timers: false,
+    stateDir: path.join(platform.dir, 'host'),
+    log: () => undefined,
+    appSettings: {
+      AzureWebJobsStorage: platform.azurite.connectionString,
+      LAKE_STORAGE: platform.azurite.connectionString,
+      AZUREML_ARM_ENDPOINT: platform.emulator.url,
+      AZUREML_DATAPLANE_ENDPOINT: platform.emulator.url,
+      MLOPS_CATALOG_PATH: catalogPath,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+    },
+  });
+  const eventGrid = `${host.url}/runtime/webhooks/eventgrid?functionName=azuremlRunEvents&code=${encodeURIComponent(host.keys.system['eventgrid_extension'] ?? '')}`;
+  const subscribed = await fetch(`${platform.emulator.url}/_emulator/eventSubscribers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: eventGrid }),
+  });
+  if (!subscribed.ok) throw new Error(`subscribing the dev host to the emulator's events: ${subscribed.status}`);
+  return host;
 }

@@ -9,6 +9,8 @@ import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 
+// Types only (erased when compiled): the engine module itself stays optional.
+import type { DurableHttpRequest, DurableHttpResponse } from './durable';
 import { flatHeaders, readBody, sendText } from './http/http-io';
 
 import type { Invoker } from './invoker';
@@ -18,20 +20,6 @@ import type { FunctionRegistry } from './registry';
 
 export const DURABLE_PATH = '/runtime/webhooks/durabletask';
 export const DURABLE_SYSTEM_KEY = 'durabletask_extension';
-
-export interface DurableHttpRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: Record<string, string>;
-  body: string;
-}
-
-export interface DurableHttpResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
 
 /** The part of the engine's `DurableRuntime` the host uses. */
 export interface DurableRuntimeLike {

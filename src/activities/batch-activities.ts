@@ -24,6 +24,7 @@ import type {
   BatchJobPlan,
   BatchPlan,
   ChunkRecordInput,
+  CollectJobOutput,
   FailureTally,
   MiniBatchFailure,
   MiniBatchResult,
@@ -93,23 +94,17 @@ export interface CollectJobInput extends JobRef {
 export interface WriteTableInput {
   readonly run: RunRef;
   readonly table: NonNullable<BatchSpec['table']>;
-  /** The scored mini-batches: inline ones and the chunk records holding the others (see FinalizeInput). */
-  readonly succeeded: readonly MiniBatchResult[];
+  /** The chunk records holding the scored mini-batches (see FinalizeInput). */
   readonly chunkRecords: readonly string[];
   readonly format: 'csv' | 'parquet';
   readonly predictionColumn: string;
 }
 
-export interface CollectJobOutput {
-  readonly succeeded: MiniBatchResult[];
-  readonly tally: FailureTally;
-}
-
 /**
- * Input of publish and abandon. Scored mini-batches come inline (`succeeded`: a batch endpoint job's one part) and in
- * chunk records (the online path's, kept out of the run's history); `scored` counts both.
+ * Input of publish and abandon. Scored mini-batches are in chunk records (kept out of the run's history: the online
+ * path writes one per chunk, a batch endpoint job one for its part); `scored` counts them.
  */
-export interface FinalizeInput extends PublishInput {
+export interface FinalizeInput extends Omit<PublishInput, 'succeeded'> {
   readonly planBlob: string;
   readonly reason: string;
   /** Chunk record blobs (`chunkRecordName`), in the run's container. */
@@ -222,12 +217,7 @@ export function createBatchActivities(deps: BatchDeps) {
     const outputFolder = `${stagingPrefix(input.run)}job/`;
     const uri = (path: string): string => datastorePathUri(datastore, path);
     return {
-      planBlob,
-      input: resolved,
-      miniBatches: plan.miniBatches.length,
-      files: plan.files,
-      rows: plan.rows,
-      bytes: plan.bytes,
+      ...planCounts(planBlob, plan, resolved),
       scorer: {
         endpoint: scorer.endpoint,
         scoringUri: '',
@@ -268,12 +258,7 @@ export function createBatchActivities(deps: BatchDeps) {
       const { planBlob, plan } = await planRun(container, input.run, { ...input, prefix: resolved.prefix });
       trackPlanned(input, plan);
       return {
-        planBlob,
-        input: resolved,
-        miniBatches: plan.miniBatches.length,
-        files: plan.files,
-        rows: plan.rows,
-        bytes: plan.bytes,
+        ...planCounts(planBlob, plan, resolved),
         scorer: {
           endpoint: input.endpoint,
           scoringUri: endpoint.scoringUri,
@@ -340,7 +325,9 @@ export function createBatchActivities(deps: BatchDeps) {
         modelVersion: input.batchJob.modelVersion,
         jobName: input.jobName,
       });
-      return { succeeded: result ? [result] : [], tally };
+      if (!result) return { scored: 0, rowsOut: 0, tally };
+      const record = await writeChunkRecord(container, input.run, result.key, [result]);
+      return { record, scored: 1, rowsOut: result.rowsOut, tally };
     },
 
     async [BatchActivities.scoreMiniBatch](ref: ScoreMiniBatchRef): Promise<MiniBatchResult> {
@@ -372,7 +359,7 @@ export function createBatchActivities(deps: BatchDeps) {
         );
       }
       const container = deps.lake(input.run.container);
-      const parts = (await allScored(container, input.succeeded, input.chunkRecords))
+      const parts = (await allScored(container, input.chunkRecords))
         .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
         .map((r) => ({ blob: r.part.blob, bytes: r.part.bytes }));
       const rows = await writeTable(container, deps.postgres(), {
@@ -392,17 +379,13 @@ export function createBatchActivities(deps: BatchDeps) {
     },
 
     async [BatchActivities.recordChunk](input: ChunkRecordInput): Promise<string> {
-      const container = deps.lake(input.run.container);
-      const blob = chunkRecordName(input.run, miniBatchKey(input.from));
-      // Same name on a retry: the record is rewritten whole, never appended to.
-      await writeSmall(container, blob, JSON.stringify(input.succeeded), 'application/json');
-      return blob;
+      return writeChunkRecord(deps.lake(input.run.container), input.run, miniBatchKey(input.from), input.succeeded);
     },
 
     async [BatchActivities.publish](input: FinalizeInput): Promise<PublishActivityResult> {
       const container = deps.lake(input.run.container);
       const failures = [...input.failures];
-      const succeeded = await allScored(container, input.succeeded, input.chunkRecords);
+      const succeeded = await allScored(container, input.chunkRecords);
       if (succeeded.length !== input.scored) {
         throw new Error(
           `the chunk records of run ${input.run.runId} hold ${succeeded.length} scored mini-batches, the run counted ${input.scored}`,
@@ -439,13 +422,37 @@ export function createBatchActivities(deps: BatchDeps) {
   };
 }
 
-/** The scored mini-batches given inline plus those in chunk records. */
-async function allScored(
+/** What every plan summary says of the stored plan, whichever scorer it is for. */
+function planCounts(
+  planBlob: string,
+  plan: BatchPlan,
+  input: ResolvedInput,
+): Pick<PlanSummary, 'planBlob' | 'input' | 'miniBatches' | 'files' | 'rows' | 'bytes'> {
+  return {
+    planBlob,
+    input,
+    miniBatches: plan.miniBatches.length,
+    files: plan.files,
+    rows: plan.rows,
+    bytes: plan.bytes,
+  };
+}
+
+/** Writes the chunk record `key` of a run; the same name on a retry: rewritten whole, never appended to. */
+async function writeChunkRecord(
   container: ContainerClient,
-  inline: readonly MiniBatchResult[],
-  records: readonly string[],
-): Promise<MiniBatchResult[]> {
-  const results = [...inline];
+  run: RunRef,
+  key: string,
+  succeeded: readonly MiniBatchResult[],
+): Promise<string> {
+  const blob = chunkRecordName(run, key);
+  await writeSmall(container, blob, JSON.stringify(succeeded), 'application/json');
+  return blob;
+}
+
+/** The scored mini-batches held in a run's chunk records. */
+async function allScored(container: ContainerClient, records: readonly string[]): Promise<MiniBatchResult[]> {
+  const results: MiniBatchResult[] = [];
   for (const blob of records) {
     results.push(...(JSON.parse((await readSmall(container, blob)).toString('utf8')) as MiniBatchResult[]));
   }

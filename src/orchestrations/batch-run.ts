@@ -20,6 +20,7 @@ import type {
   ChunkInput,
   ChunkRecordInput,
   ChunkResult,
+  CollectJobOutput,
   MiniBatchFailure,
   MiniBatchResult,
   PlanSummary,
@@ -187,11 +188,10 @@ export function* batchChunkOrchestrator(context: OrchestrationContext): Generato
 }
 
 /**
- * Scored mini-batches reach publish two ways: a batch endpoint job's single part inline (`succeeded`), the online
- * path's many results in chunk records (`records`, see ChunkResult). `scored` and `rowsOut` count both.
+ * Scored mini-batches reach publish only through chunk records (`records`, see ChunkResult): the online path's one
+ * per chunk, a batch endpoint job's one for its part. `scored` and `rowsOut` count them.
  */
 interface ScoringOutcome {
-  readonly succeeded: MiniBatchResult[];
   readonly records: string[];
   readonly scored: number;
   readonly rowsOut: number;
@@ -262,7 +262,7 @@ function* scoreThroughOnlineEndpoint(
     planBlob: plan.planBlob,
     failures,
   })) as FailureTally;
-  return { succeeded: [], records, scored, rowsOut: rowsScored, tally };
+  return { records, scored, rowsOut: rowsScored, tally };
 }
 
 /**
@@ -306,7 +306,6 @@ function* scoreThroughBatchEndpoint(
     if (current.phase !== 'running') {
       const reason = `batch endpoint job ${jobName} ${current.status}${current.error ? `: ${current.error}` : ''}`;
       return {
-        succeeded: [],
         records: [],
         scored: 0,
         rowsOut: 0,
@@ -324,7 +323,6 @@ function* scoreThroughBatchEndpoint(
       }
       const reason = `batch endpoint job ${jobName} did not finish within ${scorer.timeoutMinutes} min (last status ${current.status})`;
       return {
-        succeeded: [],
         records: [],
         scored: 0,
         rowsOut: 0,
@@ -348,12 +346,12 @@ function* scoreThroughBatchEndpoint(
     ...ref,
     planBlob: plan.planBlob,
     settings,
-  })) as { succeeded: MiniBatchResult[]; tally: FailureTally };
+  })) as CollectJobOutput;
   return {
-    ...collected,
-    records: [],
-    scored: collected.succeeded.length,
-    rowsOut: collected.succeeded.reduce((sum, r) => sum + r.rowsOut, 0),
+    records: collected.record ? [collected.record] : [],
+    scored: collected.scored,
+    rowsOut: collected.rowsOut,
+    tally: collected.tally,
     job: jobName,
   };
 }
@@ -445,7 +443,7 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
         status = { ...status, batches: { total: plan.miniBatches, done, failed }, rowsScored };
         context.df.setCustomStatus(status);
       });
-  const { succeeded, tally, rowsOut } = scored;
+  const { tally, rowsOut } = scored;
   status = {
     ...status,
     batches: {
@@ -476,7 +474,6 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
     rowsIn: plan.rows,
     format: spec.outputFormat,
     mode: spec.outputMode,
-    succeeded,
     chunkRecords: scored.records,
     scored: scored.scored,
     failures: tally.failures,
@@ -511,7 +508,6 @@ export function* batchRunOrchestrator(context: OrchestrationContext): Generator<
     yield context.df.callActivityWithRetry(BatchActivities.writeTable, retryOptions(3, 10), {
       run,
       table: spec.table,
-      succeeded,
       chunkRecords: scored.records,
       format: spec.outputFormat,
       predictionColumn: spec.predictionColumn,

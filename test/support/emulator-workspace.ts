@@ -41,3 +41,51 @@ export function seededModelEntry(): Record<string, unknown> {
     registry: { modelName: 'bike-demand' },
   };
 }
+
+/**
+ * Creates (or updates) a batch endpoint with model deployments of the seeded `bike-demand:1`, appending rows, and
+ * makes the first one named the default. `deployments` maps each deployment's name to its own settings.
+ */
+export async function createBatchModelEndpoint(
+  ws: AzureMlWorkspace,
+  endpoint: string,
+  deployments: Record<string, Record<string, unknown>>,
+): Promise<void> {
+  const lro = { updateIntervalInMs: 20 };
+  await ws.arm.batchEndpoints.beginCreateOrUpdateAndWait(
+    ws.resourceGroup,
+    ws.workspace,
+    endpoint,
+    { location: 'local', properties: { authMode: 'AADToken' } },
+    lro,
+  );
+  for (const [name, properties] of Object.entries(deployments)) {
+    await ws.arm.batchDeployments.beginCreateOrUpdateAndWait(
+      ws.resourceGroup,
+      ws.workspace,
+      endpoint,
+      name,
+      {
+        location: 'local',
+        properties: {
+          model: { referenceType: 'Id', assetId: 'azureml:bike-demand:1' },
+          compute: 'cpu-cluster',
+          outputAction: 'AppendRow',
+          ...properties,
+        },
+      } as never,
+      lro,
+    );
+  }
+  const first = Object.keys(deployments)[0];
+  await ws.arm.batchEndpoints.beginCreateOrUpdateAndWait(
+    ws.resourceGroup,
+    ws.workspace,
+    endpoint,
+    {
+      location: 'local',
+      properties: { authMode: 'AADToken', ...(first ? { defaults: { deploymentName: first } } : {}) },
+    },
+    lro,
+  );
+}

@@ -10,6 +10,7 @@ import { CsvRecordScanner } from './csv-scan';
 import { inputFormatOf, inputPartitionPrefix, planBlobName } from './layout';
 import { planMiniBatches } from './planner';
 import type { BatchPlan, InputFile, MiniBatch, RunRef } from './types';
+import { mapLimit } from './map-limit';
 
 export class CsvLayoutError extends Error {
   override readonly name = 'CsvLayoutError';
@@ -46,19 +47,6 @@ async function describeParquetBlob(container: ContainerClient, entry: BlobEntry)
     rows: layout.rows,
     rowGroups: layout.rowGroups,
   };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**

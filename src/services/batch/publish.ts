@@ -35,43 +35,16 @@ import {
   SUCCESS_NAME,
 } from './layout';
 import { CsvRecordScanner } from './csv-scan';
-import { type BatchManifest, buildManifest, type ManifestFile } from './manifest';
-import type { FailureTally, MiniBatchFailure, MiniBatchResult, ResolvedInput, RunRef } from './types';
+import { type BatchManifest, buildManifest, type ManifestFile, type ManifestInput } from './manifest';
+import type { MiniBatchFailure, RunRef } from './types';
+import { mapLimit } from './map-limit';
 
-export interface PublishInput {
-  readonly run: RunRef;
-  readonly trigger: string;
-  readonly scorerKind: 'onlineEndpoint' | 'batchEndpoint';
-  readonly job: string | undefined;
-  readonly input: ResolvedInput;
-  readonly tally: FailureTally;
-  readonly endpoint: string;
-  readonly deployment: string | undefined;
-  readonly modelVersions: readonly string[];
-  readonly inputFiles: number;
-  readonly inputBytes: number;
-  readonly rowsIn: number;
-  readonly format: 'csv' | 'parquet';
-  readonly mode: 'parts' | 'appendRow';
-  readonly succeeded: readonly MiniBatchResult[];
-  readonly failures: readonly MiniBatchFailure[];
-  readonly errorThreshold: { readonly unit: 'records' | 'files' | 'miniBatches'; readonly limit: number };
-  readonly startedAt: string;
-  readonly scoringStartedAt: string;
-  readonly publishStartedAt: string;
-}
+/** What publishing a run needs: the manifest's input less what publishing finds out (the final files). */
+export type PublishInput = Omit<ManifestInput, 'outputPrefix' | 'files'>;
 
 export interface SuccessMarker {
   readonly runId: string;
   readonly manifest: string;
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 async function readMarker(container: ContainerClient, prefix: string): Promise<SuccessMarker | undefined> {

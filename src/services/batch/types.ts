@@ -261,3 +261,12 @@ export interface BatchRunOutcome {
   readonly batches: { readonly total: number; readonly failed: number };
   readonly failures: readonly MiniBatchFailure[];
 }
+
+/** What collecting a batch endpoint job's output gives the run (its part goes to a chunk record, as chunks' do). */
+export interface CollectJobOutput {
+  /** The chunk record holding the job's part; absent when the job scored nothing. */
+  readonly record?: string;
+  readonly scored: number;
+  readonly rowsOut: number;
+  readonly tally: FailureTally;
+}

@@ -91,7 +91,6 @@ async function runThrough(spec: BatchSpec, startedAt: string, activities = creat
     rowsIn: plan.rows,
     format: spec.outputFormat,
     mode: spec.outputMode,
-    succeeded: [],
     chunkRecords,
     scored: results.length,
     failures: [],

@@ -11,6 +11,7 @@ import {
   WORKSPACE,
 } from '../../../dev/azureml-emulator';
 import { generateBikeDemandCsv } from '../../../dev/demo/bike-data';
+import { resolveDataAsset } from '../../../src/azureml/batch-scoring';
 import { getModelVersion, registerDataVersion, registerModelVersion } from '../../../src/azureml/registry';
 import { findMetricsRun, latestMetrics, mlflowRun } from '../../../src/azureml/mlflow';
 import {
@@ -265,5 +266,31 @@ describe('Azure ML clients against the emulator', () => {
     const again = await registerDataVersion(ws, request);
     expect(again).toEqual(first);
     expect(first.id).toContain('/data/bike-demand-data/versions/20261120-abc');
+  });
+
+  it('when a batch run names a data asset version, then latest is the newest, a pinned one is itself, and a missing one is an error naming it', async () => {
+    const name = `resolve-${Date.now()}`;
+    for (const version of ['1', '2']) {
+      await ws.arm.dataVersions.createOrUpdate(ws.resourceGroup, ws.workspace, name, version, {
+        properties: {
+          dataType: 'uri_folder',
+          dataUri: `azureml://datastores/devstoreaccount1_lake/paths/v${version}/`,
+        },
+      });
+      // One emulator second apart, so "latest" (newest by creation time) is unambiguous.
+      const advanced = await fetch(`${emulator.url}/_emulator/clock/advance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ms: 1000 }),
+      });
+      expect(advanced.status).toBe(200);
+    }
+    const uriOf = (v: string): string => `azureml://datastores/devstoreaccount1_lake/paths/v${v}/`;
+    expect(await resolveDataAsset(ws, name, 'latest')).toMatchObject({ version: '2', dataUri: uriOf('2') });
+    expect(await resolveDataAsset(ws, name, '1')).toMatchObject({ version: '1', dataUri: uriOf('1') });
+    await expect(resolveDataAsset(ws, name, '9')).rejects.toThrow(`Data asset ${name}:9 does not exist.`);
+    await expect(resolveDataAsset(ws, `${name}-none`, 'latest')).rejects.toThrow(
+      `Data asset ${name}-none has no version.`,
+    );
   });
 });

@@ -24,7 +24,7 @@ import {
   staticCredential,
   uniquePrefixes,
 } from '../../integration/batch/batch-env';
-import { emulatorWorkspace } from '../../support/emulator-workspace';
+import { createBatchModelEndpoint, emulatorWorkspace } from '../../support/emulator-workspace';
 import { type LocalPostgres, startPostgres } from '../../support/postgres';
 import { postgresPool } from '../../../src/storage/postgres-table';
 import type { Pool } from 'pg';
@@ -39,24 +39,6 @@ let pg: LocalPostgres;
 let pool: Pool;
 
 const ENDPOINT = 'nb-score';
-
-async function deploy(name: string, properties: Record<string, unknown>): Promise<void> {
-  await ws.arm.batchDeployments.beginCreateOrUpdateAndWait(
-    ws.resourceGroup,
-    ws.workspace,
-    ENDPOINT,
-    name,
-    {
-      location: 'local',
-      properties: {
-        model: { referenceType: 'Id', assetId: 'azureml:bike-demand:1' },
-        compute: 'cpu-cluster',
-        ...properties,
-      },
-    } as never,
-    { updateIntervalInMs: 20 },
-  );
-}
 
 beforeAll(async () => {
   env = await startBatchEnv();
@@ -83,26 +65,10 @@ beforeAll(async () => {
       rt.registerActivity(name, (input) => (handler as (i: unknown) => Promise<unknown>)(input));
     }
   });
-  await ws.arm.batchEndpoints.beginCreateOrUpdateAndWait(
-    ws.resourceGroup,
-    ws.workspace,
-    ENDPOINT,
-    { location: 'local', properties: { authMode: 'AADToken' } },
-    { updateIntervalInMs: 20 },
-  );
-  await deploy('strict', { miniBatchSize: 2, errorThreshold: 0, retrySettings: { maxRetries: 1, timeout: 'PT30S' } });
-  await deploy('tolerant', {
-    miniBatchSize: 2,
-    errorThreshold: -1,
-    retrySettings: { maxRetries: 0, timeout: 'PT30S' },
+  await createBatchModelEndpoint(ws, ENDPOINT, {
+    strict: { miniBatchSize: 2, errorThreshold: 0, retrySettings: { maxRetries: 1, timeout: 'PT30S' } },
+    tolerant: { miniBatchSize: 2, errorThreshold: -1, retrySettings: { maxRetries: 0, timeout: 'PT30S' } },
   });
-  await ws.arm.batchEndpoints.beginCreateOrUpdateAndWait(
-    ws.resourceGroup,
-    ws.workspace,
-    ENDPOINT,
-    { location: 'local', properties: { authMode: 'AADToken', defaults: { deploymentName: 'strict' } } },
-    { updateIntervalInMs: 20 },
-  );
 });
 
 afterAll(async () => {
@@ -259,7 +225,7 @@ describe('batch scoring through an Azure ML batch endpoint', () => {
     expect(await rowsOf()).toEqual([['part-000.csv', 12]]);
   });
 
-  it('when the input is a registered data asset (latest), then its version is scored and named in the manifest', async () => {
+  it('when the input is a registered data asset (latest or pinned), then that version is scored and named in the manifest', async () => {
     const prefixes = uniquePrefixes('be-asset');
     const rowsIn = await seedCsv(env.lake, prefixes.inputPrefix, 'snapshot', [25]);
     const assetName = `asset-${process.pid}`;
@@ -284,5 +250,32 @@ describe('batch scoring through an Azure ML batch endpoint', () => {
       await blobText(env.lake, `${prefixes.outputPrefix}date=2026-12-04/_manifest.json`),
     ) as Manifest;
     expect(manifest.input).toMatchObject({ prefix: `${prefixes.inputPrefix}date=snapshot/`, asset: `${assetName}:2` });
+
+    // Pinned: exactly that version, even when a newer one exists (resolution errors: test/integration/retrain).
+    const older = await seedCsv(env.lake, prefixes.inputPrefix, 'older', [7]);
+    for (const [version, folder] of [
+      ['3', 'date=older/'],
+      ['4', 'nowhere/'],
+    ] as const) {
+      await ws.arm.dataVersions.createOrUpdate(ws.resourceGroup, ws.workspace, assetName, version, {
+        properties: {
+          dataType: 'uri_folder',
+          dataUri: `azureml://datastores/devstoreaccount1_lake/paths/${version === '3' ? prefixes.inputPrefix : ''}${folder}`,
+        },
+      });
+    }
+    const pinned = await runBatch(
+      scoreOnlySpec({
+        outputPrefix: prefixes.outputPrefix,
+        input: { kind: 'dataAsset', name: assetName, version: '3' },
+      }),
+      '2026-12-05',
+      'asset-pinned',
+    );
+    expect(pinned.output).toMatchObject({ status: 'published', rowsIn: older, rowsOut: older });
+    const pinnedManifest = JSON.parse(
+      await blobText(env.lake, `${prefixes.outputPrefix}date=2026-12-05/_manifest.json`),
+    ) as Manifest;
+    expect(pinnedManifest.input).toMatchObject({ asset: `${assetName}:3` });
   });
 });
