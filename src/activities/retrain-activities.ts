@@ -626,7 +626,7 @@ export function createRetrainActivities(deps: RetrainDeps) {
         at,
         'rollback',
       );
-      await state.runs.create({ ...record, source: 'ops' });
+      await state.runs.create({ ...record, source: 'ops', ...(stage ? { rollbackStage: stage.name } : {}) });
       await updateRun(input.runId, (current) => ({
         ...withStage(current, 'rollback', 'started', at, `${endpoint.live ?? '(none)'} → ${choice.target}`),
         deployment: {

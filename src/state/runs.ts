@@ -127,6 +127,8 @@ export interface RunRecord {
   };
   /** The run that took the lane when this one finished (coalesced follow-up). */
   readonly followUp?: string | undefined;
+  /** A rollback of a promotion stage's endpoint: that stage (absent: the model's own endpoint). */
+  readonly rollbackStage?: string | undefined;
 }
 
 export interface RunFilter {

@@ -83,7 +83,7 @@ export const runSummarySchema = z.object({
     .string()
     .optional()
     .describe(
-      "The promotion stage the run released to: a promotion's target stage; a retrain's, the model's first stage (models with stages)",
+      "The promotion stage the run acted on: a promotion's target stage; a retrain's, the model's first stage; a rollback's, the stage it rolled back (models with stages)",
     ),
   fromStage: z.string().optional().describe('Promotion runs: the stage it came from'),
 });

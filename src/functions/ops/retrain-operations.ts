@@ -55,10 +55,12 @@ function gitView(git: GitRef): GitLineage {
 
 /**
  * `releaseStage`: the promotion stage a model's retrains release to (its first stage), when it declares stages; a
- * promotion's stage is its target.
+ * promotion's stage is its target; a rollback's, the stage whose endpoint it rolled back.
  */
 export function toRunDetail(run: RunRecord, releaseStage?: (model: string) => string | undefined): RunDetail {
-  const retrainStage = run.kind === 'retrain' ? releaseStage?.(run.model) : undefined;
+  // Retrains release to the first stage; a rollback acts on its stage, else on the model's own (first) endpoint.
+  const retrainStage =
+    run.kind === 'retrain' || run.kind === 'rollback' ? (run.rollbackStage ?? releaseStage?.(run.model)) : undefined;
   const canceled = run.status === 'failed' && run.failure?.errorType === RUN_CANCELED;
   const git = run.input.git;
   return {
