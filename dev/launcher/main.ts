@@ -107,6 +107,16 @@ async function main(): Promise<number> {
     return shuttingDown;
   };
   let exitCode = 0;
+  // Once started, a child that exits on its own takes the rest down: half a platform (a dev host without its storage,
+  // say) would only answer with errors while looking alive.
+  const stopWhenItExits = (child: ChildProcess, name: string): void => {
+    child.on('exit', (code, signal) => {
+      if (shuttingDown) return;
+      log(`${name} exited unexpectedly (${signal ?? `code ${String(code)}`}); stopping everything`);
+      exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    });
+  };
   const stopped = new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.on(signal, () => void shutdown(signal).then(resolve));
@@ -168,8 +178,9 @@ async function main(): Promise<number> {
       const azuriteExit = exitReason(azurite, 'Azurite');
       await Promise.all([o.blobPort, o.queuePort, o.tablePort].map((p) => waitForPort(p, 30_000, azuriteExit)));
       log(
-        `Azurite: blob ${o.blobPort}, queue ${o.queuePort}, table ${o.tablePort} (data in ${path.relative(projectDir, location)})`,
+        `Azurite: blob ${o.blobPort}, queue ${o.queuePort}, table ${o.tablePort} (data in ${path.relative(projectDir, location)}, pid ${String(azurite.pid)})`,
       );
+      stopWhenItExits(azurite, 'Azurite');
       // Demo input for batch scoring: the day the daily schedule scores (yesterday), unless it is already there.
       if (o.demo) {
         const written = await seedLake({ connectionString: storageConnectionString(o) });
@@ -234,12 +245,7 @@ async function main(): Promise<number> {
       host.once('message', () => resolve());
       host.once('exit', (code) => reject(new Error(`the dev host exited during startup (code ${String(code)})`)));
     });
-    host.on('exit', (code) => {
-      if (shuttingDown) return;
-      log(`the dev host exited unexpectedly (code ${String(code)})`);
-      exitCode = 1;
-      process.kill(process.pid, 'SIGTERM');
-    });
+    stopWhenItExits(host, 'the dev host');
 
     // 5. Blob changes → Event Grid → the app's storage-triggered functions.
     // The repository's subscriptions belong to its demo app; another app gets storage events from the ones it names.

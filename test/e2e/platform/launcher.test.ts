@@ -129,6 +129,31 @@ describe('npm start (the launcher)', () => {
     }
   });
 
+  it('when Azurite dies under a running platform, then the launcher says so, stops the rest and exits 1', async () => {
+    // A dev host left running without its storage would answer every request with errors while looking alive.
+    const launched = await launchPlatform();
+    const { ports } = launched;
+    let exited = false;
+    try {
+      const pid = /Azurite: .*\bpid (\d+)\)/.exec(launched.output.join(''))?.[1];
+      expect(pid).toMatch(/^\d+$/);
+      process.kill(Number(pid), 'SIGTERM');
+      await waitFor(() => launched.child.exitCode !== null, {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+        description: 'the launcher to exit after Azurite died',
+      });
+      exited = true;
+      expect(await launched.exit).toBe(1);
+      const output = launched.output.join('');
+      expect(output).toMatch(/\[launcher\] Azurite exited unexpectedly \((SIGTERM|code \d+)\); stopping everything/);
+      expect(output).toContain('[launcher] stopped');
+      for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
+    } finally {
+      if (!exited) await launched.stop();
+    }
+  });
+
   it('when a blob lands in Azurite, then the subscribed function receives BlobCreated, and the TLS ingestion sink accepts telemetry', async () => {
     const subscriptions = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'subs-')), 'subscriptions.json');
     fs.writeFileSync(
