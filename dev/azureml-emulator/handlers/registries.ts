@@ -14,6 +14,8 @@
  * "Share models, components, and environments across workspaces with registries") must name a hosted workspace's job
  * with a trained model. Versions are immutable: a re-PUT with another `modelUri` is 409.
  */
+import { randomUUID } from 'node:crypto';
+
 import {
   checkKnownFields,
   checkName,
@@ -26,7 +28,7 @@ import {
   text,
 } from '../arm';
 import type { EmulatorContext } from '../context';
-import { badRequest, conflict, notFound } from '../errors';
+import { badRequest, conflict, notFound, notSupported } from '../errors';
 import { type EmulatorRequest, jsonBody, param, type Router } from '../http';
 import type { Engine } from '../runtime/engine';
 import { parseLongFormJobOutput } from '../runtime/models';
@@ -49,6 +51,23 @@ const VERSION_FIELDS = [
   'stage',
   'intellectualProperty',
 ];
+
+/** How long a pending upload's SAS is valid (the SDK copies right after asking for it). */
+const PENDING_UPLOAD_SAS_MS = 60 * 60_000;
+
+/** The Azurite container that is the registry's own storage (container names: lower case, digits, hyphens). */
+export function registryStorageContainer(registry: RegistryRecord): string {
+  return `azureml-registry-${registry.ref.name.toLowerCase().replace(/_/g, '-')}`;
+}
+
+/** The ARM id of the (emulated) storage account behind a registry, in the registry's resource group. */
+function registryStorageAccountId(registry: RegistryRecord): string {
+  const account = registry.ref.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 20);
+  return `/subscriptions/${registry.ref.subscriptionId}/resourceGroups/${registry.ref.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${account}reg`;
+}
 
 export function registerRegistryRoutes(router: Router, context: EmulatorContext, engine: Engine): void {
   const registryOf = (request: EmulatorRequest): RegistryRecord => {
@@ -128,6 +147,58 @@ export function registerRegistryRoutes(router: Router, context: EmulatorContext,
     const version = registry.modelVersions[name]?.[param(request, 'version')];
     if (!version) throw notFound('Model version', `${name}:${param(request, 'version')}`);
     return { status: 200, body: renderVersion(registry, name, version) };
+  });
+
+  // createOrGetStartPendingUpload (registries.json, stable 2025-12-01; example
+  // examples/Registry/ModelVersion/createOrGetStartPendingUpload.json): a SAS to a folder of the registry's own storage
+  // where a client copies the version's files before it PUTs the version with `modelUri` = `blobUri`. The same
+  // `pendingUploadId` for the same version gives the same folder (a retried copy overwrites its files); without one
+  // the service picks an id.
+  router.add('POST', `${REGISTRY_ROUTE}/models/{name}/versions/{version}/startPendingUpload`, async (request) => {
+    const registry = registryOf(request);
+    const name = param(request, 'name');
+    const versionName = param(request, 'version');
+    checkName(name, 'name');
+    checkName(versionName, 'version');
+    const body = jsonBody(request);
+    const unknown = Object.keys(body).find((key) => !/^pendingUpload(Id|Type)$/i.test(key));
+    if (unknown && !context.settings.loose) {
+      throw badRequest(
+        `The field '${unknown}' is not known to the Azure ML emulator (NotSupportedByEmulator); it accepts: pendingUploadId, pendingUploadType.`,
+        unknown,
+      );
+    }
+    const type = text(body['pendingUploadType'], 'None');
+    if (type !== 'None' && type !== 'TemporaryBlobReference') {
+      throw badRequest(
+        `'pendingUploadType' must be None or TemporaryBlobReference, not '${type}'.`,
+        'pendingUploadType',
+      );
+    }
+    const uploadId = text(body['pendingUploadId']) || randomUUID();
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(uploadId)) {
+      throw badRequest(`'pendingUploadId' '${uploadId}' is not a valid id.`, 'pendingUploadId');
+    }
+    if (type === 'None') return { status: 200, body: { pendingUploadId: uploadId, pendingUploadType: 'None' } };
+    if (!context.dataAccess.hasBlobStorage()) throw notSupported('Registry uploads without Azurite');
+    const location = await context.dataAccess.sasLocation(
+      registryStorageContainer(registry),
+      `${name}/${versionName}/${uploadId}`,
+      PENDING_UPLOAD_SAS_MS,
+      new Date(), // Azurite checks the SAS against the wall clock, not the emulator's
+    );
+    return {
+      status: 200,
+      body: {
+        blobReferenceForConsumption: {
+          blobUri: location.blobUri,
+          storageAccountArmId: registryStorageAccountId(registry),
+          credential: { credentialType: 'SAS', sasUri: location.sasUri },
+        },
+        pendingUploadId: uploadId,
+        pendingUploadType: type,
+      },
+    };
   });
 
   router.add('PUT', `${REGISTRY_ROUTE}/models/{name}/versions/{version}`, (request) => {

@@ -15,7 +15,13 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  type ContainerClient,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 
 export interface DataAccessOptions {
   readonly azuriteConnectionString?: string;
@@ -163,6 +169,39 @@ export class DataAccess {
       if ((error as { statusCode?: number }).statusCode !== 409) throw error;
     }
     return blob.url;
+  }
+
+  /**
+   * A writable place under `prefix` in an Azurite container the emulator owns (created when missing): the folder URL
+   * and the same URL with a container SAS (read, add, create, write, list; valid `validForMs`). A SAS for a container
+   * lets its holder write any blob under the folder URL, which is how a client uploads files to it.
+   */
+  async sasLocation(
+    containerName: string,
+    prefix: string,
+    validForMs: number,
+    now: Date,
+  ): Promise<{ blobUri: string; sasUri: string }> {
+    const container = this.container(`${containerName}/${prefix}`, containerName);
+    await container.createIfNotExists();
+    const account = this.accountName() ?? '';
+    const key = /AccountKey=([^;]+)/i.exec(this.options.azuriteConnectionString ?? '')?.[1] ?? '';
+    const sas = generateBlobSASQueryParameters(
+      {
+        containerName,
+        permissions: ContainerSASPermissions.parse('racwl'),
+        startsOn: new Date(now.getTime() - 5 * 60_000),
+        expiresOn: new Date(now.getTime() + validForMs),
+      },
+      new StorageSharedKeyCredential(account, key),
+    ).toString();
+    const blobUri = `${container.url}/${prefix.split('/').map(encodeURIComponent).join('/')}`;
+    return { blobUri, sasUri: `${blobUri}?${sas}` };
+  }
+
+  /** The URL of an Azurite container (whether or not it exists), for checking that a URI points into it. */
+  containerUrl(containerName: string): string {
+    return this.container(containerName, containerName).url;
   }
 
   hasBlobStorage(): boolean {
