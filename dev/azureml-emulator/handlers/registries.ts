@@ -31,7 +31,6 @@ import type { EmulatorContext } from '../context';
 import { badRequest, conflict, notFound, notSupported } from '../errors';
 import { type EmulatorRequest, jsonBody, param, type Router } from '../http';
 import type { Engine } from '../runtime/engine';
-import { parseLongFormJobOutput } from '../runtime/models';
 import type { JsonObject, RegistryRecord, StoredResource } from '../state';
 import { registryArmId } from '../workspaces';
 import { locationHeaders } from './lro';
@@ -211,7 +210,7 @@ export function registerRegistryRoutes(router: Router, context: EmulatorContext,
     if (!context.settings.loose) checkKnownFields(properties, VERSION_FIELDS, 'properties');
     const modelUri = text(properties['modelUri']);
     if (modelUri === '') throw badRequest("'properties.modelUri' is required.", 'properties.modelUri');
-    checkRegistryModelUri(context, modelUri);
+    checkRegistryModelUri(context, registry, modelUri);
     const existing = registry.modelVersions[name]?.[versionName];
     if (existing) {
       const before = existing.body['properties'] as JsonObject;
@@ -250,28 +249,19 @@ export function registerRegistryRoutes(router: Router, context: EmulatorContext,
   });
 }
 
-/** A registry version's files must be reachable without a workspace context (see the module remarks). */
-function checkRegistryModelUri(context: EmulatorContext, modelUri: string): void {
-  if (/^azureml:\/\/jobs\//i.test(modelUri)) {
-    throw badRequest(
-      `'${modelUri}' names a job of the current workspace, and a registry has no jobs: use the long form azureml://subscriptions/<subscription>/resourcegroups/<group>/workspaces/<workspace>/jobs/<job>/outputs/<output>/paths/<path>.`,
-      'properties.modelUri',
-    );
-  }
-  const longForm = parseLongFormJobOutput(modelUri);
-  if (!longForm) return; // a storage path: read when a deployment loads the model
-  const owner = context.store.hostedView(longForm.workspace);
-  const job = /^azureml:\/\/jobs\/([^/]+)\//i.exec(longForm.shortUri)?.[1];
-  if (!owner || !job || !owner.jobs[decodeURIComponent(job)]) {
-    throw badRequest(
-      `'${modelUri}' names job '${job ?? ''}' of workspace ${longForm.workspace.workspace}, which does not exist.`,
-      'properties.modelUri',
-    );
-  }
-  if (!owner.artifacts[decodeURIComponent(job)]) {
-    throw badRequest(
-      `'${modelUri}': job '${job}' has no trained model (it has not completed, or did not train one).`,
-      'properties.modelUri',
-    );
-  }
+/**
+ * A registry version's files must already be in the registry's own storage: the SDK (azure-ai-ml `models.share`,
+ * creating an asset in a registry) and Azure/azureml-assets (`RegistryUtils.get_registry_data_reference`,
+ * `copy_azure_artifacts`) first ask for a pending upload, copy the files there, and create the version with `modelUri`
+ * = the upload's `blobUri`; a registry cannot read a workspace's storage. Anything else is refused.
+ */
+function checkRegistryModelUri(context: EmulatorContext, registry: RegistryRecord, modelUri: string): void {
+  const storage = context.dataAccess.hasBlobStorage()
+    ? `${context.dataAccess.containerUrl(registryStorageContainer(registry))}/`
+    : undefined;
+  if (storage && modelUri.startsWith(storage)) return;
+  throw badRequest(
+    `'${modelUri}' is not in registry ${registry.ref.name}'s storage: copy the model's files to a pending upload (POST …/models/{name}/versions/{version}/startPendingUpload, pendingUploadType TemporaryBlobReference) and set properties.modelUri to its blobUri.`,
+    'properties.modelUri',
+  );
 }

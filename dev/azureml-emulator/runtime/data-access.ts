@@ -156,13 +156,13 @@ export class DataAccess {
    * Uploads seed text to a blob unless it is already there: rewriting it on every start would give it a new ETag,
    * which the blob watcher (like Event Grid) reports as a new upload, so a restart would start a retrain.
    */
-  async uploadText(container: string, blobPath: string, text: string): Promise<string> {
+  async uploadText(container: string, blobPath: string, text: string, contentType = 'text/csv'): Promise<string> {
     const client = this.container(`${container}/${blobPath}`, container);
     await client.createIfNotExists();
     const blob = client.getBlockBlobClient(blobPath);
     try {
       await blob.upload(text, Buffer.byteLength(text), {
-        blobHTTPHeaders: { blobContentType: 'text/csv' },
+        blobHTTPHeaders: { blobContentType: contentType },
         conditions: { ifNoneMatch: '*' },
       });
     } catch (error) {
@@ -242,7 +242,7 @@ export class DataAccess {
   }
 
   /** The Azurite container behind a datastore name (see the module remarks). */
-  private datastoreContainer(name: string): string {
+  datastoreContainer(name: string): string {
     const mapped = this.options.datastores?.[name];
     if (mapped) return mapped;
     const account = this.accountName();
@@ -252,7 +252,8 @@ export class DataAccess {
     return name;
   }
 
-  private accountName(): string | undefined {
+  /** The Azurite account's name (the first path segment of its URLs). */
+  accountName(): string | undefined {
     return /AccountName=([^;]+)/i.exec(this.options.azuriteConnectionString ?? '')?.[1];
   }
 

@@ -3,10 +3,10 @@
 // the client copies the files, then PUTs the version with modelUri = blobUri; a deployment in another workspace serves
 // it. Sources: docs/azureml-emulator.md "Workspaces and registries".
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
-import { BlockBlobClient } from '@azure/storage-blob';
+import { BlockBlobClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 
-import { DEMO_PROD_WORKSPACE, DEMO_REGISTRY } from '../../../dev/azureml-emulator';
-import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
+import { BIKE_DEMAND_SEED_JOB, DEMO_PROD_WORKSPACE, DEMO_REGISTRY } from '../../../dev/azureml-emulator';
+import { type AzuriteBlob, DEVSTORE_ACCOUNT, DEVSTORE_KEY, startAzuriteBlob } from '../../support/azurite';
 import { BIKE_FEATURES, fixedCredential, startTestEmulator, type TestEmulator, TOKEN, waitFor } from './support';
 
 jest.setTimeout(60_000);
@@ -161,5 +161,40 @@ describe('Azure ML emulator: uploading a model version into a registry', () => {
     expect(scored.status).toBe(200);
     // intercept 10 + five features of 1 with coefficient 1: the uploaded file, not the seed model, is served.
     expect(await scored.json()).toEqual([15]);
+  });
+
+  it('when a registry version exists, then a re-PUT with the same modelUri is 200 and with another 409 naming properties.modelUri', async () => {
+    const upload = (await (
+      await startUpload('9', { pendingUploadId: 'promo-9', pendingUploadType: 'TemporaryBlobReference' })
+    ).json()) as PendingUpload;
+    const text = JSON.stringify(MODEL);
+    await fileAt(upload, 'model.json').upload(text, Buffer.byteLength(text));
+    const body = (modelUri: string) => ({ properties: { modelUri, modelType: 'mlflow_model' } });
+    const { blobUri } = upload.blobReferenceForConsumption;
+    expect((await armAt('/models/bike-demand/versions/9', 'PUT', body(blobUri))).status).toBe(202);
+    expect((await armAt('/models/bike-demand/versions/9', 'PUT', body(blobUri))).status).toBe(200);
+    const changed = await armAt('/models/bike-demand/versions/9', 'PUT', body(`${blobUri}-other`));
+    expect(changed.status).toBe(409);
+    expect(((await changed.json()) as { error: { target: string } }).error.target).toBe('properties.modelUri');
+  });
+
+  it("when a workspace's default datastore is read, then it names the Azurite container where the seed job's model output is", async () => {
+    const ds = await env.arm('GET', '/datastores/workspaceblobstore');
+    expect(ds.status).toBe(200);
+    const datastore = (await ds.json()) as {
+      properties: { datastoreType: string; accountName: string; containerName: string; isDefault: boolean };
+    };
+    expect(datastore.properties).toMatchObject({
+      datastoreType: 'AzureBlob',
+      accountName: 'devstoreaccount1',
+      isDefault: true,
+    });
+    const blob = new BlockBlobClient(
+      `${azurite.blobEndpoint}/${datastore.properties.containerName}/azureml/${BIKE_DEMAND_SEED_JOB}/model/model.json`,
+      new StorageSharedKeyCredential(DEVSTORE_ACCOUNT, DEVSTORE_KEY),
+    );
+    const model = JSON.parse((await blob.downloadToBuffer()).toString()) as { kind: string; featureColumns: string[] };
+    expect(model).toMatchObject({ kind: 'linear', featureColumns: BIKE_FEATURES });
+    expect((await env.arm('GET', '/datastores/nope')).status).toBe(404);
   });
 });
