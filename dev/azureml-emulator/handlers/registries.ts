@@ -8,11 +8,11 @@
  * `examples/Registry/ModelVersion/{createOrUpdate,get,list}.json` (bodies); the registry model version PUT is a
  * long-running operation (`x-ms-long-running-operation`, 200/201/202): the emulator answers 202 with a Location to
  * poll, and the version reads `provisioningState: Creating` until the copy into the registry is done. A version's
- * `modelUri` must say where its files are from outside any workspace: the short job-output form `azureml://jobs/…`
- * names a job of "this" workspace, which a registry has none of, so it is refused; the long form
- * `azureml://subscriptions/<s>/resourcegroups/<rg>/workspaces/<ws>/jobs/<job>/outputs/<output>/paths/<path>` (Learn,
- * "Share models, components, and environments across workspaces with registries") must name a hosted workspace's job
- * with a trained model. Versions are immutable: a re-PUT with another `modelUri` is 409.
+ * files must be in the registry's own storage (an Azurite container per registry): clients first call
+ * `startPendingUpload` (createOrGetStartPendingUpload, example `createOrGetStartPendingUpload.json`) for a SAS to a
+ * folder there, copy the files, and PUT the version with `modelUri` = its `blobUri`, as azure-ai-ml `models.share`
+ * and Azure/azureml-assets `copy_azure_artifacts` do; any other `modelUri` is refused. Versions are immutable: a
+ * re-PUT with another `modelUri` is 409.
  */
 import { randomUUID } from 'node:crypto';
 
