@@ -14,7 +14,6 @@ import { trainFromCsv } from './ml';
 import { appendLog, deploymentKey } from './runtime/logs';
 import { type Engine, METRIC_KEYS, modelOutputUri } from './runtime/engine';
 import { BUILT_IN_TRAINING_STEP } from './runtime/training';
-import { writeJobModelFiles } from './runtime/job-output-files';
 import type { JobRecord, JsonObject } from './state';
 
 /** Fixed id of the seeded v1 PipelineEndpoint (`.../PipelineRuns/PipelineEndpointSubmit/Id/<this>`). */
@@ -275,11 +274,6 @@ export async function seedDemo(context: EmulatorContext, engine: Engine): Promis
       createdMs: now,
       keys: { primaryKey: newKey(), secondaryKey: newKey() },
     };
-  }
-  const seedArtifact = state.artifacts[BIKE_DEMAND_SEED_JOB];
-  if (uploaded && seedArtifact) {
-    // Its output's files, where a client copying the model (a share into a registry) reads them.
-    await writeJobModelFiles(context.dataAccess, BIKE_DEMAND_SEED_JOB, ['model'], seedArtifact);
   }
   const deployments = (state.onlineDeployments[BIKE_DEMAND_ONLINE_ENDPOINT] ??= {});
   if (!deployments[BIKE_DEMAND_ONLINE_DEPLOYMENT]) {

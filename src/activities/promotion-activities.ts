@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import { getDeployment, getEndpoint } from '../azureml/endpoints';
 import {
   listModelVersions,
@@ -13,9 +11,7 @@ import {
   getRegistryModelVersion,
   registryModelAssetId,
   registryOperationState,
-  startRegistryPendingUpload,
 } from '../azureml/registries';
-import { copyModelFolder, modelFolder } from '../azureml/model-files';
 import { call, type AzureMlWorkspace, type WorkspaceCoordinates } from '../azureml/workspace';
 import type { WorkspaceResolver } from '../azureml/workspaces';
 import {
@@ -47,7 +43,6 @@ import { ModelNotInCatalogError, PromotionRefusedError } from '../services/retra
 import { LineageTags } from '../services/retrain/lineage';
 import { retrainPlanFor } from '../services/retrain/plan';
 import type { StateStores } from '../state';
-import type { StorageAccountResolver } from '../storage/blob-service';
 import { type RunRecord, TERMINAL_RUN_STATUSES, withStage } from '../state/runs';
 import { type CommonDimensions, type Telemetry, TelemetryEvents } from '../telemetry';
 
@@ -61,8 +56,6 @@ export interface PromotionDeps {
   readonly state: StateStores;
   readonly workspaces: WorkspaceResolver;
   readonly telemetry: Telemetry;
-  /** Blob access to the storage a workspace's datastores name (sharing into a registry copies model files). */
-  readonly storageAccounts: StorageAccountResolver;
   readonly now?: () => Date;
 }
 
@@ -188,7 +181,7 @@ export function createPromotionActivities(deps: PromotionDeps) {
     [PromotionActivities.share]: async ({ run, plan }: ShareInput): Promise<ShareOutput> => {
       let result: ShareOutput;
       if (plan.targetRegistry) {
-        result = await shareThroughRegistry(deps, run, plan, plan.targetRegistry);
+        result = await shareThroughRegistry(deps.workspaces, run, plan, plan.targetRegistry);
       } else if (sameWorkspace(plan.sourceWorkspace, plan.targetWorkspace)) {
         // One workspace: the target stage's deployment names the very same version.
         result = { modelId: plan.sourceModelId, registered: false };
@@ -294,22 +287,19 @@ function promotedTags(
 }
 
 /**
- * Shares the promoted version through the target stage's registry the way Azure's tools do (azure-ai-ml
- * `models.share`, azureml-assets `copy_azure_artifacts`): a pending upload in the registry's own storage, a copy of the
- * source version's files there, then the version PUT naming that storage (`modelUri` = the upload's `blobUri`), with
- * the same name and version and its lineage tags plus where it came from. Idempotent: a registry version already
- * promoted from this source is reused; a retry before the PUT asks for the same pending upload (its id derives from
- * the source version) and overwrites the files; one from elsewhere under the same name and version is a conflict
- * (registry versions are immutable).
+ * Shares the promoted version through the target stage's registry: the same name and version, its lineage tags
+ * (gate decision, metrics, source run) plus where it came from, files from the source workspace's job output (long
+ * form). Idempotent: a registry version already promoted from this source is reused; one from elsewhere under the
+ * same name and version is a conflict (registry versions are immutable).
  */
 async function shareThroughRegistry(
-  deps: Pick<PromotionDeps, 'workspaces' | 'storageAccounts'>,
+  workspaces: WorkspaceResolver,
   run: RunRef,
   plan: PromotionPlan,
   registry: RegistryCoordinatesSpec,
 ): Promise<ShareOutput> {
-  const sourceWs = deps.workspaces(plan.sourceWorkspace);
-  const home = deps.workspaces(undefined);
+  const sourceWs = workspaces(plan.sourceWorkspace);
+  const home = workspaces(undefined);
   const modelId = registryModelAssetId(registry, plan.modelName, plan.version);
   const existing = await getRegistryModelVersion(home, registry, plan.modelName, plan.version);
   if (existing) {
@@ -323,28 +313,14 @@ async function shareThroughRegistry(
   }
   const source = await getModelVersion(sourceWs, plan.modelName, plan.version);
   if (!source) throw new PromotionRefusedError(409, `${plan.sourceModelId} no longer exists`);
-  const files = await modelFolder(sourceWs, deps.storageAccounts, source.properties.modelUri ?? '');
-  const upload = await startRegistryPendingUpload(
-    home,
-    registry,
-    plan.modelName,
-    plan.version,
-    pendingUploadIdFor(plan.sourceModelId),
-  );
-  await copyModelFolder(files, upload.sasUri);
   const started = await beginCreateRegistryModelVersion(home, registry, plan.modelName, plan.version, {
-    modelUri: upload.blobUri,
+    modelUri: longFormUri(sourceWs, source.properties.modelUri ?? ''),
     ...(source.properties.modelType ? { modelType: source.properties.modelType } : {}),
     description: `Promoted from ${plan.fromStage} (${plan.sourceModelId}) by ${run.instanceId}.`,
     tags: promotedTags(source, run, plan),
     properties: { ...(source.properties.properties ?? {}) },
   });
   return { modelId, registered: true, ...(started.pending ? { pending: started.pending } : {}) };
-}
-
-/** The same pending upload for every share of one source version (a retried copy lands in the same folder). */
-export function pendingUploadIdFor(sourceModelId: string): string {
-  return `share-${createHash('sha256').update(sourceModelId.toLowerCase()).digest('hex').slice(0, 32)}`;
 }
 
 /**

@@ -16,7 +16,6 @@ import {
 import { withErrorType } from '../services/task-failure';
 import { durableOrchestrationClient } from '../triggers/orchestration-client';
 import { startAutomaticPromotion } from '../triggers/promotion';
-import { storageAccountResolver } from '../storage/blob-service';
 import { registerActivitySet } from './activities';
 import type { AppContext } from './context';
 
@@ -26,7 +25,6 @@ export function promotionDepsFrom(context: AppContext): PromotionDeps {
     state: context.state,
     workspaces: context.workspaces,
     telemetry: context.telemetry,
-    storageAccounts: storageAccountResolver([context.lakeBlobs, context.hostBlobs], context.credential),
   };
 }
 

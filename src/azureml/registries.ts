@@ -91,35 +91,3 @@ function retryAfterOf(headers: Headers): number {
   const seconds = Number(headers.get('retry-after'));
   return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 60) : 5;
 }
-
-/**
- * `createOrGetStartPendingUpload` for a registry model version (POST `…/versions/{v}/startPendingUpload`, stable
- * 2025-12-01, example `examples/Registry/ModelVersion/createOrGetStartPendingUpload.json`): a folder of the registry's
- * own storage (`blobUri`) and a SAS to write it. The same `pendingUploadId` gives the same folder, so a retried share
- * overwrites its own files.
- */
-export async function startRegistryPendingUpload(
-  ws: AzureMlWorkspace,
-  registry: RegistryCoordinatesSpec,
-  name: string,
-  version: string,
-  pendingUploadId: string,
-): Promise<{ blobUri: string; sasUri: string; pendingUploadId: string }> {
-  const url = versionUrl(ws, registry, name, version).replace('?api-version=', '/startPendingUpload?api-version=');
-  const { body } = await rawRequest<{
-    pendingUploadId?: string;
-    blobReferenceForConsumption?: { blobUri?: string; credential?: { credentialType?: string; sasUri?: string } };
-  }>(ws, 'start a registry upload', url, {
-    method: 'POST',
-    body: { pendingUploadId, pendingUploadType: 'TemporaryBlobReference' },
-  });
-  const reference = body.blobReferenceForConsumption;
-  if (!reference?.blobUri || reference.credential?.credentialType !== 'SAS' || !reference.credential.sasUri) {
-    throw new Error(`registry ${registry.name} answered the pending upload without a blob URI and a SAS`);
-  }
-  return {
-    blobUri: reference.blobUri,
-    sasUri: reference.credential.sasUri,
-    pendingUploadId: body.pendingUploadId ?? pendingUploadId,
-  };
-}

@@ -8,14 +8,12 @@
  * `examples/Registry/ModelVersion/{createOrUpdate,get,list}.json` (bodies); the registry model version PUT is a
  * long-running operation (`x-ms-long-running-operation`, 200/201/202): the emulator answers 202 with a Location to
  * poll, and the version reads `provisioningState: Creating` until the copy into the registry is done. A version's
- * files must be in the registry's own storage (an Azurite container per registry): clients first call
- * `startPendingUpload` (createOrGetStartPendingUpload, example `createOrGetStartPendingUpload.json`) for a SAS to a
- * folder there, copy the files, and PUT the version with `modelUri` = its `blobUri`, as azure-ai-ml `models.share`
- * and Azure/azureml-assets `copy_azure_artifacts` do; any other `modelUri` is refused. Versions are immutable: a
- * re-PUT with another `modelUri` is 409.
+ * `modelUri` must say where its files are from outside any workspace: the short job-output form `azureml://jobs/…`
+ * names a job of "this" workspace, which a registry has none of, so it is refused; the long form
+ * `azureml://subscriptions/<s>/resourcegroups/<rg>/workspaces/<ws>/jobs/<job>/outputs/<output>/paths/<path>` (Learn,
+ * "Share models, components, and environments across workspaces with registries") must name a hosted workspace's job
+ * with a trained model. Versions are immutable: a re-PUT with another `modelUri` is 409.
  */
-import { randomUUID } from 'node:crypto';
-
 import {
   checkKnownFields,
   checkName,
@@ -28,9 +26,10 @@ import {
   text,
 } from '../arm';
 import type { EmulatorContext } from '../context';
-import { badRequest, conflict, notFound, notSupported } from '../errors';
+import { badRequest, conflict, notFound } from '../errors';
 import { type EmulatorRequest, jsonBody, param, type Router } from '../http';
 import type { Engine } from '../runtime/engine';
+import { parseLongFormJobOutput } from '../runtime/models';
 import type { JsonObject, RegistryRecord, StoredResource } from '../state';
 import { registryArmId } from '../workspaces';
 import { locationHeaders } from './lro';
@@ -50,23 +49,6 @@ const VERSION_FIELDS = [
   'stage',
   'intellectualProperty',
 ];
-
-/** How long a pending upload's SAS is valid (the SDK copies right after asking for it). */
-const PENDING_UPLOAD_SAS_MS = 60 * 60_000;
-
-/** The Azurite container that is the registry's own storage (container names: lower case, digits, hyphens). */
-export function registryStorageContainer(registry: RegistryRecord): string {
-  return `azureml-registry-${registry.ref.name.toLowerCase().replace(/_/g, '-')}`;
-}
-
-/** The ARM id of the (emulated) storage account behind a registry, in the registry's resource group. */
-function registryStorageAccountId(registry: RegistryRecord): string {
-  const account = registry.ref.name
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '')
-    .slice(0, 20);
-  return `/subscriptions/${registry.ref.subscriptionId}/resourceGroups/${registry.ref.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${account}reg`;
-}
 
 export function registerRegistryRoutes(router: Router, context: EmulatorContext, engine: Engine): void {
   const registryOf = (request: EmulatorRequest): RegistryRecord => {
@@ -148,58 +130,6 @@ export function registerRegistryRoutes(router: Router, context: EmulatorContext,
     return { status: 200, body: renderVersion(registry, name, version) };
   });
 
-  // createOrGetStartPendingUpload (registries.json, stable 2025-12-01; example
-  // examples/Registry/ModelVersion/createOrGetStartPendingUpload.json): a SAS to a folder of the registry's own storage
-  // where a client copies the version's files before it PUTs the version with `modelUri` = `blobUri`. The same
-  // `pendingUploadId` for the same version gives the same folder (a retried copy overwrites its files); without one
-  // the service picks an id.
-  router.add('POST', `${REGISTRY_ROUTE}/models/{name}/versions/{version}/startPendingUpload`, async (request) => {
-    const registry = registryOf(request);
-    const name = param(request, 'name');
-    const versionName = param(request, 'version');
-    checkName(name, 'name');
-    checkName(versionName, 'version');
-    const body = jsonBody(request);
-    const unknown = Object.keys(body).find((key) => !/^pendingUpload(Id|Type)$/i.test(key));
-    if (unknown && !context.settings.loose) {
-      throw badRequest(
-        `The field '${unknown}' is not known to the Azure ML emulator (NotSupportedByEmulator); it accepts: pendingUploadId, pendingUploadType.`,
-        unknown,
-      );
-    }
-    const type = text(body['pendingUploadType'], 'None');
-    if (type !== 'None' && type !== 'TemporaryBlobReference') {
-      throw badRequest(
-        `'pendingUploadType' must be None or TemporaryBlobReference, not '${type}'.`,
-        'pendingUploadType',
-      );
-    }
-    const uploadId = text(body['pendingUploadId']) || randomUUID();
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(uploadId)) {
-      throw badRequest(`'pendingUploadId' '${uploadId}' is not a valid id.`, 'pendingUploadId');
-    }
-    if (type === 'None') return { status: 200, body: { pendingUploadId: uploadId, pendingUploadType: 'None' } };
-    if (!context.dataAccess.hasBlobStorage()) throw notSupported('Registry uploads without Azurite');
-    const location = await context.dataAccess.sasLocation(
-      registryStorageContainer(registry),
-      `${name}/${versionName}/${uploadId}`,
-      PENDING_UPLOAD_SAS_MS,
-      new Date(), // Azurite checks the SAS against the wall clock, not the emulator's
-    );
-    return {
-      status: 200,
-      body: {
-        blobReferenceForConsumption: {
-          blobUri: location.blobUri,
-          storageAccountArmId: registryStorageAccountId(registry),
-          credential: { credentialType: 'SAS', sasUri: location.sasUri },
-        },
-        pendingUploadId: uploadId,
-        pendingUploadType: type,
-      },
-    };
-  });
-
   router.add('PUT', `${REGISTRY_ROUTE}/models/{name}/versions/{version}`, (request) => {
     const registry = registryOf(request);
     const name = param(request, 'name');
@@ -210,7 +140,7 @@ export function registerRegistryRoutes(router: Router, context: EmulatorContext,
     if (!context.settings.loose) checkKnownFields(properties, VERSION_FIELDS, 'properties');
     const modelUri = text(properties['modelUri']);
     if (modelUri === '') throw badRequest("'properties.modelUri' is required.", 'properties.modelUri');
-    checkRegistryModelUri(context, registry, modelUri);
+    checkRegistryModelUri(context, modelUri);
     const existing = registry.modelVersions[name]?.[versionName];
     if (existing) {
       const before = existing.body['properties'] as JsonObject;
@@ -249,19 +179,28 @@ export function registerRegistryRoutes(router: Router, context: EmulatorContext,
   });
 }
 
-/**
- * A registry version's files must already be in the registry's own storage: the SDK (azure-ai-ml `models.share`,
- * creating an asset in a registry) and Azure/azureml-assets (`RegistryUtils.get_registry_data_reference`,
- * `copy_azure_artifacts`) first ask for a pending upload, copy the files there, and create the version with `modelUri`
- * = the upload's `blobUri`; a registry cannot read a workspace's storage. Anything else is refused.
- */
-function checkRegistryModelUri(context: EmulatorContext, registry: RegistryRecord, modelUri: string): void {
-  const storage = context.dataAccess.hasBlobStorage()
-    ? `${context.dataAccess.containerUrl(registryStorageContainer(registry))}/`
-    : undefined;
-  if (storage && modelUri.startsWith(storage)) return;
-  throw badRequest(
-    `'${modelUri}' is not in registry ${registry.ref.name}'s storage: copy the model's files to a pending upload (POST …/models/{name}/versions/{version}/startPendingUpload, pendingUploadType TemporaryBlobReference) and set properties.modelUri to its blobUri.`,
-    'properties.modelUri',
-  );
+/** A registry version's files must be reachable without a workspace context (see the module remarks). */
+function checkRegistryModelUri(context: EmulatorContext, modelUri: string): void {
+  if (/^azureml:\/\/jobs\//i.test(modelUri)) {
+    throw badRequest(
+      `'${modelUri}' names a job of the current workspace, and a registry has no jobs: use the long form azureml://subscriptions/<subscription>/resourcegroups/<group>/workspaces/<workspace>/jobs/<job>/outputs/<output>/paths/<path>.`,
+      'properties.modelUri',
+    );
+  }
+  const longForm = parseLongFormJobOutput(modelUri);
+  if (!longForm) return; // a storage path: read when a deployment loads the model
+  const owner = context.store.hostedView(longForm.workspace);
+  const job = /^azureml:\/\/jobs\/([^/]+)\//i.exec(longForm.shortUri)?.[1];
+  if (!owner || !job || !owner.jobs[decodeURIComponent(job)]) {
+    throw badRequest(
+      `'${modelUri}' names job '${job ?? ''}' of workspace ${longForm.workspace.workspace}, which does not exist.`,
+      'properties.modelUri',
+    );
+  }
+  if (!owner.artifacts[decodeURIComponent(job)]) {
+    throw badRequest(
+      `'${modelUri}': job '${job}' has no trained model (it has not completed, or did not train one).`,
+      'properties.modelUri',
+    );
+  }
 }

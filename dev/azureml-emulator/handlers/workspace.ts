@@ -4,9 +4,8 @@
 import { currentWorkspaceId, PROVIDER, REGION, WS_ROUTE } from '../arm';
 import { currentWorkspace } from '../workspaces';
 import type { EmulatorContext } from '../context';
-import { notFound, notSupported } from '../errors';
-import { param, type Router } from '../http';
-import { WORKSPACE_ARTIFACT_STORE, WORKSPACE_BLOB_STORE } from '../runtime/job-output-files';
+import { notSupported } from '../errors';
+import type { Router } from '../http';
 
 export function registerWorkspaceRoutes(router: Router, context: EmulatorContext): void {
   router.add('GET', WS_ROUTE, () => {
@@ -30,33 +29,6 @@ export function registerWorkspaceRoutes(router: Router, context: EmulatorContext
           mlFlowTrackingUri: `azureml://${host}/mlflow/v1.0${id}`,
           workspaceId: '00000000-0000-0000-0000-00000000a001',
           publicNetworkAccess: 'Enabled',
-        },
-      },
-    };
-  });
-  // The two datastores Azure creates with a workspace (Learn, "Create datastores"), read-only; bodies as
-  // examples/Datastore/get.json (stable 2025-12-01). Identity-based (credentialsType None) on the Azurite account.
-  router.add('GET', `${WS_ROUTE}/datastores/{name}`, (request) => {
-    const name = param(request, 'name');
-    if (name !== WORKSPACE_BLOB_STORE && name !== WORKSPACE_ARTIFACT_STORE) throw notFound('Datastore', name);
-    if (!context.dataAccess.hasBlobStorage()) throw notSupported('Datastores without Azurite');
-    return {
-      status: 200,
-      body: {
-        id: `${currentWorkspaceId()}/datastores/${name}`,
-        name,
-        type: `${PROVIDER}/workspaces/datastores`,
-        properties: {
-          description: name === WORKSPACE_BLOB_STORE ? 'The default datastore' : 'Job artifacts',
-          tags: {},
-          isDefault: name === WORKSPACE_BLOB_STORE,
-          credentials: { credentialsType: 'None' },
-          datastoreType: 'AzureBlob',
-          accountName: context.dataAccess.accountName() ?? '',
-          containerName: context.dataAccess.datastoreContainer(name),
-          endpoint: 'core.windows.net',
-          protocol: 'https',
-          serviceDataAccessAuthIdentity: 'WorkspaceSystemAssignedIdentity',
         },
       },
     };

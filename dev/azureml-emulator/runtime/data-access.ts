@@ -15,13 +15,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import {
-  BlobServiceClient,
-  ContainerSASPermissions,
-  type ContainerClient,
-  generateBlobSASQueryParameters,
-  StorageSharedKeyCredential,
-} from '@azure/storage-blob';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 
 export interface DataAccessOptions {
   readonly azuriteConnectionString?: string;
@@ -156,52 +150,19 @@ export class DataAccess {
    * Uploads seed text to a blob unless it is already there: rewriting it on every start would give it a new ETag,
    * which the blob watcher (like Event Grid) reports as a new upload, so a restart would start a retrain.
    */
-  async uploadText(container: string, blobPath: string, text: string, contentType = 'text/csv'): Promise<string> {
+  async uploadText(container: string, blobPath: string, text: string): Promise<string> {
     const client = this.container(`${container}/${blobPath}`, container);
     await client.createIfNotExists();
     const blob = client.getBlockBlobClient(blobPath);
     try {
       await blob.upload(text, Buffer.byteLength(text), {
-        blobHTTPHeaders: { blobContentType: contentType },
+        blobHTTPHeaders: { blobContentType: 'text/csv' },
         conditions: { ifNoneMatch: '*' },
       });
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 409) throw error;
     }
     return blob.url;
-  }
-
-  /**
-   * A writable place under `prefix` in an Azurite container the emulator owns (created when missing): the folder URL
-   * and the same URL with a container SAS (read, add, create, write, list; valid `validForMs`). A SAS for a container
-   * lets its holder write any blob under the folder URL, which is how a client uploads files to it.
-   */
-  async sasLocation(
-    containerName: string,
-    prefix: string,
-    validForMs: number,
-    now: Date,
-  ): Promise<{ blobUri: string; sasUri: string }> {
-    const container = this.container(`${containerName}/${prefix}`, containerName);
-    await container.createIfNotExists();
-    const account = this.accountName() ?? '';
-    const key = /AccountKey=([^;]+)/i.exec(this.options.azuriteConnectionString ?? '')?.[1] ?? '';
-    const sas = generateBlobSASQueryParameters(
-      {
-        containerName,
-        permissions: ContainerSASPermissions.parse('racwl'),
-        startsOn: new Date(now.getTime() - 5 * 60_000),
-        expiresOn: new Date(now.getTime() + validForMs),
-      },
-      new StorageSharedKeyCredential(account, key),
-    ).toString();
-    const blobUri = `${container.url}/${prefix.split('/').map(encodeURIComponent).join('/')}`;
-    return { blobUri, sasUri: `${blobUri}?${sas}` };
-  }
-
-  /** The URL of an Azurite container (whether or not it exists), for checking that a URI points into it. */
-  containerUrl(containerName: string): string {
-    return this.container(containerName, containerName).url;
   }
 
   hasBlobStorage(): boolean {
@@ -242,7 +203,7 @@ export class DataAccess {
   }
 
   /** The Azurite container behind a datastore name (see the module remarks). */
-  datastoreContainer(name: string): string {
+  private datastoreContainer(name: string): string {
     const mapped = this.options.datastores?.[name];
     if (mapped) return mapped;
     const account = this.accountName();
@@ -252,8 +213,7 @@ export class DataAccess {
     return name;
   }
 
-  /** The Azurite account's name (the first path segment of its URLs). */
-  accountName(): string | undefined {
+  private accountName(): string | undefined {
     return /AccountName=([^;]+)/i.exec(this.options.azuriteConnectionString ?? '')?.[1];
   }
 

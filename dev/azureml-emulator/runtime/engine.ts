@@ -25,7 +25,6 @@ import { type LatencyProfile, operationDuration } from './latency';
 import { appendLog, deploymentKey } from './logs';
 import { loadArtifact, type ModelVersionRef, parseModelReference } from './models';
 import { BUILT_IN_MODEL_OUTPUT, BUILT_IN_TRAINING_STEP, resolveTrainingSpec, TrainingSpecError } from './training';
-import { writeJobModelFiles } from './job-output-files';
 import { currentWorkspace, DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_KEY, inWorkspace, workspaceKey } from '../workspaces';
 
 const OPERATION_RETENTION_MS = 86_400_000;
@@ -382,14 +381,6 @@ export class Engine {
         ...(spec.alpha !== undefined ? { alpha: spec.alpha } : {}),
         ...(spec.featureColumns ? { featureColumns: spec.featureColumns } : {}),
       });
-      if (this.state.jobs[job.name] !== job || isTerminal(job.run.status)) return;
-      // The job's outputs are files in the workspace's storage before the job completes, as on Azure.
-      await writeJobModelFiles(
-        this.context.dataAccess,
-        job.name,
-        Object.keys(job.run.modelOutputs ?? {}),
-        result.artifact,
-      );
       if (this.state.jobs[job.name] !== job || isTerminal(job.run.status)) return;
       this.state.artifacts[job.name] = result.artifact;
       job.run.training = { state: 'succeeded', metrics: result.metrics };

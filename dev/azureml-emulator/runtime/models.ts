@@ -153,14 +153,7 @@ export async function loadArtifact(
         : 'custom_model';
     return artifactOfJobOutput(owner, longForm.shortUri, ref, modelType);
   }
-  // A folder (a URI ending in '/', or whose last segment has no extension, like a registry upload's blobUri) holds
-  // the model as model.json.
-  const last = new URL(modelUri, 'file:///').pathname.split('/').pop() ?? '';
-  const fileUri = modelUri.endsWith('/')
-    ? `${modelUri}model.json`
-    : last.includes('.')
-      ? modelUri
-      : `${modelUri}/model.json`;
+  const fileUri = modelUri.endsWith('/') ? `${modelUri}model.json` : modelUri;
   let parsed: unknown;
   try {
     parsed = JSON.parse(await dataAccess.readText(fileUri));

@@ -1,11 +1,12 @@
 // Several workspaces and a registry on one emulator: each workspace keeps its own assets and endpoints, ARM refuses
-// what it does not host, a registry model version's files must be in the registry's own storage (the upload and the
-// deployment by registry asset id: registry-uploads.test.ts), and a deployment may not use another workspace's model
-// by ARM id. Sources: docs/azureml-emulator.md "Workspaces and registries".
+// what it does not host, a registry model version is a long-running PUT whose files must come from a workspace job
+// named in full, and a deployment in any workspace may use it by registry asset id — but not another workspace's
+// model by ARM id. Sources: docs/azureml-emulator.md "Workspaces and registries".
 import { AzureMachineLearningWorkspaces, type OnlineDeployment } from '@azure/arm-machinelearning';
 
 import { BIKE_DEMAND_SEED_JOB, DEMO_PROD_WORKSPACE, DEMO_REGISTRY } from '../../../dev/azureml-emulator';
 import {
+  BIKE_FEATURES,
   fixedCredential,
   modelVersionId,
   RG,
@@ -13,6 +14,7 @@ import {
   SUBSCRIPTION_ID,
   type TestEmulator,
   TOKEN,
+  waitFor,
   WS,
 } from './support';
 
@@ -77,19 +79,65 @@ describe('Azure ML emulator: several workspaces and a registry', () => {
     expect(await codes(base(PROD.subscriptionId, PROD.resourceGroup, 'staging'))).toEqual([404, 'ResourceNotFound']);
   });
 
-  it("when a registry version names a workspace job's output (short or long form) or any storage outside the registry's, then it is refused naming properties.modelUri and nothing is created", async () => {
-    for (const uri of [
-      `azureml://jobs/${BIKE_DEMAND_SEED_JOB}/outputs/model/paths/`,
-      LONG_FORM_SEED_OUTPUT,
-      'https://example.blob.core.windows.net/models/bike/',
-    ]) {
-      const refused = await putRegistryVersion(uri);
-      expect(refused.status).toBe(400);
-      const error = await errorOf(refused);
-      expect(error).toMatchObject({ target: 'properties.modelUri' });
-      expect(error.message).toContain('startPendingUpload');
-    }
+  it('when a registry version is created from the long form of a workspace job output, then the PUT is an LRO and a prod deployment serves it by registry asset id', async () => {
+    const accepted = await putRegistryVersion(LONG_FORM_SEED_OUTPUT);
+    expect(accepted.status).toBe(202);
+    const location = accepted.headers.get('location') ?? '';
+    expect(location).toContain('/mfeOperationResults/');
+    await waitFor('the registry copy', async () => {
+      const polled = await fetch(location, { headers: { authorization: `Bearer ${TOKEN}` } });
+      return polled.status === 200 ? true : undefined;
+    });
+    const version = (await (await armAt(`${registryPath}/models/bike-demand/versions/1`)).json()) as {
+      id: string;
+      properties: { provisioningState: string; tags: Record<string, string> };
+    };
+    expect(version.id).toBe(`${registryPath}/models/bike-demand/versions/1`);
+    expect(version.properties).toMatchObject({ provisioningState: 'Succeeded', tags: { 'mlops.runId': 'r1' } });
+
+    await prod.onlineEndpoints.beginCreateOrUpdateAndWait(PROD.resourceGroup, PROD.workspace, 'bike-prod', {
+      location: 'local',
+      kind: 'Managed',
+      properties: { authMode: 'Key' },
+    });
+    const deployed = await prod.onlineDeployments.beginCreateOrUpdateAndWait(
+      PROD.resourceGroup,
+      PROD.workspace,
+      'bike-prod',
+      'blue',
+      deployment('azureml://registries/shared/models/bike-demand/versions/1'),
+    );
+    expect(deployed.properties.provisioningState).toBe('Succeeded');
+    await prod.onlineEndpoints.beginCreateOrUpdateAndWait(PROD.resourceGroup, PROD.workspace, 'bike-prod', {
+      location: 'local',
+      kind: 'Managed',
+      properties: { authMode: 'Key', traffic: { blue: 100 } },
+    });
+    const endpoint = await prod.onlineEndpoints.get(PROD.resourceGroup, PROD.workspace, 'bike-prod');
+    const keys = await prod.onlineEndpoints.listKeys(PROD.resourceGroup, PROD.workspace, 'bike-prod');
+    const scored = await fetch(endpoint.properties.scoringUri ?? '', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.primaryKey ?? ''}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input_data: { columns: BIKE_FEATURES, data: [[8, 20, 0.5, 10, 1]] } }),
+    });
+    expect(scored.status).toBe(200);
+    // The endpoint lives in prod only.
+    const inLocal = await env.arm('GET', '/onlineEndpoints/bike-prod');
+    expect(inLocal.status).toBe(404);
+  });
+
+  it('when a registry version names a job by the short form, an unknown job, or changes its files, then it is refused naming properties.modelUri', async () => {
+    const short = await putRegistryVersion(`azureml://jobs/${BIKE_DEMAND_SEED_JOB}/outputs/model/paths/`);
+    expect(short.status).toBe(400);
+    expect(await errorOf(short)).toMatchObject({ target: 'properties.modelUri' });
+    const unknown = await putRegistryVersion(LONG_FORM_SEED_OUTPUT.replace(BIKE_DEMAND_SEED_JOB, 'no-such-job'));
+    expect(unknown.status).toBe(400);
+    expect((await errorOf(unknown)).message).toContain('does not exist');
     expect((await armAt(`${registryPath}/models/bike-demand/versions/1`)).status).toBe(404);
+    expect((await putRegistryVersion(LONG_FORM_SEED_OUTPUT)).status).toBe(202);
+    const changed = await putRegistryVersion(LONG_FORM_SEED_OUTPUT.replace('/paths/', '/paths/other/'));
+    expect(changed.status).toBe(409);
+    expect(await errorOf(changed)).toMatchObject({ target: 'properties.modelUri' });
   });
 
   it("when a prod deployment names local's model by ARM id or a registry version that does not exist, then 400 names properties.model and nothing is created", async () => {

@@ -36,7 +36,6 @@ import { handleAzureMlRunEvent } from '../../../src/triggers/run-events';
 import { submitRetrainTrigger } from '../../../src/triggers/submit';
 import { withErrorType } from '../../../src/services/task-failure';
 import { type AzuriteBlob, startAzuriteBlob } from '../../support/azurite';
-import { storageAccountResolver } from '../../../src/storage/blob-service';
 import { type WorkspaceResolver, workspaceKey } from '../../../src/azureml/workspaces';
 import { emulatorWorkspace } from '../../support/emulator-workspace';
 
@@ -273,7 +272,6 @@ export async function startRetrainHarness(): Promise<RetrainHarness> {
                 state: s.state,
                 workspaces,
                 telemetry: s.telemetry,
-                storageAccounts: storageAccountResolver([blobs], testCredential),
               }) as unknown as Record<string, (i: unknown) => Promise<unknown>>;
               promotions.set(s, handlers);
             }
